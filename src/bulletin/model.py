@@ -1,0 +1,169 @@
+"""Data model: items, issue specs, sections, and the view handed to templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Image:
+    """An item's picture; ``alt`` is required for accessibility (may be empty only for decoration)."""
+
+    src: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One dated news item, whatever source it came from."""
+
+    date: dt.date
+    title: str
+    url: str
+    tags: tuple[str, ...] = ()
+    summary: str = ""  # Markdown (summary_format="markdown") or sanitised HTML ("html")
+    summary_format: Literal["markdown", "html"] = "markdown"
+    image: Image | None = None
+    origin: str = ""  # where it came from, for messages: "content/x.md:1", "feed.xml entry 3"
+    path: str | None = None  # the item's file, relative to the project, when it has its own file
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A section as declared in the issue spec; no tags means catch-all."""
+
+    title: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive date range."""
+
+    start: dt.date
+    end: dt.date
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Utm:
+    """UTM parameters added to item links."""
+
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+
+
+@dataclass
+class IssueSpec:
+    """An issue as written in ``issues/<slug>.yaml``, validated."""
+
+    slug: str
+    path: str
+    title: str
+    subject: str
+    period: Period
+    sources: list[str]
+    sections: list[SectionSpec]
+    preheader: str = ""
+    exclude_tags: tuple[str, ...] = ()
+    order: Literal["newest", "oldest"] = "newest"
+    featured: str | None = None
+    pin: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    intro: str = ""
+    template: str = "default"
+    utm: Utm | None = None
+    lang: str | None = None
+    # line of each editorial entry, for "unknown url" errors: ("pin", 0) -> 12
+    lines: dict[tuple[str, int | str], int] = field(default_factory=dict)
+
+
+@dataclass
+class Section:
+    """A section of a built issue, with its items in order."""
+
+    title: str
+    anchor: str
+    items: list[Item]
+    note: str = ""  # Markdown
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An item that did not make it into the issue, and why."""
+
+    item: Item
+    reason: Literal["outside period", "excluded tag", "excluded", "no matching section", "duplicate"]
+
+
+@dataclass
+class Selection:
+    """The result of selecting an issue's items."""
+
+    featured: Item | None
+    sections: list[Section]
+    left_out: list[LeftOut]
+
+    @property
+    def items(self) -> list[Item]:
+        """Every selected item, featured first, in reading order."""
+        lead = [self.featured] if self.featured else []
+        return lead + [item for section in self.sections for item in section.items]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Who sends the bulletin; shown in the footer."""
+
+    name: str
+    address: str  # postal address, required by anti-spam law
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The From and Reply-To of every message."""
+
+    email: str
+    name: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class SendGridSettings:
+    """SendGrid settings from bulletin.yaml (never the key)."""
+
+    unsubscribe_group_id: int | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass
+class Project:
+    """bulletin.yaml, validated; paths are absolute."""
+
+    root: str
+    path: str  # the bulletin.yaml file (may not exist: defaults)
+    organisation: Organisation
+    sender: Sender
+    subscribers: str
+    subscribers_encoding: str = "utf-8-sig"
+    sendgrid: SendGridSettings = field(default_factory=SendGridSettings)
+    transport: Literal["outbox", "sendgrid"] = "outbox"
+    web_url: str | None = None  # pattern with {slug}
+    utm: Utm | None = None
+    inliner: Literal["premailer", "css-inline"] = "premailer"
+    timezone: str = "UTC"
+    lang: str = "en"
+    merge_fallbacks: dict[str, str] = field(default_factory=dict)
+    content_dir: str = "content"
+    build_dir: str = "build"
+    state_dir: str = ".bulletin"
+    outbox_dir: str = "outbox"
+    templates_dir: str = "templates"
