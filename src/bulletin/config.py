@@ -1,0 +1,222 @@
+"""Load and validate bulletin.yaml and issue specs, reporting every problem with file:line."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import yamlfile
+from .errors import ConfigError, raise_if
+from .model import IssueSpec, Organisation, Period, Project, SectionSpec, Sender, SendGridSettings, Utm
+
+PROJECT_FILE = "bulletin.yaml"
+
+_PROJECT_KEYS = [
+    "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
+    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths",
+]
+_ISSUE_KEYS = [
+    "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
+    "pin", "exclude", "include", "notes", "intro", "template", "utm", "lang",
+]
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding bulletin.yaml."""
+    start = start.resolve()
+    for folder in [start, *start.parents]:
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def shown(path: Path, root: Path) -> str:
+    """A path as the user should read it: relative to the project when inside it."""
+    try:
+        return Path(os.path.relpath(path, root)).as_posix() if path.resolve().is_relative_to(root) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def load_project(start: str | os.PathLike[str] | None = None) -> Project:
+    """Load bulletin.yaml from ``start`` (a folder, the file itself, or an issue file) or its parents."""
+    begin = Path(start) if start is not None else Path.cwd()
+    if begin.is_file() and begin.name == PROJECT_FILE:
+        root = begin.resolve().parent
+    else:
+        root = find_root(begin if begin.is_dir() else begin.parent) or find_root(Path.cwd())
+    if root is None:
+        raise ConfigError(
+            f"no {PROJECT_FILE} found in {begin.resolve() if begin.is_dir() else begin.resolve().parent} "
+            "or its parent folders; run bulletin from your project folder"
+        )
+    path = root / PROJECT_FILE
+    data, lines = yamlfile.load(path, PROJECT_FILE, ConfigError)
+    check = yamlfile.Checker(PROJECT_FILE, lines)
+    data = check.mapping(data, (), _PROJECT_KEYS, required=("organisation", "sender"))
+
+    org = check.mapping(data.get("organisation"), ("organisation",), ["name", "address", "website"], ("name", "address"))
+    sender = check.mapping(data.get("sender"), ("sender",), ["email", "name", "reply_to"], ("email",))
+    for key in ("email", "reply_to"):
+        value = check.text(sender, key, ("sender",))
+        if value and not _EMAIL.match(value):
+            check.error(("sender", key), f"expected an email address, got '{value}'")
+    sendgrid = check.mapping(data.get("sendgrid"), ("sendgrid",), ["unsubscribe_group_id", "categories"])
+    group = sendgrid.get("unsubscribe_group_id")
+    if group is not None and (isinstance(group, bool) or not isinstance(group, int) or group <= 0):
+        check.error(("sendgrid", "unsubscribe_group_id"), f"expected a whole number (the SendGrid unsubscribe group id), got {group!r}")
+        group = None
+    categories = check.text_list(sendgrid, "categories", ("sendgrid",), "category names")
+    if len(categories) > 10:
+        check.error(("sendgrid", "categories"), f"SendGrid allows at most 10 categories, got {len(categories)}")
+
+    timezone = check.text(data, "timezone", default="UTC") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        check.error(("timezone",), f"unknown time zone '{timezone}' (use a name like Europe/Brussels)")
+    web_url = check.text(data, "web_url")
+    if web_url and not web_url.startswith(("http://", "https://")):
+        check.error(("web_url",), f"expected an http(s) address like https://example.org/bulletin/{{slug}}/, got '{web_url}'")
+    paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
+    fallbacks = check.mapping(data.get("merge_fallbacks"), ("merge_fallbacks",), list(map(str, (data.get("merge_fallbacks") or {}))))
+
+    project = Project(
+        root=str(root),
+        path=str(path),
+        organisation=Organisation(
+            name=check.text(org, "name", ("organisation",)) or "",
+            address=check.text(org, "address", ("organisation",)) or "",
+            website=check.text(org, "website", ("organisation",)),
+        ),
+        sender=Sender(
+            email=check.text(sender, "email", ("sender",)) or "",
+            name=check.text(sender, "name", ("sender",)),
+            reply_to=check.text(sender, "reply_to", ("sender",)),
+        ),
+        subscribers=check.text(data, "subscribers", default="subscribers.csv") or "subscribers.csv",
+        subscribers_encoding=check.text(data, "subscribers_encoding", default="utf-8-sig") or "utf-8-sig",
+        sendgrid=SendGridSettings(unsubscribe_group_id=group, categories=tuple(categories)),
+        transport=check.choice(data, "transport", ["outbox", "sendgrid"], default="outbox"),  # type: ignore[arg-type]
+        web_url=web_url,
+        utm=_utm(check, data.get("utm"), ("utm",)),
+        inliner=check.choice(data, "inliner", ["premailer", "css-inline"], default="premailer"),  # type: ignore[arg-type]
+        timezone=timezone,
+        lang=check.text(data, "lang", default="en") or "en",
+        merge_fallbacks={str(k): str(v) for k, v in fallbacks.items()},
+        content_dir=check.text(paths, "content", ("paths",), "content") or "content",
+        build_dir=check.text(paths, "build", ("paths",), "build") or "build",
+        state_dir=check.text(paths, "state", ("paths",), ".bulletin") or ".bulletin",
+        outbox_dir=check.text(paths, "outbox", ("paths",), "outbox") or "outbox",
+        templates_dir=check.text(paths, "templates", ("paths",), "templates") or "templates",
+    )
+    raise_if(check.problems, ConfigError, f"{PROJECT_FILE} is not valid")
+    return project
+
+
+def _utm(check: yamlfile.Checker, data: Any, path: yamlfile.Path_) -> Utm | None:
+    if data is None:
+        return None
+    utm = check.mapping(data, path, ["source", "medium", "campaign"])
+    return Utm(*(check.text(utm, key, path) for key in ("source", "medium", "campaign")))
+
+
+def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
+    """Load and validate an issue spec; raise one ConfigError listing every problem."""
+    file = Path(path)
+    root = Path(project.root)
+    name = shown(file, root)
+    data, lines = yamlfile.load(file, name, ConfigError)
+    check = yamlfile.Checker(name, lines)
+    data = check.mapping(data, (), _ISSUE_KEYS, required=("title", "period", "sections"))
+    slug = file.name.removesuffix(".yaml").removesuffix(".yml")
+    if not _SLUG.match(slug):
+        check.error((), f"the file name '{file.name}' makes a bad issue slug: use letters, digits, '-' and '_' only")
+
+    period = check.mapping(data.get("period"), ("period",), ["start", "end"], ("start", "end")) if "period" in data else {}
+    start, end = check.date(period, "start", ("period",)), check.date(period, "end", ("period",))
+    if start and end and end < start:
+        check.error(("period", "end"), f"the period ends ({end}) before it starts ({start})")
+
+    sources = data.get("source", project.content_dir)
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not sources:
+        check.error(("source",), "expected a path or feed URL, or a list of them")
+        sources = []
+    sources = [str(s).strip() for s in sources if isinstance(s, (str, int))]
+
+    sections = _sections(check, data.get("sections"))
+    titles = [s.title for s in sections]
+    notes_raw = check.mapping(data.get("notes"), ("notes",), titles) if data.get("notes") is not None else {}
+    notes = {str(k): str(v) for k, v in notes_raw.items() if str(k) in titles and v is not None}
+
+    lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
+    spec = IssueSpec(
+        slug=slug,
+        path=name,
+        title=check.text(data, "title") or "",
+        subject=check.text(data, "subject") or check.text(data, "title") or "",
+        preheader=check.text(data, "preheader") or "",
+        period=Period(start, end) if start and end else None,  # type: ignore[arg-type]  # raised below
+        sources=sources,
+        sections=sections,
+        exclude_tags=tuple(check.text_list(data, "exclude_tags", (), "tags")),
+        order=check.choice(data, "order", ["newest", "oldest"], default="newest"),  # type: ignore[arg-type]
+        featured=check.text(data, "featured"),
+        pin=lists["pin"],
+        exclude=lists["exclude"],
+        include=lists["include"],
+        notes=notes,
+        intro=check.text(data, "intro") or "",
+        template=check.text(data, "template") or "default",
+        utm=_utm(check, data.get("utm"), ("utm",)),
+        lang=check.text(data, "lang"),
+        lines={key: line for key, line in _reference_lines(lines).items()},
+    )
+    if spec.template and not _SLUG.match(spec.template):
+        check.error(("template",), f"expected a theme name (a folder under templates/), got '{spec.template}'")
+    raise_if(check.problems, ConfigError, f"{name} is not a valid issue")
+    return spec
+
+
+def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
+    if not isinstance(data, list) or not data:
+        if data is not None:
+            check.error(("sections",), "expected a list of sections like - {title: Events, tags: [Event]}")
+        return []
+    out: list[SectionSpec] = []
+    catch_all: int | None = None
+    for index, entry in enumerate(data):
+        path = ("sections", index)
+        section = check.mapping(entry, path, ["title", "tags"], ("title",))
+        title = check.text(section, "title", path)
+        if "tags" in section and section.get("tags") in (None, []):
+            check.error(path + ("tags",), "empty: give tags like [Event], or leave tags out for a catch-all section")
+        tags = check.text_list(section, "tags", path, "tags")
+        if not title:
+            continue
+        if title in (s.title for s in out):
+            check.error(path + ("title",), f"a section named '{title}' is already defined")
+        if catch_all is not None:
+            check.error(path, f"comes after the catch-all section '{out[catch_all].title}' (no tags), so it can never get an item")
+        if not tags and "tags" not in section:
+            catch_all = len(out)
+        out.append(SectionSpec(title, tuple(tags)))
+    return out
+
+
+def _reference_lines(lines: dict[yamlfile.Path_, int]) -> dict[tuple[str, int | str], int]:
+    """Lines of featured/pin/exclude/include entries, so unknown references can name them."""
+    out: dict[tuple[str, int | str], int] = {}
+    for path, line in lines.items():
+        if len(path) == 2 and path[0] in ("pin", "exclude", "include"):
+            out[(str(path[0]), path[1])] = line
+        elif path == ("featured",):
+            out[("featured", 0)] = line
+    return out

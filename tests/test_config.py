@@ -1,0 +1,154 @@
+"""bulletin.yaml and issue spec validation: every problem, with file:line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pytest
+
+from bulletin.config import load_issue, load_project
+from bulletin.errors import ConfigError
+
+
+def spec(write, text: str):
+    path = write("issues/t.yaml", textwrap.dedent(text))
+    return load_issue(path, load_project(path))
+
+
+def problems(write, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        spec(write, text)
+    return [str(p) for p in info.value.problems]
+
+
+GOOD = textwrap.dedent("""\
+    title: T
+    period: {start: 2021-01-01, end: 2021-06-30}
+    sections:
+      - {title: Events, tags: [Event]}
+      - {title: More}
+    """)
+
+
+def test_example_issue_loads(tmp_project):
+    project = load_project(tmp_project / "issues" / "example.yaml")
+    issue = load_issue(tmp_project / "issues" / "example.yaml", project)
+    assert issue.slug == "example"
+    assert issue.period.start == dt.date(2021, 1, 1) and issue.period.end == dt.date(2021, 6, 30)
+    assert [s.title for s in issue.sections][-1] == "More news"
+    assert issue.sections[-1].tags == ()
+    assert project.organisation.name == "European Social Network Federation"
+
+
+def test_defaults(write):
+    issue = spec(write, GOOD)
+    assert issue.subject == "T" and issue.order == "newest" and issue.template == "default"
+    assert issue.sources == ["content"]
+
+
+def test_bad_date_names_line(write):
+    found = problems(write, """\
+        title: T
+        period:
+          start: soon
+          end: 2021-06-30
+        sections: [{title: A}]
+        """)
+    assert found == ["issues/t.yaml:3: period.start: expected a date like 2021-06-30, got 'soon'"]
+
+
+def test_end_before_start(write):
+    found = problems(write, """\
+        title: T
+        period: {start: 2021-06-30, end: 2021-01-01}
+        sections: [{title: A}]
+        """)
+    assert found == ["issues/t.yaml:2: period.end: the period ends (2021-01-01) before it starts (2021-06-30)"]
+
+
+def test_empty_period(write):
+    found = problems(write, """\
+        title: T
+        period: {}
+        sections: [{title: A}]
+        """)
+    assert found == ["issues/t.yaml:2: period.start: required", "issues/t.yaml:2: period.end: required"]
+
+
+def test_missing_title_and_period(write):
+    found = problems(write, "sections: [{title: A}]\n")
+    assert found == ["issues/t.yaml:1: title: required", "issues/t.yaml:1: period: required"]
+
+
+def test_unknown_key_with_hint(write):
+    found = problems(write, GOOD + "prehaeder: hello\n")
+    assert found == ["issues/t.yaml:6: prehaeder: unknown key (did you mean 'preheader'?)"]
+
+
+def test_bad_section_tags(write):
+    found = problems(write, """\
+        title: T
+        period: {start: 2021-01-01, end: 2021-06-30}
+        sections:
+          - {title: Events, tags: Event}
+          - {title: Papers, tags: []}
+          - {title: Odd, tags: [{a: 1}]}
+          - {titel: More}
+        """)
+    assert found == [
+        "issues/t.yaml:4: sections[0].tags: expected a list of tags like [Event], got 'Event'",
+        "issues/t.yaml:5: sections[1].tags: empty: give tags like [Event], or leave tags out for a catch-all section",
+        "issues/t.yaml:6: sections[2].tags[0]: expected tags, got a mapping",
+        "issues/t.yaml:7: sections[3].titel: unknown key (did you mean 'title'?)",
+        "issues/t.yaml:7: sections[3].title: required",
+    ]
+
+
+def test_section_after_catch_all(write):
+    found = problems(write, """\
+        title: T
+        period: {start: 2021-01-01, end: 2021-06-30}
+        sections:
+          - {title: More}
+          - {title: Events, tags: [Event]}
+        """)
+    assert found == ["issues/t.yaml:5: sections[1]: comes after the catch-all section 'More' (no tags), so it can never get an item"]
+
+
+def test_notes_must_name_a_section(write):
+    found = problems(write, GOOD + "notes: {Event: hi}\n")
+    assert found == ["issues/t.yaml:6: notes.Event: unknown key (did you mean 'Events'?)"]
+
+
+def test_all_problems_at_once(write):
+    found = problems(write, """\
+        title: T
+        period: {start: 2021-13-01, end: later}
+        order: random
+        sections: [{title: A}]
+        """)
+    assert len(found) == 3
+
+
+def test_yaml_syntax_error_names_line(write):
+    with pytest.raises(ConfigError, match=r"issues/t.yaml:3: YAML syntax error"):
+        spec(write, "title: T\nperiod: {start: 2021-01-01\nsections: [\n")
+
+
+def test_project_errors(write):
+    write("bulletin.yaml", "organisation: {name: X}\nsender: {email: nope}\ntransport: smtp\ntimezone: Mars/Base\n")
+    with pytest.raises(ConfigError) as info:
+        load_project()
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:1: organisation.address: required",
+        "bulletin.yaml:2: sender.email: expected an email address, got 'nope'",
+        "bulletin.yaml:4: timezone: unknown time zone 'Mars/Base' (use a name like Europe/Brussels)",
+        "bulletin.yaml:3: transport: expected one of outbox, sendgrid, got 'smtp'",
+    ]
+
+
+def test_no_project_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="no bulletin.yaml found"):
+        load_project()

@@ -1,0 +1,104 @@
+"""Selection: period, dedupe, sections, order, editorial controls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin.errors import ConfigError
+from bulletin.model import IssueSpec, Item, Period, SectionSpec
+from bulletin.select import select
+
+
+def item(day: str, title: str, tags=("News",), path=None) -> Item:
+    slug = title.lower().replace(" ", "-")
+    return Item(date=dt.date.fromisoformat(day), title=title, url=f"https://example.org/{slug}", tags=tuple(tags),
+                origin=f"content/{slug}.md:1", path=path or f"content/{slug}.md")
+
+
+def make_spec(**kw) -> IssueSpec:
+    base = dict(
+        slug="t", path="issues/t.yaml", title="T", subject="T",
+        period=Period(dt.date(2021, 1, 1), dt.date(2021, 6, 30)), sources=["content"],
+        sections=[SectionSpec("Papers", ("Position paper",)), SectionSpec("Events", ("Event",)), SectionSpec("More")],
+    )
+    base.update(kw)
+    return IssueSpec(**base)
+
+
+ITEMS = [
+    item("2020-12-31", "Before"),
+    item("2021-01-01", "First day"),
+    item("2021-03-01", "Paper", ("Position paper", "Event")),
+    item("2021-04-01", "Meeting", ("Event",)),
+    item("2021-05-01", "Later meeting", ("Event",)),
+    item("2021-06-30", "Last day", ("Publication",)),
+    item("2021-07-01", "After"),
+]
+
+
+def titles(selection):
+    return {s.title: [i.title for i in s.items] for s in selection.sections}
+
+
+def test_period_inclusive_and_first_matching_section():
+    sel = select(make_spec(), ITEMS)
+    assert titles(sel) == {
+        "Papers": ["Paper"],
+        "Events": ["Later meeting", "Meeting"],
+        "More": ["Last day", "First day"],
+    }
+    assert {(lo.item.title, lo.reason) for lo in sel.left_out} == {("Before", "outside period"), ("After", "outside period")}
+
+
+def test_oldest_order_and_empty_sections_omitted():
+    sel = select(make_spec(order="oldest", sections=[SectionSpec("Events", ("Event",)), SectionSpec("Nothing", ("Nope",))]), ITEMS)
+    assert titles(sel) == {"Events": ["Paper", "Meeting", "Later meeting"]}
+    assert sum(lo.reason == "no matching section" for lo in sel.left_out) == 2
+
+
+def test_duplicate_urls_appear_once():
+    dup = item("2021-02-02", "Meeting", ("Event",))  # same url as "Meeting"
+    sel = select(make_spec(), ITEMS + [dup])
+    assert titles(sel)["Events"].count("Meeting") == 1
+    assert [lo.reason for lo in sel.left_out if lo.item is dup] == ["duplicate"]
+
+
+def test_exclude_tags():
+    sel = select(make_spec(exclude_tags=("Event",)), ITEMS)
+    assert "Events" not in titles(sel) and "Papers" not in titles(sel)
+    assert sum(lo.reason == "excluded tag" for lo in sel.left_out) == 3
+
+
+def test_editorial_controls():
+    spec = make_spec(
+        exclude=["content/meeting.md"],
+        include=["https://example.org/after"],
+        featured="https://example.org/paper",
+        pin=["https://example.org/first-day"],
+        notes={"Events": "All *online*."},
+    )
+    sel = select(spec, ITEMS)
+    assert sel.featured.title == "Paper"
+    assert titles(sel) == {"Events": ["Later meeting"], "More": ["First day", "After", "Last day"]}
+    assert sel.sections[0].note == "All *online*."
+    assert ("Meeting", "excluded") in {(lo.item.title, lo.reason) for lo in sel.left_out}
+    assert [i.title for i in sel.items][0] == "Paper"
+
+
+def test_unknown_references_name_their_lines():
+    spec = make_spec(pin=["https://example.org/nope"], exclude=["content/missing.md"],
+                     lines={("pin", 0): 9, ("exclude", 0): 11})
+    with pytest.raises(ConfigError) as info:
+        select(spec, ITEMS)
+    assert [str(p) for p in info.value.problems] == [
+        "issues/t.yaml:11: exclude[0]: no item with url or file 'content/missing.md' in the sources",
+        "issues/t.yaml:9: pin[0]: no item with url or file 'https://example.org/nope' in the sources",
+    ]
+
+
+def test_anchors_unique():
+    spec = make_spec(sections=[SectionSpec("Évents!", ("Event",)), SectionSpec("évents", ("Publication",)), SectionSpec("More")])
+    sel = select(spec, ITEMS)
+    assert [s.anchor for s in sel.sections] == ["events", "events-2", "more"]
