@@ -1,0 +1,33 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README.md).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: setup demo test browser bench clean
+
+$(BIN)/bulletin: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/bulletin
+
+demo: setup
+	$(BIN)/bulletin build issues/example.yaml
+	@echo "Open build/example/index.html in a browser, or run: $(BIN)/bulletin preview issues/example.yaml"
+
+# Debian packages the tests drive: Chromium (browser tests) and SpamAssassin (spam score).
+browser:
+	@if [ ! -x $(CHROMIUM) ] || ! command -v spamassassin >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spamassassin; fi
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/build.py
+
+clean:
+	rm -rf build outbox .bulletin

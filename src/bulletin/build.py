@@ -1,0 +1,160 @@
+"""The build stage: load, select, render, then (only if all went well) write build/<slug>/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import sources
+from .config import load_issue, load_project
+from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
+from .model import IssueSpec, Item, Project, Selection
+from .render import Rendered, render_issue
+from .select import select, tags_in
+from .yamlfile import hint
+
+WARN_BYTES = 90 * 1024
+GMAIL_CLIP_BYTES = 102 * 1024
+
+Fetch = Callable[[str], bytes]
+
+
+@dataclass
+class BuildResult:
+    """Everything a build produced; ``out_dir`` is None when nothing was written."""
+
+    project: Project
+    spec: IssueSpec
+    items: list[Item]
+    selection: Selection
+    rendered: Rendered
+    manifest: dict
+    warnings: list[str] = field(default_factory=list)
+    out_dir: Path | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Identifies what would be sent: subject, HTML and text."""
+        return str(self.manifest["content_hash"])
+
+
+def load_items(spec: IssueSpec, project: Project, fetch: Fetch | None = None) -> list[Item]:
+    """Read every source of the issue; report the problems of all of them at once."""
+    items: list[Item] = []
+    problems: list[Problem] = []
+    for source in spec.sources:
+        try:
+            items.extend(sources.load(source, root=Path(project.root), fetch=fetch))
+        except SourceError as exc:
+            problems.extend(exc.problems or [Problem("", str(exc))])
+    raise_if(problems, SourceError, "Some items cannot be read")
+    return items
+
+
+def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fetch: Fetch | None = None) -> BuildResult:
+    """Load, select and render an issue without writing anything."""
+    project = project or load_project(issue)
+    spec = load_issue(issue, project)
+    items = load_items(spec, project, fetch)
+    selection = select(spec, items)
+    if not selection.items:
+        raise ConfigError(
+            f"{spec.path}: no items to put in the issue: none of the {len(items)} items in "
+            f"{', '.join(spec.sources)} is dated {spec.period.start} to {spec.period.end} and matches a section"
+        )
+    rendered = render_issue(project, spec, selection)
+    warnings = _warnings(spec, items, selection, rendered)
+    manifest = _manifest(project, spec, selection, rendered, warnings)
+    return BuildResult(project, spec, items, selection, rendered, manifest, warnings)
+
+
+def build(
+    issue: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    project: Project | None = None,
+    fetch: Fetch | None = None,
+) -> BuildResult:
+    """Build an issue into ``out`` (default ``build/<slug>/``): index.html, index.txt, index.mjml, manifest.json."""
+    result = prepare(issue, project=project, fetch=fetch)
+    out_dir = Path(out) if out is not None else Path(result.project.root) / result.project.build_dir / result.spec.slug
+    files = {
+        "index.html": result.rendered.html,
+        "index.txt": result.rendered.text,
+        "index.mjml": result.rendered.mjml,
+        "manifest.json": json.dumps(result.manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+    }
+    write_files(out_dir, files)
+    result.out_dir = out_dir
+    return result
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
+    """Write every file next to its target first, then move them all in place."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = []
+        for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            staged.append((tmp, folder / name))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise BulletinError(f"cannot write the build to {folder}: {exc.strerror}") from None
+
+
+def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered: Rendered) -> list[str]:
+    warnings = []
+    size = len(rendered.html.encode())
+    if size > GMAIL_CLIP_BYTES:
+        warnings.append(f"index.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB; remove items or shorten summaries")
+    elif size > WARN_BYTES:
+        warnings.append(f"index.html is {size / 1024:.0f} KB, close to Gmail's 102 KB clipping limit")
+    known = sorted(tags_in(items))
+    for section in spec.sections:
+        for tag in section.tags:
+            if tag not in known:
+                warnings.append(f"{spec.path}: section '{section.title}': no item has the tag '{tag}'{hint(tag, known)}")
+    for item in selection.items:
+        if item.image and not item.image.alt:
+            warnings.append(f"{item.origin}: image has no alt text")
+    return warnings
+
+
+def _item_entry(item: Item) -> dict:
+    return {"date": item.date.isoformat(), "title": item.title, "url": item.url, "tags": list(item.tags), "origin": item.origin}
+
+
+def _manifest(project: Project, spec: IssueSpec, selection: Selection, rendered: Rendered, warnings: list[str]) -> dict:
+    html, text = rendered.html.encode(), rendered.text.encode()
+    digest = hashlib.sha256()
+    for part in (spec.subject.encode(), html, text):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return {
+        "slug": spec.slug,
+        "issue": spec.path,
+        "title": spec.title,
+        "subject": spec.subject,
+        "preheader": spec.preheader,
+        "period": {"start": spec.period.start.isoformat(), "end": spec.period.end.isoformat()},
+        "featured": _item_entry(selection.featured) if selection.featured else None,
+        "sections": [{"title": s.title, "anchor": s.anchor, "items": [_item_entry(i) for i in s.items]} for s in selection.sections],
+        "left_out": [dict(_item_entry(lo.item), reason=lo.reason) for lo in selection.left_out],
+        "left_out_counts": dict(sorted(Counter(lo.reason for lo in selection.left_out).items())),
+        "item_count": len(selection.items),
+        "sizes": {"html_bytes": len(html), "text_bytes": len(text)},
+        "merge_fields": dict(sorted(rendered.merge_fields.items())),
+        "warnings": warnings,
+        "content_hash": digest.hexdigest(),
+        "template": spec.template,
+        "inliner": project.inliner,
+    }
+

@@ -1,0 +1,119 @@
+"""Command line: argument parsing only; each command calls one library function."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import BulletinError
+
+
+class _State:
+    debug = False
+
+
+def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily to keep start-up fast
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn BulletinError into one clear message and an exit code; a traceback only with --debug."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BulletinError as exc:
+            if _State.debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # an unexpected failure: say so plainly, never dump a traceback on staff
+            if _State.debug:
+                raise
+            click.echo(f"Internal error: {type(exc).__name__}: {exc}\nRun again with --debug for details.", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="bulletin")
+def main(debug: bool) -> None:
+    """Compose, preview and send your email bulletin."""
+    _State.debug = debug
+
+
+@main.command("build")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the files here instead of build/<slug>/.")
+@handle_errors
+def build_cmd(issue: str, out: str | None) -> None:
+    """Build ISSUE (issues/<slug>.yaml) into build/<slug>/."""
+    from .build import build
+    from .report import print_build
+
+    result = build(issue, out=out)
+    print_build(_console(), result)
+
+
+@main.command("items")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--tag", "tags", multiple=True, help="Only items with this tag (repeatable).")
+@click.option("--source", "sources", multiple=True, help="Path or feed URL (default: the project's content folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@handle_errors
+def items_cmd(start: dt.datetime | None, end: dt.datetime | None, tags: tuple[str, ...], sources: tuple[str, ...], as_json: bool) -> None:
+    """List the items the sources hold, newest first."""
+    from .items import list_items
+    from .report import print_items
+
+    found = list_items(
+        sources=list(sources) or None,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        tags=list(tags),
+    )
+    if as_json:
+        click.echo(json.dumps([_item_json(i) for i in found], indent=2, ensure_ascii=False))
+    else:
+        print_items(_console(), found)
+
+
+def _item_json(item: Any) -> dict[str, Any]:
+    return {
+        "date": item.date.isoformat(), "title": item.title, "url": item.url, "tags": list(item.tags),
+        "origin": item.origin, "image": {"src": item.image.src, "alt": item.image.alt} if item.image else None,
+    }
+
+
+@main.command("new-issue")
+@click.argument("slug")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (YYYY-MM-DD).")
+@click.option("--force", is_flag=True, help="Overwrite an existing issue file.")
+@handle_errors
+def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) -> None:
+    """Create issues/SLUG.yaml with the default sections."""
+    from .scaffold import new_issue
+
+    path = new_issue(slug, start.date(), end.date(), force=force)
+    click.echo(f"Created {path}. Edit it, then run: bulletin build {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

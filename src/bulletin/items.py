@@ -1,0 +1,41 @@
+"""`bulletin items`: what the sources hold, filtered by date and tag."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from . import sources as readers
+from .config import load_project
+from .errors import ConfigError, Problem, SourceError, raise_if
+from .model import Item, Project
+
+
+def list_items(
+    *,
+    sources: list[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    tags: list[str] | None = None,
+    project: Project | None = None,
+) -> list[Item]:
+    """Items of the sources (default: the project's content folder) in a date range, newest first."""
+    project = project or load_project()
+    if start and end and end < start:
+        raise ConfigError(f"--to {end} is before --from {start}")
+    found: list[Item] = []
+    problems: list[Problem] = []
+    for source in sources or [project.content_dir]:
+        try:
+            found.extend(readers.load(source, root=Path(project.root)))
+        except SourceError as exc:
+            problems.extend(exc.problems or [Problem("", str(exc))])
+    raise_if(problems, SourceError, "Some items cannot be read")
+    wanted = set(tags or ())
+    found = [
+        item for item in found
+        if (start is None or item.date >= start) and (end is None or item.date <= end)
+        and (not wanted or wanted.intersection(item.tags))
+    ]
+    return sorted(found, key=lambda i: (i.date, i.title), reverse=True)
+

@@ -1,0 +1,58 @@
+"""`bulletin new-issue`: a ready-to-edit issue spec with the default sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from .config import load_project
+from .errors import ConfigError
+from .model import Project
+
+_TEMPLATE = """\
+# The {slug} issue. Edit the texts, then run: bulletin build issues/{slug}.yaml
+title: "{title}"
+subject: "{title} — {label}"
+preheader: "News, events, publications and position papers from {label}"
+period: {{start: {start}, end: {end}}}    # inclusive
+source: {content}/
+sections:                                 # an item goes to the FIRST section sharing one of its tags
+  - {{title: Position papers, tags: [Position paper]}}
+  - {{title: Events, tags: [Event]}}
+  - {{title: Publications, tags: [Publication]}}
+  - {{title: Press releases, tags: [Press release]}}
+  - {{title: More news}}                    # no tags: every remaining item
+order: newest
+intro: |
+  Welcome to this issue of our bulletin, covering {label}.
+"""
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """"January to June 2021", "December 2020 to March 2021", "March 2021"."""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B %Y}"
+    if start.year == end.year:
+        return f"{start:%B} to {end:%B %Y}"
+    return f"{start:%B %Y} to {end:%B %Y}"
+
+
+def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, project: Project | None = None) -> Path:
+    """Write issues/<slug>.yaml; refuse to overwrite unless ``force``."""
+    project = project or load_project()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
+        raise ConfigError(f"'{slug}' is not a usable issue name: use letters, digits, '-' and '_' (e.g. 2021-h1)")
+    if end < start:
+        raise ConfigError(f"--to {end} is before --from {start}")
+    path = Path(project.root) / "issues" / f"{slug}.yaml"
+    if path.exists() and not force:
+        raise ConfigError(f"issues/{slug}.yaml already exists (use --force to overwrite it)")
+    title = f"{project.organisation.name} bulletin"
+    text = _TEMPLATE.format(
+        slug=slug, title=title.replace('"', "'"), label=period_label(start, end), start=start, end=end,
+        content=project.content_dir.rstrip("/"),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path.relative_to(project.root)

@@ -1,0 +1,191 @@
+"""End-to-end build of the example issue: parse the HTML and check items, sections, order, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import lxml.html
+import pytest
+import yaml
+
+from bulletin.build import build
+from bulletin.errors import ConfigError, RenderError, SourceError
+
+ISSUE = "issues/example.yaml"
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+
+
+def bare(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def read_sections(html: bytes) -> tuple[list[str], dict[str, list[str]]]:
+    """Item urls in reading order: ([featured], {section title: [urls]})."""
+    doc = lxml.html.fromstring(html)
+    featured: list[str] = []
+    sections: dict[str, list[str]] = {}
+    current = None
+    for el in doc.iter("h2", "h3"):
+        if el.tag == "h2" and el.get("id"):
+            current = el.text_content().strip()
+            sections[current] = []
+        elif el.tag == "h2" and el.get("class") == "fh":
+            featured.append(bare(el.find(".//a").get("href")))
+        elif el.tag == "h3" and current is not None:
+            sections[current].append(bare(el.find(".//a").get("href")))
+    return featured, sections
+
+
+@pytest.fixture
+def built(tmp_project: Path):
+    result = build(ISSUE)
+    out = tmp_project / "build" / "example"
+    return result, out
+
+
+def test_writes_the_four_files(built):
+    result, out = built
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "index.mjml", "index.txt", "manifest.json"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["item_count"] == len(result.selection.items)
+    assert manifest["sizes"]["html_bytes"] == len((out / "index.html").read_bytes())
+
+
+def test_every_in_period_item_once_in_the_right_section_and_order(built, tmp_project):
+    result, out = built
+    items = {}
+    for path in (tmp_project / "content").glob("*.md"):
+        meta = front_matter(path)
+        items[meta["url"]] = (meta["date"], meta.get("tags", []), path.relative_to(tmp_project).as_posix())
+    start, end = dt.date(2021, 1, 1), dt.date(2021, 6, 30)
+    excluded = {"content/2021-05-11-workshop.md"}
+    expected = {url for url, (day, _, path) in items.items() if start <= day <= end and path not in excluded}
+    assert "https://example.org/news/new-year-message" in expected  # boundary days are in the example data
+    assert "https://example.org/news/mid-year-review" in expected
+
+    featured, sections = read_sections((out / "index.html").read_bytes())
+    assert featured == ["https://example.org/news/congress-2021"]
+    shown = featured + [url for urls in sections.values() for url in urls]
+    assert sorted(shown) == sorted(expected)  # each exactly once, nothing from outside the period
+
+    order = [("Position papers", "Position paper"), ("Events", "Event"), ("Publications", "Publication"), ("More news", None)]
+    for index, (title, tag) in enumerate(order):
+        earlier_tags = {t for _, t in order[:index]}
+        for url in sections.get(title, []):
+            tags = set(items[url][1])
+            assert tag is None or tag in tags, (title, url)
+            assert not tags & earlier_tags, (title, url)  # the FIRST matching section wins
+    assert sections["Publications"][0] == "https://example.org/news/annual-report"  # pinned
+    for urls in sections.values():
+        rest = [u for u in urls if u != "https://example.org/news/annual-report"]
+        dates = [items[u][0] for u in rest]
+        assert dates == sorted(dates, reverse=True)
+    assert list(sections) == [s for s in ["Position papers", "Events", "Publications", "More news"] if sections.get(s)]
+
+
+def test_out_of_period_and_excluded_items_absent(built):
+    _, out = built
+    html = (out / "index.html").read_text()
+    for url in ("year-in-review", "summer-school", "news/workshop"):
+        assert url not in html
+
+
+def test_escaping_of_item_text(built, tmp_project, write):
+    write("content/2021-02-02-evil.md", '---\ndate: 2021-02-02\ntitle: "Tom & Jerry \\"quoted\\" <script>alert(1)</script>"\n'
+          "url: https://example.org/news/evil\ntags: [News]\n---\nSummary with <script>bad()</script> & <b>raw</b> html.\n")
+    build(ISSUE)
+    raw = (tmp_project / "build" / "example" / "index.html").read_text()
+    doc = lxml.html.fromstring(raw.encode())
+    assert not doc.xpath("//script")
+    titles = [h.text_content().strip() for h in doc.iter("h3")]
+    assert 'Tom & Jerry "quoted" <script>alert(1)</script>' in titles
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw and "&amp;" in raw
+    assert not doc.xpath("//b[text()='raw']")
+    text = (tmp_project / "build" / "example" / "index.txt").read_text()
+    assert 'Tom & Jerry "quoted" <script>alert(1)</script>' in text
+
+
+def test_doctype_media_and_inline_styles(built):
+    _, out = built
+    html = (out / "index.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")
+    styles = " ".join(lxml.html.fromstring(html.encode()).xpath("//style/text()"))
+    assert re.search(r"@media[^{]*\{[^}]*!important", styles)
+    doc = lxml.html.fromstring(html.encode())
+    assert all(h.get("style") for h in doc.iter("h3"))
+    assert 'href="<%asm_group_unsubscribe_raw_url%>"' in html
+
+
+def test_text_part_holds_every_item(built):
+    result, out = built
+    text = (out / "index.txt").read_text()
+    for item in result.selection.items:
+        assert item.title in text
+        assert bare(item.url) in text
+
+
+def test_deterministic(tmp_project):
+    first = build(ISSUE, out="a")
+    second = build(ISSUE, out="b")
+    for name in ("index.html", "index.txt", "index.mjml", "manifest.json"):
+        assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes()
+
+
+def test_utm_on_item_links_only(built):
+    _, out = built
+    doc = lxml.html.fromstring((out / "index.html").read_bytes())
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    item_links = [h for h in hrefs if h.startswith("https://example.org/news/")]
+    assert item_links and all("utm_source=bulletin" in h and "utm_campaign=example" in h for h in item_links)
+    assert "<%asm_group_unsubscribe_raw_url%>" in hrefs
+    assert "https://example.org/bulletin/example/" in hrefs  # view in browser, untouched
+
+
+def test_manifest_reports_left_out(built):
+    result, _ = built
+    counts = result.manifest["left_out_counts"]
+    assert counts["excluded"] == 1
+    assert counts["outside period"] >= 2
+
+
+def test_nothing_written_when_a_source_is_broken(tmp_project, write):
+    write("content/2021-03-03-bad.md", "---\ndate: soon\ntitle: Bad\nurl: https://example.org/x\n---\n")
+    with pytest.raises(SourceError, match=r"content/2021-03-03-bad.md:2: date"):
+        build(ISSUE)
+    assert not (tmp_project / "build").exists()
+
+
+def test_nothing_written_when_a_template_fails(tmp_project, write):
+    build(ISSUE)
+    before = (tmp_project / "build" / "example" / "index.html").read_bytes()
+    write("templates/default/email.txt.j2", "{{ issue.title }}\n{{ nope }}\n")
+    with pytest.raises(RenderError, match=r"templates/default/email.txt.j2:2: 'nope' is undefined"):
+        build(ISSUE)
+    assert (tmp_project / "build" / "example" / "index.html").read_bytes() == before
+
+
+def test_period_with_no_items_is_an_error(tmp_project, write):
+    write("issues/empty.yaml", "title: T\nperiod: {start: 2030-01-01, end: 2030-06-30}\nsections: [{title: All}]\n")
+    with pytest.raises(ConfigError, match="no items to put in the issue"):
+        build("issues/empty.yaml")
+
+
+def test_unknown_section_tag_is_a_warning_with_hint(tmp_project, write):
+    write("issues/w.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\n"
+          "sections: [{title: Events, tags: [Evnt]}, {title: More}]\n")
+    result = build("issues/w.yaml")
+    assert "issues/w.yaml: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
+
+
+def test_weight_budget_for_thirty_items(tmp_project):
+    result = build(ISSUE)
+    assert len(result.selection.items) >= 20
+    assert result.manifest["sizes"]["html_bytes"] <= 60 * 1024

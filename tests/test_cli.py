@@ -1,0 +1,75 @@
+"""The command line: exit codes, messages, and each command's effect."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bulletin.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_build_prints_summary(tmp_project):
+    result = run("build", "issues/example.yaml")
+    assert result.exit_code == 0, result.output
+    assert "Position papers" in result.output and "Left out: 1 excluded" in result.output
+    assert (tmp_project / "build" / "example" / "index.html").is_file()
+
+
+def test_build_out_dir(tmp_project):
+    result = run("build", "issues/example.yaml", "--out", "elsewhere")
+    assert result.exit_code == 0, result.output
+    assert (tmp_project / "elsewhere" / "index.txt").is_file()
+
+
+def test_user_error_is_one_message_exit_2(tmp_project, write):
+    write("issues/bad.yaml", "title: T\nperiod: {start: soon, end: 2021-06-30}\nsections: [{title: A}]\n")
+    result = run("build", "issues/bad.yaml")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: issues/bad.yaml is not a valid issue (1 problem):\n"
+        "  issues/bad.yaml:2: period.start: expected a date like 2021-06-30, got 'soon'\n"
+    )
+    assert not (tmp_project / "build").exists()
+
+
+def test_missing_issue_file(tmp_project):
+    result = run("build", "issues/nope.yaml")
+    assert result.exit_code == 2
+    assert result.output == "Error: issues/nope.yaml: file not found\n"
+
+
+def test_debug_shows_traceback(tmp_project, write):
+    write("issues/bad.yaml", "title: [\n")
+    with pytest.raises(Exception, match="YAML syntax error"):
+        run("--debug", "build", "issues/bad.yaml")
+
+
+def test_items_table_and_json(tmp_project):
+    result = run("items", "--from", "2021-03-01", "--to", "2021-06-30", "--tag", "Event", "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert found and all("Event" in i["tags"] and "2021-03-01" <= i["date"] <= "2021-06-30" for i in found)
+    assert [i["date"] for i in found] == sorted((i["date"] for i in found), reverse=True)
+    table = run("items", "--from", "2021-03-01", "--to", "2021-06-30", "--tag", "Event")
+    assert table.exit_code == 0 and f"{len(found)} items" in table.output
+
+
+def test_items_bad_range(tmp_project):
+    result = run("items", "--from", "2021-06-30", "--to", "2021-01-01")
+    assert result.exit_code == 2 and "before" in result.output
+
+
+def test_new_issue_scaffold_builds(tmp_project):
+    result = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
+    assert result.exit_code == 0, result.output
+    text = (tmp_project / "issues" / "2021-h2.yaml").read_text()
+    assert "period: {start: 2021-07-01, end: 2021-12-31}" in text and "July to December 2021" in text
+    assert run("build", "issues/2021-h2.yaml").exit_code == 0
+    again = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
+    assert again.exit_code == 2 and "already exists" in again.output
