@@ -1,0 +1,149 @@
+"""Content checks: what every bulletin must hold (unsubscribe, address) and what must not leak out."""
+
+from __future__ import annotations
+
+import re
+
+from .document import SENDGRID_TAGS, UNSUBSCRIBE_TAGS, TEXT_TEMPLATE, Document, snippet
+from .findings import Finding
+
+SUBJECT_MAX = 78  # RFC 5322's recommended line length; inboxes cut long subjects around here
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_SENDGRID = re.compile(r"<%\s*[^%<>]*?\s*%>")
+_MERGE = re.compile(r"\*\|([^|*\s]*)\|\*")
+_UNSUBSCRIBE_WORDS = ("unsubscribe", "abmelden", "désinscri", "desinscri", "darse de baja", "opt-out", "opt out")
+
+
+def _f(severity: str, code: str, message: str, where: str = "") -> Finding:
+    return Finding(severity, code, message, where, "content")  # type: ignore[arg-type]
+
+
+def check_content(doc: Document) -> list[Finding]:
+    """Every content check, in reading order of the report."""
+    return [
+        *check_unsubscribe(doc),
+        *check_address(doc),
+        *check_placeholders(doc),
+        *check_subject(doc),
+        *check_lang(doc),
+        *check_images(doc),
+        *check_links(doc),
+    ]
+
+
+def check_unsubscribe(doc: Document) -> list[Finding]:
+    """An unsubscribe link is required by law and by Gmail/Yahoo's bulk-sender rules."""
+    for link in doc.root.iter("a"):
+        href = (link.get("href") or "").strip()
+        if href in UNSUBSCRIBE_TAGS:
+            return []
+        text = " ".join(link.text_content().split()).lower()
+        if href and href != "#" and any(w in href.lower() or w in text for w in _UNSUBSCRIBE_WORDS):
+            return []
+    return [_f("error", "no-unsubscribe",
+               "no unsubscribe link: the template must link to {{ unsubscribe_url }}", doc.template())]
+
+
+def check_address(doc: Document) -> list[Finding]:
+    """The sender's postal address must be in the footer (CAN-SPAM, EU e-commerce rules)."""
+    org = doc.result.project.organisation
+    lines = [" ".join(line.split()) for line in org.address.splitlines() if line.strip()]
+    if not lines:
+        return [_f("error", "no-address", "organisation.address is empty: a postal address is required",
+                   doc.result.project.path)]
+    missing = [line for line in lines if line not in doc.body_text]
+    if missing:
+        return [_f("error", "no-address",
+                   f"the postal address ({'; '.join(missing)}) is not in the email: the footer must show "
+                   "{{ org.address }} (or org.address_lines)", doc.template())]
+    return []
+
+
+def check_placeholders(doc: Document) -> list[Finding]:
+    """Jinja leftovers, unknown SendGrid tags or merge tags would reach readers as raw code."""
+    rendered = doc.result.rendered
+    known_merge = {name.upper() for name in rendered.merge_fields}
+    findings: list[Finding] = []
+    sources = [("subject", doc.result.spec.subject, doc.result.spec.path),
+               ("preheader", doc.result.spec.preheader, doc.result.spec.path),
+               ("HTML", rendered.html, doc.template()),
+               ("text", rendered.text, doc.template(TEXT_TEMPLATE))]
+    seen: set[str] = set()
+    for part, text, where in sources:
+        found = [m.group(0) for m in _JINJA.finditer(text)]
+        found += [m.group(0) for m in _SENDGRID.finditer(text) if m.group(0) not in SENDGRID_TAGS]
+        found += [m.group(0) for m in _MERGE.finditer(text) if m.group(1).upper() not in known_merge]
+        for tag in found:
+            if (part, tag) in seen:
+                continue
+            seen.add((part, tag))  # type: ignore[arg-type]
+            owner = next((i.origin for i in doc.items if tag in i.summary or tag in i.title), None)
+            shown = " ".join(tag.split())
+            findings.append(_f("error", "placeholder",
+                               f"unresolved placeholder {shown[:60]!s} in the {part}: readers would see it as is",
+                               owner or where))
+    return findings
+
+
+def check_subject(doc: Document) -> list[Finding]:
+    """A subject line is required; a long one is cut in the inbox, a missing preheader wastes the preview."""
+    spec = doc.result.spec
+    subject = (spec.subject or "").strip()
+    if not subject:
+        return [_f("error", "no-subject", "the issue has no subject", spec.path)]
+    findings = []
+    if len(subject) > SUBJECT_MAX:
+        findings.append(_f("warning", "long-subject",
+                           f"the subject is {len(subject)} characters: inboxes cut it after about {SUBJECT_MAX}",
+                           spec.path))
+    if not (spec.preheader or "").strip():
+        findings.append(_f("warning", "no-preheader",
+                           "no preheader: inboxes will show the first words of the email instead", spec.path))
+    return findings
+
+
+def check_lang(doc: Document) -> list[Finding]:
+    """<html lang> lets screen readers pick the right voice."""
+    if not (doc.root.get("lang") or "").strip():
+        return [_f("error", "no-lang", "the <html> element has no lang attribute (screen readers need it)",
+                   doc.template())]
+    return []
+
+
+def check_images(doc: Document) -> list[Finding]:
+    """Every image needs alt text: many inboxes block images, and screen readers read alt."""
+    findings = []
+    for img in doc.root.iter("img"):
+        alt = img.get("alt")
+        src = img.get("src") or ""
+        if alt is None or (not alt.strip() and not _decorative(img)):
+            findings.append(_f("error", "no-alt", f"image {src[:80]} has no alt text", doc.where(src, img)))
+        if not src.strip():
+            findings.append(_f("error", "no-src", "image without src", snippet(img)))
+    return findings
+
+
+def _decorative(img) -> bool:  # noqa: ANN001 - lxml element
+    # alt="" is right for spacers and purely decorative images that say so explicitly
+    return img.get("role") == "presentation" or img.get("aria-hidden") == "true"
+
+
+def check_links(doc: Document) -> list[Finding]:
+    """Links must go somewhere: no empty, '#' or javascript: hrefs; in-page anchors must exist."""
+    findings = []
+    ids = {el.get("id") for el in doc.root.iter() if el.get("id")} | {
+        el.get("name") for el in doc.root.iter("a") if el.get("name")}
+    for link in doc.root.iter("a"):
+        href = link.get("href")
+        if href is None:
+            continue  # a named anchor, not a link
+        value = href.strip()
+        where = doc.where(value, link) if value else snippet(link)
+        if not value or value == "#":
+            findings.append(_f("error", "empty-link", "link with an empty or '#' href", where))
+        elif value.lower().replace(" ", "").startswith("javascript:"):
+            findings.append(_f("error", "javascript-link", "javascript: links do not work in email", snippet(link)))
+        elif value.startswith("#") and value[1:] not in ids:
+            findings.append(_f("warning", "broken-anchor", f"link to {value} but nothing has id \"{value[1:]}\"",
+                               snippet(link)))
+    return findings

@@ -1,0 +1,106 @@
+"""The rendered issue as the checks see it: parsed HTML, snippets, and which item a URL came from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlsplit, urlunsplit
+
+import lxml.html
+from lxml.etree import ParserError, _Element
+
+from ..build import BuildResult
+from ..model import Item
+from ..render import template_dirs
+from ..render.jinja import display_path
+
+#: SendGrid substitution tags bulletin may use; anything else in <%...%> is unresolved.
+SENDGRID_TAGS = frozenset(
+    {"<%asm_group_unsubscribe_raw_url%>", "<%asm_global_unsubscribe_raw_url%>", "<%asm_preferences_raw_url%>"}
+)
+UNSUBSCRIBE_TAGS = frozenset({"<%asm_group_unsubscribe_raw_url%>", "<%asm_global_unsubscribe_raw_url%>"})
+HTML_TEMPLATE = "email.mjml.j2"
+TEXT_TEMPLATE = "email.txt.j2"
+
+
+def snippet(element: _Element, limit: int = 100) -> str:
+    """The element's opening tag (and a little text), short enough for one line of a report."""
+    attrs = " ".join(f'{k}="{v}"' for k, v in element.attrib.items() if k not in ("style", "class"))
+    text = " ".join((element.text_content() if hasattr(element, "text_content") else "").split())
+    tag = f"<{element.tag}{' ' + attrs if attrs else ''}>"
+    out = f"{tag}{text[:40]}{'…' if len(text) > 40 else ''}" if text else tag
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def normalise_url(url: str) -> str:
+    """The URL without query string or fragment, so tracking parameters do not hide its item."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+@dataclass
+class Document:
+    """One BuildResult, parsed once and shared by every check."""
+
+    result: BuildResult
+    _owners: dict[str, list[Item]] = field(default_factory=dict, init=False, repr=False)
+
+    @cached_property
+    def root(self) -> _Element:
+        """The parsed HTML (lxml.html)."""
+        try:
+            return lxml.html.document_fromstring(self.result.rendered.html or "<html></html>")
+        except (ParserError, ValueError):
+            return lxml.html.document_fromstring("<html></html>")
+
+    @cached_property
+    def body_text(self) -> str:
+        """Visible text of the HTML body, whitespace collapsed."""
+        body = self.root.find("body")
+        return " ".join((body if body is not None else self.root).text_content().split())
+
+    @property
+    def items(self) -> list[Item]:
+        """The selected items, in reading order."""
+        return self.result.selection.items
+
+    def template(self, name: str = HTML_TEMPLATE) -> str:
+        """Where the issue's template ``name`` comes from (project override or built-in theme)."""
+        project = self.result.project
+        for directory in template_dirs(project, self.result.spec.template or "default"):
+            if (directory / name).is_file():
+                return display_path(directory / name, project.root)
+        return name
+
+    def owners(self, url: str) -> list[Item]:
+        """Items whose url, image or summary holds ``url`` (tracking parameters ignored)."""
+        if url not in self._owners:
+            key = normalise_url(url)
+            found = []
+            for item in self.items:
+                urls = [item.url] + ([item.image.src] if item.image else [])
+                if any(normalise_url(u) == key for u in urls) or (url in item.summary or _summary_has(item.summary, key)):
+                    found.append(item)
+            self._owners[url] = found
+        return self._owners[url]
+
+    def where(self, url: str, element: _Element | None = None) -> str:
+        """The items holding ``url`` ("content/x.md:1, ..."), else a snippet of the element, else the template."""
+        origins = [item.origin for item in self.owners(url) if item.origin]
+        if origins:
+            return ", ".join(dict.fromkeys(origins))
+        return snippet(element) if element is not None else self.template()
+
+
+_HREF = re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)|\((https?://[^)\s]+)\)|(https?://[^\s<>"')\]]+)""")
+
+
+def _summary_has(summary: str, key: str) -> bool:
+    if not summary or "://" not in summary:
+        return False
+    for match in _HREF.finditer(summary):
+        found = next(g for g in match.groups() if g)
+        if normalise_url(found) == key:
+            return True
+    return False
