@@ -1,0 +1,63 @@
+"""Read news items from a content folder, a Markdown/YAML/CSV file, or an RSS/Atom feed.
+
+``load(source, root=...)`` picks the reader from the source; every reader checks all of its items
+and raises one SourceError listing every problem, each with where it is::
+
+    content/2021-06-10-x.md:3     Markdown file, line in the file
+    items.yaml:12                 YAML list, line where the entry (or the bad key) is
+    items.csv row 5               CSV, row as a spreadsheet numbers it (header = row 1)
+    feed.xml entry 3              feed file or URL, 1-based entry
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import SourceError
+from ..model import Item
+
+__all__ = ["load", "Fetch"]
+
+Fetch = Callable[[str], bytes]
+
+_FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
+
+
+def load(source: str, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
+    """Read the items of one source: a URL, a folder of Markdown files, or a .md/.yaml/.csv/feed file."""
+    # readers are imported here so that a build without feeds never pays for feedparser
+    if source.strip().lower().startswith(("http://", "https://")):
+        from . import feed
+
+        return feed.read(source.strip(), root=root, fetch=fetch)
+    root = Path(root)
+    path = Path(source)
+    path = path if path.is_absolute() else root / path
+    if not path.exists():
+        raise SourceError(f"{source}: no such file or folder (looked for {path})")
+    if path.is_dir():
+        from . import markdown
+
+        return markdown.read(path, root=root)
+    suffix = path.suffix.lower()
+    if suffix == ".md":
+        from . import markdown
+
+        return markdown.read(path, root=root)
+    if suffix in (".yaml", ".yml"):
+        from . import yaml
+
+        return yaml.read(path, root=root)
+    if suffix == ".csv":
+        from . import csv
+
+        return csv.read(path, root=root)
+    if suffix in _FEED_SUFFIXES:
+        from . import feed
+
+        return feed.read(path, root=root)
+    raise SourceError(
+        f"{source}: unknown kind of source; expected a folder, a .md, .yaml, .csv or feed file "
+        f"({', '.join(_FEED_SUFFIXES)}), or an http(s) feed URL"
+    )

@@ -1,0 +1,199 @@
+"""Check an item's fields the same way for every source, and build the Item."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..model import Image, Item
+from ._yamltree import Key
+
+FIELDS = ("date", "title", "url", "tags", "summary", "image")
+REQUIRED = ("date", "title", "url")
+IMAGE_FIELDS = ("src", "alt")
+
+Found = list[tuple[Key, str]]  # (key path inside the item, message naming that key)
+
+# only the unambiguous ISO form: 03/04/2021 means different days on either side of the Atlantic
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SPACE = re.compile(r"\s")
+
+
+class Invalid(ValueError):
+    """A field value that cannot be used; the message says what was expected."""
+
+
+def check(
+    data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS, split_tags: bool = False
+) -> tuple[dict[str, Any], Found]:
+    """Validate an item's raw fields; return Item keyword arguments and every problem found."""
+    found: Found = []
+    for key in data:
+        if str(key) not in allowed:
+            found.append(((str(key),), f"{key}: unknown key{hint(str(key), allowed)}"))
+    values: dict[str, Any] = {}
+    for name in REQUIRED:
+        if _blank(data.get(name)):
+            found.append(((name,), f"{name}: required"))
+    converters = {
+        "date": as_date,
+        "title": as_title,
+        "url": lambda v: as_url(v, "an absolute link"),
+        "tags": lambda v: as_tags(v, split=split_tags),
+        "summary": as_summary,
+    }
+    for name, convert in converters.items():
+        value = data.get(name)
+        if _blank(value):
+            continue
+        try:
+            values[name] = convert(value)
+        except Invalid as exc:
+            found.append(((name,), f"{name}: {exc}"))
+    if not _blank(data.get("image")):
+        image, image_found = as_image(data["image"])
+        values["image"] = image
+        found.extend(image_found)
+    return values, found
+
+
+def make(values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown") -> Item:
+    """Build the Item from checked values."""
+    return Item(
+        date=values["date"],
+        title=values["title"],
+        url=values["url"],
+        tags=values.get("tags", ()),
+        summary=values.get("summary", ""),
+        summary_format=summary_format,  # type: ignore[arg-type]
+        image=values.get("image"),
+        origin=origin,
+        path=path,
+    )
+
+
+def as_date(value: Any) -> dt.date:
+    """A date object (YAML), datetime (its day) or an ISO string like 2021-06-10."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise Invalid(f"expected a date like 2021-06-10, got {show(value)}")
+
+
+def as_title(value: Any) -> str:
+    """Non-empty text, kept literally (a title is data: no HTML is interpreted)."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected text, got {show(value)} (put it in quotes)")
+    if not value.strip():
+        raise Invalid("must not be empty")
+    return value.strip()
+
+
+def as_url(value: Any, what: str = "an absolute link") -> str:
+    """An absolute http(s) URL: the email is read far away from the website."""
+    if isinstance(value, str):
+        text = value.strip()
+        parts = urlsplit(text) if not _SPACE.search(text) else None
+        if parts and parts.scheme.lower() in ("http", "https") and parts.netloc:
+            return text
+    raise Invalid(f"expected {what} starting with https:// or http://, got {show(value)}")
+
+
+def as_tags(value: Any, *, split: bool = False) -> tuple[str, ...]:
+    """A list of tags; one string is one tag, or a ;- or ,-separated list when ``split``."""
+    if isinstance(value, str):
+        if split:
+            value = value.split(";") if ";" in value else value.split(",")
+        else:
+            value = [value]
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of tags like [News, Event], got {show(value)}")
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str):
+            raise Invalid(f"expected each tag to be text, got {show(tag)}")
+        tag = tag.strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def as_summary(value: Any) -> str:
+    """Markdown text."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected text, got {show(value)}")
+    return value.strip()
+
+
+def as_image(value: Any) -> tuple[Image | None, Found]:
+    """A picture: ``{src, alt}`` or a plain URL."""
+    if isinstance(value, str):
+        try:
+            return Image(src=as_url(value, "an absolute image link")), []
+        except Invalid as exc:
+            return None, [(("image",), f"image: {exc}")]
+    if not isinstance(value, Mapping):
+        return None, [(("image",), f"image: expected {{src: https://…, alt: …}} or a link, got {show(value)}")]
+    found: Found = []
+    for key in value:
+        if str(key) not in IMAGE_FIELDS:
+            found.append((("image", str(key)), f"image.{key}: unknown key{hint(str(key), IMAGE_FIELDS)}"))
+    src = value.get("src")
+    if _blank(src):
+        found.append((("image", "src"), "image.src: required"))
+    else:
+        try:
+            src = as_url(src, "an absolute image link")
+        except Invalid as exc:
+            found.append((("image", "src"), f"image.src: {exc}"))
+    alt = value.get("alt")
+    if alt is None:
+        alt = ""
+    elif not isinstance(alt, str):
+        found.append((("image", "alt"), f"image.alt: expected text, got {show(alt)}"))
+    if found:
+        return None, found
+    return Image(src=src, alt=alt.strip()), []
+
+
+def hint(word: str, choices: Sequence[str]) -> str:
+    """A did-you-mean suffix, or the list of valid keys."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (expected one of: {', '.join(choices)})"
+
+
+def show(value: Any) -> str:
+    """A short description of a bad value for a message."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def shown(path: Path, root: Path) -> str:
+    """A path as users see it in messages: relative to the project, POSIX separators."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,102 @@
+"""A CSV file (as a spreadsheet exports it): a header row, then one item per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..errors import Problem, SourceError, raise_if
+from ..model import Item
+from . import _fields
+
+COLUMNS = ("date", "title", "url", "tags", "summary", "image", "image_alt")
+
+
+def read(path: Path, *, root: Path) -> list[Item]:
+    """Read every row of a CSV file; report all invalid rows at once."""
+    name = _fields.shown(path, root)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            f"{name}: not UTF-8 text (byte {exc.start}, line {line}); "
+            'in your spreadsheet, save or export it as "CSV UTF-8"'
+        ) from None
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
+    problems: list[Problem] = []
+    items: list[Item] = []
+    header: list[str] | None = None
+    number = 0
+    try:
+        # rows are numbered as a spreadsheet shows them: the header is row 1, blank rows count
+        for number, row in enumerate(rows, start=1):
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [cell.strip() for cell in row]
+                if not _check_header(header, f"{name} row {number}", problems):
+                    break
+                continue
+            item = _row(row, header, f"{name} row {number}", problems)
+            if item is not None:
+                items.append(item)
+    except csv.Error as exc:
+        raise SourceError(f"{name} row {number + 1}: cannot read CSV: {exc}") from None
+    raise_if(problems, SourceError, f"Invalid items in {name}")
+    return items
+
+
+def delimiter(text: str) -> str:
+    """',' or ';' (spreadsheets in many European locales export ';'), guessed from the header row."""
+    header = text.lstrip("\r\n").partition("\n")[0]
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;").delimiter
+    except csv.Error:
+        return ","
+
+
+def _check_header(header: list[str], where: str, problems: list[Problem]) -> bool:
+    """Report unknown, repeated and missing columns; False if rows cannot be read at all."""
+    for index, column in enumerate(header):
+        if column not in COLUMNS:
+            problems.append(Problem(where, f"unknown column '{column}'{_fields.hint(column, COLUMNS)}"))
+        elif column in header[:index]:
+            problems.append(Problem(where, f"column '{column}' appears twice"))
+    missing = [column for column in _fields.REQUIRED if column not in header]
+    for column in missing:
+        problems.append(Problem(where, f"missing column '{column}' (required)"))
+    return not missing
+
+
+def _row(row: list[str], header: list[str], where: str, problems: list[Problem]) -> Item | None:
+    if len(row) > len(header):
+        problems.append(
+            Problem(
+                where,
+                f"{len(row)} fields but the header has {len(header)} (put a value holding the delimiter in quotes)",
+            )
+        )
+        return None
+    raw: dict[str, object] = {}
+    for column, cell in zip(header, row):  # spreadsheets drop trailing empty cells: missing means empty
+        if column in COLUMNS and column not in raw:
+            raw[column] = cell
+    src, alt = raw.pop("image", ""), raw.pop("image_alt", "")
+    if isinstance(src, str) and src.strip():
+        raw["image"] = {"src": src, "alt": alt}
+    elif isinstance(alt, str) and alt.strip():
+        problems.append(Problem(where, "image_alt: given without an image"))
+        return None
+    values, found = _fields.check(raw, split_tags=True)
+    for _key, message in found:
+        # the CSV has no image.src / image.alt: name the columns the user sees
+        problems.append(Problem(where, message.replace("image.src:", "image:").replace("image.alt:", "image_alt:")))
+    if found:
+        return None
+    return _fields.make(values, origin=where)

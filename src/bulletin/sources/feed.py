@@ -1,0 +1,179 @@
+"""RSS 2.0 and Atom feeds, from a file or a URL; summaries are sanitised HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import html
+import io
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem, SourceError, raise_if
+from ..model import Image, Item
+from . import Fetch, _fields
+
+TIMEOUT = 20  # seconds
+MAX_BYTES = 20 * 1024 * 1024  # a feed bigger than this is not a news feed
+SUMMARY_TAGS = {"p", "a", "em", "strong", "b", "i", "ul", "ol", "li", "br"}
+
+
+def read(source: str | Path, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
+    """Read a feed from a URL (``str`` starting with http) or a file (``Path``)."""
+    if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
+        return parse(download(source, fetch), name=source, base=source)
+    path = Path(source) if isinstance(source, str) else source
+    path = path if path.is_absolute() else root / path
+    name = _fields.shown(path, root)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    return parse(data, name=name)
+
+
+def download(url: str, fetch: Fetch | None = None) -> bytes:
+    """The feed's bytes; any network failure becomes a SourceError naming the URL."""
+    try:
+        return (fetch or fetch_url)(url)
+    except SourceError:
+        raise
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the open response
+        raise SourceError(f"{url}: cannot fetch the feed: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise SourceError(f"{url}: cannot fetch the feed: {exc.reason}") from None
+    except TimeoutError:
+        raise SourceError(f"{url}: cannot fetch the feed: no answer within {TIMEOUT} s") from None
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{url}: cannot fetch the feed: {exc}") from None
+
+
+def fetch_url(url: str) -> bytes:
+    """GET ``url`` with a timeout and an honest User-Agent (some hosts refuse Python's default)."""
+    accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+    request = urllib.request.Request(url, headers={"User-Agent": _user_agent(), "Accept": accept})
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        data: bytes = response.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise SourceError(f"{url}: the feed is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
+    """Turn feed bytes into items; ``name`` is how messages refer to the feed."""
+    import feedparser  # slow to import, and most builds read no feed
+
+    # a stream, not bytes: feedparser would first try the bytes as a file name
+    headers = {"content-location": base} if base else None  # base for relative links in summaries
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    if parsed.get("bozo") and not parsed.entries:
+        raise SourceError(f"{name}: not a readable RSS or Atom feed: {parsed.get('bozo_exception')}")
+    items: list[Item] = []
+    problems: list[Problem] = []
+    for number, entry in enumerate(parsed.entries, start=1):
+        where = f"{name} entry {number}"
+        values, found = _entry(entry)
+        problems.extend(Problem(where, message) for message in found)
+        if not found:
+            items.append(_fields.make(values, origin=where, summary_format="html"))
+    raise_if(problems, SourceError, f"Invalid items in {name}")
+    return items
+
+
+def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
+    found: list[str] = []
+    values: dict[str, Any] = {}
+    # plain dict lookups: feedparser's own maps "updated" to "published" with a DeprecationWarning
+    raw = dict.get(entry, "published") or dict.get(entry, "updated")
+    stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    if stamp:
+        values["date"] = _local_date(raw) or dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
+    elif raw:
+        found.append(f"date: expected a date, got {_fields.show(raw)}")
+    else:
+        found.append("date: required (the entry has no published or updated date)")
+    title = plain_text(entry.get("title") or "")
+    if title:
+        values["title"] = title
+    else:
+        found.append("title: required")
+    link = entry.get("link")
+    try:
+        values["url"] = _fields.as_url(link)
+    except _fields.Invalid as exc:
+        found.append(f"url: {exc}" if link else "url: required (the entry has no link)")
+    terms = ((tag.get("term") or "").strip() for tag in entry.get("tags", []))
+    values["tags"] = tuple(dict.fromkeys(term for term in terms if term))
+    content = entry.get("content") or []
+    body = entry.get("summary") or (content[0].get("value") if content else "") or ""
+    values["summary"] = clean_html(body)
+    src = _image(entry)
+    if src:
+        values["image"] = Image(src=src, alt=title)
+    return values, found
+
+
+def clean_html(text: str) -> str:
+    """Keep only basic formatting and links; scripts and styles go with their content."""
+    import nh3
+
+    cleaned = nh3.clean(
+        text,
+        tags=SUMMARY_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+    return cleaned.strip()
+
+
+def plain_text(text: str) -> str:
+    """A title as plain text: tags dropped, entities decoded, whitespace collapsed."""
+    import nh3
+
+    # feedparser has decoded entities already; nh3 strips any tags and re-escapes, so decode once more
+    return " ".join(html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"})).split())
+
+
+def _local_date(raw: str | None) -> dt.date | None:
+    """The day as the publisher wrote it; feedparser's parsed time is UTC, a day off late at night."""
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(raw).date()  # RSS: RFC 822
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(raw.strip()).date()  # Atom: RFC 3339
+    except ValueError:
+        return None
+
+
+def _image(entry: Any) -> str | None:
+    candidates = [m for m in entry.get("media_content", []) if _is_image(m.get("type"), m.get("medium"))]
+    candidates += entry.get("media_thumbnail", [])
+    candidates += [{"url": e.get("href")} for e in entry.get("enclosures", []) if _is_image(e.get("type"), None)]
+    for candidate in candidates:
+        try:
+            return _fields.as_url(candidate.get("url"))
+        except _fields.Invalid:
+            continue  # a feed's broken picture is not worth failing the build for
+    return None
+
+
+def _is_image(mime: str | None, medium: str | None) -> bool:
+    return (mime or "").startswith("image/") or medium == "image"
+
+
+def _user_agent() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("bulletin")
+    except PackageNotFoundError:
+        release = "dev"
+    return f"bulletin/{release} (newsletter builder)"

@@ -1,0 +1,101 @@
+"""Markdown files with YAML front matter: one item per file, the body is the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Problem, SourceError, raise_if
+from ..model import Item
+from . import _fields, _yamltree
+
+FRONT_MATTER_HINT = "the file must start with a line '---', then date:, title:, url:, then a line '---'"
+
+
+def read(path: Path, *, root: Path) -> list[Item]:
+    """Read one Markdown file, or every ``*.md`` under a directory (sorted, recursive)."""
+    files = find(path, root=root) if path.is_dir() else [path]
+    items: list[Item] = []
+    problems: list[Problem] = []
+    for file in files:
+        item = read_file(file, root=root, problems=problems)
+        if item is not None:
+            items.append(item)
+    where = _fields.shown(path, root) + ("/" if path.is_dir() else "")
+    raise_if(problems, SourceError, f"Invalid items in {where}")
+    return items
+
+
+def find(directory: Path, *, root: Path) -> list[Path]:
+    """The Markdown files under ``directory``, in a stable order; hidden files and folders skipped."""
+    found = []
+    for file in directory.rglob("*.md"):
+        relative = file.relative_to(directory)
+        # editors and tools leave .git/.obsidian things around; they are never items
+        if not any(part.startswith(".") for part in relative.parts) and file.is_file():
+            found.append((relative.as_posix(), file))
+    return [file for _key, file in sorted(found)]
+
+
+def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None:
+    """Read one file; append its problems (each with file:line) and return None if it has any."""
+    name = _fields.shown(file, root)
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, f"not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, f"cannot read: {exc.strerror or exc}"))
+        return None
+    split = split_front_matter(text)
+    if isinstance(split, str):
+        problems.append(Problem(f"{name}:1", split))
+        return None
+    front, body = split
+    try:
+        data, node = _yamltree.parse(front)
+    except _yamltree.YamlSyntaxError as exc:
+        # the front matter starts on line 2 of the file, after the opening '---'
+        where = f"{name}:{exc.line + 1}" if exc.line else name
+        problems.append(Problem(where, exc.message))
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(f"{name}:2", f"the front matter must be keys and values; {FRONT_MATTER_HINT}"))
+        return None
+    # lines in the file are one more than in the front matter, which starts after the opening '---'
+    bad = [
+        (line + 1, f"{key}: repeated (first on line {first + 1})")
+        for line, key, first in _yamltree.duplicate_keys(node)
+    ]
+    values, found = _fields.check(data)
+    if body and "summary" in data:
+        found.append((("summary",), "summary: given both here and as the text after the front matter; keep one"))
+    for key, message in found:
+        line = _yamltree.line_of(node, key)
+        bad.append((line + 1 if line else 1, message))
+    if bad:
+        problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
+        return None
+    if body:
+        values["summary"] = body
+    return _fields.make(values, origin=f"{name}:1", path=name)
+
+
+def split_front_matter(text: str) -> tuple[str, str] | str:
+    """Return (front matter, body), or a message saying why the text has no front matter."""
+    text = text.replace("\r\n", "\n")
+    first, _newline, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        return f"no front matter: {FRONT_MATTER_HINT}"
+    # the closing line is '---' (or YAML's '...'), alone on its line
+    offset = 0
+    while True:
+        end = rest.find("\n", offset)
+        line = rest[offset:] if end < 0 else rest[offset:end]
+        if line.rstrip() in ("---", "..."):
+            return rest[:offset], ("" if end < 0 else rest[end + 1 :]).strip()
+        if end < 0:
+            return "front matter not closed: add a line '---' after the last key"
+        offset = end + 1

@@ -1,0 +1,73 @@
+"""A YAML file holding a list of items (or a mapping with an ``items:`` list)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ..errors import Problem, SourceError, raise_if
+from ..model import Item
+from . import _fields, _yamltree
+
+
+def read(path: Path, *, root: Path) -> list[Item]:
+    """Read every item of a YAML list file; report all invalid entries at once."""
+    name = _fields.shown(path, root)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data, node = _yamltree.parse(text)
+    except _yamltree.YamlSyntaxError as exc:
+        where = f"{name}:{exc.line}" if exc.line else name
+        raise SourceError(f"{where}: {exc.message}") from None
+    problems: list[Problem] = []
+    if isinstance(data, dict):
+        for key in data:
+            if key != "items":
+                line = _yamltree.line_of(node, (str(key),))
+                problems.append(Problem(f"{name}:{line}", f"{key}: unknown key{_fields.hint(str(key), ['items'])}"))
+        data = data.get("items")
+        node = _items_node(node)
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        line = node.start_mark.line + 1 if node is not None else 1
+        raise SourceError(
+            f"{name}:{line}: expected a list of items (- date: …, title: …, url: …), got {_fields.show(data)}"
+        )
+    items = []
+    for index, entry in enumerate(data):
+        entry_node = node.value[index] if isinstance(node, yaml.SequenceNode) else None
+        start = entry_node.start_mark.line + 1 if entry_node is not None else 1
+        item = _entry(entry, entry_node, start, name, problems)
+        if item is not None:
+            items.append(item)
+    raise_if(problems, SourceError, f"Invalid items in {name}")
+    return items
+
+
+def _entry(entry: object, node: yaml.Node | None, start: int, name: str, problems: list[Problem]) -> Item | None:
+    if not isinstance(entry, dict):
+        message = f"expected an item (date: …, title: …, url: …), got {_fields.show(entry)}"
+        problems.append(Problem(f"{name}:{start}", message))
+        return None
+    bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in _yamltree.duplicate_keys(node)]
+    values, found = _fields.check(entry)
+    bad.extend((_yamltree.line_of(node, key) or start, message) for key, message in found)
+    if bad:
+        problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
+        return None
+    return _fields.make(values, origin=f"{name}:{start}")
+
+
+def _items_node(node: yaml.Node | None) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == "items":
+                return value_node
+    return None

@@ -1,0 +1,132 @@
+"""CSV files as spreadsheets export them: delimiters, encodings, rows and their numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin.errors import SourceError
+from bulletin.model import Image
+from bulletin.sources import csv as csv_source
+
+
+def read_error(path, root) -> SourceError:
+    with pytest.raises(SourceError) as info:
+        csv_source.read(path, root=root)
+    return info.value
+
+
+def test_reads_comma_separated_rows(tmp_path, write):
+    text = (
+        "date,title,url,tags,summary,image,image_alt\r\n"
+        '2021-06-10,"EU Strategy: our reaction & lessons",https://example.org/a,"News; Position paper","Line one\nline *two*",'
+        "https://example.org/a.jpg,A picture\r\n"
+        "2021-06-11,&amp; stays,https://example.org/b,Event,,,\r\n"
+    )
+    path = write("lists/items.csv", text.encode("utf-8-sig"))
+
+    first, second = csv_source.read(path, root=tmp_path)
+
+    assert first.date == dt.date(2021, 6, 10)
+    assert first.title == "EU Strategy: our reaction & lessons"
+    assert first.tags == ("News", "Position paper")
+    assert first.summary == "Line one\nline *two*"
+    assert first.image == Image(src="https://example.org/a.jpg", alt="A picture")
+    assert first.origin == "lists/items.csv row 2"
+    assert first.path is None
+    assert (second.title, second.tags, second.image, second.summary) == ("&amp; stays", ("Event",), None, "")
+    assert second.origin == "lists/items.csv row 3"
+
+
+def test_reads_semicolon_separated_rows_with_comma_tags(tmp_path, write):
+    text = "date;title;url;tags\n2021-06-10;Hello, world;https://example.org/a;News, Event\n"
+    path = write("items.csv", text)
+
+    [item] = csv_source.read(path, root=tmp_path)
+
+    assert (item.title, item.tags) == ("Hello, world", ("News", "Event"))
+
+
+def test_blank_rows_are_skipped_but_counted_and_short_rows_are_padded(tmp_path, write):
+    text = "date,title,url,tags\n\n,,,\n2021-06-10,A,https://example.org/a\n"
+    path = write("items.csv", text)
+
+    [item] = csv_source.read(path, root=tmp_path)
+
+    assert (item.origin, item.tags) == ("items.csv row 4", ())
+
+
+def test_bad_values_name_their_row(tmp_path, write):
+    text = (
+        "date,title,url\n"
+        "2021-06-10,Good,https://example.org/a\n"
+        "10/06/2021,Bad date,https://example.org/b\n"
+        "2021-06-12,,https://example.org/c\n"
+        "2021-06-13,Relative,/news/d\n"
+    )
+    path = write("items.csv", text)
+
+    error = read_error(path, tmp_path)
+
+    assert str(error).splitlines() == [
+        "Invalid items in items.csv (3 problems):",
+        "  items.csv row 3: date: expected a date like 2021-06-10, got '10/06/2021'",
+        "  items.csv row 4: title: required",
+        "  items.csv row 5: url: expected an absolute link starting with https:// or http://, got '/news/d'",
+    ]
+
+
+def test_row_with_too_many_fields(tmp_path, write):
+    text = "date,title,url\n2021-06-10,A,https://example.org/a\n2021-06-11,Hello, world,https://example.org/b\n"
+    path = write("items.csv", text)
+
+    error = read_error(path, tmp_path)
+
+    assert "items.csv row 3: 4 fields but the header has 3" in str(error)
+
+
+def test_unknown_and_missing_columns_are_reported_on_row_1(tmp_path, write):
+    path = write("items.csv", "date,titel,url,Tags\n2021-06-10,A,https://example.org/a,News\n")
+
+    error = read_error(path, tmp_path)
+
+    assert [str(p) for p in error.problems] == [
+        "items.csv row 1: unknown column 'titel' (did you mean 'title'?)",
+        "items.csv row 1: unknown column 'Tags' (did you mean 'tags'?)",
+        "items.csv row 1: missing column 'title' (required)",
+    ]
+
+
+def test_unknown_column_does_not_hide_row_problems(tmp_path, write):
+    path = write("items.csv", "date,title,url,sumary\nsoon,A,https://example.org/a,x\n")
+
+    error = read_error(path, tmp_path)
+
+    assert [str(p) for p in error.problems] == [
+        "items.csv row 1: unknown column 'sumary' (did you mean 'summary'?)",
+        "items.csv row 2: date: expected a date like 2021-06-10, got 'soon'",
+    ]
+
+
+def test_image_columns(tmp_path, write):
+    text = "date,title,url,image,image_alt\n2021-06-10,A,https://example.org/a,img/a.jpg,\n2021-06-11,B,https://example.org/b,,Alt\n"
+    path = write("items.csv", text)
+
+    error = read_error(path, tmp_path)
+
+    assert [str(p) for p in error.problems] == [
+        "items.csv row 2: image: expected an absolute image link starting with https:// or http://, got 'img/a.jpg'",
+        "items.csv row 3: image_alt: given without an image",
+    ]
+
+
+def test_not_utf8_says_how_to_export(tmp_path, write):
+    text = "date,title,url\n2021-06-10,Caf\u00e9 europ\u00e9en,https://example.org/a\n"
+    path = write("items.csv", text.encode("cp1252"))
+
+    error = read_error(path, tmp_path)
+
+    assert str(error) == (
+        'items.csv: not UTF-8 text (byte 29, line 2); in your spreadsheet, save or export it as "CSV UTF-8"'
+    )

@@ -1,0 +1,198 @@
+"""RSS and Atom feeds, from a file and from a loopback HTTP server: fields, sanitising, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import pytest
+
+from bulletin.errors import SourceError
+from bulletin.model import Image
+from bulletin.sources import feed, load
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">
+<channel>
+  <title>Federation news</title>
+  <link>https://example.org/</link>
+  <description>News of the federation</description>
+  <item>
+    <title>Care workers &amp; the "European Care Strategy"</title>
+    <link>https://example.org/news/care-workers</link>
+    <pubDate>Tue, 15 Jun 2021 23:30:00 +0200</pubDate>
+    <category>Position paper</category>
+    <category>News</category>
+    <description><![CDATA[<p>Our <strong>paper</strong> is <a href="https://example.org/p" onclick="steal()">here</a>.</p>
+      <script>alert('xss')</script><style>p { color: red }</style><div class="x">Kept <span>text</span></div>
+      <img src="https://example.org/tracker.gif"><a href="javascript:alert(1)">bad link</a>]]></description>
+    <media:content url="https://example.org/img/care.jpg" type="image/jpeg" medium="image"/>
+  </item>
+  <item>
+    <title>Annual report</title>
+    <link>https://example.org/news/annual-report</link>
+    <pubDate>Tue, 20 Apr 2021 10:00:00 GMT</pubDate>
+    <enclosure url="https://example.org/report.pdf" type="application/pdf" length="1000"/>
+    <enclosure url="https://example.org/img/report.png" type="image/png" length="1000"/>
+  </item>
+</channel>
+</rss>
+"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Federation news</title>
+  <id>urn:uuid:feed</id>
+  <updated>2021-06-20T10:00:00Z</updated>
+  <entry>
+    <title type="html">Bold &lt;b&gt;claim&lt;/b&gt; &amp;amp; more</title>
+    <link rel="alternate" href="https://example.org/news/atom-1"/>
+    <id>urn:uuid:1</id>
+    <updated>2021-06-20T10:00:00+02:00</updated>
+    <category term="Event"/>
+    <content type="html">&lt;p&gt;Hello &lt;em&gt;world&lt;/em&gt;&lt;/p&gt;&lt;script&gt;evil()&lt;/script&gt;&lt;ul&gt;&lt;li&gt;one&lt;/li&gt;&lt;/ul&gt;</content>
+    <link rel="enclosure" type="image/png" href="https://example.org/img/atom.png"/>
+  </entry>
+</feed>
+"""
+
+
+def check_rss_items(items, name):
+    first, second = items
+    assert first.title == 'Care workers & the "European Care Strategy"'
+    assert first.url == "https://example.org/news/care-workers"
+    assert first.date == dt.date(2021, 6, 15)  # the publisher's day, not UTC's (which is the 15th 21:30)
+    assert first.tags == ("Position paper", "News")
+    assert first.summary_format == "html"
+    assert first.image == Image(src="https://example.org/img/care.jpg", alt=first.title)
+    assert first.origin == f"{name} entry 1"
+    assert first.path is None
+    summary = first.summary
+    assert '<p>Our <strong>paper</strong> is <a href="https://example.org/p">here</a>.</p>' in summary
+    assert "script" not in summary and "alert" not in summary
+    assert "style" not in summary and "color" not in summary
+    assert "onclick" not in summary and "<div" not in summary and "<span" not in summary and "<img" not in summary
+    assert "Kept text" in summary
+    assert "javascript" not in summary and "bad link" in summary
+    assert (second.title, second.date, second.tags, second.summary) == ("Annual report", dt.date(2021, 4, 20), (), "")
+    assert second.image == Image(src="https://example.org/img/report.png", alt="Annual report")
+    assert second.origin == f"{name} entry 2"
+
+
+def test_rss_file(tmp_path, write):
+    write("feeds/news.rss", RSS)
+
+    items = load("feeds/news.rss", root=tmp_path)
+
+    check_rss_items(items, "feeds/news.rss")
+
+
+def test_atom_file(tmp_path, write):
+    path = write("feed.atom", ATOM)
+
+    [item] = feed.read(path, root=tmp_path)
+
+    assert item.title == "Bold claim & more"
+    assert item.url == "https://example.org/news/atom-1"
+    assert item.date == dt.date(2021, 6, 20)
+    assert item.tags == ("Event",)
+    assert item.summary == "<p>Hello <em>world</em></p><ul><li>one</li></ul>"
+    assert item.image == Image(src="https://example.org/img/atom.png", alt="Bold claim & more")
+    assert item.origin == "feed.atom entry 1"
+
+
+def test_rss_over_http_with_the_default_fetcher(tmp_path, feed_server):
+    feed_server.routes["/news.xml"] = (200, "application/rss+xml", RSS)
+    url = f"{feed_server.url}/news.xml"
+
+    items = load(url, root=tmp_path)
+
+    check_rss_items(items, url)
+    [headers] = feed_server.requests
+    assert headers["User-Agent"].startswith("bulletin/")
+
+
+def test_atom_over_http_resolves_relative_links_against_the_feed_url(tmp_path, feed_server):
+    relative = ATOM.replace(b"&lt;p&gt;Hello", b"&lt;p&gt;&lt;a href=&quot;/about&quot;&gt;About&lt;/a&gt; Hello")
+    feed_server.routes["/feed.atom"] = (200, "application/atom+xml", relative)
+
+    [item] = load(f"{feed_server.url}/feed.atom", root=tmp_path)
+
+    assert f'<a href="{feed_server.url}/about">About</a>' in item.summary
+    assert item.title == "Bold claim & more"
+
+
+def test_http_error_names_the_url(tmp_path, feed_server):
+    url = f"{feed_server.url}/missing.xml"
+
+    with pytest.raises(SourceError) as info:
+        load(url, root=tmp_path)
+
+    assert str(info.value) == f"{url}: cannot fetch the feed: HTTP 404 Not Found"
+
+
+def test_connection_refused_names_the_url(tmp_path):
+    with socket.socket() as sock:  # a port that was free a moment ago and has no listener now
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/feed.xml"
+
+    with pytest.raises(SourceError) as info:
+        load(url, root=tmp_path)
+
+    assert str(info.value).startswith(f"{url}: cannot fetch the feed: ")
+
+
+def test_injected_fetcher_and_its_errors(tmp_path):
+    seen = []
+
+    def fetch(url: str) -> bytes:
+        seen.append(url)
+        return RSS
+
+    def broken(url: str) -> bytes:
+        raise ConnectionResetError("connection reset by peer")
+
+    items = load("https://example.org/feed.xml", root=tmp_path, fetch=fetch)
+    with pytest.raises(SourceError) as info:
+        load("https://example.org/feed.xml", root=tmp_path, fetch=broken)
+
+    assert seen == ["https://example.org/feed.xml"]
+    assert items[0].origin == "https://example.org/feed.xml entry 1"
+    assert str(info.value) == "https://example.org/feed.xml: cannot fetch the feed: connection reset by peer"
+
+
+def test_entries_without_date_or_link_are_reported_together(tmp_path, write):
+    rss = b"""<rss version="2.0"><channel><title>x</title>
+      <item><title>Fine</title><link>https://example.org/a</link><pubDate>Tue, 15 Jun 2021 10:00:00 GMT</pubDate></item>
+      <item><title>No date</title><link>https://example.org/b</link></item>
+      <item><title>No link</title><pubDate>Tue, 15 Jun 2021 10:00:00 GMT</pubDate></item>
+      <item><link>https://example.org/d</link><pubDate>sometime soon</pubDate></item>
+    </channel></rss>"""
+    write("feed.xml", rss)
+
+    with pytest.raises(SourceError) as info:
+        load("feed.xml", root=tmp_path)
+
+    assert str(info.value).splitlines() == [
+        "Invalid items in feed.xml (4 problems):",
+        "  feed.xml entry 2: date: required (the entry has no published or updated date)",
+        "  feed.xml entry 3: url: required (the entry has no link)",
+        "  feed.xml entry 4: date: expected a date, got 'sometime soon'",
+        "  feed.xml entry 4: title: required",
+    ]
+
+
+def test_unreadable_feed_names_the_source(tmp_path, write):
+    write("feed.xml", b"<html><body>Not a feed<p></body>")
+
+    with pytest.raises(SourceError) as info:
+        load("feed.xml", root=tmp_path)
+
+    assert str(info.value).startswith("feed.xml: not a readable RSS or Atom feed: ")
+
+
+def test_empty_but_valid_feed_has_no_items(tmp_path, write):
+    write("feed.xml", b'<rss version="2.0"><channel><title>x</title></channel></rss>')
+
+    assert load("feed.xml", root=tmp_path) == []

@@ -1,0 +1,212 @@
+"""Markdown files with front matter: fields, locations, and every validation error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bulletin.errors import SourceError
+from bulletin.model import Image
+from bulletin.sources import markdown
+
+GOOD = """\
+---
+date: 2021-06-10
+title: "EU Industrial Strategy Update: our reaction & lessons"
+url: https://example.org/news/industrial-strategy
+tags: [News, Position paper]
+image: {src: https://example.org/img/x.jpg, alt: "A factory floor"}
+---
+
+The update recognises the *social economy*.
+
+"""
+
+
+def read_error(path: Path, root: Path) -> SourceError:
+    with pytest.raises(SourceError) as info:
+        markdown.read(path, root=root)
+    return info.value
+
+
+def test_reads_every_field(tmp_path, write):
+    path = write("content/2021-06-10-industrial-strategy.md", GOOD)
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert item.date == dt.date(2021, 6, 10)
+    assert item.title == "EU Industrial Strategy Update: our reaction & lessons"
+    assert item.url == "https://example.org/news/industrial-strategy"
+    assert item.tags == ("News", "Position paper")
+    assert item.image == Image(src="https://example.org/img/x.jpg", alt="A factory floor")
+    assert item.summary == "The update recognises the *social economy*."
+    assert item.summary_format == "markdown"
+    assert item.origin == "content/2021-06-10-industrial-strategy.md:1"
+    assert item.path == "content/2021-06-10-industrial-strategy.md"
+
+
+def test_optional_fields_default_and_image_may_be_a_plain_url(tmp_path, write):
+    path = write("a.md", "---\ndate: 2021-01-05\ntitle: T\nurl: http://example.org/a\nimage: https://example.org/a.png\n---\n")
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert (item.tags, item.summary, item.image) == ((), "", Image(src="https://example.org/a.png", alt=""))
+
+
+def test_single_tag_string_datetime_and_summary_in_front_matter(tmp_path, write):
+    path = write(
+        "a.md",
+        "---\ndate: 2021-01-05 10:30:00\ntitle: T\nurl: https://example.org/a\ntags: Event\nsummary: Short.\n---\n",
+    )
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert (item.date, item.tags, item.summary) == (dt.date(2021, 1, 5), ("Event",), "Short.")
+
+
+def test_titles_are_kept_literally(tmp_path, write):
+    path = write("a.md", "---\ndate: 2021-01-05\ntitle: '  A &amp; B <em>x</em>  '\nurl: https://example.org/a\n---\n")
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert item.title == "A &amp; B <em>x</em>"
+
+
+def test_bom_and_crlf_are_tolerated(tmp_path, write):
+    text = GOOD.replace("\n", "\r\n").encode("utf-8-sig")
+    path = write("content/x.md", text)
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert item.date == dt.date(2021, 6, 10)
+    assert item.summary == "The update recognises the *social economy*."
+    assert "\r" not in item.summary
+
+
+def test_folder_is_read_recursively_in_order_skipping_hidden(tmp_path, write):
+    body = "---\ndate: 2021-0{m}-01\ntitle: T{m}\nurl: https://example.org/{m}\n---\n"
+    write("content/2021/b.md", body.format(m=2))
+    write("content/a.md", body.format(m=1))
+    write("content/2021/c.md", body.format(m=3))
+    write("content/.drafts/d.md", "not an item")
+    write("content/notes.txt", "not an item either")
+
+    items = markdown.read(tmp_path / "content", root=tmp_path)
+
+    assert [i.path for i in items] == ["content/2021/b.md", "content/2021/c.md", "content/a.md"]
+    assert [i.title for i in items] == ["T2", "T3", "T1"]
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("date: soon", "x.md:2: date: expected a date like 2021-06-10, got 'soon'"),
+        ("date: 10/06/2021", "x.md:2: date: expected a date like 2021-06-10, got '10/06/2021'"),
+        ("date: 2021-02-30", "x.md:2: date: expected a date like 2021-06-10, got '2021-02-30'"),
+        ("date: 20210610", "x.md:2: date: expected a date like 2021-06-10, got int 20210610"),
+        ("date: 2021-06-10\ntitle: T\nurl: /news/x", "x.md:4: url: expected an absolute link starting with https:// or http://, got '/news/x'"),
+        ("date: 2021-06-10\ntitle: T\nurl: ftp://example.org/x", "x.md:4: url: expected an absolute link"),
+        ("date: 2021-06-10\ntitle: '   '\nurl: https://example.org", "x.md:3: title: required"),
+        ("date: 2021-06-10\ntitle: 2021\nurl: https://example.org", "x.md:3: title: expected text, got int 2021 (put it in quotes)"),
+        ("date: 2021-06-10\ntitle: T\nurl: https://example.org\ntags: {a: 1}", "x.md:5: tags: expected a list of tags like [News, Event], got a mapping"),
+        ("date: 2021-06-10\ntitle: T\nurl: https://example.org\nimage: {src: img/x.jpg}", "x.md:5: image.src: expected an absolute image link"),
+        ("date: 2021-06-10\ntitle: T\nurl: https://example.org\nimage:\n  alt: A\n  scr: https://example.org/x.jpg",
+         "x.md:7: image.scr: unknown key (did you mean 'src'?)"),
+        ("date: 2021-06-10\ntitle: T\nurl: https://example.org\nimage:\n  alt: A", "x.md:5: image.src: required"),
+    ],
+)
+def test_invalid_field_is_reported_at_its_line(tmp_path, write, front, expected):
+    path = write("x.md", f"---\n{front}\n---\n")
+
+    error = read_error(path, tmp_path)
+
+    assert expected in str(error)
+
+
+def test_missing_required_fields_point_at_line_1(tmp_path, write):
+    path = write("content/x.md", "---\ntags: [News]\n---\nBody\n")
+
+    error = read_error(path, tmp_path)
+
+    assert [str(p) for p in error.problems] == [
+        "content/x.md:1: date: required",
+        "content/x.md:1: title: required",
+        "content/x.md:1: url: required",
+    ]
+
+
+def test_unknown_key_has_a_did_you_mean_hint(tmp_path, write):
+    path = write("content/x.md", "---\ndate: 2021-06-10\ntitel: T\nTitle: T\nurl: https://example.org\ncolour: red\n---\n")
+
+    error = read_error(path, tmp_path)
+
+    messages = [str(p) for p in error.problems]
+    assert "content/x.md:3: titel: unknown key (did you mean 'title'?)" in messages
+    assert "content/x.md:4: Title: unknown key (did you mean 'title'?)" in messages
+    assert "content/x.md:6: colour: unknown key (expected one of: date, title, url, tags, summary, image)" in messages
+
+
+def test_repeated_key_and_summary_given_twice(tmp_path, write):
+    path = write("x.md", "---\ndate: 2021-06-10\ntitle: A\ntitle: B\nurl: https://example.org\nsummary: S\n---\nBody\n")
+
+    error = read_error(path, tmp_path)
+
+    messages = [str(p) for p in error.problems]
+    assert "x.md:4: title: repeated (first on line 3)" in messages
+    assert "x.md:6: summary: given both here and as the text after the front matter; keep one" in messages
+
+
+def test_yaml_syntax_error_names_the_line_in_the_file(tmp_path, write):
+    path = write("content/x.md", "---\ndate: 2021-06-10\ntitle: EU Strategy: our reaction\nurl: https://example.org\n---\n")
+
+    error = read_error(path, tmp_path)
+
+    assert "content/x.md:3: YAML syntax error: mapping values are not allowed" in str(error)
+
+
+def test_yaml_syntax_error_line_with_crlf_and_bom(tmp_path, write):
+    text = "---\r\ndate: 2021-06-10\r\nurl: https://example.org\r\ntitle: a: b\r\n---\r\n".encode("utf-8-sig")
+    path = write("x.md", text)
+
+    error = read_error(path, tmp_path)
+
+    assert [str(p) for p in error.problems] == ["x.md:4: YAML syntax error: mapping values are not allowed in this context"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Just a body\n", "content/x.md:1: no front matter"),
+        ("", "content/x.md:1: no front matter"),
+        ("---\ndate: 2021-06-10\n", "content/x.md:1: front matter not closed"),
+        ("---\n- a\n- b\n---\n", "content/x.md:2: the front matter must be keys and values"),
+    ],
+)
+def test_file_without_usable_front_matter_is_named(tmp_path, write, text, expected):
+    path = write("content/x.md", text)
+
+    error = read_error(path, tmp_path)
+
+    assert expected in str(error)
+
+
+def test_not_utf8_is_named(tmp_path, write):
+    path = write("x.md", "---\ntitle: Caf\u00e9\n---\n".encode("cp1252"))
+
+    error = read_error(path, tmp_path)
+
+    assert "x.md: not UTF-8 text" in str(error)
+
+
+def test_every_problem_of_every_file_is_reported_at_once(tmp_path, write):
+    write("content/a.md", "---\ndate: soon\ntitle: A\nurl: https://example.org/a\n---\n")
+    write("content/b.md", "---\ndate: 2021-06-10\ntitle: B\nurl: example.org/b\nimage: {src: x.jpg}\n---\n")
+    write("content/c.md", "no front matter\n")
+    write("content/d.md", GOOD)
+
+    error = read_error(tmp_path / "content", tmp_path)
+
+    assert str(error).startswith("Invalid items in content/ (4 problems):")
+    assert [p.where for p in error.problems] == ["content/a.md:2", "content/b.md:4", "content/b.md:5", "content/c.md:1"]

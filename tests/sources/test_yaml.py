@@ -1,0 +1,127 @@
+"""YAML list files: items, entry lines as origins, and validation errors with file:line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin.errors import SourceError
+from bulletin.model import Image
+from bulletin.sources import yaml as yaml_source
+
+LIST = """\
+# news kept in one file
+- date: 2021-06-10
+  title: "Care workers & the \\"European Care Strategy\\""
+  url: https://example.org/news/care-workers
+  tags: [Position paper]
+  summary: |
+    Our *position*.
+
+- date: 2021-06-11 09:00:00
+  title: <b>Not HTML</b>
+  url: http://example.org/news/b
+  tags: Event
+  image: https://example.org/img/b.jpg
+- {date: 2021-06-12, title: C, url: "https://example.org/c", image: {src: "https://example.org/c.png", alt: Cee}}
+"""
+
+
+def read_error(path, root) -> SourceError:
+    with pytest.raises(SourceError) as info:
+        yaml_source.read(path, root=root)
+    return info.value
+
+
+def test_reads_a_list_of_items_with_entry_lines(tmp_path, write):
+    path = write("data/items.yaml", LIST)
+
+    items = yaml_source.read(path, root=tmp_path)
+
+    assert [i.origin for i in items] == ["data/items.yaml:2", "data/items.yaml:9", "data/items.yaml:14"]
+    first, second, third = items
+    assert first.date == dt.date(2021, 6, 10)
+    assert first.title == 'Care workers & the "European Care Strategy"'
+    assert first.tags == ("Position paper",)
+    assert first.summary == "Our *position*."
+    assert first.path is None
+    assert (second.date, second.title, second.tags) == (dt.date(2021, 6, 11), "<b>Not HTML</b>", ("Event",))
+    assert second.image == Image(src="https://example.org/img/b.jpg", alt="")
+    assert third.image == Image(src="https://example.org/c.png", alt="Cee")
+
+
+def test_reads_a_mapping_with_items(tmp_path, write):
+    path = write("items.yml", "items:\n  - date: 2021-06-10\n    title: A\n    url: https://example.org/a\n")
+
+    [item] = yaml_source.read(path, root=tmp_path)
+
+    assert (item.title, item.origin) == ("A", "items.yml:2")
+
+
+def test_empty_file_has_no_items(tmp_path, write):
+    assert yaml_source.read(write("items.yaml", "# nothing yet\n"), root=tmp_path) == []
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path, write):
+    text = """\
+- date: 2021-06-10
+  title: Good
+  url: https://example.org/good
+- date: soon
+  title: Bad date
+  url: https://example.org/a
+- date: 2021-06-10
+  url: news/b
+  summray: Typo
+- just a string
+- date: 2021-06-10
+  title: A
+  title: B
+  url: https://example.org/c
+"""
+    path = write("items.yaml", text)
+
+    error = read_error(path, tmp_path)
+
+    assert str(error).splitlines() == [
+        "Invalid items in items.yaml (6 problems):",
+        "  items.yaml:4: date: expected a date like 2021-06-10, got 'soon'",
+        "  items.yaml:7: title: required",
+        "  items.yaml:8: url: expected an absolute link starting with https:// or http://, got 'news/b'",
+        "  items.yaml:9: summray: unknown key (did you mean 'summary'?)",
+        "  items.yaml:10: expected an item (date: …, title: …, url: …), got 'just a string'",
+        "  items.yaml:13: title: repeated (first on line 12)",
+    ]
+
+
+def test_unknown_top_level_key(tmp_path, write):
+    path = write("items.yaml", "itmes: []\n")
+
+    error = read_error(path, tmp_path)
+
+    assert "items.yaml:1: itmes: unknown key (did you mean 'items'?)" in str(error)
+
+
+def test_not_a_list(tmp_path, write):
+    path = write("items.yaml", "items:\n  date: 2021-06-10\n")
+
+    error = read_error(path, tmp_path)
+
+    assert str(error).startswith("items.yaml:2: expected a list of items")
+
+
+def test_syntax_error_names_the_file_line(tmp_path, write):
+    path = write("items.yaml", "- date: 2021-06-10\n  title: A\n  url: https://example.org\n- title: B: C\n")
+
+    error = read_error(path, tmp_path)
+
+    assert str(error) == "items.yaml:4: YAML syntax error: mapping values are not allowed in this context"
+
+
+def test_not_utf8(tmp_path, write):
+    path = write("items.yaml", "- title: Caf\u00e9\n".encode("latin-1"))
+
+    error = read_error(path, tmp_path)
+
+    assert str(error).startswith("items.yaml: not UTF-8 text")
