@@ -37,7 +37,7 @@ def read_sections(html: bytes) -> tuple[list[str], dict[str, list[str]]]:
         if el.tag == "h2" and el.get("id"):
             current = el.text_content().strip()
             sections[current] = []
-        elif el.tag == "h2" and el.get("class") == "fh":
+        elif el.tag == "h2" and el.find(".//a") is not None:  # the featured story's heading
             featured.append(bare(el.find(".//a").get("href")))
         elif el.tag == "h3" and current is not None:
             sections[current].append(bare(el.find(".//a").get("href")))

@@ -152,3 +152,8 @@ def test_no_project_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="no bulletin.yaml found"):
         load_project()
+
+
+def test_repeated_key(write):
+    found = problems(write, GOOD + "title: Again\n")
+    assert found == ["issues/t.yaml:6: title: repeated (first on line 1)"]

@@ -122,7 +122,7 @@ def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered
     for section in spec.sections:
         for tag in section.tags:
             if tag not in known:
-                warnings.append(f"{spec.path}: section '{section.title}': no item has the tag '{tag}'{hint(tag, known)}")
+                warnings.append(f"{spec.path}: section '{section.title}': no item has the tag '{tag}'{hint(tag, known, list_all=False)}")
     for item in selection.items:
         if item.image and not item.image.alt:
             warnings.append(f"{item.origin}: image has no alt text")

@@ -56,9 +56,9 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
             "or its parent folders; run bulletin from your project folder"
         )
     path = root / PROJECT_FILE
-    data, lines = yamlfile.load(path, PROJECT_FILE, ConfigError)
-    check = yamlfile.Checker(PROJECT_FILE, lines)
-    data = check.mapping(data, (), _PROJECT_KEYS, required=("organisation", "sender"))
+    doc = yamlfile.load(path, PROJECT_FILE, ConfigError)
+    check = yamlfile.Checker(PROJECT_FILE, doc)
+    data = check.mapping(doc.data, (), _PROJECT_KEYS, required=("organisation", "sender"))
 
     org = check.mapping(data.get("organisation"), ("organisation",), ["name", "address", "website"], ("name", "address"))
     sender = check.mapping(data.get("sender"), ("sender",), ["email", "name", "reply_to"], ("email",))
@@ -131,9 +131,9 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     file = Path(path)
     root = Path(project.root)
     name = shown(file, root)
-    data, lines = yamlfile.load(file, name, ConfigError)
-    check = yamlfile.Checker(name, lines)
-    data = check.mapping(data, (), _ISSUE_KEYS, required=("title", "period", "sections"))
+    doc = yamlfile.load(file, name, ConfigError)
+    check = yamlfile.Checker(name, doc)
+    data = check.mapping(doc.data, (), _ISSUE_KEYS, required=("title", "period", "sections"))
     slug = file.name.removesuffix(".yaml").removesuffix(".yml")
     if not _SLUG.match(slug):
         check.error((), f"the file name '{file.name}' makes a bad issue slug: use letters, digits, '-' and '_' only")
@@ -177,7 +177,7 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
         template=check.text(data, "template") or "default",
         utm=_utm(check, data.get("utm"), ("utm",)),
         lang=check.text(data, "lang"),
-        lines={key: line for key, line in _reference_lines(lines).items()},
+        lines=_reference_lines(doc.lines),
     )
     if spec.template and not _SLUG.match(spec.template):
         check.error(("template",), f"expected a theme name (a folder under templates/), got '{spec.template}'")

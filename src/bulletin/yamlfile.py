@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -15,21 +17,100 @@ Path_ = tuple[str | int, ...]
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The fast safe loader; an impossible date such as 2021-13-01 stays text, to be reported."""
+    """The fast safe loader, except that an impossible date stays a string for a clear message."""
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    # PyYAML raises a bare ValueError for "2021-02-30"; keep the text so validation can name it
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
-        return loader.construct_scalar(node)
+        return node.value
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
-def load(path: Path, shown: str, error: type[BulletinError]) -> tuple[Any, dict[Path_, int]]:
-    """Parse a YAML file; return its data and the 1-based line of every key path."""
+class YamlSyntaxError(Exception):
+    """A YAML document that cannot be parsed; ``line`` is 1-based within the parsed text."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def parse_tree(text: str) -> tuple[Any, yaml.Node | None]:
+    """Return the data and the root node of one YAML document."""
+    # composing is the parse itself (in C); constructing from the kept node costs no second parse
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        detail = exc.problem or exc.context or "invalid YAML"
+        raise YamlSyntaxError(mark.line + 1 if mark else None, f"{kind}: {detail}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(None, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def line_of(node: yaml.Node | None, key: Path_) -> int | None:
+    """1-based line of a key path inside ``node``: its nearest present parent, None if none is."""
+    if node is None:
+        return None
+    found = node
+    for depth, part in enumerate(key):
+        child = _child(found, part)
+        if child is None:
+            if depth == 0:
+                return None  # absent at the top: the caller knows where the whole thing starts
+            break
+        found = child
+    return found.start_mark.line + 1
+
+
+def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key_node, value_node in node.value:
+            if str(key_node.value) == part:
+                # report the key's line ("title:" is where a reader looks), but keep the value to descend
+                return type(value_node)(value_node.tag, value_node.value, key_node.start_mark, value_node.end_mark)
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def duplicate_keys(node: yaml.Node | None) -> list[tuple[int, str, int]]:
+    """(line, key, first line) of every repeated key of a mapping node; YAML keeps the last silently."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    seen: dict[str, int] = {}
+    repeats = []
+    for key_node, _value in node.value:
+        key, line = str(key_node.value), key_node.start_mark.line + 1
+        if key in seen:
+            repeats.append((line, key, seen[key]))
+        else:
+            seen[key] = line
+    return repeats
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: its data, the line of every key path, and its repeated keys."""
+
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    repeats: list[tuple[Path_, int, int]] = field(default_factory=list)  # (path, line, first line)
+
+
+def load(path: Path, shown: str, error: type[BulletinError]) -> Document:
+    """Parse a YAML file; a missing, unreadable or malformed file raises ``error`` naming it."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -38,39 +119,28 @@ def load(path: Path, shown: str, error: type[BulletinError]) -> tuple[Any, dict[
         raise error(f"{shown}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise error(f"{shown}: cannot read: {exc.strerror}") from None
-    return parse(text, shown, error)
-
-
-def parse(text: str, shown: str, error: type[BulletinError]) -> tuple[Any, dict[Path_, int]]:
-    """Parse YAML text; a syntax error names ``shown`` and the line."""
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise error(f"{shown}{line}: YAML syntax error: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise error(f"{shown}: YAML error: {exc}") from None
-    finally:
-        loader.dispose()
-    lines: dict[Path_, int] = {}
+        data, node = parse_tree(text)
+    except YamlSyntaxError as exc:
+        raise error(f"{shown}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
+    doc = Document(data)
     if node is not None:
-        _walk(node, (), lines)
-    return data, lines
+        _walk(node, (), doc)
+    return doc
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    lines[path] = node.start_mark.line + 1
+def _walk(node: yaml.Node, path: Path_, doc: Document) -> None:
+    doc.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        for line, key, first in duplicate_keys(node):
+            doc.repeats.append((path + (key,), line, first))
         for key, value in node.value:
             sub = path + (str(key.value),)
-            _walk(value, sub, lines)
-            lines[sub] = key.start_mark.line + 1
+            _walk(value, sub, doc)
+            doc.lines.setdefault(sub, key.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
-            _walk(value, path + (index,), lines)
+            _walk(value, path + (index,), doc)
 
 
 def dotted(path: Path_) -> str:
@@ -81,19 +151,21 @@ def dotted(path: Path_) -> str:
     return out
 
 
-def hint(word: str, choices: list[str]) -> str:
-    """A did-you-mean suffix, or an empty string."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+def hint(word: str, choices: Sequence[str], *, list_all: bool = True) -> str:
+    """A did-you-mean suffix; else the valid choices (``list_all``) or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (expected one of: {', '.join(choices)})" if list_all and choices else ""
 
 
 class Checker:
     """Collects every problem of one YAML file, each with its file:line."""
 
-    def __init__(self, shown: str, lines: dict[Path_, int]) -> None:
+    def __init__(self, shown: str, doc: Document) -> None:
         self.shown = shown
-        self.lines = lines
-        self.problems: list[Problem] = []
+        self.lines = doc.lines
+        self.problems = [Problem(f"{shown}:{line}", f"{dotted(path)}: repeated (first on line {first})") for path, line, first in doc.repeats]
 
     def where(self, path: Path_) -> str:
         """``file:line`` of a key path (its nearest known parent if it is absent)."""
@@ -111,7 +183,7 @@ class Checker:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            self.error(path, f"expected a mapping of keys ({', '.join(allowed)}), got {_show(data)}")
+            self.error(path, f"expected a mapping of keys ({', '.join(allowed)}), got {show(data)}")
             return {}
         for key in data:
             if str(key) not in allowed:
@@ -127,7 +199,7 @@ class Checker:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(path + (key,), f"expected text, got {_show(value)}")
+            self.error(path + (key,), f"expected text, got {show(value)}")
             return default
         return str(value).strip() if isinstance(value, str) else str(value)
 
@@ -137,7 +209,7 @@ class Checker:
         if value is None:
             return default
         if value not in choices:
-            self.error(path + (key,), f"expected one of {', '.join(choices)}, got '{value}'{hint(value, choices)}")
+            self.error(path + (key,), f"expected one of {', '.join(choices)}, got '{value}'{hint(value, choices, list_all=False)}")
             return default
         return value
 
@@ -154,7 +226,7 @@ class Checker:
             except ValueError:
                 pass
         if value is not None:  # a missing value is reported by mapping()
-            self.error(path + (key,), f"expected a date like 2021-06-30, got {_show(value)}")
+            self.error(path + (key,), f"expected a date like 2021-06-30, got {show(value)}")
         return None
 
     def text_list(self, data: dict, key: str, path: Path_ = (), what: str = "text") -> list[str]:
@@ -164,22 +236,24 @@ class Checker:
             return []
         if not isinstance(value, list):
             example = f"[{value}]" if isinstance(value, str) else "[…]"
-            self.error(path + (key,), f"expected a list of {what} like {example}, got {_show(value)}")
+            self.error(path + (key,), f"expected a list of {what} like {example}, got {show(value)}")
             return []
         out = []
         for index, entry in enumerate(value):
             if isinstance(entry, (str, int, float)) and not isinstance(entry, bool) and str(entry).strip():
                 out.append(str(entry).strip())
             else:
-                self.error(path + (key, index), f"expected {what}, got {_show(entry)}")
+                self.error(path + (key, index), f"expected {what}, got {show(entry)}")
         return out
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A short description of a bad value for a message."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+    text = repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+    return text if len(text) <= 80 else text[:77] + "…"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -11,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..model import Image, Item
-from ._yamltree import Key
+from ..yamlfile import Path_ as Key
+from ..yamlfile import hint, show
 
 FIELDS = ("date", "title", "url", "tags", "summary", "image")
 REQUIRED = ("date", "title", "url")
@@ -165,26 +165,6 @@ def as_image(value: Any) -> tuple[Image | None, Found]:
     if found:
         return None, found
     return Image(src=src, alt=alt.strip()), []
-
-
-def hint(word: str, choices: Sequence[str]) -> str:
-    """A did-you-mean suffix, or the list of valid keys."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f" (expected one of: {', '.join(choices)})"
-
-
-def show(value: Any) -> str:
-    """A short description of a bad value for a message."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
-    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def shown(path: Path, root: Path) -> str:

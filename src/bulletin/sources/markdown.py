@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from . import _fields, _yamltree
+from .. import yamlfile
+from . import _fields
 
 FRONT_MATTER_HINT = "the file must start with a line '---', then date:, title:, url:, then a line '---'"
 
@@ -53,8 +54,8 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
         return None
     front, body = split
     try:
-        data, node = _yamltree.parse(front)
-    except _yamltree.YamlSyntaxError as exc:
+        data, node = yamlfile.parse_tree(front)
+    except yamlfile.YamlSyntaxError as exc:
         # the front matter starts on line 2 of the file, after the opening '---'
         where = f"{name}:{exc.line + 1}" if exc.line else name
         problems.append(Problem(where, exc.message))
@@ -67,13 +68,13 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
     # lines in the file are one more than in the front matter, which starts after the opening '---'
     bad = [
         (line + 1, f"{key}: repeated (first on line {first + 1})")
-        for line, key, first in _yamltree.duplicate_keys(node)
+        for line, key, first in yamlfile.duplicate_keys(node)
     ]
     values, found = _fields.check(data)
     if body and "summary" in data:
         found.append((("summary",), "summary: given both here and as the text after the front matter; keep one"))
     for key, message in found:
-        line = _yamltree.line_of(node, key)
+        line = yamlfile.line_of(node, key)
         bad.append((line + 1 if line else 1, message))
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))

@@ -8,7 +8,8 @@ import yaml
 
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from . import _fields, _yamltree
+from .. import yamlfile
+from . import _fields
 
 
 def read(path: Path, *, root: Path) -> list[Item]:
@@ -21,15 +22,15 @@ def read(path: Path, *, root: Path) -> list[Item]:
     except OSError as exc:
         raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
-        data, node = _yamltree.parse(text)
-    except _yamltree.YamlSyntaxError as exc:
+        data, node = yamlfile.parse_tree(text)
+    except yamlfile.YamlSyntaxError as exc:
         where = f"{name}:{exc.line}" if exc.line else name
         raise SourceError(f"{where}: {exc.message}") from None
     problems: list[Problem] = []
     if isinstance(data, dict):
         for key in data:
             if key != "items":
-                line = _yamltree.line_of(node, (str(key),))
+                line = yamlfile.line_of(node, (str(key),))
                 problems.append(Problem(f"{name}:{line}", f"{key}: unknown key{_fields.hint(str(key), ['items'])}"))
         data = data.get("items")
         node = _items_node(node)
@@ -56,9 +57,9 @@ def _entry(entry: object, node: yaml.Node | None, start: int, name: str, problem
         message = f"expected an item (date: …, title: …, url: …), got {_fields.show(entry)}"
         problems.append(Problem(f"{name}:{start}", message))
         return None
-    bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in _yamltree.duplicate_keys(node)]
+    bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in yamlfile.duplicate_keys(node)]
     values, found = _fields.check(entry)
-    bad.extend((_yamltree.line_of(node, key) or start, message) for key, message in found)
+    bad.extend((yamlfile.line_of(node, key) or start, message) for key, message in found)
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
         return None
