@@ -36,3 +36,29 @@ def template(write: Callable[[str, str], Path]) -> Callable[..., Path]:
         return write("templates/default/email.mjml.j2", text)
 
     return _template
+
+
+
+ISSUE = """title: Check test
+subject: Check test
+preheader: A test issue for the checks
+period: {start: 2022-01-01, end: 2022-12-31}
+source: news/
+sections:
+  - {title: News}
+"""
+
+
+@pytest.fixture
+def news(write: Callable[[str, str], Path]) -> Callable[..., Path]:
+    """Write issues/check.yaml (items from news/) and one item: news("a.md", title=..., url=..., summary=..., image=...)."""
+
+    def _news(name: str, title: str = "Hello", url: str = "https://example.org/a", summary: str = "",
+              image: str | None = None, date: str = "2022-03-01", issue: str = ISSUE) -> Path:
+        write("issues/check.yaml", issue)
+        lines = ["---", f"date: {date}", f'title: "{title}"', f"url: {url}", "tags: [News]"]
+        if image is not None:
+            lines.append(image)
+        return write(f"news/{name}", "\n".join(lines + ["---", summary, ""]))
+
+    return _news

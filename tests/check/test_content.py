@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from bulletin.build import prepare
 from bulletin.check import run_checks
 
 
-def codes(report, severity="error"):
-    return [f.code for f in report.findings if f.severity == severity]
+def errors(report, code):
+    return [f for f in report.errors if f.code == code]
 
 
-def test_example_issue_has_no_errors(tmp_project):
+def test_example_issue_has_no_errors_or_warnings(tmp_project):
     report = run_checks(prepare("issues/example.yaml"))
-    assert report.errors == [], report.errors
+    assert report.errors == [] and report.warnings == [], report.findings
     assert report.ok
+    assert report.checks == ["content", "size", "accessibility"]
 
 
 def test_minimal_template_passes(tmp_project, template):
@@ -25,13 +28,86 @@ def test_minimal_template_passes(tmp_project, template):
 def test_missing_unsubscribe_link_is_an_error_naming_the_template(tmp_project, template):
     template(footer='<a href="https://example.org/contact">Contact</a>')
     report = run_checks(prepare("issues/example.yaml"))
-    [finding] = [f for f in report.errors if f.code == "no-unsubscribe"]
+    [finding] = errors(report, "no-unsubscribe")
     assert finding.where == "templates/default/email.mjml.j2"
     assert not report.ok
+
+
+def test_unsubscribe_page_of_our_own_counts(tmp_project, template):
+    template(footer='<a href="https://example.org/newsletter/unsubscribe">Stop receiving this</a>')
+    assert errors(run_checks(prepare("issues/example.yaml")), "no-unsubscribe") == []
 
 
 def test_missing_postal_address_is_an_error(tmp_project, template):
     template(replace={"<br>{{ org.address }}": ""})
     report = run_checks(prepare("issues/example.yaml"))
-    [finding] = [f for f in report.errors if f.code == "no-address"]
+    [finding] = errors(report, "no-address")
     assert "Rue de la Science 14" in finding.message
+
+
+def test_item_image_without_alt_names_the_item_file(tmp_project, news):
+    news("a.md", title="Photo story", image='image: {src: "https://example.org/img/a.jpg", alt: ""}')
+    report = run_checks(prepare("issues/check.yaml"))
+    [finding] = errors(report, "no-alt")
+    assert finding.where == "news/a.md:1"
+    assert "https://example.org/img/a.jpg" in finding.message
+
+
+def test_template_image_without_alt_shows_the_html(tmp_project, template):
+    template(footer='<a href="{{ unsubscribe_url }}">Unsubscribe</a><img src="https://example.org/logo.png">')
+    [finding] = errors(run_checks(prepare("issues/example.yaml")), "no-alt")
+    assert finding.where.startswith('<img src="https://example.org/logo.png"')
+
+
+def test_empty_hash_and_javascript_links_are_errors(tmp_project, template):
+    template(footer='<a href="{{ unsubscribe_url }}">Unsubscribe</a> <a href="#">Top</a> <a href="">Empty</a> '
+                    '<a href="javascript:alert(1)">Script</a> <a href="#nowhere">Jump</a>')
+    report = run_checks(prepare("issues/example.yaml"))
+    assert len(errors(report, "empty-link")) == 2
+    assert len(errors(report, "javascript-link")) == 1
+    [anchor] = [f for f in report.warnings if f.code == "broken-anchor"]
+    assert "#nowhere" in anchor.message
+
+
+def test_unresolved_placeholders_are_errors_known_tags_are_not(tmp_project, template):
+    template(footer='<a href="{{ unsubscribe_url }}">Unsubscribe</a> <a href="<%asm_preferences_raw_url%>">Preferences</a> '
+                    '{{ merge("name", "friend") }} {{ "{{ first_name }}" }} <%foo%> *|UNKNOWN|*')
+    report = run_checks(prepare("issues/example.yaml"))
+    found = sorted(f.message.split(" in the ")[0].removeprefix("unresolved placeholder ") for f in errors(report, "placeholder"))
+    assert found == ["*|UNKNOWN|*", "<%foo%>", "{{ first_name }}"]
+    assert {f.where for f in errors(report, "placeholder")} == {"templates/default/email.mjml.j2"}
+
+
+def test_placeholder_in_an_item_summary_names_the_item(tmp_project, news):
+    news("a.md", summary="Dear {{ name }}, welcome.")
+    [finding] = errors(run_checks(prepare("issues/check.yaml")), "placeholder")
+    assert finding.where == "news/a.md:1"
+
+
+def test_subject_too_long_and_no_preheader_are_warnings(tmp_project, news, write):
+    news("a.md")
+    subject = "\"Our bulletin for the whole of 2022: news, events, position papers and publications\""
+    write("issues/check.yaml", f"title: T\nsubject: {subject}\nperiod: {{start: 2022-01-01, end: 2022-12-31}}\n"
+                               "source: news/\nsections:\n  - {title: News}\n")
+    report = run_checks(prepare("issues/check.yaml"))
+    assert {f.code for f in report.warnings} >= {"long-subject", "no-preheader"}
+    assert report.ok
+
+
+def test_missing_lang_is_an_error(tmp_project):
+    result = prepare("issues/example.yaml")
+    assert '<html lang="en"' in result.rendered.html
+    result.rendered.html = result.rendered.html.replace('<html lang="en"', "<html", 1)
+    [finding] = errors(run_checks(result), "no-lang")
+    assert finding.where == "bulletin/themes/default/email.mjml.j2"
+
+
+def test_json_report_has_stable_keys(tmp_project, template):
+    template(footer="")
+    data = json.loads(run_checks(prepare("issues/example.yaml")).to_json())
+    assert set(data) == {"issue", "ok", "counts", "checks", "stats", "findings"}
+    assert data["ok"] is False and data["counts"]["errors"] == 1
+    assert data["findings"][0] == {
+        "severity": "error", "code": "no-unsubscribe", "group": "content", "where": "templates/default/email.mjml.j2",
+        "message": "no unsubscribe link: the template must link to {{ unsubscribe_url }}",
+    }

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from ..build import BuildResult
+from .a11y import check_accessibility
 from .content import check_content
 from .document import Document
 from .findings import CheckReport, Finding
+from .links import LinkStatus, Progress
 from .size import check_size, size_stats
 
-__all__ = ["CheckReport", "Finding", "run_checks"]
+__all__ = ["CheckReport", "Finding", "LinkStatus", "run_checks"]
 
 
 def run_checks(
@@ -26,14 +27,34 @@ def run_checks(
     *,
     links: bool = False,
     spam: bool = False,
-    fetch: Callable[..., Any] | None = None,
+    fetch: Callable[[str], LinkStatus] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    progress: Progress | None = None,
 ) -> CheckReport:
-    """Check a prepared issue; errors mean it must not be sent. ``fetch``/``clock`` are for tests."""
+    """Check a prepared issue; errors mean it must not be sent.
+
+    ``fetch(url) -> LinkStatus`` and ``clock() -> aware datetime`` replace the HTTP client and the
+    time used by the link cache (tests); ``progress(done, total)`` is called as links are checked.
+    """
     doc = Document(result)
     report = CheckReport(issue=result.spec.path)
-    report.checks += ["content", "size"]
+    report.checks += ["content", "size", "accessibility"]
     report.extend(check_content(doc))
     report.extend(check_size(doc))
+    report.extend(check_accessibility(doc))
     report.stats.update(size_stats(doc))
+    if links:
+        from .links import check_links
+
+        report.checks.append("links")
+        found, stats = check_links(doc, fetch=fetch, clock=clock, progress=progress)
+        report.extend(found)
+        report.stats["links"] = stats
+    if spam:
+        from .spam import check_spam
+
+        report.checks.append("spam")
+        found, verdict = check_spam(result)
+        report.extend(found)
+        report.stats["spam"] = verdict.to_dict() if verdict else None
     return report

@@ -68,20 +68,20 @@ def check_placeholders(doc: Document) -> list[Finding]:
                ("preheader", doc.result.spec.preheader, doc.result.spec.path),
                ("HTML", rendered.html, doc.template()),
                ("text", rendered.text, doc.template(TEXT_TEMPLATE))]
-    seen: set[str] = set()
+    parts: dict[tuple[str, str], list[str]] = {}  # (tag, where) -> parts it appears in
     for part, text, where in sources:
         found = [m.group(0) for m in _JINJA.finditer(text)]
         found += [m.group(0) for m in _SENDGRID.finditer(text) if m.group(0) not in SENDGRID_TAGS]
         found += [m.group(0) for m in _MERGE.finditer(text) if m.group(1).upper() not in known_merge]
         for tag in found:
-            if (part, tag) in seen:
-                continue
-            seen.add((part, tag))  # type: ignore[arg-type]
             owner = next((i.origin for i in doc.items if tag in i.summary or tag in i.title), None)
-            shown = " ".join(tag.split())
-            findings.append(_f("error", "placeholder",
-                               f"unresolved placeholder {shown[:60]!s} in the {part}: readers would see it as is",
-                               owner or where))
+            seen = parts.setdefault((" ".join(tag.split()), owner or where), [])
+            if part not in seen:
+                seen.append(part)
+    for (tag, where), found_in in parts.items():
+        findings.append(_f("error", "placeholder",
+                           f"unresolved placeholder {tag[:60]} in the {' and '.join(found_in)}: readers would see it as is",
+                           where))
     return findings
 
 

@@ -1,0 +1,195 @@
+"""Accessibility basics (warnings): heading order, link text, and text contrast (WCAG 2.1 AA).
+
+Contrast is computed from inline styles only, which is what email clients see after inlining:
+the text colour is the nearest ``color`` on the element or an ancestor (default black), the
+background the nearest ``background-color``/``background``/``bgcolor`` (default white). Text that
+is hidden (the preheader) is skipped; images and gradients behind text are not considered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.etree import _Element
+
+from .document import Document, snippet
+from .findings import Finding
+
+AA_NORMAL = 4.5
+AA_LARGE = 3.0  # ≥ 24px, or ≥ 18.66px bold (WCAG "large text")
+GENERIC_LINK_TEXT = frozenset({
+    "click here", "here", "read more", "more", "learn more", "link", "this", "continue",
+    "continue reading", "details", "more info", "find out more", "this link",
+})
+NAMED = {
+    "white": (255, 255, 255), "black": (0, 0, 0), "red": (255, 0, 0), "green": (0, 128, 0),
+    "blue": (0, 0, 255), "gray": (128, 128, 128), "grey": (128, 128, 128), "silver": (192, 192, 192),
+    "yellow": (255, 255, 0), "orange": (255, 165, 0), "navy": (0, 0, 128), "maroon": (128, 0, 0),
+    "purple": (128, 0, 128), "teal": (0, 128, 128), "lightgray": (211, 211, 211),
+    "lightgrey": (211, 211, 211), "darkgray": (169, 169, 169), "darkgrey": (169, 169, 169),
+}
+_SKIP_TAGS = {"style", "script", "head", "title", "meta", "link"}
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\([^)]*\)|\b[a-zA-Z]+\b")
+
+RGB = tuple[int, int, int]
+
+
+def check_accessibility(doc: Document) -> list[Finding]:
+    """Every accessibility check."""
+    return [*check_headings(doc), *check_link_text(doc), *check_contrast(doc)]
+
+
+def _f(code: str, message: str, where: str) -> Finding:
+    return Finding("warning", code, message, where, "accessibility")
+
+
+def check_headings(doc: Document) -> list[Finding]:
+    """Headings must not skip levels (h2 → h4): screen-reader users navigate by them."""
+    findings, previous = [], 0
+    for el in doc.root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        level = int(el.tag[1])
+        if previous and level > previous + 1:
+            findings.append(_f("heading-order", f"heading level skips from h{previous} to h{level}", snippet(el)))
+        previous = level
+    return findings
+
+
+def check_link_text(doc: Document) -> list[Finding]:
+    """'Read more' alone tells a screen-reader user nothing; add an aria-label with the item title."""
+    findings = []
+    for link in doc.root.iter("a"):
+        if link.get("href") is None:
+            continue
+        text = _plain(link.text_content())
+        label = _plain(link.get("aria-label") or link.get("title") or "")
+        if not text and not label and not any((img.get("alt") or "").strip() for img in link.iter("img")):
+            findings.append(_f("link-no-name", "link has no text, label or image alt: screen readers read out the URL",
+                               doc.where(link.get("href") or "", link)))
+        elif text in GENERIC_LINK_TEXT and (not label or label in GENERIC_LINK_TEXT):
+            findings.append(_f("vague-link-text",
+                               f"link text \"{' '.join(link.text_content().split())}\" says nothing on its own: "
+                               "add aria-label=\"Read more: <title>\"", doc.where(link.get("href") or "", link)))
+    return findings
+
+
+def check_contrast(doc: Document) -> list[Finding]:
+    """Text colour against its background, one warning per failing colour pair."""
+    body = doc.root.find("body")
+    failing: dict[tuple[RGB, RGB], tuple[float, float, _Element, int]] = {}
+    for el in (body if body is not None else doc.root).iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS or not _own_text(el):
+            continue
+        chain = [el, *el.iterancestors()]
+        styles = [_style(node) for node in chain]
+        if _hidden(styles):
+            continue
+        fg = next((c for s in styles if (c := parse_color(s.get("color", ""))) is not None), (0, 0, 0))
+        bg = next((c for node, s in zip(chain, styles) if (c := _background(node, s)) is not None), (255, 255, 255))
+        ratio = contrast(fg, bg)
+        need = AA_LARGE if _large(styles) else AA_NORMAL
+        if ratio < need:
+            key = (fg, bg)
+            seen = failing.get(key)
+            failing[key] = (ratio, need, el, 1) if seen is None else (seen[0], seen[1], seen[2], seen[3] + 1)
+    findings = []
+    for (fg, bg), (ratio, need, el, count) in failing.items():
+        more = f" ({count} places)" if count > 1 else ""
+        findings.append(_f("low-contrast",
+                           f"text {_hex(fg)} on {_hex(bg)} has contrast {ratio:.2f}:1, below WCAG AA {need:g}:1{more}",
+                           snippet(el)))
+    return findings
+
+
+def contrast(a: RGB, b: RGB) -> float:
+    """WCAG 2.1 contrast ratio of two sRGB colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def parse_color(value: str) -> RGB | None:
+    """#rgb, #rrggbb, rgb()/rgba() or a common colour name; None for anything else (or transparent)."""
+    value = value.strip().lower().replace("!important", "").strip()
+    if value.startswith("#"):
+        digits = value[1:]
+        if len(digits) in (3, 4):
+            digits = "".join(ch * 2 for ch in digits[:3])
+        if len(digits) in (6, 8) and all(ch in "0123456789abcdef" for ch in digits):
+            return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+        return None
+    if value.startswith("rgb"):
+        parts = re.findall(r"[\d.]+%?", value)
+        if len(parts) >= 3:
+            if len(parts) == 4 and float(parts[3].rstrip("%")) == 0:
+                return None  # fully transparent
+            return tuple(_channel(p) for p in parts[:3])  # type: ignore[return-value]
+        return None
+    return NAMED.get(value)
+
+
+def _channel(part: str) -> int:
+    return round(float(part[:-1]) * 2.55) if part.endswith("%") else min(255, round(float(part)))
+
+
+def _luminance(rgb: RGB) -> float:
+    def lin(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _hex(rgb: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def _style(el: _Element) -> dict[str, str]:
+    out = {}
+    for decl in (el.get("style") or "").split(";"):
+        name, sep, value = decl.partition(":")
+        if sep:
+            out[name.strip().lower()] = value.strip()
+    return out
+
+
+def _background(el: _Element, style: dict[str, str]) -> RGB | None:
+    if (c := parse_color(style.get("background-color", ""))) is not None:
+        return c
+    for token in _COLOR.findall(style.get("background", "")):
+        if (c := parse_color(token)) is not None:
+            return c
+    return parse_color(el.get("bgcolor") or "")
+
+
+def _hidden(styles: list[dict[str, str]]) -> bool:
+    # the preheader is hidden on purpose, often in a colour matching the background
+    for style in styles:
+        if (style.get("display") == "none" or style.get("mso-hide") == "all"
+                or style.get("opacity", "1").strip() in ("0", "0.0") or style.get("max-height", "").strip() in ("0", "0px")):
+            return True
+    # font-size and visibility are inherited: only the nearest declaration counts (MJML puts
+    # font-size:0 on layout cells and sets the real size further in)
+    size = next((s["font-size"] for s in styles if "font-size" in s), "16px").strip()
+    visibility = next((s["visibility"] for s in styles if "visibility" in s), "visible").strip()
+    return size in ("0", "0px", "1px") or visibility == "hidden"
+
+
+def _large(styles: list[dict[str, str]]) -> bool:
+    size = next((s["font-size"] for s in styles if "font-size" in s), "16px")
+    weight = next((s["font-weight"] for s in styles if "font-weight" in s), "normal")
+    match = re.match(r"([\d.]+)\s*(px|pt)?", size)
+    if not match:
+        return False
+    px = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)
+    bold = weight == "bold" or (weight.isdigit() and int(weight) >= 700)
+    return px >= 24 or (bold and px >= 18.66)
+
+
+def _own_text(el: _Element) -> bool:
+    if (el.text or "").strip():
+        return True
+    return any((child.tail or "").strip() for child in el)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w\s]", "", " ".join(text.split()).lower()).strip()

@@ -1,0 +1,36 @@
+"""The check report for people: grouped, one line per finding, a verdict at the end."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from .findings import CheckReport
+
+TITLES = {"content": "Content", "size": "Size", "links": "Links", "spam": "Spam score", "accessibility": "Accessibility"}
+MARKS = {"error": "[bold red]✗ error[/]  ", "warning": "[yellow]! warning[/]", "note": "[cyan]· note[/]   "}
+
+
+def print_report(console: Console, report: CheckReport) -> None:
+    """Print the findings grouped by check, then the verdict."""
+    console.print(f"Checked [bold]{escape(report.issue)}[/]: {', '.join(report.checks)}")
+    groups = report.grouped()
+    for group in report.checks:
+        found = groups.get(group, [])
+        title = TITLES.get(group, group.title())
+        if not found:
+            console.print(f"\n[bold]{title}[/]  [green]✓ no problems[/]")
+            continue
+        console.print(f"\n[bold]{title}[/]")
+        for finding in found:
+            where = f"[dim]{escape(finding.where)}[/]\n             " if finding.where else ""
+            console.print(f"  {MARKS[finding.severity]} {where}{escape(finding.message)}")
+    console.print()
+    stats = report.stats
+    size = f"HTML {stats.get('html_bytes', 0) / 1024:.1f} KB, {stats.get('images', 0)} images"
+    errors, warnings = len(report.errors), len(report.warnings)
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    if report.ok:
+        console.print(f"[green bold]Ready to send[/]: {counts} ({size}).")
+    else:
+        console.print(f"[red bold]Not ready to send[/]: {counts} ({size}). Fix the errors, then check again.")

@@ -1,0 +1,66 @@
+"""Accessibility warnings: heading order, vague link text, colour contrast."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulletin.build import prepare
+from bulletin.check import run_checks
+from bulletin.check.a11y import contrast, parse_color
+
+
+def warnings(report, code):
+    return [f for f in report.warnings if f.code == code]
+
+
+@pytest.mark.parametrize(("a", "b", "ratio"), [
+    ("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#777777", "#ffffff", 4.48), ("#1d4ed8", "#ffffff", 6.70),
+])
+def test_contrast_ratio_matches_wcag(a, b, ratio):
+    assert contrast(parse_color(a), parse_color(b)) == pytest.approx(ratio, abs=0.01)
+
+
+@pytest.mark.parametrize(("value", "rgb"), [
+    ("#fff", (255, 255, 255)), ("#1D4ED8", (29, 78, 216)), ("rgb(0, 128, 255)", (0, 128, 255)),
+    ("white !important", (255, 255, 255)), ("rgba(0,0,0,0)", None), ("transparent", None), ("inherit", None),
+])
+def test_parse_color(value, rgb):
+    assert parse_color(value) == rgb
+
+
+def test_skipped_heading_level_is_a_warning(tmp_project, template):
+    template(replace={"<h1>{{ issue.title }}</h1>": "<h1>{{ issue.title }}</h1><h4>Skipped</h4>"})
+    [finding] = warnings(run_checks(prepare("issues/example.yaml")), "heading-order")
+    assert finding.message == "heading level skips from h1 to h4"
+    assert finding.where.startswith("<h4>Skipped")
+
+
+def test_read_more_without_label_names_the_item(tmp_project, news, template):
+    template(replace={"{{ item.summary_html }}": '{{ item.summary_html }}<a href="{{ item.url }}">Read more</a>'
+                      '<a href="{{ item.url }}" aria-label="Read more: {{ item.title }}">Read more</a>'})
+    news("a.md", title="Budget talks", url="https://example.org/budget")
+    [finding] = warnings(run_checks(prepare("issues/check.yaml")), "vague-link-text")
+    assert finding.where == "news/a.md:1"
+    assert '"Read more"' in finding.message
+
+
+def test_low_contrast_text_is_a_warning_with_the_colours(tmp_project, template):
+    template(replace={'<p>{{ org.name }}': '<p style="color:#aaaaaa">{{ org.name }}'})
+    [finding] = warnings(run_checks(prepare("issues/example.yaml")), "low-contrast")
+    assert finding.message.startswith("text #aaaaaa on #ffffff has contrast 2.32:1, below WCAG AA 4.5:1")
+    assert finding.group == "accessibility"
+
+
+def test_contrast_uses_the_nearest_background(tmp_project, template):
+    # white on dark blue passes; the same white on the light page background would not
+    template(replace={'<h1>{{ issue.title }}</h1>':
+                      '<div style="background-color:#1e3a5f"><p style="color:#ffffff">Dark band</p></div>'
+                      '<div style="background:#eeeeee url(x.png)"><p style="color:#ffffff">Light band</p></div>'})
+    found = warnings(run_checks(prepare("issues/example.yaml")), "low-contrast")
+    assert [f.message.split(" has ")[0] for f in found] == ["text #ffffff on #eeeeee"]
+
+
+def test_hidden_preheader_is_not_a_contrast_problem(tmp_project):
+    result = prepare("issues/example.yaml")
+    assert "display:none" in result.rendered.html  # MJML's preheader: white text, hidden on purpose
+    assert warnings(run_checks(result), "low-contrast") == []
