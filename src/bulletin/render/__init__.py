@@ -1,0 +1,54 @@
+"""Render an issue: Jinja2 → MJML → HTML → CSS inlined, plus the plain-text part.
+
+Public API: :class:`Rendered`, :func:`render_issue`, :func:`render_context`,
+:func:`template_dirs`. The template context is documented in :mod:`bulletin.render.context`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import IssueSpec, Project, Selection
+from .context import build_context
+from .inline import inline
+from .jinja import display_path, render_template, template_dirs
+from .mjml import compile_mjml
+from .text import tidy
+
+__all__ = ["Rendered", "render_issue", "render_context", "template_dirs"]
+
+HTML_TEMPLATE = "email.mjml.j2"
+TEXT_TEMPLATE = "email.txt.j2"
+
+
+@dataclass
+class Rendered:
+    """A rendered issue, ready to write to build/ or to send."""
+
+    html: str  # final: MJML compiled + CSS inlined
+    text: str  # plain-text part from the text template
+    mjml: str  # the MJML source (for debugging)
+    merge_fields: dict[str, str] = field(default_factory=dict)  # tag name -> fallback
+
+
+def render_context(project: Project, spec: IssueSpec, selection: Selection) -> dict:
+    """The template context for an issue (contract: see bulletin.render.context)."""
+    return build_context(project, spec, selection)
+
+
+def render_issue(project: Project, spec: IssueSpec, selection: Selection) -> Rendered:
+    """Render the HTML and text parts of an issue; every failure is a RenderError."""
+    context = render_context(project, spec, selection)
+    theme = spec.template or "default"
+    source = render_template(project, theme, HTML_TEMPLATE, context)
+    origin = _origin(project, theme, HTML_TEMPLATE)
+    html = inline(compile_mjml(source, origin), project.inliner)
+    text = tidy(render_template(project, theme, TEXT_TEMPLATE, context))
+    return Rendered(html=html, text=text, mjml=source, merge_fields=dict(context["merge"].fields))
+
+
+def _origin(project: Project, theme: str, name: str) -> str:
+    for directory in template_dirs(project, theme):
+        if (directory / name).is_file():
+            return display_path(directory / name, project.root)
+    return name

@@ -1,0 +1,332 @@
+"""The template context: what every ``email.mjml.j2`` / ``email.txt.j2`` can use.
+
+This is a contract: custom templates in ``templates/<theme>/`` rely on it, so names here only grow.
+
+``org``
+    ``name``, ``address`` (postal address, may hold newlines), ``address_lines`` (list of str),
+    ``website`` (str or None).
+``issue``
+    ``slug``, ``title``, ``subject``, ``preheader``, ``period_start`` and ``period_end`` (dates),
+    ``period_label`` ("January – June 2021", "1 January – 15 March 2021"), ``intro_html``
+    (Markup: the spec's Markdown intro as HTML, links with UTM), ``intro_text`` (plain text,
+    links as "text (url)"), ``lang`` (issue's ``lang``, else the project's).
+``featured``
+    an ``ItemView`` or None: the lead story.
+``sections``
+    list of ``SectionView``: ``title``, ``anchor`` (id for the table of contents), ``note_html``
+    (Markup), ``note_text``, ``items`` (list of ``ItemView``). Empty sections are not listed.
+``toc``
+    list of ``TocEntry``: ``title``, ``anchor``, ``count`` (items in the section).
+``view_in_browser_url``
+    the project's ``web_url`` with ``{slug}`` filled in, or None. Never gets UTM parameters.
+``unsubscribe_url``
+    always SendGrid's ``<%asm_group_unsubscribe_raw_url%>`` tag (Markup, so it is not escaped).
+``merge(name, fallback)``
+    returns the merge tag ``*|NAME|*`` and records the fallback (the project's
+    ``merge_fallbacks[name]`` wins over the template's) in ``Rendered.merge_fields``.
+
+``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
+``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
+rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
+``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src`` and
+``alt``, or None).
+
+Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
+paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
+can use it too).
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextvars
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ..model import Image, Item, IssueSpec, Project, Section, Selection, Utm
+from .text import html_to_text
+
+#: SendGrid substitutes this with the recipient's unsubscribe link (ASM group).
+UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+DASH = " \u2013 "  # spaced en dash, as in "January – June 2021"
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """The sending organisation, for header and footer."""
+
+    name: str
+    address: str
+    address_lines: list[str]
+    website: str | None
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """The issue's texts and period."""
+
+    slug: str
+    title: str
+    subject: str
+    preheader: str
+    period_start: dt.date
+    period_end: dt.date
+    period_label: str
+    intro_html: Markup
+    intro_text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item as templates see it (see the module docstring)."""
+
+    title: str
+    url: str
+    date: dt.date
+    date_label: str
+    tags: tuple[str, ...]
+    summary_html: Markup
+    summary_text: str
+    image: Image | None
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A non-empty section with its items."""
+
+    title: str
+    anchor: str
+    note_html: Markup
+    note_text: str
+    items: list[ItemView]
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of the table of contents."""
+
+    title: str
+    anchor: str
+    count: int
+
+
+@dataclass
+class MergeTags:
+    """The ``merge(name, fallback)`` template function; remembers every tag it handed out."""
+
+    overrides: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, name: str, fallback: str = "") -> Markup:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise ValueError(f"merge(): invalid merge field name {name!r} (letters, digits, _)")
+        key = name.lower()
+        self.fields.setdefault(key, self.overrides.get(key, str(fallback)))
+        return Markup(f"*|{name.upper()}|*")
+
+
+#: The MergeTags of the render in progress, for macros imported without context.
+current_merge: contextvars.ContextVar[MergeTags | None] = contextvars.ContextVar(
+    "bulletin_merge", default=None
+)
+
+
+def merge_global(name: str, fallback: str = "") -> Markup:
+    """Jinja global ``merge``: delegates to the render in progress."""
+    tags = current_merge.get()
+    if tags is None:  # rendering outside render_issue (e.g. a bare preview)
+        tags = MergeTags()
+    return tags(name, fallback)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def date_label(day: dt.date) -> str:
+    """'10 June 2021'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """'January – June 2021' for whole months, else '1 January – 15 March 2021'."""
+    whole = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+    m1, m2 = MONTHS[start.month - 1], MONTHS[end.month - 1]
+    same_year = start.year == end.year
+    if whole:
+        if same_year and start.month == end.month:
+            return f"{m1} {start.year}"
+        if same_year:
+            return f"{m1}{DASH}{m2} {end.year}"
+        return f"{m1} {start.year}{DASH}{m2} {end.year}"
+    if start == end:
+        return date_label(start)
+    if same_year and start.month == end.month:
+        return f"{start.day}{DASH}{end.day} {m2} {end.year}"
+    if same_year:
+        return f"{start.day} {m1}{DASH}{end.day} {m2} {end.year}"
+    return f"{date_label(start)}{DASH}{date_label(end)}"
+
+
+# --- UTM -------------------------------------------------------------------------------------
+
+Params = tuple[tuple[str, str], ...]
+
+
+def utm_params(project: Project, spec: IssueSpec) -> Params:
+    """UTM parameters for this issue: spec overrides project field by field; () if none set."""
+    if project.utm is None and spec.utm is None:
+        return ()
+    base, over = project.utm or Utm(), spec.utm or Utm()
+    source = over.source or base.source
+    medium = over.medium or base.medium
+    campaign = over.campaign or base.campaign or spec.slug
+    pairs = (("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign))
+    return tuple((k, v) for k, v in pairs if v)
+
+
+def add_utm(url: str, params: Params) -> str:
+    """Append UTM parameters to an http(s) URL, keeping its query and any utm_ key it has."""
+    if not params:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https"):
+        return url
+    present = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    extra = [(k, v) for k, v in params if k not in present]
+    if not extra:
+        return url
+    query = f"{parts.query}&{urlencode(extra)}" if parts.query else urlencode(extra)
+    return urlunsplit(parts._replace(query=query))
+
+
+# --- summaries -------------------------------------------------------------------------------
+
+_md = MarkdownIt("commonmark", {"html": False})
+
+SUMMARY_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "ins", "li", "ol", "p",
+    "pre", "s", "small", "span", "strong", "sub", "sup", "u", "ul",
+}  # fmt: skip
+SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+
+
+def markdown_html(source: str, params: Params) -> Markup:
+    """Markdown to HTML (raw HTML escaped), adding UTM to links."""
+    if not source.strip():
+        return Markup("")
+    tokens = _md.parse(source)
+    if params:
+        stack = list(tokens)
+        while stack:
+            token = stack.pop()
+            if token.type == "link_open":
+                token.attrSet("href", add_utm(str(token.attrGet("href") or ""), params))
+            if token.children:
+                stack.extend(token.children)
+    return Markup(_md.renderer.render(tokens, _md.options, {}).strip())
+
+
+def clean_html(source: str, params: Params) -> Markup:
+    """Sanitise HTML again (defence in depth) and add UTM to its links."""
+
+    def on_attribute(tag: str, attr: str, value: str) -> str:
+        return add_utm(value, params) if tag == "a" and attr == "href" else value
+
+    html = nh3.clean(
+        source,
+        tags=SUMMARY_TAGS,
+        attributes=SUMMARY_ATTRIBUTES,
+        clean_content_tags={"script", "style"},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        attribute_filter=on_attribute,
+    )
+    return Markup(html.strip())
+
+
+def rich_text(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
+    """(html, plain text) of a Markdown or HTML text."""
+    html = clean_html(source, params) if fmt == "html" else markdown_html(source, params)
+    return html, html_to_text(html)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def item_view(item: Item, params: Params) -> ItemView:
+    """The template view of an item."""
+    html, text = _summary(item.summary, item.summary_format, params)
+    return ItemView(
+        title=item.title,
+        url=add_utm(item.url, params),
+        date=item.date,
+        date_label=date_label(item.date),
+        tags=tuple(item.tags),
+        summary_html=html,
+        summary_text=text,
+        image=item.image,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _summary(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
+    # the preview server rebuilds the same items again and again
+    return rich_text(source, fmt, params)
+
+
+def section_view(section: Section, params: Params) -> SectionView:
+    """The template view of a section."""
+    note_html, note_text = _summary(section.note, "markdown", params)
+    items = [item_view(item, params) for item in section.items]
+    return SectionView(section.title, section.anchor, note_html, note_text, items)
+
+
+def build_context(project: Project, spec: IssueSpec, selection: Selection) -> dict:
+    """The template context (see the module docstring)."""
+    params = utm_params(project, spec)
+    org = project.organisation
+    intro_html, intro_text = _summary(spec.intro, "markdown", params)
+    issue = IssueView(
+        slug=spec.slug,
+        title=spec.title,
+        subject=spec.subject,
+        preheader=spec.preheader,
+        period_start=spec.period.start,
+        period_end=spec.period.end,
+        period_label=period_label(spec.period.start, spec.period.end),
+        intro_html=intro_html,
+        intro_text=intro_text,
+        lang=spec.lang or project.lang or "en",
+    )
+    sections = [section_view(s, params) for s in selection.sections if s.items]
+    web_url = project.web_url.replace("{slug}", quote(spec.slug)) if project.web_url else None
+    return {
+        "org": OrgView(
+            name=org.name,
+            address=org.address,
+            address_lines=[line.strip() for line in org.address.splitlines() if line.strip()],
+            website=org.website,
+        ),
+        "issue": issue,
+        "featured": item_view(selection.featured, params) if selection.featured else None,
+        "sections": sections,
+        "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
+        "view_in_browser_url": web_url,
+        "unsubscribe_url": Markup(UNSUBSCRIBE_TAG),
+        "merge": MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()}),
+    }

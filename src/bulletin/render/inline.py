@@ -1,0 +1,146 @@
+"""Inline stage: move CSS into style attributes, keeping what email clients need intact.
+
+Both engines keep ``@media`` rules (with ``!important``) in a ``<style>`` block, load nothing
+from the network, keep ``<!DOCTYPE html>``, MSO conditional comments, SendGrid tags such as
+``<%asm_group_unsubscribe_raw_url%>`` (unescaped, even in ``href``) and merge tags ``*|NAME|*``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Literal
+
+from ..errors import RenderError
+
+Engine = Literal["premailer", "css-inline"]
+
+# Tags a mail service substitutes at send time; HTML parsers would escape or percent-encode
+# them (lxml turns href="<%x%>" into href="%3C%x%%3E"), so they travel as inert placeholders.
+_PROTECTED = re.compile(r"<%[^<>%]*%>|\*\|[A-Za-z0-9_:]+\|\*|\[%[^\[\]%]*%\]")
+_DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
+_MEDIA_STYLE = re.compile(r"<style\b[^>]*\smedia=[^>]*>.*?</style>", re.IGNORECASE | re.DOTALL)
+DOCTYPE = "<!DOCTYPE html>"
+_START_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+_STYLE_ATTR = re.compile(r'(\sstyle=")([^"]*)(")')
+_CLASS_ATTR = re.compile(r'\sclass="([^"]*)"')
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.IGNORECASE | re.DOTALL)
+_STYLE_BLOCK_PARTS = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
+_IMPORT = re.compile(r"@import\b[^;]*;?", re.IGNORECASE)
+_CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+
+
+def _slim(html: str) -> str:
+    """Drop what inlining made useless: spaces in style attributes, classes no rule uses.
+
+    Classes still named by a kept rule (@media, MSO blocks) stay, so phones and Outlook get them.
+    """
+    used = {name for css in _STYLE_BLOCK.findall(html) for name in _CLASS_SELECTOR.findall(css)}
+
+    def classes(match: re.Match[str]) -> str:
+        kept = [name for name in match.group(1).split() if name in used]
+        return f' class="{" ".join(kept)}"' if kept else ""
+
+    def style(match: re.Match[str]) -> str:
+        body = re.sub(r"\s*;\s*", ";", match.group(2))
+        body = re.sub(r"(?<=[\w-])\s*:\s+", ":", body).strip()
+        if body.endswith(";") and not re.search(r"&#?\w+;$", body):  # keep &quot;'s ;
+            body = body[:-1]
+        return f"{match.group(1)}{body}{match.group(3)}"
+
+    def tag(match: re.Match[str]) -> str:
+        return _CLASS_ATTR.sub(classes, _STYLE_ATTR.sub(style, match.group(0)))
+
+    def block(match: re.Match[str]) -> str:
+        css = re.sub(r"\s+", " ", match.group(2)).strip()
+        return f"{match.group(1)}{css}{match.group(3)}"
+
+    html = _STYLE_BLOCK_PARTS.sub(block, html)
+    return _START_TAG.sub(tag, html)
+
+
+class Placeholders:
+    """Swaps text for inert alphanumeric tokens (that no parser touches) and back."""
+
+    def __init__(self, prefix: str = "zbulletinkeep7f3a") -> None:
+        self.prefix = prefix
+        self.saved: list[str] = []
+        self._token = re.compile(rf"{prefix}(\d+)x")
+
+    def __call__(self, match: re.Match[str]) -> str:
+        self.saved.append(match.group(0))
+        return f"{self.prefix}{len(self.saved) - 1}x"
+
+    def protect_tags(self, text: str) -> str:
+        """Replace SendGrid substitution tags and merge tags with tokens."""
+        return _PROTECTED.sub(self, text)
+
+    def restore(self, text: str) -> str:
+        """Put the saved text back in place of the tokens."""
+        return self._token.sub(lambda m: self.saved[int(m.group(1))], text)
+
+
+def inline(html: str, engine: Engine = "premailer") -> str:
+    """Inline the CSS of a complete HTML document with ``engine``."""
+    protect = Placeholders()
+    body = _DOCTYPE.sub("", protect.protect_tags(html), count=1)
+    # <style media="..."> (MRML's Thunderbird rules) match nothing in the document; inliners
+    # would drop them, so they sit out the inlining as comments
+    body = _MEDIA_STYLE.sub(lambda m: f"<!--{protect(m)}-->", body)
+    # cssutils (under premailer) would fetch @import-ed sheets: no network at build time
+    body = _STYLE_BLOCK_PARTS.sub(lambda m: m[1] + _IMPORT.sub("", m[2]) + m[3], body)
+    try:
+        if engine == "premailer":
+            out = _premailer(body)
+        elif engine == "css-inline":
+            out = _css_inline(body)
+        else:
+            raise RenderError(f"unknown inliner {engine!r} (use premailer or css-inline)")
+    except RenderError:
+        raise
+    except Exception as exc:
+        raise RenderError(f"CSS inlining ({engine}) failed: {exc}") from exc
+    out = _DOCTYPE.sub("", out, count=1)
+    out = re.sub(rf"<!--{protect.prefix}(\d+)x-->", lambda m: protect.saved[int(m[1])], out)
+    # slim while the tags are still tokens: '<%...%>' inside a start tag would hide it from _slim
+    out = protect.restore(_slim(out))
+    return f"{DOCTYPE}\n{out.strip()}\n"
+
+
+def _premailer(html: str) -> str:
+    import cssutils
+    from premailer import Premailer
+
+    cssutils.log.setLevel(logging.CRITICAL)  # cssutils warns about every mso-* property
+    return Premailer(
+        html,
+        allow_network=False,
+        allow_loading_external_files=False,
+        external_styles=None,
+        disable_link_rewrites=True,
+        exclude_pseudoclasses=True,
+        keep_style_tags=False,
+        strip_important=False,  # True would also strip !important from the kept @media rules
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+        remove_classes=False,  # the @media rules select by class
+        # premailer would overwrite <img width="552"> with width="100%" (Outlook then shows the
+        # picture at its natural size) and add invalid height="auto"
+        disable_basic_attributes=["width", "height"],
+    ).transform(pretty_print=False)
+
+
+def _css_inline(html: str) -> str:
+    try:
+        import css_inline
+    except ImportError as exc:  # optional dependency: pip install 'bulletin[fast]'
+        raise RenderError(
+            "the css-inline inliner is not installed (pip install 'bulletin[fast]'),"
+            " or set inliner: premailer"
+        ) from exc
+    return css_inline.inline(
+        html,
+        keep_style_tags=False,
+        keep_at_rules=True,
+        load_remote_stylesheets=False,
+    )

@@ -1,0 +1,125 @@
+"""Jinja2 stage: the cached environment, the template search path, errors with file:line."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from ..errors import RenderError
+from ..model import Project
+from .context import current_merge, merge_global
+from .text import wrap
+
+#: The built-in themes shipped inside the package.
+THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+
+
+def template_dirs(project: Project, theme: str) -> list[Path]:
+    """Where templates of ``theme`` are looked up, first match wins: the project, then built-in."""
+    return [Path(project.root) / project.templates_dir / theme, THEMES_DIR / theme]
+
+
+def _autoescape(name: str | None) -> bool:
+    # plain-text templates must not be HTML-escaped; everything else (MJML, HTML) must be
+    return not (name or "").endswith((".txt.j2", ".txt"))
+
+
+class ThemeLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader whose cached templates also go stale when an override appears.
+
+    Jinja's auto_reload only watches the file it loaded: a copy newly put into the project's
+    templates/ folder (which takes precedence) would go unnoticed by a running preview server.
+    """
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        pieces = jinja2.loaders.split_template_path(template)
+        candidates = [os.path.normpath(os.path.join(p, *pieces)) for p in self.searchpath]
+        found = os.path.normpath(filename)
+        earlier = candidates[: candidates.index(found)] if found in candidates else []
+
+        def still_valid() -> bool:
+            return bool(uptodate and uptodate()) and not any(map(os.path.isfile, earlier))
+
+        return source, filename, still_valid
+
+
+@lru_cache(maxsize=32)
+def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+    """The Environment for a template search path, created once per path.
+
+    auto_reload (on by default) re-checks the files' mtimes, so the preview server sees edits
+    without recompiling unchanged templates at every build.
+    """
+    env = jinja2.Environment(
+        loader=ThemeLoader(list(dirs)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=_autoescape,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+    env.filters["wrap"] = wrap
+    env.globals["merge"] = merge_global
+    return env
+
+
+def display_path(path: str | os.PathLike[str], project_root: str) -> str:
+    """A template path for messages: relative to the project, else 'bulletin/themes/...'."""
+    path = Path(path).resolve()
+    for base in (Path(project_root).resolve(), THEMES_DIR.parent.parent):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def render_template(project: Project, theme: str, name: str, context: dict) -> str:
+    """Render ``name`` of ``theme`` with ``context``; every failure is a RenderError."""
+    dirs = template_dirs(project, theme)
+    env = environment(tuple(str(d) for d in dirs))
+    token = current_merge.set(context.get("merge"))
+    try:
+        template = env.get_template(name)
+        return template.render(context)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(_not_found_message(project, theme, name, exc, dirs)) from None
+    except jinja2.TemplateSyntaxError as exc:
+        where = display_path(exc.filename, project.root) if exc.filename else name
+        raise RenderError(f"{where}:{exc.lineno}: syntax error: {exc.message}") from None
+    except RenderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure inside a template is the template's
+        raise RenderError(_runtime_message(project, name, exc, dirs)) from exc
+    finally:
+        current_merge.reset(token)
+
+
+def _not_found_message(project, theme, name, exc, dirs) -> str:
+    missing = exc.name if isinstance(exc.name, str) else name
+    searched = "\n".join(f"  {display_path(d / missing, project.root)}" for d in dirs)
+    if not any(d.is_dir() for d in dirs):
+        return f"theme {theme!r} not found; searched:\n{searched}"
+    what = f"template {missing!r}" + (f" (included from {name})" if missing != name else "")
+    return f"{what} not found in theme {theme!r}; searched:\n{searched}"
+
+
+def _runtime_message(project: Project, name: str, exc: Exception, dirs: list[Path]) -> str:
+    # Jinja rewrites tracebacks so template frames carry the template file and line
+    roots = tuple(f"{d.resolve()}{os.sep}" for d in dirs)
+    where = name
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if str(Path(frame.filename).resolve()).startswith(roots):
+            where = f"{display_path(frame.filename, project.root)}:{frame.lineno}"
+            break
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or type(exc).__name__
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return f"{where}: {message}"

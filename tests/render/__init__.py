@@ -1,0 +1,1 @@
+"""Tests of bulletin.render and the built-in default theme."""

@@ -1,0 +1,151 @@
+"""Template lookup, override order, escaping modes and error messages with file:line."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from bulletin.errors import RenderError
+from bulletin.render import render_issue, template_dirs
+from bulletin.render.jinja import THEMES_DIR, environment
+
+MINIMAL_MJML = """<mjml lang="{{ issue.lang }}"><mj-body><mj-section><mj-column>
+<mj-text>{{ issue.title }} {{ marker }}</mj-text>
+</mj-column></mj-section></mj-body></mjml>
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def override(project, name: str, text: str, theme: str = "default") -> Path:
+    return write(Path(project.root) / "templates" / theme / name, text)
+
+
+def test_template_dirs(project):
+    assert template_dirs(project, "default") == [
+        Path(project.root) / "templates" / "default",
+        THEMES_DIR / "default",
+    ]
+    assert (THEMES_DIR / "default" / "email.mjml.j2").is_file()
+    assert (THEMES_DIR / "default" / "email.txt.j2").is_file()
+
+
+def test_project_file_wins_over_builtin(project, spec, selection):
+    override(project, "email.txt.j2", "PROJECT TEXT {{ issue.slug }}\n")
+    rendered = render_issue(project, spec, selection)
+    assert rendered.text == "PROJECT TEXT 2021-h1\n"
+    assert "Read more" in rendered.html  # the HTML template still comes from the built-in theme
+
+
+def test_overriding_a_partial_only(project, spec, selection):
+    footer = "<p>Custom footer for {{ org.name }}</p><a href=\"{{ unsubscribe_url }}\">Bye</a>\n"
+    override(project, "_footer.mjml.j2", footer)
+    html = render_issue(project, spec, selection).html
+    assert "Custom footer for Social Europe Network" in html
+    assert re.search(r'<a href="<%asm_group_unsubscribe_raw_url%>"[^>]*>Bye</a>', html)
+    assert "Read more" in html
+
+
+def test_undefined_variable_names_file_and_line(project, spec, selection):
+    override(project, "email.mjml.j2", "<mjml>\n<mj-body>\n{{ item.title }}\n</mj-body></mjml>\n")
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value) == "templates/default/email.mjml.j2:3: 'item' is undefined"
+
+
+def test_undefined_attribute_in_partial_names_the_partial(project, spec, selection):
+    override(project, "email.mjml.j2", '<mjml>\n{% include "_part.mjml.j2" %}\n</mjml>\n')
+    override(project, "_part.mjml.j2", "line one\nline two\n{{ issue.nope }}\n")
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    message = str(info.value)
+    assert message.startswith("templates/default/_part.mjml.j2:3: ")
+    assert "has no attribute 'nope'" in message
+
+
+def test_syntax_error_names_file_and_line(project, spec, selection):
+    text = "\n".join(["<mjml>"] * 6) + "\n{{ issue.title }\n</mjml>\n"
+    override(project, "email.mjml.j2", text)
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value) == "templates/default/email.mjml.j2:7: syntax error: unexpected '}'"
+
+
+def test_error_raised_by_python_code_in_template(project, spec, selection):
+    override(project, "email.mjml.j2", '<mjml>\n{{ merge("first name", "x") }}\n</mjml>\n')
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith("templates/default/email.mjml.j2:2: ValueError: merge()")
+
+
+def test_missing_template_lists_searched_paths(project, spec, selection):
+    override(project, "email.mjml.j2", MINIMAL_MJML.replace("{{ marker }}", ""), theme="custom")
+    spec.template = "custom"
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    message = str(info.value)
+    assert message.splitlines() == [
+        "template 'email.txt.j2' not found in theme 'custom'; searched:",
+        "  templates/custom/email.txt.j2",
+        "  bulletin/themes/custom/email.txt.j2",
+    ]
+
+
+def test_missing_included_template(project, spec, selection):
+    override(project, "email.mjml.j2", '<mjml>{% include "_nope.mjml.j2" %}</mjml>\n')
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith(
+        "template '_nope.mjml.j2' (included from email.mjml.j2) not found in theme 'default'"
+    )
+    assert "  templates/default/_nope.mjml.j2" in str(info.value)
+
+
+def test_missing_theme(project, spec, selection):
+    spec.template = "nothing-here"
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).splitlines() == [
+        "theme 'nothing-here' not found; searched:",
+        "  templates/nothing-here/email.mjml.j2",
+        "  bulletin/themes/nothing-here/email.mjml.j2",
+    ]
+
+
+def test_custom_theme_and_escaping_modes(project, spec, selection):
+    spec.title = 'Fish & "chips"'
+    override(project, "email.mjml.j2", MINIMAL_MJML.replace("{{ marker }}", ""), theme="custom")
+    override(project, "email.txt.j2", "{{ issue.title }}\n", theme="custom")
+    spec.template = "custom"
+    rendered = render_issue(project, spec, selection)
+    assert "Fish &amp; &#34;chips&#34;" in rendered.mjml  # autoescaped MJML source
+    assert rendered.text == 'Fish & "chips"\n'  # not escaped
+
+
+def test_environment_is_cached_and_reloads_changed_files(project, spec, selection):
+    path = override(project, "email.mjml.j2", MINIMAL_MJML.replace("{{ marker }}", "first"))
+    dirs = tuple(str(d) for d in template_dirs(project, "default"))
+    assert environment(dirs) is environment(dirs)
+    assert "first" in render_issue(project, spec, selection).html
+    path.write_text(MINIMAL_MJML.replace("{{ marker }}", "second"), encoding="utf-8")
+    later = time.time() + 5  # make the change visible even on coarse mtime file systems
+    os.utime(path, (later, later))
+    assert "second" in render_issue(project, spec, selection).html
+    assert environment(dirs) is environment(dirs)
+
+
+def test_new_override_is_picked_up_by_a_cached_environment(project, spec, selection):
+    assert "Read more" in render_issue(project, spec, selection).html  # built-in, now cached
+    override(project, "email.mjml.j2", MINIMAL_MJML.replace("{{ marker }}", "overridden"))
+    html = render_issue(project, spec, selection).html
+    assert "overridden" in html and "Read more" not in html
+    (Path(project.root) / "templates" / "default" / "email.mjml.j2").unlink()
+    assert "Read more" in render_issue(project, spec, selection).html
