@@ -35,12 +35,12 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def shown(path: Path, root: Path) -> str:
-    """A path as the user should read it: relative to the project when inside it."""
+def display_path(path: Path, root: Path) -> str:
+    """A path as users read it in messages: relative to the project when inside it, POSIX separators."""
     try:
-        return Path(os.path.relpath(path, root)).as_posix() if path.resolve().is_relative_to(root) else str(path)
-    except ValueError:
-        return str(path)
+        return Path(os.path.relpath(path, root)).as_posix() if path.resolve().is_relative_to(root.resolve()) else path.as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
 
 
 def load_project(start: str | os.PathLike[str] | None = None) -> Project:
@@ -130,7 +130,7 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     """Load and validate an issue spec; raise one ConfigError listing every problem."""
     file = Path(path)
     root = Path(project.root)
-    name = shown(file, root)
+    name = display_path(file, root)
     doc = yamlfile.load(file, name, ConfigError)
     check = yamlfile.Checker(name, doc)
     data = check.mapping(doc.data, (), _ISSUE_KEYS, required=("title", "period", "sections"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -165,14 +164,6 @@ def as_image(value: Any) -> tuple[Image | None, Found]:
     if found:
         return None, found
     return Image(src=src, alt=alt.strip()), []
-
-
-def shown(path: Path, root: Path) -> str:
-    """A path as users see it in messages: relative to the project, POSIX separators."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _blank(value: Any) -> bool:

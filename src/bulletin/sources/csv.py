@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
 from . import _fields
@@ -15,7 +16,7 @@ COLUMNS = ("date", "title", "url", "tags", "summary", "image", "image_alt")
 
 def read(path: Path, *, root: Path) -> list[Item]:
     """Read every row of a CSV file; report all invalid rows at once."""
-    name = _fields.shown(path, root)
+    name = display_path(path, root)
     try:
         data = path.read_bytes()
     except OSError as exc:

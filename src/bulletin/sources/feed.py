@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Image, Item
 from . import Fetch, _fields
@@ -26,7 +27,7 @@ def read(source: str | Path, *, root: Path, fetch: Fetch | None = None) -> list[
         return parse(download(source, fetch), name=source, base=source)
     path = Path(source) if isinstance(source, str) else source
     path = path if path.is_absolute() else root / path
-    name = _fields.shown(path, root)
+    name = display_path(path, root)
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
 from .. import yamlfile
@@ -21,7 +22,7 @@ def read(path: Path, *, root: Path) -> list[Item]:
         item = read_file(file, root=root, problems=problems)
         if item is not None:
             items.append(item)
-    where = _fields.shown(path, root) + ("/" if path.is_dir() else "")
+    where = display_path(path, root) + ("/" if path.is_dir() else "")
     raise_if(problems, SourceError, f"Invalid items in {where}")
     return items
 
@@ -39,7 +40,7 @@ def find(directory: Path, *, root: Path) -> list[Path]:
 
 def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None:
     """Read one file; append its problems (each with file:line) and return None if it has any."""
-    name = _fields.shown(file, root)
+    name = display_path(file, root)
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
 from .. import yamlfile
@@ -14,7 +15,7 @@ from . import _fields
 
 def read(path: Path, *, root: Path) -> list[Item]:
     """Read every item of a YAML list file; report all invalid entries at once."""
-    name = _fields.shown(path, root)
+    name = display_path(path, root)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
