@@ -69,7 +69,7 @@ def test_new_issue_scaffold_builds(tmp_project):
     result = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
     assert result.exit_code == 0, result.output
     text = (tmp_project / "issues" / "2021-h2.yaml").read_text()
-    assert "period: {start: 2021-07-01, end: 2021-12-31}" in text and "July to December 2021" in text
+    assert "period: {start: 2021-07-01, end: 2021-12-31}" in text and "July – December 2021" in text
     assert run("build", "issues/2021-h2.yaml").exit_code == 0
     again = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
     assert again.exit_code == 2 and "already exists" in again.output

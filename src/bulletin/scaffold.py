@@ -9,6 +9,7 @@ from pathlib import Path
 from .config import load_project
 from .errors import ConfigError
 from .model import Project
+from .render.context import period_label
 
 _TEMPLATE = """\
 # The {slug} issue. Edit the texts, then run: bulletin build issues/{slug}.yaml
@@ -27,15 +28,6 @@ order: newest
 intro: |
   Welcome to this issue of our bulletin, covering {label}.
 """
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    """"January to June 2021", "December 2020 to March 2021", "March 2021"."""
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start:%B %Y}"
-    if start.year == end.year:
-        return f"{start:%B} to {end:%B %Y}"
-    return f"{start:%B %Y} to {end:%B %Y}"
 
 
 def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, project: Project | None = None) -> Path:
