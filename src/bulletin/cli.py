@@ -115,5 +115,55 @@ def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) 
     click.echo(f"Created {path}. Edit it, then run: bulletin build {path}")
 
 
+@main.command("check")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--links", is_flag=True, help="Also check every link and image over the network.")
+@click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin (if installed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for CI pipelines).")
+@handle_errors
+def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
+    """Check ISSUE before sending: errors block sending, warnings are worth a look."""
+    from .build import prepare
+    from .check import run_checks
+    from .check.present import print_report
+    from .errors import CheckError
+
+    result = prepare(issue)
+    console = _console()
+    with _link_progress(links and not as_json) as progress:
+        report = run_checks(result, links=links, spam=spam, progress=progress)
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        print_report(console, report)
+    if not report.ok:
+        count = len(report.errors)
+        raise CheckError(f"{issue}: {count} error{'s' * (count != 1)} found; the issue must not be sent until they are fixed")
+
+
+def _link_progress(show: bool):  # noqa: ANN202 - a context manager yielding a progress callback or None
+    """A Rich progress bar for the link check, on a terminal only."""
+    from contextlib import nullcontext
+
+    console = _console(stderr=True)
+    if not show or not console.is_terminal:
+        return nullcontext(None)
+    from contextlib import contextmanager
+
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar():  # noqa: ANN202
+        with Progress(console=console, transient=True) as rich_progress:
+            task = rich_progress.add_task("Checking links", total=None)
+
+            def update(done: int, total: int) -> None:
+                rich_progress.update(task, completed=done, total=total)
+
+            yield update
+
+    return bar()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

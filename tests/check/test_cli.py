@@ -1,0 +1,46 @@
+"""`bulletin check`: grouped report, exit code, JSON."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from bulletin.cli import main
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["check", *args])
+
+
+def test_example_issue_is_ready_to_send(tmp_project):
+    result = invoke("issues/example.yaml")
+    assert result.exit_code == 0, result.output
+    assert "Content  ✓ no problems" in result.output
+    assert "Ready to send: 0 errors, 0 warnings" in result.output
+
+
+def test_errors_are_grouped_and_exit_1(tmp_project, template):
+    template(footer='<a href="#">Top</a>', replace={"<h1>{{ issue.title }}</h1>": "<h1>{{ issue.title }}</h1><h3>Skip</h3>"})
+    result = invoke("issues/example.yaml")
+    assert result.exit_code == 1
+    out = result.output
+    assert out.index("Content") < out.index("no unsubscribe link") < out.index("Accessibility") < out.index("skips from h1 to h3")
+    assert "templates/default/email.mjml.j2" in out
+    assert "Not ready to send: 2 errors, 1 warning" in out
+    assert "Error: issues/example.yaml: 2 errors found; the issue must not be sent until they are fixed" in out
+
+
+def test_json_output_is_pure_json_on_stdout(tmp_project, template):
+    template(footer="")
+    result = CliRunner().invoke(main, ["check", "issues/example.yaml", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and [f["code"] for f in data["findings"]] == ["no-unsubscribe"]
+    assert "must not be sent" in result.stderr
+
+
+def test_invalid_issue_is_one_clear_error(tmp_project):
+    result = invoke("issues/nope.yaml")
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: issues/nope.yaml: file not found"
