@@ -9,6 +9,7 @@ is hidden (the preheader) is skipped; images and gradients behind text are not c
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lxml.etree import _Element
 
@@ -72,25 +73,43 @@ def check_link_text(doc: Document) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True)
+class _Inherited:
+    """What an element inherits from its ancestors, for the contrast walk."""
+
+    fg: RGB = (0, 0, 0)
+    bg: RGB = (255, 255, 255)
+    size: str = "16px"
+    weight: str = "normal"
+    visibility: str = "visible"
+    hidden: bool = False  # the whole subtree is invisible (display:none, opacity:0, max-height:0)
+
+    @property
+    def invisible_text(self) -> bool:
+        """Text at this level cannot be seen (a child may still set a visible size again)."""
+        return self.size in ("0", "0px", "1px") or self.visibility == "hidden"
+
+
 def check_contrast(doc: Document) -> list[Finding]:
     """Text colour against its background, one warning per failing colour pair."""
     body = doc.root.find("body")
-    failing: dict[tuple[RGB, RGB], tuple[float, float, _Element, int]] = {}
-    for el in (body if body is not None else doc.root).iter():
-        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS or not _own_text(el):
+    failing: dict[tuple[RGB, RGB], list] = {}  # (fg, bg) -> [ratio, need, first element, count]
+    # one walk from the top, each element computed once from its parent's state
+    stack = [(body if body is not None else doc.root, _Inherited())]
+    while stack:
+        el, parent = stack.pop()
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
             continue
-        chain = [el, *el.iterancestors()]
-        styles = [_style(node) for node in chain]
-        if _hidden(styles):
-            continue
-        fg = next((c for s in styles if (c := parse_color(s.get("color", ""))) is not None), (0, 0, 0))
-        bg = next((c for node, s in zip(chain, styles) if (c := _background(node, s)) is not None), (255, 255, 255))
-        ratio = contrast(fg, bg)
-        need = AA_LARGE if _large(styles) else AA_NORMAL
-        if ratio < need:
-            key = (fg, bg)
-            seen = failing.get(key)
-            failing[key] = (ratio, need, el, 1) if seen is None else (seen[0], seen[1], seen[2], seen[3] + 1)
+        state = _inherit(el, parent)
+        if state.hidden:
+            continue  # nothing inside a hidden element is seen
+        if _own_text(el) and not state.invisible_text:
+            ratio = contrast(state.fg, state.bg)
+            need = AA_LARGE if _large(state) else AA_NORMAL
+            if ratio < need:
+                entry = failing.setdefault((state.fg, state.bg), [ratio, need, el, 0])
+                entry[3] += 1
+        stack.extend((child, state) for child in reversed(el))
     findings = []
     for (fg, bg), (ratio, need, el, count) in failing.items():
         more = f" ({count} places)" if count > 1 else ""
@@ -98,6 +117,27 @@ def check_contrast(doc: Document) -> list[Finding]:
                            f"text {_hex(fg)} on {_hex(bg)} has contrast {ratio:.2f}:1, below WCAG AA {need:g}:1{more}",
                            snippet(el)))
     return findings
+
+
+def _inherit(el: _Element, parent: _Inherited) -> _Inherited:
+    style = _style(el)
+    if not style and el.get("bgcolor") is None:
+        return parent
+    size = style.get("font-size", parent.size).strip()
+    visibility = style.get("visibility", parent.visibility).strip()
+    # the preheader is hidden on purpose, often in a colour matching the background; font-size
+    # and visibility are inherited, so only the nearest declaration counts (MJML puts
+    # font-size:0 on layout cells and sets the real size further in)
+    hidden = (style.get("display") == "none" or style.get("mso-hide") == "all"
+              or style.get("opacity", "1").strip() in ("0", "0.0") or style.get("max-height", "").strip() in ("0", "0px"))
+    return _Inherited(
+        fg=parse_color(style.get("color", "")) or parent.fg,
+        bg=_background(el, style) or parent.bg,
+        size=size,
+        weight=style.get("font-weight", parent.weight).strip(),
+        visibility=visibility,
+        hidden=hidden,
+    )
 
 
 def contrast(a: RGB, b: RGB) -> float:
@@ -148,7 +188,7 @@ def _style(el: _Element) -> dict[str, str]:
     for decl in (el.get("style") or "").split(";"):
         name, sep, value = decl.partition(":")
         if sep:
-            out[name.strip().lower()] = value.strip()
+            out[name.strip().lower()] = value.replace("!important", "").strip().lower()
     return out
 
 
@@ -161,27 +201,12 @@ def _background(el: _Element, style: dict[str, str]) -> RGB | None:
     return parse_color(el.get("bgcolor") or "")
 
 
-def _hidden(styles: list[dict[str, str]]) -> bool:
-    # the preheader is hidden on purpose, often in a colour matching the background
-    for style in styles:
-        if (style.get("display") == "none" or style.get("mso-hide") == "all"
-                or style.get("opacity", "1").strip() in ("0", "0.0") or style.get("max-height", "").strip() in ("0", "0px")):
-            return True
-    # font-size and visibility are inherited: only the nearest declaration counts (MJML puts
-    # font-size:0 on layout cells and sets the real size further in)
-    size = next((s["font-size"] for s in styles if "font-size" in s), "16px").strip()
-    visibility = next((s["visibility"] for s in styles if "visibility" in s), "visible").strip()
-    return size in ("0", "0px", "1px") or visibility == "hidden"
-
-
-def _large(styles: list[dict[str, str]]) -> bool:
-    size = next((s["font-size"] for s in styles if "font-size" in s), "16px")
-    weight = next((s["font-weight"] for s in styles if "font-weight" in s), "normal")
-    match = re.match(r"([\d.]+)\s*(px|pt)?", size)
+def _large(state: _Inherited) -> bool:
+    match = re.match(r"([\d.]+)\s*(px|pt)?", state.size)
     if not match:
         return False
     px = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)
-    bold = weight == "bold" or (weight.isdigit() and int(weight) >= 700)
+    bold = state.weight == "bold" or (state.weight.isdigit() and int(state.weight) >= 700)
     return px >= 24 or (bold and px >= 18.66)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from .document import SENDGRID_TAGS, UNSUBSCRIBE_TAGS, TEXT_TEMPLATE, Document, snippet
+from .document import SENDGRID_TAGS, TEXT_TEMPLATE, UNSUBSCRIBE_TAGS, Document, snippet
 from .findings import Finding
 
 SUBJECT_MAX = 78  # RFC 5322's recommended line length; inboxes cut long subjects around here
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _SENDGRID = re.compile(r"<%\s*[^%<>]*?\s*%>")
 _MERGE = re.compile(r"\*\|([^|*\s]*)\|\*")
 _UNSUBSCRIBE_WORDS = ("unsubscribe", "abmelden", "désinscri", "desinscri", "darse de baja", "opt-out", "opt out")
@@ -33,15 +33,19 @@ def check_content(doc: Document) -> list[Finding]:
 
 def check_unsubscribe(doc: Document) -> list[Finding]:
     """An unsubscribe link is required by law and by Gmail/Yahoo's bulk-sender rules."""
+    text = doc.result.rendered.text
+    in_text = any(tag in text for tag in UNSUBSCRIBE_TAGS) or any(w in text.lower() for w in _UNSUBSCRIBE_WORDS)
+    plain = [] if in_text else [_f("warning", "no-unsubscribe-text",
+                                   "the plain-text part has no unsubscribe link", doc.template(TEXT_TEMPLATE))]
     for link in doc.root.iter("a"):
         href = (link.get("href") or "").strip()
         if href in UNSUBSCRIBE_TAGS:
-            return []
-        text = " ".join(link.text_content().split()).lower()
-        if href and href != "#" and any(w in href.lower() or w in text for w in _UNSUBSCRIBE_WORDS):
-            return []
+            return plain
+        words = " ".join(link.text_content().split()).lower()
+        if href and href != "#" and any(w in href.lower() or w in words for w in _UNSUBSCRIBE_WORDS):
+            return plain
     return [_f("error", "no-unsubscribe",
-               "no unsubscribe link: the template must link to {{ unsubscribe_url }}", doc.template())]
+               "no unsubscribe link: the template must link to {{ unsubscribe_url }}", doc.template()), *plain]
 
 
 def check_address(doc: Document) -> list[Finding]:
@@ -56,6 +60,10 @@ def check_address(doc: Document) -> list[Finding]:
         return [_f("error", "no-address",
                    f"the postal address ({'; '.join(missing)}) is not in the email: the footer must show "
                    "{{ org.address }} (or org.address_lines)", doc.template())]
+    text = " ".join(doc.result.rendered.text.split())
+    if any(line not in text for line in lines):
+        return [_f("warning", "no-address-text", "the plain-text part does not show the postal address",
+                   doc.template(TEXT_TEMPLATE))]
     return []
 
 
@@ -123,7 +131,7 @@ def check_images(doc: Document) -> list[Finding]:
     return findings
 
 
-def _decorative(img) -> bool:  # noqa: ANN001 - lxml element
+def _decorative(img) -> bool:
     # alt="" is right for spacers and purely decorative images that say so explicitly
     return img.get("role") == "presentation" or img.get("aria-hidden") == "true"
 
@@ -138,9 +146,8 @@ def check_links(doc: Document) -> list[Finding]:
         if href is None:
             continue  # a named anchor, not a link
         value = href.strip()
-        where = doc.where(value, link) if value else snippet(link)
         if not value or value == "#":
-            findings.append(_f("error", "empty-link", "link with an empty or '#' href", where))
+            findings.append(_f("error", "empty-link", "link with an empty or '#' href", snippet(link)))
         elif value.lower().replace(" ", "").startswith("javascript:"):
             findings.append(_f("error", "javascript-link", "javascript: links do not work in email", snippet(link)))
         elif value.startswith("#") and value[1:] not in ids:

@@ -32,7 +32,7 @@ def fill(text: str, result: BuildResult, domain: str) -> str:
 def sample_date(result: BuildResult) -> dt.datetime:
     """A fixed send time (the day after the period, 09:00 UTC) so the message is the same every run."""
     day = result.spec.period.end + dt.timedelta(days=1)
-    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.UTC)
 
 
 def build_message(result: BuildResult, date: dt.datetime | None = None) -> EmailMessage:

@@ -32,7 +32,7 @@ PLUGINS = (
     "RelayEval", "URIEval", "WLBLEval", "VBounce", "ImageInfo", "FreeMail", "MIMEHeader", "ReplaceTags",
 )
 PREFS = "use_bayes 0\nbayes_auto_learn 0\nuse_auto_welcomelist 0\n"
-_STATUS = re.compile(r"score=(-?[\d.]+)\s+required=(-?[\d.]+)(?:\s+tests=([\w,\s]*?))?\s+autolearn=", re.S)
+_STATUS = re.compile(r"score=(-?[\d.]+)\s+required=(-?[\d.]+)(?:\s+tests=([\w,\s]*?))?\s+autolearn=", re.DOTALL)
 _RULE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
 
 

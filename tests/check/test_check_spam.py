@@ -6,13 +6,10 @@ import email
 import email.policy
 import shutil
 
-import pytest
-
 from bulletin.build import prepare
 from bulletin.check import run_checks
 from bulletin.check.message import build_message
 from bulletin.check.spam import parse_report
-
 
 CAPS_TEMPLATE = """<mjml lang="en">
 <mj-head><mj-title>{{ issue.subject }}</mj-title></mj-head>

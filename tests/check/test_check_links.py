@@ -15,7 +15,7 @@ from bulletin.build import prepare
 from bulletin.check import run_checks
 from bulletin.check.links import HttpProbe
 
-T0 = dt.datetime(2022, 6, 1, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2022, 6, 1, 9, 0, tzinfo=dt.UTC)
 
 
 class Server(ThreadingHTTPServer):

@@ -111,3 +111,11 @@ def test_json_report_has_stable_keys(tmp_project, template):
         "severity": "error", "code": "no-unsubscribe", "group": "content", "where": "templates/default/email.mjml.j2",
         "message": "no unsubscribe link: the template must link to {{ unsubscribe_url }}",
     }
+
+
+def test_plain_text_part_without_unsubscribe_or_address_is_a_warning(tmp_project, write):
+    write("templates/default/email.txt.j2", "{{ issue.title }}\n")
+    report = run_checks(prepare("issues/example.yaml"))
+    assert [f.code for f in report.warnings] == ["no-unsubscribe-text", "no-address-text"]
+    assert {f.where for f in report.warnings} == {"templates/default/email.txt.j2"}
+    assert report.ok
