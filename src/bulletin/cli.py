@@ -165,5 +165,26 @@ def _link_progress(show: bool):  # noqa: ANN202 - a context manager yielding a p
     return bar()
 
 
+@main.command("preview")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-open", is_flag=True, help="Do not open the browser.")
+@click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
+@click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png, then exit.")
+@click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
+@handle_errors
+def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None) -> None:
+    """Show ISSUE in the browser; it updates every time you save a file."""
+    if screenshot_dir is not None:
+        from .preview import take_screenshots
+
+        for path in take_screenshots(issue, screenshot_dir, browser=browser, as_email=as_email):
+            click.echo(f"Wrote {path}")
+        return
+    from .preview import run
+
+    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

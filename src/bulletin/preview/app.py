@@ -1,0 +1,132 @@
+"""A running preview: build, serve on loopback, watch and rebuild; `run` is what `bulletin preview` calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Self
+
+from ..build import BuildResult, prepare
+from ..config import load_project
+from ..errors import ConfigError
+from .personal import find_subscriber
+from .server import PreviewHTTPServer, bind, serve_in_thread
+from .session import PreviewSession
+from .watcher import Watcher, plan
+
+Log = Callable[[str], None]
+
+
+class Preview:
+    """Session + HTTP server (+ file watcher): ``with Preview(issue) as p: ... p.url``."""
+
+    def __init__(
+        self,
+        issue: str | os.PathLike[str],
+        *,
+        port: int = 0,
+        as_email: str | None = None,
+        watch: bool = True,
+        builder: Callable[[], BuildResult] | None = None,
+        log: Log | None = None,
+    ) -> None:
+        self.issue = Path(issue)
+        self.port = port
+        self.as_email = as_email.strip() if as_email else None
+        self.watch = watch
+        self._builder = builder
+        self._log = log or (lambda message: None)
+        self.session: PreviewSession | None = None
+        self.server: PreviewHTTPServer | None = None
+        self.note: str | None = None  # e.g. "port 8025 is busy; using 8026 instead"
+        self._watcher: Watcher | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The page's address (after start)."""
+        assert self.server is not None, "Preview.start() first"
+        return self.server.url
+
+    def start(self) -> Self:
+        """Check the inputs a user can get wrong before serving, build once, then serve (and watch)."""
+        if not self.issue.is_file():
+            raise ConfigError(f"{self.issue}: no such issue file (create one with: bulletin new-issue SLUG --from ... --to ...)")
+        project = load_project(self.issue)
+        if self.as_email:
+            find_subscriber(project, self.as_email)  # an unknown address is an error now, not a blank page later
+        issue = self.issue
+        builder = self._builder or (lambda: prepare(issue))
+        self.session = PreviewSession(builder, as_email=self.as_email)
+        outcome = self.session.rebuild()
+        self._log(outcome.message if outcome.ok else f"error: {outcome.message}")
+        self.server, self.note = bind(self.session, self.port)
+        self._thread = serve_in_thread(self.server)
+        if self.watch:
+            session = self.session
+
+            def current_plan():
+                result = session.result
+                return plan(issue, result.project if result else project, result)
+
+            self._watcher = Watcher(current_plan, self._changed)
+            self._watcher.start()
+        return self
+
+    def rebuild(self) -> None:
+        """Build again now (what the watcher does on a change)."""
+        self._changed(set())
+
+    def close(self) -> None:
+        """Stop watching and serving."""
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self.session is not None:
+            self.session.close()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _changed(self, paths: set[Path]) -> None:
+        assert self.session is not None
+        outcome = self.session.rebuild()
+        if outcome.changed or not outcome.ok:
+            stamp = dt.datetime.now().strftime("%H:%M:%S")
+            self._log(f"{stamp} {outcome.message}" if outcome.ok else f"{stamp} error: {outcome.message}")
+
+
+def run(
+    issue: str | os.PathLike[str],
+    *,
+    port: int = 8025,
+    open_browser: bool = True,
+    as_email: str | None = None,
+    log: Log = print,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve the preview until Ctrl+C (or ``stop`` is set): print the URL, open the browser, rebuild on every save."""
+    stop = stop or threading.Event()
+    with Preview(issue, port=port, as_email=as_email, log=log) as preview:
+        if preview.note:
+            log(preview.note)
+        who = f" as {as_email}" if as_email else ""
+        log(f"Previewing {issue}{who} at {preview.url}")
+        log("Rebuilds when you save the issue, its items, templates or bulletin.yaml. Press Ctrl+C to stop.")
+        if open_browser:
+            webbrowser.open(preview.url)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            log("Stopped.")

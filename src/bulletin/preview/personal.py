@@ -1,0 +1,73 @@
+"""Personalised views for the preview: fill merge tags as one subscriber (or nobody) would see them."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from ..audience import Recipient, read_audience
+from ..errors import AudienceError
+from ..model import Project
+
+#: How many addresses the page's picker lists; enough to find someone, small enough to stay fast.
+PICKER_LIMIT = 200
+
+_TAG = re.compile(r"\*\|([A-Za-z][A-Za-z0-9_]*)\|\*")
+
+
+def subscribers_path(project: Project) -> Path:
+    """The project's subscribers file, absolute."""
+    path = Path(project.subscribers)
+    return path if path.is_absolute() else Path(project.root) / path
+
+
+def _recipients(project: Project, fields: list[str]) -> tuple[list[Recipient], int]:
+    # read as the send will (delimiter, encoding, normalised addresses, unsubscribed rows dropped),
+    # so the preview shows what a real recipient would get
+    audience = read_audience(
+        subscribers_path(project), fields=fields, encoding=project.subscribers_encoding or "utf-8-sig", shown=project.subscribers,
+    )
+    recipients = list(audience)
+    withdrawn = audience.report.withdrawn
+    recipients = [r for r in recipients if r.key not in withdrawn]
+    return recipients, audience.report.rows
+
+
+def find_subscriber(project: Project, email: str, fields: list[str] | None = None) -> dict[str, str]:
+    """The merge values of subscribed ``email`` (case-insensitive), by field; AudienceError if absent."""
+    names = [f.lower() for f in (fields or [])]
+    wanted = email.strip().lower()
+    recipients, rows = _recipients(project, names)
+    for recipient in recipients:
+        if recipient.key == wanted:
+            return dict(zip(names, recipient.values))
+    raise AudienceError(
+        f"{project.subscribers}: '{email.strip()}' is not one of the {len(recipients)} subscribed addresses "
+        f"({rows} rows; unsubscribed and bounced rows get nothing)"
+    )
+
+
+def picker_emails(project: Project, limit: int = PICKER_LIMIT) -> tuple[list[str], int]:
+    """The first ``limit`` subscribed addresses, and how many there are."""
+    recipients, _ = _recipients(project, [])
+    return [r.email for r in recipients[:limit]], len(recipients)
+
+
+def merge_values(merge_fields: dict[str, str], row: dict[str, str] | None) -> dict[str, str]:
+    """The value of every merge field: the subscriber's column when filled, else the fallback."""
+    row = row or {}
+    return {name: row.get(name.lower()) or fallback for name, fallback in merge_fields.items()}
+
+
+def fill(text: str, values: dict[str, str], *, escape: bool) -> str:
+    """Replace ``*|NAME|*`` tags with their values; unknown tags stay visible so mistakes show."""
+
+    def one(match: re.Match[str]) -> str:
+        value = values.get(match.group(1).lower())
+        if value is None:
+            return match.group(0)
+        # subscriber data is untrusted: it must never become markup in the HTML part
+        return html.escape(value, quote=True) if escape else value
+
+    return _TAG.sub(one, text)

@@ -1,0 +1,126 @@
+"""Sign-off screenshots: the full email at desktop and mobile widths, taken by headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from ..errors import BulletinError
+from .app import Preview
+
+DEFAULT_BROWSER = "/usr/bin/chromium"
+#: (file name, viewport width in CSS px); the image is exactly this wide when the email does not overflow.
+WIDTHS = (("desktop", 700), ("mobile", 375))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+#: How long remote images may take before the screenshot is taken without them (ms).
+IMAGE_WAIT_MS = 10_000
+
+
+def find_browser(browser: str | os.PathLike[str] | None = None) -> str:
+    """The Chromium executable to use: ``browser``, else /usr/bin/chromium; a clear error if missing."""
+    candidate = str(browser) if browser else DEFAULT_BROWSER
+    path = Path(candidate) if os.sep in candidate else Path(shutil.which(candidate) or candidate)
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise BulletinError(
+            f"no Chromium browser found at {candidate}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
+            "or name its path with --browser PATH"
+        )
+    return str(path)
+
+
+def take_screenshots(
+    issue: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    browser: str | os.PathLike[str] | None = None,
+    as_email: str | None = None,
+    remote: bool = True,
+) -> list[Path]:
+    """Build ``issue`` and write out_dir/desktop.png and out_dir/mobile.png; ``remote=False`` blocks non-loopback requests."""
+    executable = find_browser(browser)
+    try:
+        import playwright.sync_api  # noqa: F401 - only to fail early with a clear message
+    except ImportError:
+        raise BulletinError(
+            "screenshots need the playwright package: pip install 'bulletin[browser]' (it drives your installed Chromium)"
+        ) from None
+    out = Path(out_dir)
+    preview = Preview(issue, as_email=as_email, watch=False)
+    preview.start()
+    try:
+        session = preview.session
+        assert session is not None
+        if session.result is None or session.error:
+            raise BulletinError(session.error or "the issue could not be built")
+        out.mkdir(parents=True, exist_ok=True)
+        # the email as a subscriber sees it: merge tags filled (fallbacks unless --as names someone)
+        url = f"{preview.url}email.html?as={quote(as_email or '')}"
+        return _in_own_thread(lambda: _capture(executable, url, out, remote))
+    finally:
+        preview.close()
+
+
+def _in_own_thread(work: Callable[[], list[Path]]) -> list[Path]:
+    # playwright's sync API refuses to run where an asyncio loop is running (Jupyter, another
+    # playwright session): a thread of its own has none
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="bulletin-screenshot")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
+
+
+def _capture(executable: str, url: str, out: Path, remote: bool) -> list[Path]:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                return [_shoot(chromium, url, width, out / f"{name}.png", remote) for name, width in WIDTHS]
+            finally:
+                chromium.close()
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BulletinError(f"Chromium ({executable}) failed: {first}") from None
+
+
+def _shoot(chromium, url: str, width: int, target: Path, remote: bool) -> Path:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    context = chromium.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    try:
+        if not remote:
+            context.route("**/*", lambda route: route.continue_() if _loopback(route.request.url) else route.abort())
+        page = context.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        try:
+            page.wait_for_load_state("load", timeout=IMAGE_WAIT_MS)
+        except PlaywrightTimeout:
+            pass  # a slow image host must not block sign-off: take what has loaded
+        page.screenshot(path=str(target), full_page=True)
+        return target
+    finally:
+        context.close()
+
+
+def _loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "about") or parts.hostname in ("127.0.0.1", "localhost")

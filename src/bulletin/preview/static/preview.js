@@ -1,0 +1,291 @@
+// The preview shell. Every text that comes from the issue goes in with textContent, never as HTML.
+(() => {
+  'use strict';
+
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    version: -1,     // last /status.json version shown
+    build: -1,       // last good build shown in the frame
+    as: null,        // '' = fallbacks, else a subscriber's email; null until the first status
+    loadedAs: null,  // whom the frame currently shows
+    mode: 'desktop',
+    frameReady: false,
+  };
+  let busy = false;
+  let again = false;
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function kb(bytes) {
+    return (bytes / 1024).toFixed(1) + ' KB';
+  }
+
+  function emailUrl(ext) {
+    return '/email.' + ext + '?as=' + encodeURIComponent(state.as || '');
+  }
+
+  async function fetchText(url) {
+    const response = await fetch(url, { cache: 'no-store' });
+    const text = await response.text();
+    return { ok: response.ok, text };
+  }
+
+  // ---- side panel and header -------------------------------------------------------------
+
+  function itemList(items) {
+    const list = el('ol');
+    for (const item of items) {
+      const li = el('li', item.title);
+      li.title = item.date + (item.origin ? ' · ' + item.origin : '');
+      list.appendChild(li);
+    }
+    return list;
+  }
+
+  function renderPanel(s) {
+    const sections = $('sections');
+    clear(sections);
+    if (!s.issue) {
+      $('item-count').textContent = '';
+      return;
+    }
+    $('item-count').textContent = '(' + s.item_count + ' items)';
+    if (s.featured) {
+      const li = el('li');
+      li.appendChild(el('b', 'Featured'));
+      li.appendChild(el('span', ' (1)', 'muted'));
+      li.appendChild(itemList([s.featured]));
+      sections.appendChild(li);
+    }
+    for (const section of s.sections) {
+      const li = el('li');
+      li.appendChild(el('b', section.title));
+      li.appendChild(el('span', ' (' + section.items.length + ')', 'muted'));
+      li.appendChild(itemList(section.items));
+      sections.appendChild(li);
+    }
+
+    const counts = Object.entries(s.left_out_counts || {});
+    $('left-out-count').textContent = '(' + s.left_out.length + ')';
+    $('left-out-summary').textContent = counts.length
+      ? counts.map(([reason, n]) => n + ' ' + reason).join(', ')
+      : 'Nothing was left out.';
+    $('left-out-details').hidden = s.left_out.length === 0;
+    const leftOut = $('left-out');
+    clear(leftOut);
+    for (const item of s.left_out) {
+      const li = el('li', item.title + ' ');
+      li.appendChild(el('span', item.reason, 'reason'));
+      li.appendChild(el('div', item.date + ' · ' + item.origin, 'muted'));
+      leftOut.appendChild(li);
+    }
+
+    const sizes = s.sizes;
+    const bar = $('size-bar');
+    bar.style.width = Math.min(100, (100 * sizes.html_bytes) / sizes.gmail_clip_bytes).toFixed(1) + '%';
+    bar.className = 'bar-fill' + (sizes.html_bytes > sizes.gmail_clip_bytes ? ' over' : sizes.html_bytes > sizes.warn_bytes ? ' warn' : '');
+    $('size-text').textContent = 'HTML ' + kb(sizes.html_bytes) + ' of the ' + kb(sizes.gmail_clip_bytes) +
+      ' Gmail shows before clipping' + (sizes.html_bytes > sizes.gmail_clip_bytes ? ': Gmail WILL clip this message.' : '.') +
+      ' Plain text ' + kb(sizes.text_bytes) + '.';
+
+    const warnings = $('warnings');
+    clear(warnings);
+    $('warning-count').textContent = '(' + s.warnings.length + ')';
+    if (!s.warnings.length) warnings.appendChild(el('li', 'None.', 'muted'));
+    for (const warning of s.warnings) warnings.appendChild(el('li', warning));
+  }
+
+  function renderHeader(s) {
+    if (!s.issue) return;
+    const name = s.sender.name || s.sender.email;
+    $('from-name').textContent = name;
+    $('from-email').textContent = '<' + s.sender.email + '>';
+    $('avatar').textContent = name.trim().charAt(0).toUpperCase();
+    $('subject').textContent = s.issue.subject;
+    $('preheader').textContent = s.issue.preheader;
+    document.title = 'Preview · ' + s.issue.subject;
+  }
+
+  function renderNote(s) {
+    const fields = Object.entries((s && s.merge_fields) || {});
+    const who = state.as ? state.as : '(nobody — fallbacks)';
+    const filled = fields.length ? ' · fields: ' + fields.map(([k, v]) => k + ' → “' + v + '” if empty').join(', ') : '';
+    $('as-note').textContent = 'Personalised for: ' + who + (state.as ? '' : filled);
+  }
+
+  function showError(title, help, message) {
+    $('overlay-title').textContent = title;
+    $('overlay-help').textContent = help;
+    $('error').textContent = message;
+    $('overlay').hidden = false;
+    document.body.dataset.error = 'yes';
+  }
+
+  function hideError() {
+    $('overlay').hidden = true;
+    document.body.dataset.error = 'no';
+  }
+
+  function renderError(s) {
+    if (s.ok) return hideError();
+    const internal = s.error_kind === 'internal';
+    const title = internal ? 'Internal error while building (a bug in bulletin)' : 'This version has an error';
+    const help = s.issue
+      ? 'You are looking at the last version that worked. Fix the error and save: the preview updates by itself.'
+      : 'Nothing could be built yet. Fix the error and save: the preview updates by itself.';
+    showError(title, help, s.error);
+  }
+
+  // ---- the email -------------------------------------------------------------------------
+
+  function openLinksOutside(doc) {
+    // a click on a link in the email must not navigate the preview frame away from the email
+    doc.addEventListener('click', (event) => {
+      const link = event.target.closest ? event.target.closest('a[href]') : null;
+      if (!link) return;
+      event.preventDefault();
+      window.open(link.href, '_blank', 'noopener');
+    });
+  }
+
+  function swapFrame(html) {
+    const frame = $('email');
+    const win = frame.contentWindow;
+    const doc = frame.contentDocument;
+    const x = win.scrollX;
+    const y = win.scrollY;
+    // rewriting the same document keeps the frame (no flash) and its own origin and policy
+    doc.open();
+    doc.write(html);
+    doc.close();
+    openLinksOutside(doc);
+    win.scrollTo(x, y);
+    // images may arrive later and change heights: restore once more when they have
+    win.addEventListener('load', () => win.scrollTo(x, y), { once: true });
+  }
+
+  function firstLoad(url) {
+    return new Promise((resolve) => {
+      const frame = $('email');
+      frame.addEventListener('load', () => {
+        state.frameReady = true;
+        openLinksOutside(frame.contentDocument);
+        resolve();
+      }, { once: true });
+      frame.src = url;
+    });
+  }
+
+  async function loadEmail() {
+    const [html, text] = await Promise.all([fetchText(emailUrl('html')), fetchText(emailUrl('txt'))]);
+    if (!html.ok) {
+      showError('Cannot personalise', 'Pick another subscriber, or nobody.', html.text);
+      return false;
+    }
+    if (state.frameReady) swapFrame(html.text);
+    else await firstLoad(emailUrl('html'));
+    $('text').textContent = text.text;
+    state.loadedAs = state.as;
+    return true;
+  }
+
+  // ---- refresh loop ----------------------------------------------------------------------
+
+  async function refreshOnce() {
+    const response = await fetch('/status.json', { cache: 'no-store' });
+    const s = await response.json();
+    if (state.as === null) {
+      state.as = s.as_default || '';
+      await loadPicker();
+    }
+    renderHeader(s);
+    renderPanel(s);
+    renderNote(s);
+    let shown = true;
+    if (s.issue && (s.build !== state.build || state.as !== state.loadedAs)) {
+      shown = await loadEmail();
+      if (shown) state.build = s.build;
+    }
+    if (shown) renderError(s);
+    state.version = s.version;
+    document.body.dataset.version = String(s.version);
+    document.body.dataset.build = String(state.build);
+  }
+
+  async function refresh() {
+    // one refresh at a time; a change during a refresh triggers exactly one more
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        await refreshOnce();
+      } while (again);
+    } catch (error) {
+      $('conn').textContent = 'preview stopped? ' + error;
+      $('conn').className = 'conn';
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function loadPicker() {
+    const select = $('as');
+    try {
+      const response = await fetch('/subscribers.json', { cache: 'no-store' });
+      const data = await response.json();
+      for (const email of data.emails) select.appendChild(el('option', email));
+      if (state.as && !data.emails.includes(state.as)) select.appendChild(el('option', state.as));
+      select.title = data.error || (data.file + ': ' + data.total + ' rows' + (data.total > data.emails.length ? ', first ' + data.emails.length + ' listed' : ''));
+      if (data.error) select.appendChild(el('option', '(' + data.error + ')')).disabled = true;
+    } catch (error) {
+      select.title = String(error);
+    }
+    select.value = state.as || '';
+  }
+
+  function setMode(mode) {
+    state.mode = mode;
+    $('stage').dataset.mode = mode;
+    $('text').hidden = mode !== 'text';
+    for (const button of document.querySelectorAll('.modes button')) {
+      button.setAttribute('aria-pressed', String(button.dataset.mode === mode));
+    }
+  }
+
+  function listen() {
+    const conn = $('conn');
+    const source = new EventSource('/events');
+    source.addEventListener('open', () => { conn.textContent = 'live'; conn.className = 'conn live'; });
+    source.addEventListener('error', () => { conn.textContent = 'reconnecting…'; conn.className = 'conn'; });
+    source.addEventListener('version', (event) => {
+      const { version } = JSON.parse(event.data);
+      if (version !== state.version) refresh();
+    });
+    // a safety net when the event stream is down (a proxy, a sleeping laptop): poll instead
+    setInterval(() => { if (source.readyState !== EventSource.OPEN) refresh(); }, 2000);
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    for (const button of document.querySelectorAll('.modes button')) {
+      button.addEventListener('click', () => setMode(button.dataset.mode));
+    }
+    $('as').addEventListener('change', (event) => {
+      state.as = event.target.value;
+      refresh();
+    });
+    refresh().then(listen);
+  });
+})();
