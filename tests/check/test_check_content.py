@@ -119,3 +119,13 @@ def test_plain_text_part_without_unsubscribe_or_address_is_a_warning(tmp_project
     assert [f.code for f in report.warnings] == ["no-unsubscribe-text", "no-address-text"]
     assert {f.where for f in report.warnings} == {"templates/default/email.txt.j2"}
     assert report.ok
+
+
+def test_empty_link_in_a_summary_names_the_item(tmp_project, news):
+    news("a.md", summary="Slides are [here](#) and the [agenda]() too.")
+    news("b.md", title="Other", url="https://example.org/b", summary="Nothing to see.")
+    found = errors(run_checks(prepare("issues/check.yaml")), "empty-link")
+    assert [(f.where, f.message) for f in found] == [
+        ("news/a.md:1", "link \"here\" goes nowhere (empty or '#' address)"),
+        ("news/a.md:1", "link \"agenda\" goes nowhere (empty or '#' address)"),
+    ]

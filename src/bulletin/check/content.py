@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lxml.etree import _Element
+
 from .document import SENDGRID_TAGS, TEXT_TEMPLATE, UNSUBSCRIBE_TAGS, Document, snippet
 from .findings import Finding
 
@@ -147,10 +149,17 @@ def check_links(doc: Document) -> list[Finding]:
             continue  # a named anchor, not a link
         value = href.strip()
         if not value or value == "#":
-            findings.append(_f("error", "empty-link", "link with an empty or '#' href", snippet(link)))
+            findings.append(_f("error", "empty-link", f"link \"{_text(link)}\" goes nowhere (empty or '#' address)",
+                               doc.where(value, link)))
         elif value.lower().replace(" ", "").startswith("javascript:"):
-            findings.append(_f("error", "javascript-link", "javascript: links do not work in email", snippet(link)))
+            findings.append(_f("error", "javascript-link", f"link \"{_text(link)}\": javascript: links do not work in email",
+                               doc.where("", link)))
         elif value.startswith("#") and value[1:] not in ids:
             findings.append(_f("warning", "broken-anchor", f"link to {value} but nothing has id \"{value[1:]}\"",
                                snippet(link)))
     return findings
+
+
+def _text(link: _Element) -> str:
+    text = " ".join(link.text_content().split())
+    return text if len(text) <= 40 else text[:39] + "…"

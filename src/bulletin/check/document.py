@@ -75,22 +75,35 @@ class Document:
 
     def owners(self, url: str) -> list[Item]:
         """Items whose url, image or summary holds ``url`` (tracking parameters ignored)."""
+        if not url or url.startswith("#"):
+            return []  # an empty or in-page href says nothing about where it came from
         if url not in self._owners:
             key = normalise_url(url)
             found = []
             for item in self.items:
                 urls = [item.url] + ([item.image.src] if item.image else [])
-                if any(normalise_url(u) == key for u in urls) or (url in item.summary or _summary_has(item.summary, key)):
+                if any(normalise_url(u) == key for u in urls) or url in item.summary or _summary_has(item.summary, key):
                     found.append(item)
             self._owners[url] = found
         return self._owners[url]
 
     def where(self, url: str, element: _Element | None = None) -> str:
-        """The items holding ``url`` ("content/x.md:1, ..."), else a snippet of the element, else the template."""
-        origins = [item.origin for item in self.owners(url) if item.origin]
+        """The items holding ``url`` or the element ("content/x.md:1, ..."), else an HTML snippet, else the template."""
+        items = self.owners(url)
+        if not items and element is not None and element.tag == "a":
+            items = self._by_link_text(element)
+        origins = [item.origin for item in items if item.origin]
         if origins:
             return ", ".join(dict.fromkeys(origins))
         return snippet(element) if element is not None else self.template()
+
+    def _by_link_text(self, link: _Element) -> list[Item]:
+        # a link without a usable href is found by its text, as written in the item's summary
+        text = " ".join(link.text_content().split())
+        if not text:
+            return []
+        needles = (f"[{text}]", f">{text}</a>")
+        return [item for item in self.items if any(n in " ".join(item.summary.split()) for n in needles)]
 
 
 _HREF = re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)|\((https?://[^)\s]+)\)|(https?://[^\s<>"')\]]+)""")

@@ -27,7 +27,8 @@ def print_report(console: Console, report: CheckReport) -> None:
             console.print(f"  {MARKS[finding.severity]} {where}{escape(finding.message)}")
     console.print()
     stats = report.stats
-    size = f"HTML {stats.get('html_bytes', 0) / 1024:.1f} KB, {stats.get('images', 0)} images"
+    images = stats.get("images", 0)
+    size = f"HTML {stats.get('html_bytes', 0) / 1024:.1f} KB, {images} image{'s' * (images != 1)}"
     errors, warnings = len(report.errors), len(report.warnings)
     counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if report.ok:
