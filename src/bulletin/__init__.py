@@ -25,6 +25,9 @@ _LAZY = {
     "load_project": "config", "load_issue": "config",
     "list_items": "items", "new_issue": "scaffold", "select": "select",
     "Item": "model", "IssueSpec": "model", "Project": "model", "Selection": "model",
+    "read_audience": "audience", "check_subscribers": "audience", "Ledger": "ledger",
+    "send": "dispatch.run", "plan": "dispatch.run", "SendReport": "dispatch.run", "SendPlan": "dispatch.plan",
+    "status": "dispatch.status",
 }
 
 __all__ = [

@@ -186,5 +186,88 @@ def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, scre
     run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line))
 
 
+@main.group("subscribers")
+def subscribers_group() -> None:
+    """Check the subscribers file."""
+
+
+@subscribers_group.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@handle_errors
+def subscribers_check_cmd(path: str | None) -> None:
+    """Counts per list and status, and every row that would not be mailed, with its row number.
+
+    PATH defaults to the file named by 'subscribers:' in bulletin.yaml. Exits with 1 when some rows are invalid.
+    """
+    from .audience import check_subscribers
+    from .config import display_path, load_project
+    from .dispatch.show import print_subscribers
+
+    project = load_project()
+    file = Path(path) if path else Path(project.root) / project.subscribers
+    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)))
+    print_subscribers(_console(), report)
+    if report.skipped.get("invalid"):
+        sys.exit(1)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@main.command("send")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--list", "list_name", metavar="NAME", default=None, help="Send to the subscribers on this list.")
+@click.option("--test", "tests", metavar="ADDRESS", multiple=True, help="Send a test to this address (repeatable); subject starts with [TEST].")
+@click.option("--dry-run", is_flag=True, help="Show the send plan; write and send nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed when not run from a terminal).")
+@click.option("--subscribers", type=click.Path(dir_okay=False), default=None, help="Subscribers CSV (default: 'subscribers:' in bulletin.yaml).")
+@click.option("--resend-unknown", is_flag=True, help="Send again the requests whose outcome is unknown (their recipients may get it twice).")
+@click.option("--skip-unknown", is_flag=True, help="Give up on the requests whose outcome is unknown (their recipients may miss it).")
+@click.option("--new-dispatch", is_flag=True, help="The issue changed since it was sent to this list: send the new version to the whole list.")
+@click.option("--force", is_flag=True, help="Send even though pre-send checks found errors.")
+@handle_errors
+def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run: bool, yes: bool, subscribers: str | None,
+             resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool) -> None:
+    """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list)."""
+    if list_name and not dry_run and not yes and not _interactive():
+        raise BulletinError("not asking for confirmation without a terminal: check the plan with --dry-run, then add --yes to send")
+    from .dispatch.run import send
+    from .dispatch.show import ProgressView, print_plan, print_report
+
+    out, err = _console(), _console(stderr=True)
+
+    def confirm(plan: Any) -> bool:
+        print_plan(out, plan)
+        return click.confirm(f"Send to {plan.recipients:,} recipients now?", default=False)
+
+    report = send(
+        issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
+        confirm=None if yes else confirm, progress=ProgressView(err, live=sys.stderr.isatty()),
+        resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
+    )
+    if dry_run or (yes and report.outcome not in ("already sent",)):
+        print_plan(out, report.plan)
+    print_report(out, report)
+    if report.unknown or report.failed:
+        sys.exit(1)
+
+
+@main.command("status")
+@click.argument("issue", required=False, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def status_cmd(issue: str | None, as_json: bool) -> None:
+    """Dispatches in the ledger (of ISSUE): recipients accepted, pending, unknown, failed."""
+    from .dispatch.show import print_status
+    from .dispatch.status import status
+
+    rows = status(issue)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        print_status(_console(), rows)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

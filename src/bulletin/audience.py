@@ -1,0 +1,342 @@
+"""Subscribers: read the CSV as spreadsheets export it, validate, dedupe, suppress, select a list.
+
+The file is streamed: memory holds one 8-byte digest per address (for duplicates), the addresses
+of unsubscribed/bounced rows (usually few) and at most ``MAX_REPORTED`` bad rows, never the rows.
+Row numbers are spreadsheet rows: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+from .errors import AudienceError, Problem
+from .yamlfile import hint
+
+STATUSES = ("subscribed", "unsubscribed", "bounced")
+SUPPRESSED = ("unsubscribed", "bounced")
+#: Why a row is not mailed, in the order the send plan lists them.
+REASONS = ("unsubscribed", "bounced", "invalid", "duplicate", "not on list")
+MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
+SAVE_AS_UTF8 = (
+    "In Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; in LibreOffice: File > Save As, "
+    "'Edit filter settings', character set 'Unicode (UTF-8)'"
+)
+
+
+class Recipient(NamedTuple):
+    """One person to mail: the normalised address, its dedupe key and the merge values asked for."""
+
+    row: int
+    email: str
+    key: str  # the address lower-cased: two rows with the same key are the same person
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that is never mailed, and why."""
+
+    row: int
+    message: str
+
+
+@dataclass
+class AudienceReport:
+    """What reading the subscribers file found; complete once the rows have been read."""
+
+    path: str  # as shown to the user
+    list_name: str | None
+    columns: list[str] = field(default_factory=list)
+    delimiter: str = ","
+    rows: int = 0  # data rows, blank ones excluded
+    recipients: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    bad_rows: list[BadRow] = field(default_factory=list)  # invalid rows, at most MAX_REPORTED
+    duplicates: list[BadRow] = field(default_factory=list)  # at most MAX_REPORTED
+    lists: dict[str, Counter[str]] = field(default_factory=dict)  # list -> status -> rows
+    statuses: Counter[str] = field(default_factory=Counter)
+    missing_fields: list[str] = field(default_factory=list)  # merge fields with no column
+    withdrawn: set[str] = field(default_factory=set)  # keys yielded, then unsubscribed by a later row
+
+    def problems(self) -> list[Problem]:
+        """Every bad and duplicate row, in file order, as located problems."""
+        rows = sorted(self.bad_rows + self.duplicates, key=lambda b: b.row)
+        return [Problem(f"{self.path} row {b.row}", b.message) for b in rows]
+
+
+def normalise(address: str) -> str:
+    """The address as it will be sent (domain lower-cased); raise EmailNotValidError when invalid."""
+    address = address.strip()
+    match = _FAST.fullmatch(address)
+    if match and len(address) <= 254:
+        # Plain ASCII addresses (nearly all) skip the Unicode machinery; the domain check is cached.
+        # tests/test_audience.py proves this path agrees with email-validator.
+        local, domain = match.group(1), _domain(match.group(2))
+        if domain is not None:
+            if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+                local = local.lower()
+            out = f"{local}@{domain}"
+            if len(out) <= 254:
+                return out
+    return validate_email(address, check_deliverability=False).normalized
+
+
+_ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
+_FAST = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)")
+
+
+@lru_cache(maxsize=1 << 16)
+def _domain(domain: str) -> str | None:
+    """The normalised domain when it is valid and plain ASCII, else None (use the full check)."""
+    try:
+        checked = validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.domain if checked.domain == checked.ascii_domain else None
+
+
+class Audience:
+    """The recipients of one list, streamed from the subscribers file; iterate once."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        list_name: str | None,
+        fields: Sequence[str] = (),
+        encoding: str = "utf-8-sig",
+        shown: str | None = None,
+        stats: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.list_name = list_name
+        self.fields = [f.lower() for f in fields]
+        self.encoding = encoding
+        self.stats = stats
+        self.report = AudienceReport(shown or str(path), list_name)
+
+    def __iter__(self) -> Iterator[Recipient]:
+        encoding = _encoding(self.encoding, self.report.path)
+        with self._open() as raw:
+            if raw.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                raise AudienceError(f"{self.report.path}: the file is UTF-16 ('Unicode Text'), not CSV. {SAVE_AS_UTF8}.")
+            if raw.peek(3)[:3] == codecs.BOM_UTF8:  # whatever the declared encoding, a BOM is not data
+                raw.read(3)
+            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            try:
+                yield from self._read(text)
+            except UnicodeDecodeError:
+                # The fast decoder does not know lines: find the first bad one for the message.
+                raise _decode_error(self.path, encoding, self.encoding, self.report.path) from None
+
+    def _open(self) -> io.BufferedReader:
+        try:
+            return open(self.path, "rb")
+        except FileNotFoundError:
+            raise AudienceError(
+                f"{self.report.path}: subscribers file not found (set 'subscribers:' in bulletin.yaml or use --subscribers PATH)"
+            ) from None
+        except IsADirectoryError:
+            raise AudienceError(f"{self.report.path}: is a folder, expected a CSV file") from None
+        except OSError as exc:
+            raise AudienceError(f"{self.report.path}: cannot be read ({exc.strerror})") from None
+
+    def _read(self, lines: TextIO) -> Iterator[Recipient]:
+        report, where = self.report, self.report.path
+        header_line = next(lines, None)
+        while header_line is not None and not header_line.strip():
+            header_line = next(lines, None)
+        if header_line is None:
+            raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
+        delimiter = _delimiter(header_line)
+        report.delimiter = delimiter
+        reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter, strict=False)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except csv.Error as exc:
+            raise AudienceError(f"{where} row 1: {exc}") from None
+        report.columns = header
+        col = _columns(header, where)
+        email_at, status_at, lists_at = col["email"], col.get("status"), col.get("lists")
+        if self.list_name is not None and lists_at is None:
+            raise AudienceError(
+                f"{where}: has no 'lists' column, so nobody is on the list '{self.list_name}'; add a column "
+                "'lists' holding list names separated by ';' (e.g. members;board)"
+            )
+        value_at = [col.get(f) for f in self.fields]
+        report.missing_fields = [f for f, at in zip(self.fields, value_at) if at is None]
+        wanted = self.list_name.casefold() if self.list_name is not None else None
+        width = len(header)
+        seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
+        suppressed: dict[str, str] = {}  # key -> "unsubscribed" | "bounced"
+        known_lists: dict[str, str] = {}  # casefold -> first spelling
+        too_wide: list[Problem] = []
+        skipped, statuses, stats = report.skipped, report.statuses, self.stats
+        row_no = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise AudienceError(f"{where} row {row_no + 1}: {exc}") from None
+            row_no += 1
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                if len(too_wide) < 20:
+                    too_wide.append(Problem(
+                        f"{where} row {row_no}",
+                        f"{len(cells)} fields but the header has {width}; a value holding '{delimiter}' must be in double quotes",
+                    ))
+                continue
+            if not any(cells):
+                continue
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            report.rows += 1
+            raw = cells[email_at].strip()
+            status = cells[status_at].strip().lower() if status_at is not None else ""
+            status = status or "subscribed"
+            if status not in STATUSES:
+                self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}")
+                continue
+            try:
+                email = normalise(raw)
+            except EmailNotValidError as exc:
+                self._bad(row_no, f"'{raw}' is not a valid email address: {exc}" if raw else "no email address")
+                continue
+            statuses[status] += 1
+            names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []
+            on_list = wanted is None
+            for name in names:
+                name = name.strip()
+                if name:
+                    folded = name.casefold()
+                    known_lists.setdefault(folded, name)
+                    on_list = on_list or folded == wanted
+                    if stats:
+                        report.lists.setdefault(known_lists[folded], Counter())[status] += 1
+            key = email.lower()
+            if status != "subscribed":
+                skipped[status] += 1
+                suppressed.setdefault(key, status)
+                continue
+            if not on_list:
+                skipped["not on list"] += 1
+                continue
+            if key in suppressed:  # an earlier row unsubscribed this address: never mail it
+                skipped[suppressed[key]] += 1
+                continue
+            digest = hash(key)
+            if digest in seen:
+                skipped["duplicate"] += 1
+                if len(report.duplicates) < MAX_REPORTED:
+                    report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
+                continue
+            seen.add(digest)
+            report.recipients += 1
+            yield Recipient(row_no, email, key, tuple([cells[at].strip() if at is not None else "" for at in value_at]))
+        if too_wide:
+            raise AudienceError(f"{where}: some rows have more fields than the header ({len(too_wide)} shown)", too_wide)
+        if wanted is not None and wanted not in known_lists:
+            lists = sorted(known_lists.values(), key=str.casefold)
+            raise AudienceError(
+                f"{where}: nobody is on the list '{self.list_name}'{hint(self.list_name, lists, list_all=False)}; "
+                f"lists in the file: {', '.join(lists) or 'none'}"
+            )
+        # A later row may unsubscribe an address already yielded: the caller drops report.withdrawn.
+        for key, status in suppressed.items():
+            if hash(key) in seen:
+                report.withdrawn.add(key)
+                report.recipients -= 1
+                skipped[status] += 1
+
+    def _bad(self, row: int, message: str) -> None:
+        self.report.skipped["invalid"] += 1
+        if len(self.report.bad_rows) < MAX_REPORTED:
+            self.report.bad_rows.append(BadRow(row, message))
+
+
+def read_audience(
+    path: str | os.PathLike[str],
+    *,
+    list_name: str | None = None,
+    fields: Sequence[str] = (),
+    encoding: str = "utf-8-sig",
+    shown: str | None = None,
+    stats: bool = False,
+) -> Audience:
+    """The recipients of ``list_name`` (every subscribed row if None); iterate to read the file."""
+    return Audience(path, list_name=list_name, fields=fields, encoding=encoding, shown=shown, stats=stats)
+
+
+def check_subscribers(
+    path: str | os.PathLike[str], *, encoding: str = "utf-8-sig", shown: str | None = None, list_name: str | None = None
+) -> AudienceReport:
+    """Read the whole file and return its report: counts per list and status, bad rows."""
+    audience = Audience(path, list_name=list_name, encoding=encoding, shown=shown, stats=True)
+    for _ in audience:
+        pass
+    return audience.report
+
+
+def _encoding(name: str, where: str) -> str:
+    """The codec to read with; only encodings that keep ASCII as is (utf-8, cp1252, latin-1...)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise AudienceError(f"bulletin.yaml: subscribers_encoding: unknown encoding '{name}' (use utf-8 or cp1252)") from None
+    if not "a\n".encode(info.name).endswith(b"a\n"):
+        raise AudienceError(f"bulletin.yaml: subscribers_encoding: '{name}' is not supported; save {where} as CSV UTF-8")
+    return "utf-8" if info.name == "utf-8-sig" else info.name  # the BOM is skipped before decoding
+
+
+def _decode_error(path: Path, encoding: str, declared: str, where: str) -> AudienceError:
+    """The error for the first line that does not decode, with how to export the file properly."""
+    number, detail = 0, ""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                detail = f" (byte 0x{raw[exc.start:exc.start + 1].hex().upper()} at character {exc.start + 1})"
+                break
+    other = "" if encoding != "utf-8" else " or, if it is in Windows encoding, add 'subscribers_encoding: cp1252' to bulletin.yaml"
+    return AudienceError(
+        f"{where} line {number}: not {declared.upper()} text{detail}. Save the file as CSV UTF-8{other}. {SAVE_AS_UTF8}."
+    )
+
+
+def _delimiter(header: str) -> str:
+    """',' ';' or tab: whichever the header row uses most (a header never holds list values)."""
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _columns(header: list[str], where: str) -> dict[str, int]:
+    """Column positions by name; the first of repeated names wins; 'email' is required."""
+    col: dict[str, int] = {}
+    for at, name in enumerate(header):
+        if name:
+            col.setdefault(name, at)
+    if "email" not in col:
+        shown = ", ".join(h for h in header if h) or "none"
+        raise AudienceError(
+            f"{where} row 1: no 'email' column{hint('email', [h for h in header if h], list_all=False)}; "
+            f"the header row has: {shown}"
+        )
+    return col

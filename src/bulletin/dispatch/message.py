@@ -1,0 +1,156 @@
+"""The message of a dispatch and the SendGrid request body of each batch.
+
+Merge fields: the build leaves tags like ``*|NAME|*`` in the subject, text and HTML. SendGrid fills
+them per recipient through ``substitutions``, the same value in every part, so the HTML part gets
+its own tags (``*|NAME:HTML|*``) holding the HTML-escaped value: "Tom & Jerry <3" reads right in both
+parts and a value can never inject markup. Line breaks and control characters become spaces.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..build import BuildResult
+from ..render.context import UNSUBSCRIBE_TAG
+
+MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
+TEST_PREFIX = "[TEST] "
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class Message:
+    """What every request of a dispatch carries apart from its recipients; frozen in the ledger."""
+
+    slug: str
+    subject: str
+    html: str
+    text: str
+    from_email: str
+    from_name: str | None
+    reply_to: str | None
+    categories: tuple[str, ...]
+    group_id: int | None
+    fields: tuple[str, ...]  # merge field names (lower case), the order of each recipient's values
+    fallbacks: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for the ledger."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        """Inverse of to_dict."""
+        values = dict(data)
+        for key in ("categories", "fields", "fallbacks"):
+            values[key] = tuple(values.get(key) or ())
+        return cls(**values)
+
+    def as_test(self) -> Message:
+        """The same message with the subject marked as a test."""
+        return Message(**{**asdict(self), "subject": TEST_PREFIX + self.subject})
+
+
+def message_for(result: BuildResult) -> Message:
+    """The message of a built issue."""
+    project = result.project
+    fields = tuple(result.rendered.merge_fields)
+    return Message(
+        slug=result.spec.slug,
+        subject=result.spec.subject,
+        html=result.rendered.html,
+        text=result.rendered.text,
+        from_email=project.sender.email,
+        from_name=project.sender.name,
+        reply_to=project.sender.reply_to,
+        categories=tuple(project.sendgrid.categories),
+        group_id=project.sendgrid.unsubscribe_group_id,
+        fields=fields,
+        fallbacks=tuple(result.rendered.merge_fields[f] for f in fields),
+    )
+
+
+def tag(name: str) -> str:
+    """The merge tag of a field in the subject and text: *|NAME|*."""
+    return f"*|{name.upper()}|*"
+
+
+def html_tag(name: str) -> str:
+    """The merge tag of a field in the HTML part: *|NAME:HTML|*."""
+    return f"*|{name.upper()}:HTML|*"
+
+
+class BodyBuilder:
+    """Builds request bodies quickly: the constant part once, then one small dict per recipient."""
+
+    def __init__(self, message: Message, *, custom_args: dict[str, str]) -> None:
+        self.message = message
+        html = message.html
+        for name in message.fields:
+            html = html.replace(tag(name), html_tag(name))
+        sender: dict[str, str] = {"email": message.from_email}
+        if message.from_name:
+            sender["name"] = message.from_name
+        self.base: dict[str, Any] = {"from": sender, "subject": message.subject}
+        if message.reply_to:
+            self.base["reply_to"] = {"email": message.reply_to}
+        self.base["content"] = [{"type": "text/plain", "value": message.text}, {"type": "text/html", "value": html}]
+        if message.categories:
+            self.base["categories"] = list(message.categories)
+        self.base["headers"] = unsubscribe_headers(message)
+        if message.group_id:
+            self.base["asm"] = {"group_id": message.group_id}
+        self.custom_args = dict(custom_args)
+        self._tags = [(tag(f), html_tag(f), fb) for f, fb in zip(message.fields, message.fallbacks)]
+
+    def body(self, rows: Sequence[Sequence[str]], *, batch: int, send_at: int | None = None, batch_id: str | None = None) -> dict[str, Any]:
+        """The request body for recipient rows [email, merge values...]; at most 1000 rows."""
+        if len(rows) > MAX_PER_REQUEST:
+            raise ValueError(f"{len(rows)} recipients in one request; SendGrid allows {MAX_PER_REQUEST}")
+        tags = self._tags
+        personalizations = []
+        append = personalizations.append
+        for row in rows:
+            item: dict[str, Any] = {"to": [{"email": row[0]}]}
+            if tags:
+                subs = {}
+                for (text_tag, html_tag_, fallback), value in zip(tags, row[1:]):
+                    value = clean(value) or fallback
+                    subs[text_tag] = value
+                    subs[html_tag_] = htmllib.escape(value)
+                item["substitutions"] = subs
+            append(item)
+        body = {"personalizations": personalizations, **self.base}
+        body["custom_args"] = {**self.custom_args, "bulletin_batch": str(batch)}
+        if send_at is not None:
+            body["send_at"] = int(send_at)
+        if batch_id is not None:
+            body["batch_id"] = batch_id
+        return body
+
+
+def clean(value: str) -> str:
+    """A merge value as data: no line breaks or control characters, trimmed."""
+    return _CONTROL.sub(" ", value).strip() if value else ""
+
+
+def unsubscribe_headers(message: Message) -> dict[str, str]:
+    """List-Unsubscribe (mailto, plus SendGrid's one-click URL with an ASM group) and List-Unsubscribe-Post (RFC 8058)."""
+    mailbox = message.reply_to or message.from_email
+    links = [f"<mailto:{mailbox}?subject=unsubscribe>"]
+    headers = {}
+    if message.group_id:
+        links.append(f"<{UNSUBSCRIBE_TAG}>")
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058 needs the https link
+    return {"List-Unsubscribe": ", ".join(links), **headers}
+
+
+def fill(text: str, substitutions: dict[str, str]) -> str:
+    """Apply substitutions as SendGrid does (for the outbox's sample message)."""
+    for key, value in substitutions.items():
+        text = text.replace(key, value)
+    return text

@@ -1,0 +1,88 @@
+"""The outbox transport: writes what would be sent instead of sending it (no key needed).
+
+Per request, under ``outbox/<slug>/<dispatch>/``: ``batch-0001.json`` (the exact request body
+SendGrid would get) and ``batch-0001.eml`` (a sample message for the batch's first recipient:
+multipart/alternative, every header, merge tags filled). Open the .eml in a mail program to see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from ..errors import DispatchError
+from .message import fill
+
+
+class OutboxTransport:
+    """Writes request bodies and sample messages to a folder."""
+
+    name = "outbox"
+
+    def __init__(self, folder: str | os.PathLike[str], *, shown: str | None = None, clock: Any = None) -> None:
+        self.folder = Path(folder)
+        self.shown = shown or str(folder)
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    def describe(self) -> str:
+        """Where the files go."""
+        return f"outbox (files in {self.shown}/, nothing is sent)"
+
+    def post(self, body: dict[str, Any]) -> str | None:
+        """Write the body and a sample .eml; return a message id naming the files."""
+        args = body.get("custom_args", {})
+        slug = _safe(args.get("bulletin_issue", "issue"))
+        run = _safe(("test-" if args.get("bulletin_kind") == "test" else "") + args.get("bulletin_dispatch", "0"))
+        name = f"batch-{int(args.get('bulletin_batch', 0)):04d}"
+        folder = self.folder / slug / run
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write(folder / f"{name}.json", json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+            _write(folder / f"{name}.eml", sample(body, self.clock()).as_string())
+        except OSError as exc:
+            raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
+        return f"outbox/{slug}/{run}/{name}"
+
+    def __repr__(self) -> str:
+        return f"OutboxTransport({self.shown!r})"
+
+
+def sample(body: dict[str, Any], when: dt.datetime) -> EmailMessage:
+    """The message the first recipient of a request body would get."""
+    first = body["personalizations"][0]
+    subs: dict[str, str] = first.get("substitutions", {})
+    msg = EmailMessage()
+    sender = body["from"]
+    msg["From"] = formataddr((sender.get("name") or "", sender["email"]))
+    msg["To"] = first["to"][0]["email"]
+    if body.get("reply_to"):
+        msg["Reply-To"] = body["reply_to"]["email"]
+    msg["Subject"] = fill(body["subject"], subs)
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain=sender["email"].rpartition("@")[2])
+    for key, value in body.get("headers", {}).items():
+        msg[key] = value
+    if body.get("categories"):
+        msg["X-Categories"] = ", ".join(body["categories"])
+    parts = {c["type"]: fill(c["value"], subs) for c in body["content"]}
+    msg.set_content(parts.get("text/plain", ""), cte="quoted-printable")
+    if "text/html" in parts:
+        msg.add_alternative(parts["text/html"], subtype="html", cte="quoted-printable")
+    return msg
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _safe(part: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(part)) or "_"

@@ -1,0 +1,186 @@
+"""The send plan: who gets the issue, who does not and why, how many requests, what blocks sending.
+
+Recipients are streamed from the subscribers file into batches of at most 1000 (one request each),
+either into the ledger (``sink``) or only counted (a dry run): both give the same figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..audience import REASONS, Audience, AudienceReport, Recipient
+from ..build import BuildResult
+from ..errors import Problem
+from ..ledger import Batch
+from ..render.context import UNSUBSCRIBE_TAG
+from .message import MAX_PER_REQUEST
+
+ALREADY = "already mailed"  # on another list's dispatch of the same issue
+SKIP_REASONS = (*REASONS, ALREADY)
+Row = list[str]  # [email, merge values...]
+Sink = Callable[[Iterable[list[Row]]], Any]
+
+
+@dataclass
+class Resume:
+    """Where an existing dispatch stands."""
+
+    dispatch: int
+    created: str
+    accepted: tuple[int, int] = (0, 0)  # (batches, recipients)
+    unknown: list[Batch] = field(default_factory=list)
+    unknown_action: str | None = None  # resend | skip | None (listed, left alone)
+    dropped: int = 0  # recipients removed from unsent batches (unsubscribed, bounced, gone)
+    added: int = 0  # newly eligible subscribers added
+
+
+@dataclass
+class SendPlan:
+    """Everything the user confirms before a send."""
+
+    issue: str  # the issue file as shown
+    slug: str
+    subject: str
+    list_name: str | None
+    transport: str  # transport.describe()
+    subscribers: str
+    recipients: int = 0  # to be mailed by this run
+    requests: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # bad and duplicate rows, by row number
+    html_bytes: int = 0
+    text_bytes: int = 0
+    seconds: float = 0.0  # estimated duration
+    errors: list[str] = field(default_factory=list)  # blocking checks
+    warnings: list[str] = field(default_factory=list)
+    missing_fields: list[str] = field(default_factory=list)
+    state: str = "new"  # new | resume | already sent
+    resume: Resume | None = None
+    test: list[str] = field(default_factory=list)
+    dispatch: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        out = {k: v for k, v in self.__dict__.items() if k not in ("problems", "resume")}
+        out["problems"] = [str(p) for p in self.problems]
+        if self.resume:
+            out["resume"] = {**self.resume.__dict__, "unknown": [b.seq for b in self.resume.unknown]}
+        return out
+
+
+def new_plan(result: BuildResult, *, list_name: str | None, transport: str, subscribers: str) -> SendPlan:
+    """A plan with the issue's figures filled in; recipients are counted by ``collect``."""
+    sizes = result.manifest.get("sizes", {})
+    return SendPlan(
+        issue=result.spec.path, slug=result.spec.slug, subject=result.spec.subject, list_name=list_name,
+        transport=transport, subscribers=subscribers, html_bytes=int(sizes.get("html_bytes", len(result.rendered.html.encode()))),
+        text_bytes=int(sizes.get("text_bytes", len(result.rendered.text.encode()))), warnings=list(result.warnings),
+    )
+
+
+def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of the fast pre-send checks; errors block sending unless forced."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    try:
+        from ..check import run_checks
+    except ImportError:  # pragma: no cover - the checks package ships with bulletin; keep the two legal ones
+        errors += _legal_checks(result)
+    else:
+        report = run_checks(result)
+        errors += [str(f) for f in report.errors]
+        warnings += [str(f) for f in report.warnings]
+    uses_asm = UNSUBSCRIBE_TAG in result.rendered.html
+    if transport == "sendgrid" and uses_asm and not result.project.sendgrid.unsubscribe_group_id:
+        errors.append(
+            "bulletin.yaml: sendgrid.unsubscribe_group_id is not set, so the unsubscribe link would not work; "
+            "create an unsubscribe group in SendGrid (Suppressions > Unsubscribe Groups) and put its id there"
+        )
+    return errors, warnings
+
+
+def _legal_checks(result: BuildResult) -> list[str]:
+    html = result.rendered.html
+    errors = []
+    if UNSUBSCRIBE_TAG not in html and "unsubscribe" not in html.lower():
+        errors.append("no unsubscribe link: the template must link to {{ unsubscribe_url }}")
+    address = result.project.organisation.address.splitlines()[0].strip() if result.project.organisation.address else ""
+    if not address or address not in html:
+        errors.append("the organisation's postal address is not in the email (bulletin.yaml organisation.address)")
+    return errors
+
+
+def batched(rows: Iterable[Row], size: int = MAX_PER_REQUEST) -> Iterator[list[Row]]:
+    """Rows in lists of at most ``size``."""
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Collector:
+    """Streams an audience into rows, leaving out addresses already mailed on another list."""
+
+    def __init__(self, audience: Audience, exclude: set[int] | None = None) -> None:
+        self.audience = audience
+        self.exclude = exclude or set()
+        self.excluded: set[int] = set()
+        self.count = 0
+
+    def rows(self) -> Iterator[Row]:
+        """[email, values...] per recipient, in file order."""
+        exclude, excluded = self.exclude, self.excluded
+        for recipient in self.audience:
+            if exclude and hash(recipient.key) in exclude:
+                excluded.add(hash(recipient.key))
+                continue
+            self.count += 1
+            yield [recipient.email, *recipient.values]
+
+    def withdrawn(self) -> set[str]:
+        """Addresses yielded, then found unsubscribed/bounced in a later row: drop them from the batches."""
+        return {k for k in self.audience.report.withdrawn if hash(k) not in self.excluded}
+
+    def figures(self) -> tuple[int, dict[str, int]]:
+        """(recipients, skipped per reason) once the rows have been read."""
+        report: AudienceReport = self.audience.report
+        skipped = Counter(report.skipped)
+        already = len(self.excluded)
+        # an excluded address later withdrawn was counted by the audience under its status too
+        double = sum(1 for k in report.withdrawn if hash(k) in self.excluded)
+        skipped[ALREADY] = already - double
+        recipients = self.count - len(self.withdrawn())
+        return recipients, {r: skipped[r] for r in SKIP_REASONS if skipped[r]}
+
+
+def fill_counts(plan: SendPlan, collector: Collector) -> None:
+    """Copy a collector's figures and the audience's bad rows into the plan."""
+    plan.recipients, plan.skipped = collector.figures()
+    report = collector.audience.report
+    plan.problems = report.problems()
+    plan.missing_fields = list(report.missing_fields)
+    plan.requests = math.ceil(plan.recipients / MAX_PER_REQUEST)
+
+
+def estimate(requests: int, seconds_per_request: float) -> float:
+    """Rough duration of the sending part."""
+    return requests * seconds_per_request
+
+
+def duration_text(seconds: float) -> str:
+    """'under a minute', 'about 4 minutes', 'about 2 hours'."""
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        minutes = round(seconds / 60)
+        return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+    hours = round(seconds / 3600, 1)
+    return f"about {hours:g} hours"

@@ -1,0 +1,395 @@
+"""Sending an issue: test sends, and dispatches to a list that are planned whole, then resumable.
+
+Gather, then act: the issue is built and checked, the transport configured (a missing key fails
+here), and the whole dispatch written to the ledger in one transaction before the first request.
+A dry run does all of that inside a transaction it rolls back, so its plan is exactly what a real
+run would do. One process sends per project at a time (a lock next to the ledger).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..audience import Audience, normalise
+from ..build import BuildResult, prepare
+from ..config import display_path as shown, load_project
+from ..errors import AudienceError, BulletinError, CheckError, DispatchError, LedgerError, Problem, raise_if
+from ..ledger import OPEN_BATCH, Batch, Clock, Dispatch, Ledger, ledger_path
+from ..model import Project
+from .message import BodyBuilder, Message, message_for
+from .outbox import OutboxTransport
+from .plan import Collector, Resume, SendPlan, batched, blocking_checks, estimate, fill_counts, new_plan
+from .retry import RetryPolicy
+from .sendgrid import KEY_VARIABLE, SendGridTransport, missing_key_message
+from .transport import OutcomeUnknown, Refused, Transport
+
+STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
+
+
+@dataclass
+class Progress:
+    """A progress event: 'start', 'sent', 'wait', 'unknown', 'done'."""
+
+    kind: str
+    requests_done: int
+    requests_total: int
+    recipients_done: int
+    recipients_total: int
+    message: str = ""
+
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass
+class SendReport:
+    """What a send did."""
+
+    plan: SendPlan
+    outcome: str  # dry run | declined | sent | already sent | incomplete | test sent
+    dispatch: int | None = None
+    accepted: tuple[int, int] = (0, 0)  # (requests, recipients) accepted by this run
+    unknown: list[Batch] = field(default_factory=list)  # batches whose outcome is unknown
+    failed: list[Batch] = field(default_factory=list)
+    seconds: float = 0.0
+    transport: str = ""
+
+
+def make_transport(project: Project, *, clock: Clock | None = None, environ: dict[str, str] | None = None) -> Transport:
+    """The transport bulletin.yaml asks for; SendGrid needs SENDGRID_API_KEY."""
+    if project.transport == "outbox":
+        return OutboxTransport(Path(project.root) / project.outbox_dir, shown=project.outbox_dir, clock=clock)
+    return SendGridTransport.from_env(environ)
+
+
+class _NoKey:
+    """Stands in for SendGrid in a dry run without a key: the plan shows the missing key as an error."""
+
+    name = "sendgrid"
+
+    def describe(self) -> str:
+        return f"SendGrid ({KEY_VARIABLE} is not set)"
+
+    def post(self, body: dict) -> str | None:  # pragma: no cover - never called: dry runs do not send
+        raise DispatchError(missing_key_message())
+
+
+class _Declined(Exception):
+    """The user did not confirm: roll the plan back."""
+
+
+def send(
+    issue: str | os.PathLike[str],
+    *,
+    list_name: str | None = None,
+    test: Sequence[str] | None = None,
+    dry_run: bool = False,
+    transport: Transport | None = None,
+    clock: Clock | None = None,
+    subscribers: str | os.PathLike[str] | None = None,
+    confirm: Callable[[SendPlan], bool] | None = None,
+    progress: OnProgress | None = None,
+    resend_unknown: bool = False,
+    skip_unknown: bool = False,
+    new_dispatch: bool = False,
+    force: bool = False,
+    retry: RetryPolicy | None = None,
+    project: Project | None = None,
+) -> SendReport:
+    """Send ISSUE to ``list_name`` (or as a test to ``test`` addresses); ``confirm(plan)`` may decline."""
+    if resend_unknown and skip_unknown:
+        raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
+    if test and list_name:
+        raise BulletinError("use either --test ADDRESS or --list NAME, not both")
+    if not test and not list_name:
+        raise BulletinError("say who gets it: --list NAME (a list in the subscribers file) or --test ADDRESS")
+    project = project or load_project(issue)
+    result = prepare(issue, project=project)
+    if transport is None:
+        try:
+            transport = make_transport(project, clock=clock)
+        except DispatchError:
+            if not dry_run:
+                raise
+            transport = _NoKey()
+    run = _Run(project, result, transport, clock, progress, retry or RetryPolicy())
+    people = _subscribers_file(project, subscribers)
+    if test:
+        return run.test(list(test), people, dry_run=dry_run)
+    assert list_name is not None
+    return run.to_list(
+        list_name, people, dry_run=dry_run, confirm=confirm, resend_unknown=resend_unknown,
+        skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
+    )
+
+
+def plan(issue: str | os.PathLike[str], list_name: str, **options: object) -> SendPlan:
+    """The send plan of ISSUE to ``list_name``; nothing is written or sent."""
+    return send(issue, list_name=list_name, dry_run=True, **options).plan  # type: ignore[arg-type]
+
+
+def _subscribers_file(project: Project, given: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    path = Path(given) if given is not None else Path(project.root) / project.subscribers
+    return path, shown(path, Path(project.root))
+
+
+class _Run:
+    def __init__(self, project: Project, result: BuildResult, transport: Transport, clock: Clock | None,
+                 progress: OnProgress | None, retry: RetryPolicy) -> None:
+        self.project, self.result, self.transport = project, result, transport
+        self.clock, self.progress, self.retry = clock, progress, retry
+        self.message = message_for(result)
+        path = ledger_path(project.root, project.state_dir)
+        self.ledger_file, self.ledger_shown = path, shown(path, Path(project.root))
+
+    def _ledger(self) -> Ledger:
+        return Ledger(self.ledger_file, clock=self.clock, shown=self.ledger_shown)
+
+    def _plan(self, list_name: str | None, people: tuple[Path, str]) -> SendPlan:
+        out = new_plan(self.result, list_name=list_name, transport=self.transport.describe(), subscribers=people[1])
+        errors, warnings = blocking_checks(self.result, self.transport.name)
+        if isinstance(self.transport, _NoKey):
+            errors.append(missing_key_message())
+        out.errors, out.warnings = errors, out.warnings + warnings
+        return out
+
+    def _audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
+        return Audience(people[0], list_name=list_name, fields=self.message.fields,
+                        encoding=self.project.subscribers_encoding, shown=people[1])
+
+    # --- test sends --------------------------------------------------------------------------
+
+    def test(self, addresses: list[str], people: tuple[Path, str], *, dry_run: bool) -> SendReport:
+        emails: dict[str, str] = {}
+        problems = []
+        for address in addresses:
+            try:
+                email = normalise(address)
+            except Exception as exc:  # EmailNotValidError; its text says what is wrong
+                problems.append(Problem(f"--test {address}", str(exc)))
+                continue
+            emails.setdefault(email.lower(), email)
+        raise_if(problems, AudienceError, "Not a valid test address")
+        found: dict[str, tuple[str, ...]] = {}
+        try:  # merge values of test addresses that are subscribers; fallbacks otherwise
+            for recipient in self._audience(people, None):
+                if recipient.key in emails and recipient.key not in found:
+                    found[recipient.key] = recipient.values
+        except AudienceError:
+            pass
+        blank = ("",) * len(self.message.fields)
+        rows = [[email, *found.get(key, blank)] for key, email in emails.items()]
+        out = self._plan(None, people)
+        out.errors, out.warnings = [], out.warnings + out.errors  # a test send shows problems, never blocks
+        out.test, out.recipients, out.requests = [r[0] for r in rows], len(rows), -(-len(rows) // 1000)
+        if dry_run:
+            return SendReport(out, "dry run", transport=self.transport.describe())
+        message = self.message.as_test()
+        with self._ledger() as ledger:
+            ledger.lock()
+            with ledger.transaction():
+                dispatch = ledger.create_dispatch(
+                    kind="test", slug=message.slug, list_name=None, transport=self.transport.name,
+                    content_hash=self.result.content_hash, content=message.to_dict(), fields=message.fields,
+                    subscribers=people[1],
+                )
+                ledger.add_batches(dispatch, batched(rows))
+                ledger.set_dispatch(dispatch, recipients=len(rows))
+            out.dispatch = dispatch
+            report = self._deliver(ledger, dispatch, out, kind="test")
+        report.outcome = "test sent" if report.outcome == "sent" else report.outcome
+        return report
+
+    # --- dispatch to a list ------------------------------------------------------------------
+
+    def to_list(self, list_name: str, people: tuple[Path, str], *, dry_run: bool, confirm: Callable[[SendPlan], bool] | None,
+                resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool) -> SendReport:
+        out = self._plan(list_name, people)
+        if out.errors and not force and not dry_run:
+            raise CheckError(f"{out.issue} cannot be sent (fix these, or add --force to send anyway)", [Problem("", e) for e in out.errors])
+        slug, name = self.result.spec.slug, self.transport.name
+        with self._ledger() as ledger:
+            if not dry_run:
+                ledger.lock()
+            existing = ledger.find_dispatch(slug, list_name, name)
+            supersede: Dispatch | None = None
+            if existing and existing.content_hash != self.result.content_hash:
+                if not new_dispatch:
+                    raise LedgerError(_changed_message(existing, out.issue))
+                supersede, existing = existing, None
+            elif existing and new_dispatch:
+                raise LedgerError(
+                    f"{out.issue} has not changed since dispatch {existing.id} to '{list_name}' ({existing.created}); "
+                    "--new-dispatch is only for a changed issue, it would mail everyone again"
+                )
+            others = [d.id for d in ledger.dispatches(slug) if d.kind == "real" and d.transport == name
+                      and d.list_name != list_name and d.state in ("planned", "sending", "done", "incomplete", "scheduled")]
+            exclude = {hash(k) for k in ledger.keys(others, ("pending", "sending", "accepted", "failed", "unknown"))}
+            if existing and existing.state == "done":
+                out.state, out.dispatch = "already sent", existing.id
+                out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
+                return SendReport(out, "already sent", existing.id, transport=self.transport.describe())
+            try:
+                with ledger.transaction(commit=not dry_run):
+                    if existing:
+                        dispatch = self._resume(ledger, existing, people, out, exclude, resend_unknown, skip_unknown)
+                    else:
+                        dispatch = self._new(ledger, list_name, people, out, exclude, supersede)
+                    out.seconds = estimate(out.requests, getattr(self.transport, "seconds_per_request", 0.5))
+                    if not dry_run and confirm is not None and out.requests and not confirm(out):
+                        raise _Declined
+            except _Declined:
+                return SendReport(out, "declined", transport=self.transport.describe())
+            if dry_run:
+                out.dispatch = existing.id if existing else None  # a new one was rolled back
+                return SendReport(out, "dry run", transport=self.transport.describe())
+            return self._deliver(ledger, dispatch, out, kind="real")
+
+    def _new(self, ledger: Ledger, list_name: str, people: tuple[Path, str], out: SendPlan, exclude: set[int],
+             supersede: Dispatch | None) -> int:
+        message = self.message
+        dispatch = ledger.create_dispatch(
+            kind="real", slug=message.slug, list_name=list_name, transport=self.transport.name,
+            content_hash=self.result.content_hash, content=message.to_dict(), fields=message.fields, subscribers=people[1],
+        )
+        collector = Collector(self._audience(people, list_name), exclude)
+        ledger.add_batches(dispatch, batched(collector.rows()))
+        withdrawn = {hash(k) for k in collector.withdrawn()}
+        if withdrawn:
+            _filter_open(ledger, dispatch, lambda h: h not in withdrawn)
+        fill_counts(out, collector)
+        if out.recipients == 0:
+            raise AudienceError(
+                f"{people[1]}: nobody to send to on the list '{list_name}' "
+                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items()) or 'no rows'})"
+            )
+        ledger.set_dispatch(dispatch, recipients=out.recipients, skipped=out.skipped)
+        if supersede:
+            ledger.set_dispatch(supersede.id, state="superseded", superseded_by=dispatch)
+        out.dispatch = dispatch
+        return dispatch
+
+    def _resume(self, ledger: Ledger, existing: Dispatch, people: tuple[Path, str], out: SendPlan, exclude: set[int],
+                resend_unknown: bool, skip_unknown: bool) -> int:
+        dispatch = existing.id
+        out.state, out.dispatch = "resume", dispatch
+        info = out.resume = Resume(dispatch, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
+        ledger.interrupted_to_unknown(dispatch)
+        info.unknown = ledger.batches(dispatch, ["unknown"])
+        if info.unknown and (resend_unknown or skip_unknown):
+            info.unknown_action = "resend" if resend_unknown else "skip"
+            ledger.settle_unknown(dispatch, info.unknown_action)
+        # Re-read the subscribers: never mail who left since; add who joined the list since.
+        in_dispatch = {hash(k) for k in ledger.keys([dispatch])}
+        old_open = {b.id for b in ledger.batches(dispatch, OPEN_BATCH)}
+        eligible: set[int] = set()
+        collector = Collector(self._audience(people, existing.list_name), exclude)
+
+        def newcomers():  # noqa: ANN202
+            for row in collector.rows():
+                digest = hash(row[0].lower())
+                eligible.add(digest)
+                if digest not in in_dispatch:
+                    yield row
+
+        _, info.added = ledger.add_batches(dispatch, batched(newcomers()), start_seq=ledger.next_seq(dispatch))
+        eligible -= {hash(k) for k in collector.withdrawn()}
+        removed = _filter_open(ledger, dispatch, eligible.__contains__)
+        info.dropped = sum(n for batch, n in removed.items() if batch in old_open)
+        info.added -= sum(n for batch, n in removed.items() if batch not in old_open)
+        fill_counts(out, collector)
+        open_batches = ledger.batches(dispatch, OPEN_BATCH)
+        out.recipients, out.requests = sum(b.size for b in open_batches), len(open_batches)
+        return dispatch
+
+    # --- sending -----------------------------------------------------------------------------
+
+    def _deliver(self, ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str) -> SendReport:
+        started = time.monotonic()
+        message = Message.from_dict(ledger.content(dispatch))
+        args = {"bulletin_issue": message.slug, "bulletin_dispatch": str(dispatch)}
+        if kind == "test":
+            args["bulletin_kind"] = "test"
+        builder = BodyBuilder(message, custom_args=args)
+        batches = ledger.batches(dispatch, OPEN_BATCH)
+        total = sum(b.size for b in batches)
+        report = SendReport(out, "sent", dispatch, transport=self.transport.describe())
+        done_requests = done_recipients = silent = 0
+        if batches:
+            with ledger.transaction():
+                ledger.set_dispatch(dispatch, state="sending")
+        self._emit("start", 0, len(batches), 0, total)
+
+        def waiting(seconds: float, why: str) -> None:
+            self._emit("wait", done_requests, len(batches), done_recipients, total, f"{why}; waiting {seconds:.0f} s")
+
+        for batch in batches:
+            if not ledger.claim(batch.id):
+                continue
+            body = builder.body(ledger.recipients(batch.id), batch=batch.seq)
+            try:
+                message_id = self.retry.call(lambda: self.transport.post(body), on_wait=waiting)
+            except OutcomeUnknown as exc:
+                ledger.finish(batch.id, "unknown", error=str(exc))
+                silent += 1
+                self._emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
+                if silent >= STOP_AFTER_UNKNOWN:
+                    ledger.refresh_state(dispatch)
+                    raise DispatchError(
+                        f"stopped: {silent} requests in a row got no answer from {self.transport.describe()}. "
+                        f"Check the connection and SendGrid's status, then run the same command again."
+                    ) from None
+                continue
+            except DispatchError as exc:  # refused, or retries used up: nothing was accepted
+                ledger.finish(batch.id, "failed", error=str(exc))
+                ledger.refresh_state(dispatch)
+                accepted = done_recipients
+                if accepted:
+                    raise type(exc)(f"{exc}\n{accepted} recipients were sent before this; run the same command again to send the rest.") from None
+                raise
+            except BaseException:
+                ledger.finish(batch.id, "unknown", error="interrupted during the request")
+                ledger.refresh_state(dispatch)
+                raise
+            ledger.finish(batch.id, "accepted", message_id=message_id)
+            silent = 0
+            done_requests += 1
+            done_recipients += batch.size
+            self._emit("sent", done_requests, len(batches), done_recipients, total)
+        state = ledger.refresh_state(dispatch)
+        report.accepted = (done_requests, done_recipients)
+        report.unknown = ledger.batches(dispatch, ["unknown"])
+        report.failed = ledger.batches(dispatch, ["failed"])
+        report.outcome = "sent" if state == "done" else "incomplete"
+        report.seconds = time.monotonic() - started
+        self._emit("done", done_requests, len(batches), done_recipients, total)
+        return report
+
+    def _emit(self, kind: str, requests: int, requests_total: int, recipients: int, recipients_total: int, message: str = "") -> None:
+        if self.progress:
+            self.progress(Progress(kind, requests, requests_total, recipients, recipients_total, message))
+
+
+def _filter_open(ledger: Ledger, dispatch: int, keep: Callable[[int], bool]) -> dict[int, int]:
+    """Keep only recipients whose hash(key) passes ``keep`` in unsent batches; return removed per batch."""
+    removed = {}
+    for batch in ledger.batches(dispatch, OPEN_BATCH):
+        rows = ledger.recipients(batch.id)
+        kept = [row for row in rows if keep(hash(row[0].lower()))]
+        if len(kept) != len(rows):
+            ledger.replace_recipients(batch.id, kept)
+            removed[batch.id] = len(rows) - len(kept)
+    return removed
+
+
+def _changed_message(existing: Dispatch, issue: str) -> str:
+    mailed = existing.batches.get("accepted", (0, 0))[1]
+    return (
+        f"{issue} has changed since it was sent to '{existing.list_name}' (dispatch {existing.id}, {existing.created}, "
+        f"{mailed} recipients mailed). To send the changed version to the whole list as a new dispatch, add --new-dispatch; "
+        "to finish the earlier one, restore the issue as it was."
+    )

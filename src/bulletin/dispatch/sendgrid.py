@@ -1,0 +1,173 @@
+"""The SendGrid transport: ``POST /v3/mail/send`` through the official ``sendgrid`` library.
+
+Failures are sorted by *when* they happened. urllib wraps every error raised while connecting or
+writing the request in ``URLError``: then SendGrid cannot have the whole request, so trying again is
+safe. Errors after the request was written (read timeout, reset, closed) come through unwrapped:
+SendGrid may have accepted it, so the outcome is unknown and the batch is not retried.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import time
+import urllib.error
+from typing import Any
+
+from python_http_client.exceptions import HTTPError
+from sendgrid import SendGridAPIClient
+
+from ..errors import DispatchError
+from .retry import parse_retry_after
+from .transport import OutcomeUnknown, Refused, Retryable
+
+DEFAULT_URL = "https://api.sendgrid.com"
+KEY_VARIABLE = "SENDGRID_API_KEY"
+URL_VARIABLE = "BULLETIN_SENDGRID_URL"
+TIMEOUT_VARIABLE = "BULLETIN_SENDGRID_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0
+
+_HINTS = {
+    400: "the request was not valid",
+    401: f"the API key was refused: check {KEY_VARIABLE} (it may be mistyped, deleted or revoked)",
+    403: "the API key may not send mail (give it the 'Mail Send' permission) or the sender address is not verified in SendGrid",
+    404: f"wrong address for the SendGrid API: check {URL_VARIABLE}",
+    413: "the message is too large for SendGrid (30 MB at most)",
+}
+
+
+class SendGridTransport:
+    """Posts request bodies to SendGrid; the key never leaves the Authorization header."""
+
+    name = "sendgrid"
+
+    def __init__(self, api_key: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if not api_key or not api_key.strip():
+            raise DispatchError(missing_key_message())
+        self._key = api_key.strip()
+        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
+        self.timeout = timeout
+        self._client = SendGridAPIClient(api_key=self._key, host=self.base_url)
+        _guard_logs(self._key)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> SendGridTransport:
+        """The transport configured by SENDGRID_API_KEY, BULLETIN_SENDGRID_URL and BULLETIN_SENDGRID_TIMEOUT."""
+        env = os.environ if environ is None else environ
+        key = env.get(KEY_VARIABLE, "")
+        if not key.strip():
+            raise DispatchError(missing_key_message())
+        timeout = DEFAULT_TIMEOUT
+        if env.get(TIMEOUT_VARIABLE):
+            try:
+                timeout = float(env[TIMEOUT_VARIABLE])
+            except ValueError:
+                raise DispatchError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got '{env[TIMEOUT_VARIABLE]}'") from None
+        return cls(key, base_url=env.get(URL_VARIABLE) or None, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"SendGridTransport({self.base_url!r})"
+
+    def describe(self) -> str:
+        """Where the mail goes."""
+        return f"SendGrid ({self.base_url})"
+
+    def post(self, body: dict[str, Any]) -> str | None:
+        """POST /v3/mail/send; return X-Message-Id."""
+        status, headers, _ = self.request("POST", "/mail/send", body)
+        return headers.get("X-Message-Id")
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, bytes]:
+        """Any v3 call (path after /v3, e.g. '/mail/batch'): (status, headers, body), failures classified."""
+        client = self._client.client
+        for part in path.strip("/").split("/"):
+            client = client._(part)
+        call = getattr(client, method.lower())
+        try:
+            response = call(request_body=body, timeout=self.timeout)
+        except HTTPError as exc:
+            raise self._http_error(exc) from None
+        except urllib.error.URLError as exc:
+            # raised while connecting or writing the request: SendGrid does not have it
+            raise Retryable(self._redact(f"cannot reach SendGrid at {self.base_url}: {_reason(exc.reason)}")) from None
+        except (OSError, http.client.HTTPException) as exc:
+            # the request was written, the answer did not come: it may have been accepted
+            raise OutcomeUnknown(self._redact(f"no answer from SendGrid after sending the request: {_reason(exc)}")) from None
+        return response.status_code, response.headers, response.body
+
+    def _http_error(self, exc: HTTPError) -> Exception:
+        status = int(exc.status_code)
+        messages = _messages(exc.body)
+        detail = self._redact("; ".join(messages))
+        if status == 429:
+            headers = exc.headers or {}
+            wait = parse_retry_after(headers.get("Retry-After"))
+            if wait is None and str(headers.get("X-RateLimit-Reset", "")).isdigit():
+                wait = max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
+            return Retryable("SendGrid asks to slow down (429 Too Many Requests)", retry_after=wait)
+        if status >= 500:
+            return Retryable(f"SendGrid had an error ({status}{': ' + detail if detail else ''})")
+        hint = _HINTS.get(status, "")
+        text = f"SendGrid refused the request ({status}): {detail or exc.reason}"
+        return Refused(f"{text}. {hint[0].upper() + hint[1:]}." if hint else text, status)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._key, "[redacted]") if self._key else text
+
+
+def missing_key_message() -> str:
+    """What to do when the key is not set."""
+    return (
+        f"{KEY_VARIABLE} is not set: the SendGrid transport needs an API key in that environment variable "
+        "(never in bulletin.yaml). Set it, e.g. export SENDGRID_API_KEY=SG.xxxx, or use 'transport: outbox' to try without sending."
+    )
+
+
+def _messages(body: bytes | str | None) -> list[str]:
+    """SendGrid's error messages from an error body ({"errors": [{"message", "field"}]})."""
+    if not body:
+        return []
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        return [text.strip()[:300]] if text.strip() else []
+    out = []
+    for error in data.get("errors", []) if isinstance(data, dict) else []:
+        if isinstance(error, dict) and error.get("message"):
+            where = error.get("field")
+            out.append(f"{where}: {error['message']}" if where else str(error["message"]))
+    return out
+
+
+def _reason(error: object) -> str:
+    text = str(error) or type(error).__name__
+    return {"timed out": "timed out"}.get(text, text)
+
+
+class _RedactKey(logging.Filter):
+    """python_http_client logs request headers at DEBUG, Authorization included: blank the key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(key in message for key in self.keys):
+            for key in self.keys:
+                message = message.replace(key, "[redacted]")
+            record.msg, record.args = message, ()
+        return True
+
+
+_FILTER = _RedactKey()
+
+
+def _guard_logs(key: str) -> None:
+    _FILTER.keys.add(key)
+    logger = logging.getLogger("python_http_client.client")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)

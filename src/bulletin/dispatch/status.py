@@ -1,0 +1,37 @@
+"""What the ledger says: dispatches, their batches and where each stands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..config import display_path as shown, load_issue, load_project
+from ..ledger import Ledger, ledger_path
+from ..model import Project
+
+
+def status(issue: str | os.PathLike[str] | None = None, *, project: Project | None = None) -> list[dict[str, Any]]:
+    """Every dispatch (of one issue), oldest first, with batch counts and the unknown/failed batches."""
+    project = project or load_project(issue if issue is not None else None)
+    slug = load_issue(issue, project).slug if issue is not None else None
+    path = ledger_path(project.root, project.state_dir)
+    if not path.exists():
+        return []
+    out = []
+    with Ledger(path, shown=shown(path, Path(project.root))) as ledger:
+        for d in ledger.dispatches(slug):
+            counts = {state: {"requests": n, "recipients": r} for state, (n, r) in sorted(d.batches.items())}
+            attention = [
+                {"batch": b.seq, "state": b.state, "recipients": b.size, "error": b.error, "updated": b.updated}
+                for b in ledger.batches(d.id, ["unknown", "failed", "sending"])
+            ]
+            out.append({
+                "dispatch": d.id, "kind": d.kind, "issue": d.slug, "list": d.list_name, "transport": d.transport,
+                "state": d.state, "created": d.created, "updated": d.updated, "recipients": d.recipients,
+                "accepted": counts.get("accepted", {}).get("recipients", 0), "batches": counts, "skipped": d.skipped,
+                "content_hash": d.content_hash, "send_at": d.send_at, "batch_id": d.batch_id,
+                "superseded_by": d.superseded_by, "attention": attention,
+                "resent_after_unknown": [b.seq for b in ledger.batches(d.id) if b.was_unknown and b.state not in ("skipped", "unknown")],
+            })
+    return out

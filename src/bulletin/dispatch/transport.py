@@ -1,0 +1,50 @@
+"""What a transport is, and the three ways a request can fail.
+
+A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` expects) and either
+returns the message id or raises one of:
+
+``Retryable``       not delivered, safe to try again (429, 5xx, no connection, request not fully sent)
+``OutcomeUnknown``  the request was sent but no answer came (timeout, connection dropped): it may
+                    have been accepted, so it is never retried automatically
+``Refused``         the API said no (400, 401, 403, 413...): stop and show its messages
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..errors import DispatchError
+
+
+class Transport(Protocol):
+    """Sends request bodies; ``name`` is stored in the ledger (dispatches are per transport)."""
+
+    name: str
+
+    def post(self, body: dict[str, Any]) -> str | None:
+        """Send one request; return the message id (SendGrid's X-Message-Id) if there is one."""
+        ...  # pragma: no cover
+
+    def describe(self) -> str:
+        """Where the mail goes, for the send plan: 'SendGrid (https://api.sendgrid.com)'."""
+        ...  # pragma: no cover
+
+
+class Retryable(Exception):
+    """Not delivered; try again after ``retry_after`` seconds if given, else back off."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(Exception):
+    """The request left but its answer did not arrive: it may or may not have been accepted."""
+
+
+class Refused(DispatchError):
+    """The API refused the request; the message holds its error messages (never the key)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -1,0 +1,391 @@
+"""The ledger: what was planned, sent, accepted or lost, so nothing is ever mailed twice.
+
+SQLite (stdlib), WAL, ``synchronous=FULL``. A dispatch (one issue to one list through one transport)
+is planned whole, in one transaction, before its first request: its batches (one per request) hold
+their recipients. Each batch goes ``pending -> sending`` (committed before its request) and then
+``accepted | failed | unknown`` (committed after). A batch still ``sending`` when a run starts was cut
+off mid-request: it becomes ``unknown`` and is only re-sent when the user asks.
+
+Dispatch states: planned, sending, done, incomplete, superseded, scheduled, cancelled.
+Batch states: pending, sending, accepted, failed, unknown, skipped, cancelled.
+``send_at`` (UTC, ISO 8601) and ``batch_id`` (SendGrid's) are there for scheduled dispatches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import LedgerError
+
+SCHEMA_VERSION = 1
+LIVE = ("planned", "sending", "done", "incomplete", "scheduled")  # states that still count
+OPEN_BATCH = ("pending", "failed")  # to send on the next run
+
+Clock = Callable[[], dt.datetime]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dispatches (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- real | test
+    slug TEXT NOT NULL,
+    list_name TEXT,                     -- NULL for test sends
+    transport TEXT NOT NULL,            -- sendgrid | outbox | another transport's name
+    content_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created TEXT NOT NULL,              -- UTC, ISO 8601
+    updated TEXT NOT NULL,
+    subscribers TEXT,                   -- the subscribers file it was planned from
+    recipients INTEGER NOT NULL DEFAULT 0,
+    skipped TEXT NOT NULL DEFAULT '{}', -- reason -> rows
+    fields TEXT NOT NULL DEFAULT '[]',  -- merge field names, the order of each recipient's values
+    content TEXT NOT NULL DEFAULT '{}', -- the message frozen at planning: subject, html, text, ...
+    send_at TEXT,                       -- UTC, ISO 8601: a scheduled dispatch
+    batch_id TEXT,                      -- SendGrid batch id of a scheduled dispatch
+    superseded_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS dispatches_issue ON dispatches (slug, list_name, transport, kind);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    dispatch INTEGER NOT NULL REFERENCES dispatches (id),
+    seq INTEGER NOT NULL,               -- 1, 2, ... within the dispatch
+    state TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    recipients TEXT NOT NULL,           -- JSON [[email, merge values...], ...]
+    attempts INTEGER NOT NULL DEFAULT 0,
+    message_id TEXT,                    -- SendGrid's X-Message-Id
+    error TEXT,
+    was_unknown INTEGER NOT NULL DEFAULT 0,  -- 1 once its outcome was unknown (even if re-sent)
+    send_at TEXT,
+    batch_id TEXT,
+    updated TEXT NOT NULL,
+    UNIQUE (dispatch, seq)
+);
+"""
+
+
+def utc_now() -> dt.datetime:
+    """The default clock: aware UTC now."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class Dispatch:
+    """One dispatch row."""
+
+    id: int
+    kind: str
+    slug: str
+    list_name: str | None
+    transport: str
+    content_hash: str
+    state: str
+    created: str
+    updated: str
+    subscribers: str | None
+    recipients: int
+    skipped: dict[str, int]
+    fields: list[str]
+    send_at: str | None = None
+    batch_id: str | None = None
+    superseded_by: int | None = None
+    batches: dict[str, tuple[int, int]] = field(default_factory=dict)  # state -> (batches, recipients)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch row, without its recipients."""
+
+    id: int
+    dispatch: int
+    seq: int
+    state: str
+    size: int
+    attempts: int
+    message_id: str | None
+    error: str | None
+    was_unknown: bool
+    updated: str
+    send_at: str | None = None
+    batch_id: str | None = None
+
+
+_DISPATCH_COLUMNS = (
+    "id, kind, slug, list_name, transport, content_hash, state, created, updated, subscribers, recipients, "
+    "skipped, fields, send_at, batch_id, superseded_by"
+)
+_BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id"
+
+
+class Ledger:
+    """The SQLite ledger of one project; use as a context manager."""
+
+    def __init__(self, path: str | os.PathLike[str], *, clock: Clock | None = None, shown: str | None = None) -> None:
+        self.path = Path(path)
+        self.shown = shown or str(path)
+        self.clock = clock or utc_now
+        self._lock: IO[bytes] | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # "sending" must survive a power cut, not only a crash
+            self.db.executescript(_SCHEMA)
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None:
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise LedgerError(f"{self.shown} was written by a newer bulletin (schema {row[0]}); upgrade bulletin")
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{self.shown}: cannot open the ledger ({exc}); it must not be edited or replaced by hand") from None
+        except OSError as exc:
+            raise LedgerError(f"{self.shown}: cannot create the ledger ({exc.strerror})") from None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the lock and close the database."""
+        self.unlock()
+        self.db.close()
+
+    def now(self) -> str:
+        """The clock's time as stored: UTC, ISO 8601, seconds."""
+        return self.clock().astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+    # --- locking: one sending process per project --------------------------------------------
+
+    def lock(self) -> None:
+        """Take the project's send lock, or raise if another bulletin is sending (released on exit or crash)."""
+        handle = open(self.path.with_suffix(".lock"), "a+b")
+        try:
+            _lock_file(handle)
+        except OSError:
+            handle.close()
+            raise LedgerError(
+                f"another 'bulletin send' is running in this project ({self.shown} is locked); wait until it ends"
+            ) from None
+        self._lock = handle
+
+    def unlock(self) -> None:
+        """Release the send lock if held."""
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the OS lock
+            self._lock = None
+
+    @contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (always, with ``commit=False``: a dry run)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"{self.shown} is busy ({exc}); try again") from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT" if commit else "ROLLBACK")
+
+    # --- dispatches --------------------------------------------------------------------------
+
+    def create_dispatch(
+        self,
+        *,
+        kind: str,
+        slug: str,
+        list_name: str | None,
+        transport: str,
+        content_hash: str,
+        content: dict[str, Any],
+        fields: Sequence[str],
+        subscribers: str | None,
+        state: str = "planned",
+        send_at: str | None = None,
+    ) -> int:
+        """Insert a dispatch row (call inside a transaction) and return its id."""
+        now = self.now()
+        cursor = self.db.execute(
+            "INSERT INTO dispatches (kind, slug, list_name, transport, content_hash, state, created, updated, subscribers,"
+            " fields, content, send_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, slug, list_name, transport, content_hash, state, now, now, subscribers, json.dumps(list(fields)),
+             json.dumps(content, ensure_ascii=False), send_at),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def add_batches(self, dispatch: int, batches: Iterable[Sequence[Sequence[str]]], *, start_seq: int = 1) -> tuple[int, int]:
+        """Insert batches of recipient rows (inside a transaction); return (batches, recipients) added."""
+        now, seq, count = self.now(), start_seq, 0
+        for rows in batches:
+            if not rows:
+                continue
+            self.db.execute(
+                "INSERT INTO batches (dispatch, seq, state, size, recipients, updated) VALUES (?, ?, 'pending', ?, ?, ?)",
+                (dispatch, seq, len(rows), json.dumps(rows, ensure_ascii=False, separators=(",", ":")), now),
+            )
+            seq, count = seq + 1, count + len(rows)
+        return seq - start_seq, count
+
+    def set_dispatch(self, dispatch: int, **values: Any) -> None:
+        """Update columns of a dispatch (state, recipients, skipped, superseded_by, send_at, batch_id)."""
+        allowed = {"state", "recipients", "skipped", "superseded_by", "send_at", "batch_id", "subscribers"}
+        if not values.keys() <= allowed:
+            raise ValueError(f"unknown dispatch columns: {sorted(values.keys() - allowed)}")
+        if "skipped" in values:
+            values["skipped"] = json.dumps(values["skipped"], sort_keys=True)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(f"UPDATE dispatches SET {sets}, updated = ? WHERE id = ?", (*values.values(), self.now(), dispatch))
+
+    def dispatch(self, dispatch: int) -> Dispatch:
+        """One dispatch with its batch counts."""
+        row = self.db.execute(f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
+        if row is None:
+            raise LedgerError(f"{self.shown}: no dispatch {dispatch}")
+        return self._dispatch(row)
+
+    def content(self, dispatch: int) -> dict[str, Any]:
+        """The message frozen with a dispatch."""
+        row = self.db.execute("SELECT content FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def find_dispatch(self, slug: str, list_name: str, transport: str) -> Dispatch | None:
+        """The live real dispatch of this issue to this list through this transport, if any."""
+        row = self.db.execute(
+            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND slug = ? AND list_name = ? AND transport = ?"
+            f" AND state IN ({', '.join('?' * len(LIVE))}) ORDER BY id DESC LIMIT 1",
+            (slug, list_name, transport, *LIVE),
+        ).fetchone()
+        return self._dispatch(row) if row else None
+
+    def dispatches(self, slug: str | None = None) -> list[Dispatch]:
+        """Every dispatch (of one issue), oldest first."""
+        where, args = ("WHERE slug = ?", (slug,)) if slug else ("", ())
+        rows = self.db.execute(f"SELECT {_DISPATCH_COLUMNS} FROM dispatches {where} ORDER BY id", args).fetchall()
+        return [self._dispatch(row) for row in rows]
+
+    def _dispatch(self, row: Sequence[Any]) -> Dispatch:
+        values = list(row)
+        values[11], values[12] = json.loads(values[11]), json.loads(values[12])
+        found = Dispatch(*values)
+        for state, batches, recipients in self.db.execute(
+            "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
+        ):
+            found.batches[state] = (batches, recipients)
+        return found
+
+    # --- batches -----------------------------------------------------------------------------
+
+    def batches(self, dispatch: int, states: Sequence[str] | None = None) -> list[Batch]:
+        """Batches of a dispatch in order, optionally only in some states."""
+        sql, args = f"SELECT {_BATCH_COLUMNS} FROM batches WHERE dispatch = ?", [dispatch]
+        if states:
+            sql += f" AND state IN ({', '.join('?' * len(states))})"
+            args += list(states)
+        return [Batch(*row[:8], bool(row[8]), *row[9:]) for row in self.db.execute(sql + " ORDER BY seq", args)]
+
+    def recipients(self, batch: int) -> list[list[str]]:
+        """The recipient rows of a batch: [email, merge values...]."""
+        row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
+        return list(json.loads(row[0])) if row else []
+
+    def replace_recipients(self, batch: int, rows: Sequence[Sequence[str]]) -> None:
+        """Rewrite a not-yet-sent batch's recipients; an emptied batch is marked skipped."""
+        state = "pending" if rows else "skipped"
+        self.db.execute(
+            "UPDATE batches SET recipients = ?, size = ?, state = CASE WHEN ? = 'skipped' THEN 'skipped' ELSE state END,"
+            " error = CASE WHEN ? = 'skipped' THEN 'nobody left to mail' ELSE error END, updated = ?"
+            " WHERE id = ? AND state IN ('pending', 'failed')",
+            (json.dumps(list(rows), ensure_ascii=False, separators=(",", ":")), len(rows), state, state, self.now(), batch),
+        )
+
+    def claim(self, batch: int) -> bool:
+        """pending|failed -> sending, committed before the request; False if someone else has it."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE batches SET state = 'sending', attempts = attempts + 1, error = NULL, updated = ?"
+                " WHERE id = ? AND state IN ('pending', 'failed')",
+                (self.now(), batch),
+            )
+            return cursor.rowcount == 1
+
+    def finish(self, batch: int, state: str, *, message_id: str | None = None, error: str | None = None) -> None:
+        """sending -> accepted | failed | unknown, committed right after the request."""
+        if state not in ("accepted", "failed", "unknown"):
+            raise ValueError(state)
+        with self.transaction():
+            self.db.execute(
+                "UPDATE batches SET state = ?, message_id = coalesce(?, message_id), error = ?,"
+                " was_unknown = max(was_unknown, ?), updated = ? WHERE id = ? AND state = 'sending'",
+                (state, message_id, error, int(state == "unknown"), self.now(), batch),
+            )
+
+    def interrupted_to_unknown(self, dispatch: int) -> list[Batch]:
+        """Batches left 'sending' by a run that died have an unknown outcome (inside a transaction)."""
+        found = self.batches(dispatch, ["sending"])
+        self.db.execute(
+            "UPDATE batches SET state = 'unknown', was_unknown = 1, error = 'the run was interrupted during this request',"
+            " updated = ? WHERE dispatch = ? AND state = 'sending'",
+            (self.now(), dispatch),
+        )
+        return found
+
+    def settle_unknown(self, dispatch: int, action: str) -> int:
+        """'resend': unknown -> pending; 'skip': unknown -> skipped (inside a transaction). Returns how many."""
+        target = {"resend": "pending", "skip": "skipped"}[action]
+        cursor = self.db.execute(
+            "UPDATE batches SET state = ?, updated = ?, error = ? WHERE dispatch = ? AND state = 'unknown'",
+            (target, self.now(), f"outcome unknown; {'re-sent' if action == 'resend' else 'skipped'} on request", dispatch),
+        )
+        return cursor.rowcount
+
+    def next_seq(self, dispatch: int) -> int:
+        """The sequence number for a batch added to a dispatch."""
+        row = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM batches WHERE dispatch = ?", (dispatch,)).fetchone()
+        return int(row[0])
+
+    def keys(self, dispatches: Iterable[int], states: Sequence[str] | None = None) -> Iterator[str]:
+        """Lower-cased addresses in batches of these dispatches (optionally only in some states)."""
+        for dispatch in dispatches:
+            for batch in self.batches(dispatch, states):
+                for row in self.recipients(batch.id):
+                    yield row[0].lower()
+
+    def refresh_state(self, dispatch: int) -> str:
+        """Derive a sending dispatch's state from its batches: done, incomplete or sending."""
+        found = self.dispatch(dispatch)
+        if found.state not in ("planned", "sending", "incomplete", "done"):
+            return found.state
+        open_ = {s for s in found.batches if s in ("pending", "sending", "failed", "unknown")}
+        state = "done" if not open_ else "incomplete"
+        with self.transaction():
+            self.set_dispatch(dispatch, state=state)
+        return state
+
+
+def _lock_file(handle: IO[bytes]) -> None:
+    """An exclusive, non-blocking OS lock on the file (released when the process ends)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def ledger_path(root: str | os.PathLike[str], state_dir: str) -> Path:
+    """Where a project's ledger lives: <state_dir>/ledger.db under the project root."""
+    return Path(root) / state_dir / "ledger.db"

@@ -1,0 +1,186 @@
+"""End to end through the CLI: `bulletin send` to the fake SendGrid, which validates every request."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fakes.sendgrid_server import FakeSendGrid
+from lxml import html as lxml_html
+
+from bulletin.cli import main  # noqa: F401 - imported for CliRunner in helpers
+
+from .helpers import batch_states, run, use_subscribers, write_subscribers
+
+MEMBERS = {  # eligible members of subscribers.example.csv, as sent
+    "anna.keller@member-org.example", "jean.dupont@member-org.example", "maria.rossi@member-org.example",
+    "piet.jansen@member-org.example", "eva.novak@member-org.example",
+}
+
+
+def test_every_eligible_member_is_mailed_once_and_nobody_else(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    assert fake_sendgrid.recipients() == Counter({address: 1 for address in MEMBERS})
+    received = set(fake_sendgrid.recipients())
+    for never in ("old.member@member-org.example", "bounced@member-org.example", "press@newsroom.example", "not-an-address"):
+        assert never not in received
+    assert "Sent dispatch 1: 5 recipients in 1 request" in result.output
+    assert "1 unsubscribed, 1 bounced, 1 invalid, 1 duplicate, 1 not on list" in result.output
+    assert "row 10: Anna.Keller@member-org.example appears in an earlier row" in result.output
+    assert "row 11: 'not-an-address' is not a valid email address" in result.output
+    assert batch_states(sendgrid_project) == [(1, 1, "accepted", 5)]
+
+
+def test_request_body_one_recipient_per_personalization_with_merge_fields(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    (sendgrid_project / "people.csv").write_text(
+        'email,name,lists\nann@x.example,"Tom & Jerry <b>",members\nbob@x.example,,members\n', encoding="utf-8"
+    )
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes", "--subscribers", "people.csv")
+    assert result.exit_code == 0, result.output
+    [accepted] = fake_sendgrid.accepted
+    body = accepted.body
+    assert [p["to"] for p in body["personalizations"]] == [[{"email": "ann@x.example"}], [{"email": "bob@x.example"}]]
+    ann, bob = (p["substitutions"] for p in body["personalizations"])
+    assert ann == {"*|NAME|*": "Tom & Jerry <b>", "*|NAME:HTML|*": "Tom &amp; Jerry &lt;b&gt;"}
+    assert bob == {"*|NAME|*": "colleague", "*|NAME:HTML|*": "colleague"}  # merge_fallbacks in bulletin.yaml
+    text, html = body["content"]
+    assert text["type"] == "text/plain" and html["type"] == "text/html"
+    assert "*|NAME|*" in text["value"] and "*|NAME:HTML|*" in html["value"] and "*|NAME|*" not in html["value"]
+    lxml_html.fromstring(html["value"])  # still a parseable document
+    assert body["custom_args"] == {"bulletin_issue": "example", "bulletin_dispatch": "1", "bulletin_batch": "1"}
+    assert body["categories"] == ["bulletin"]
+    assert body["asm"] == {"group_id": 12345}
+    assert body["from"] == {"email": "bulletin@example.org", "name": "ESNF Bulletin"}
+    assert body["reply_to"] == {"email": "communications@example.org"}
+    assert body["headers"] == {
+        "List-Unsubscribe": "<mailto:communications@example.org?subject=unsubscribe>, <<%asm_group_unsubscribe_raw_url%>>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    assert body["subject"] == "Bulletin on EU Social Affairs #7 — January to June 2021"
+    request = next(r for r, status in fake_sendgrid.requests if status == 202)
+    assert request.headers["authorization"] == f"Bearer {fake_sendgrid.api_key}"
+
+
+def test_2500_recipients_arrive_in_3_requests(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    members = write_subscribers(sendgrid_project / "many.csv", 2500)
+    use_subscribers(sendgrid_project, "many.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    assert fake_sendgrid.mail_requests() == 3
+    assert [len(a.recipients) for a in fake_sendgrid.accepted] == [1000, 1000, 500]
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})
+    assert [state for *_, state, _ in batch_states(sendgrid_project)] == ["accepted"] * 3
+
+
+def test_running_a_finished_dispatch_again_sends_nothing(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    assert run("send", "issues/example.yaml", "--list", "members", "--yes").exit_code == 0
+    again = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert again.exit_code == 0
+    assert "Already sent: dispatch 1" in again.output and "Nothing was sent" in again.output
+    assert fake_sendgrid.mail_requests() == 1
+
+
+def test_a_changed_issue_needs_new_dispatch(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    assert run("send", "issues/example.yaml", "--list", "members", "--yes").exit_code == 0
+    spec = sendgrid_project / "issues" / "example.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Six months of work", "Half a year of work"), encoding="utf-8")
+    refused = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert refused.exit_code == 2
+    assert "has changed since it was sent to 'members' (dispatch 1" in refused.output and "--new-dispatch" in refused.output
+    assert fake_sendgrid.mail_requests() == 1
+    again = run("send", "issues/example.yaml", "--list", "members", "--yes", "--new-dispatch")
+    assert again.exit_code == 0, again.output
+    assert fake_sendgrid.recipients() == Counter({address: 2 for address in MEMBERS})
+    rows = json.loads(run("status", "--json").output)
+    assert [(r["dispatch"], r["state"], r["superseded_by"]) for r in rows] == [(1, "superseded", 2), (2, "done", None)]
+
+
+def test_no_terminal_and_no_yes_is_refused_before_anything(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    result = run("send", "issues/example.yaml", "--list", "members")
+    assert result.exit_code == 2
+    assert "add --yes" in result.output
+    assert fake_sendgrid.mail_requests() == 0
+    assert not (sendgrid_project / ".bulletin" / "ledger.db").exists()
+
+
+@pytest.mark.parametrize(("answer", "sent"), [("n\n", 0), ("y\n", 5)])
+def test_confirmation_shows_the_plan(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch,
+                                     answer: str, sent: int) -> None:
+    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    result = run("send", "issues/example.yaml", "--list", "members", input=answer)
+    assert result.exit_code == 0, result.output
+    assert "Recipients: 5 in 1 request" in result.output and "Send to 5 recipients now?" in result.output
+    assert sum(fake_sendgrid.recipients().values()) == sent
+    with sqlite3.connect(sendgrid_project / ".bulletin" / "ledger.db") as db:
+        assert db.execute("SELECT count(*) FROM dispatches").fetchone()[0] == (1 if sent else 0)
+
+
+def test_dry_run_shows_the_plan_and_sends_and_records_nothing(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    write_subscribers(sendgrid_project / "many.csv", 2500, extra=[["gone@x.example", "", "members", "unsubscribed"]])
+    use_subscribers(sendgrid_project, "many.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Recipients: 2,500 in 3 requests" in result.output
+    assert "1 unsubscribed" in result.output
+    assert "Transport: SendGrid (http://127.0.0.1:" in result.output
+    assert "Dry run: nothing was written or sent." in result.output
+    assert fake_sendgrid.mail_requests() == 0
+    assert run("status", "--json").output.strip() == "[]"
+
+
+def test_test_send_marks_the_subject_and_never_counts_as_the_real_one(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    result = run("send", "issues/example.yaml", "--test", "Anna.Keller@member-org.example", "--test", "me@org.example")
+    assert result.exit_code == 0, result.output
+    [test] = fake_sendgrid.accepted
+    assert test.body["subject"].startswith("[TEST] Bulletin on EU Social Affairs #7")
+    subs = {p["to"][0]["email"]: p["substitutions"]["*|NAME|*"] for p in test.body["personalizations"]}
+    assert subs == {"Anna.Keller@member-org.example": "Anna Keller", "me@org.example": "colleague"}
+    assert test.body["custom_args"]["bulletin_kind"] == "test"
+    real = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert real.exit_code == 0, real.output
+    assert fake_sendgrid.recipients()["anna.keller@member-org.example"] == 2  # the test, then the real one
+    rows = json.loads(run("status", "--json").output)
+    assert [(r["kind"], r["state"], r["accepted"]) for r in rows] == [("test", "done", 2), ("real", "done", 5)]
+
+
+def test_status_lists_dispatches(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    run("send", "issues/example.yaml", "--list", "members", "--yes")
+    table = run("status", "issues/example.yaml")
+    assert table.exit_code == 0
+    assert "members" in table.output and "done" in table.output
+    [row] = json.loads(run("status", "issues/example.yaml", "--json").output)
+    assert row["batches"] == {"accepted": {"requests": 1, "recipients": 5}}
+    assert row["list"] == "members" and row["transport"] == "sendgrid" and row["recipients"] == 5
+
+
+def test_outbox_writes_the_exact_bodies_and_a_sample_message(tmp_project: Path) -> None:
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    folder = tmp_project / "outbox" / "example" / "1"
+    body = json.loads((folder / "batch-0001.json").read_text(encoding="utf-8"))
+    assert {p["to"][0]["email"] for p in body["personalizations"]} == MEMBERS
+    # the body is what SendGrid would get: the fake validates it against the official spec
+    with FakeSendGrid() as fake:
+        from fakes.sendgrid_server import Request
+
+        raw = json.dumps(body).encode()
+        check = fake.check(Request(1, "POST", "/v3/mail/send", {"authorization": f"Bearer {fake.api_key}",
+                                                                "content-type": "application/json"}, raw))
+        assert check is None, fake.invalid
+    message = email.message_from_bytes((folder / "batch-0001.eml").read_bytes(), policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["To"] == "anna.keller@member-org.example"
+    assert message["From"] == "ESNF Bulletin <bulletin@example.org>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Subject"] == body["subject"]
+    text = message.get_body(("plain",)).get_content()
+    page = message.get_body(("html",)).get_content()
+    assert "Anna Keller" in text and "Anna Keller" in page and "*|NAME" not in text + page
+    assert "outbox (files in outbox/, nothing is sent)" in result.output

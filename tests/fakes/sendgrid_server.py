@@ -1,0 +1,332 @@
+"""A fake SendGrid API on 127.0.0.1: validates every request against the official OpenAPI spec,
+enforces SendGrid's documented limits, records what it accepted, and fails on request.
+
+    with FakeSendGrid() as sg:                       # sg.url, sg.api_key
+        sg.fail(2, "429", retry_after=1)             # the 2nd mail/send answers 429 Retry-After: 1
+        ... send with BULLETIN_SENDGRID_URL=sg.url, SENDGRID_API_KEY=sg.api_key ...
+        assert sg.recipients() == Counter({...})     # addresses of accepted requests
+        assert not sg.invalid                        # no request broke the spec or the limits
+
+Faults (by mail/send request number, 1-based): "429" (retry_after=seconds or None), "500", "503",
+"401", "400", "403", "413", "reset-before-body" (connection reset before the body is read: nothing
+delivered), "reset-after-body" (body read and delivered, then reset: the client cannot know),
+"stall" (body read and delivered, answer only after ``seconds``: the client times out).
+
+Other endpoints: add a handler to ``routes[(method, path)]``; ``/v3/mail/batch`` and
+``/v3/user/scheduled_sends`` are validated against their specs already (tests/openapi/).
+``validate=False`` skips the OpenAPI check (the benchmark's fast mode); the limits still apply.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+SPECS = Path(__file__).resolve().parent.parent / "openapi"
+SPEC_FILES = ("tsg_mail_v3.json", "tsg_scheduled_sends_v3.json")
+MAX_PERSONALIZATIONS = 1000
+MAX_RECIPIENTS = 1000
+MAX_CATEGORIES = 10
+MAX_CUSTOM_ARGS_BYTES = 10_000
+
+Handler = Callable[["Request"], "Reply"]
+
+
+@dataclass
+class Request:
+    """A request as the fake saw it."""
+
+    number: int  # per (method, path), 1-based
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any = None
+
+
+@dataclass
+class Reply:
+    """What to answer."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Accepted:
+    """A mail/send request the fake accepted (delivered), even if the client never heard back."""
+
+    number: int
+    body: dict[str, Any]
+    recipients: list[str]
+    message_id: str
+
+
+def _load_specs(base_url: str) -> list[Any]:
+    from openapi_core import OpenAPI
+
+    apis = []
+    for name in SPEC_FILES:
+        spec = json.loads((SPECS / name).read_text(encoding="utf-8"))
+        spec["servers"] = [*spec.get("servers", []), {"url": base_url}]  # else openapi-core: ServerNotFound
+        apis.append(OpenAPI.from_dict(spec))
+    return apis
+
+
+def _errors(*messages: str, field_: str | None = None) -> dict[str, Any]:
+    return {"errors": [{"message": m, "field": field_, "help": None} for m in messages]}
+
+
+class FakeSendGrid:
+    """The fake server; start() / stop() or use as a context manager."""
+
+    def __init__(self, *, api_key: str = "SG.fake-key-for-tests.do-not-log-me", validate: bool = True, delay: float = 0.0,
+                 keep_bodies: bool = True) -> None:
+        self.api_key = api_key
+        self.validate = validate
+        self.keep_bodies = keep_bodies  # False: remember recipients only (the benchmark's million)
+        self.delay = delay  # seconds before answering each mail/send (makes crashes land mid-request)
+        self.faults: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.requests: list[tuple[Request, int]] = []  # every request and the status answered (0: none)
+        self.accepted: list[Accepted] = []
+        self.invalid: list[str] = []  # why requests broke the spec or the limits
+        self.routes: dict[tuple[str, str], Handler] = {("POST", "/v3/mail/send"): self._mail_send}
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._apis = _load_specs(self.url) if validate else []
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> FakeSendGrid:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> FakeSendGrid:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(self, number: int, kind: str, **options: Any) -> None:
+        """Script a fault for the ``number``-th mail/send request."""
+        self.faults[number] = (kind, options)
+
+    def recipients(self) -> Counter[str]:
+        """How many times each address was in an accepted request (lower-cased)."""
+        return Counter(r.lower() for a in self.accepted for r in a.recipients)
+
+    def mail_requests(self) -> int:
+        """How many mail/send requests arrived (whatever became of them)."""
+        return self._counts[("POST", "/v3/mail/send")]
+
+    # --- request handling --------------------------------------------------------------------
+
+    def count(self, method: str, path: str) -> int:
+        with self._lock:
+            self._counts[(method, path)] += 1
+            return self._counts[(method, path)]
+
+    def check(self, request: Request) -> Reply | None:
+        """Auth and OpenAPI validation; a Reply when the request must be refused."""
+        auth = request.headers.get("authorization", "")
+        if auth != f"Bearer {self.api_key}":
+            return Reply(401, _errors("The provided authorization grant is invalid, expired, or revoked"))
+        if not self.validate:
+            return None
+        from openapi_core.testing import MockRequest
+
+        mock = MockRequest(self.url, request.method.lower(), request.path, headers=request.headers, data=request.body,
+                           content_type=request.headers.get("content-type", "application/json"))
+        problems = []
+        for api in self._apis:
+            try:
+                api.validate_request(mock)
+                return None
+            except Exception as exc:  # noqa: BLE001 - openapi-core raises many kinds; report them all
+                problems.append(_describe(exc))
+        found = [p for p in problems if "not found" not in p.lower()] or ["no such endpoint in the spec"]
+        message = f"{request.method} {request.path}: " + " | ".join(found)
+        self.invalid.append(message)
+        return Reply(400, _errors(message))
+
+    def _mail_send(self, request: Request) -> Reply:
+        body = request.json
+        personalizations = body.get("personalizations", [])
+        problems = []
+        if len(personalizations) > MAX_PERSONALIZATIONS:
+            problems.append(f"The personalizations field may not have more than {MAX_PERSONALIZATIONS} items")
+        seen: set[str] = set()
+        recipients = []
+        for p in personalizations:
+            for kind in ("to", "cc", "bcc"):
+                for who in p.get(kind, []):
+                    address = who["email"].lower()
+                    if address in seen:
+                        problems.append(f"Each email address in the personalization block should be unique: {address}")
+                    seen.add(address)
+                    recipients.append(who["email"])
+        if len(recipients) > MAX_RECIPIENTS:
+            problems.append(f"more than {MAX_RECIPIENTS} recipients in one request")
+        if len(body.get("categories", [])) > MAX_CATEGORIES:
+            problems.append(f"at most {MAX_CATEGORIES} categories")
+        if len(json.dumps(body.get("custom_args", {})).encode()) > MAX_CUSTOM_ARGS_BYTES:
+            problems.append("custom_args may not exceed 10,000 bytes")
+        if problems:
+            self.invalid.extend(problems)
+            return Reply(400, _errors(*problems))
+        message_id = uuid.uuid4().hex[:22]
+        with self._lock:
+            self.accepted.append(Accepted(request.number, body if self.keep_bodies else {}, recipients, message_id))
+        return Reply(202, None, {"X-Message-Id": message_id})
+
+
+def _describe(exc: BaseException) -> str:
+    """A short description of an openapi-core error (its messages quote the whole body otherwise)."""
+    parts = []
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        for error in getattr(exc, "schema_errors", ()) or ():
+            path = "/".join(str(p) for p in getattr(error, "absolute_path", ()))
+            parts.append(f"{path or 'body'}: {str(getattr(error, 'message', error))[:200]}")
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        if exc is not None and not parts and not getattr(exc, "schema_errors", None):
+            parts_text = str(exc)[:200]
+            if parts_text:
+                parts.append(parts_text)
+    return "; ".join(parts) or "invalid request"
+
+
+def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
+    class Handle(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+            pass
+
+        def _any(self) -> None:
+            path = self.path.split("?", 1)[0]
+            method = self.command
+            number = fake.count(method, path)
+            kind, options = fake.faults.get(number, ("", {})) if (method, path) == ("POST", "/v3/mail/send") else ("", {})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            request = Request(number, method, path, headers, b"")
+            if kind == "reset-before-body":
+                fake.requests.append((request, 0))
+                return self._reset()
+            request.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            reply = self._answer(request, method, path)
+            if kind and reply.status == 202:
+                reply = self._fault(kind, options, request, reply)
+                if reply is None:
+                    return
+            elif fake.delay and (method, path) == ("POST", "/v3/mail/send"):
+                time.sleep(fake.delay)
+            fake.requests.append((request, reply.status))
+            self._send(reply)
+
+        def _answer(self, request: Request, method: str, path: str) -> Reply:
+            handler = fake.routes.get((method, path))
+            refused = fake.check(request)
+            if refused is not None:
+                return refused
+            if handler is None:
+                return Reply(404, _errors(f"no fake for {method} {path}"))
+            try:
+                request.json = json.loads(request.body) if request.body else None
+            except ValueError:
+                return Reply(400, _errors("Bad Request: the body is not JSON"))
+            return handler(request)
+
+        def _fault(self, kind: str, options: dict[str, Any], request: Request, accepted: Reply) -> Reply | None:
+            """Apply a fault to a request the fake would have accepted; None when the connection is gone."""
+            if kind in ("429", "500", "503", "400", "401", "403", "413"):
+                fake.accepted.pop()  # not delivered after all
+                status = int(kind)
+                headers = {}
+                if status == 429:
+                    if options.get("retry_after") is not None:
+                        headers["Retry-After"] = str(options["retry_after"])
+                    headers["X-RateLimit-Limit"] = "600"
+                    headers["X-RateLimit-Remaining"] = "0"
+                message = options.get("message", {429: "too many requests", 500: "internal error", 503: "service unavailable",
+                                                  400: "Bad Request", 401: "The provided authorization grant is invalid, expired, or revoked",
+                                                  403: "access forbidden", 413: "Payload Too Large"}[status])
+                return Reply(status, _errors(message), headers)
+            if kind == "reset-after-body":
+                fake.requests.append((request, 0))
+                self._reset()
+                return None
+            if kind == "stall":
+                fake.requests.append((request, 0))
+                time.sleep(float(options.get("seconds", 2.0)))
+                try:
+                    self._send(accepted)
+                except OSError:
+                    pass
+                return None
+            raise ValueError(f"unknown fault {kind!r}")
+
+        def _send(self, reply: Reply) -> None:
+            data = b"" if reply.body is None else json.dumps(reply.body).encode()
+            self.send_response(reply.status)
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+
+        def _reset(self) -> None:
+            # SO_LINGER 0: close with RST, as a dropped connection looks to the client
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+    return Handle
+
+
+def main() -> None:  # pragma: no cover - used by the benchmark as a separate process
+    """Run a fake on a free port; print its URL; serve until stdin closes."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--api-key", default="SG.benchmark-key")
+    args = parser.parse_args()
+    fake = FakeSendGrid(api_key=args.api_key, validate=not args.no_validate, keep_bodies=False).start()
+    print(fake.url, flush=True)
+    for line in sys.stdin:
+        if line.strip() == "count":
+            print(json.dumps({"requests": fake.mail_requests(), "recipients": sum(len(a.recipients) for a in fake.accepted),
+                              "unique": len(fake.recipients()), "invalid": fake.invalid[:5]}), flush=True)
+    fake.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
