@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,11 +45,35 @@ def chromium():
     playwright.stop()
 
 
+def _png(width: int, height: int) -> bytes:
+    """A plain grey PNG of the given size (stands in for the items' remote photos)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x99" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PHOTO = _png(1200, 800)  # wider than any layout: the email must scale it down
+
+
+def offline(route) -> None:
+    """Serve loopback; answer image requests with a large local PNG; refuse all other network."""
+    if urlsplit(route.request.url).hostname == "127.0.0.1":
+        route.continue_()
+    elif route.request.resource_type == "image":
+        route.fulfill(status=200, content_type="image/png", body=PHOTO)
+    else:
+        route.abort()
+
+
 @pytest.fixture
 def page(chromium, preview: Preview):
-    """A fresh page on the preview; requests leaving 127.0.0.1 (the items' images) are blocked."""
+    """A fresh page on the preview; nothing leaves 127.0.0.1 (the items' photos are faked locally)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
+    context.route("**/*", offline)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import itertools
 import re
 import struct
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Page, expect
 
 from bulletin.cli import main
-from bulletin.preview import take_screenshots
+from bulletin.preview import Preview, take_screenshots
 from bulletin.preview.screenshot import DEFAULT_BROWSER as CHROMIUM
 
 pytestmark = pytest.mark.browser
@@ -66,6 +68,12 @@ def test_mobile_shows_the_email_at_375px_single_column_without_overflow(page: Pa
     page.click("#mode-mobile")
     expect(page.locator("#mode-mobile")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#email")).to_have_css("width", "375px")
+    # the (locally faked, 1200 px wide) photos must have arrived, or the check proves little
+    loaded = f"[...{EMAIL_DOC}.images].filter((i) => i.complete && i.naturalWidth === 1200).length"
+    deadline = time.monotonic() + WAIT / 1000
+    while page.evaluate(loaded) < 7 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert page.evaluate(loaded) == 7
     scroll_width, client_width = page.evaluate(OVERFLOW)
     assert client_width == 375 and scroll_width <= client_width
     layout = page.evaluate(COLUMNS)
@@ -166,3 +174,24 @@ def test_preview_screenshot_command(tmp_project: Path, tmp_path: Path) -> None:
     assert f"Wrote {out / 'desktop.png'}" in result.output and f"Wrote {out / 'mobile.png'}" in result.output
     assert _png_size(out / "desktop.png")[0] == 700 and _png_size(out / "mobile.png")[0] == 375
     assert (out / "desktop.png").stat().st_size > 10_000
+
+
+def test_a_preview_started_on_a_broken_issue_shows_the_email_once_fixed(chromium, tmp_project: Path) -> None:
+    issue = tmp_project / "issues/example.yaml"
+    good = issue.read_text(encoding="utf-8")
+    issue.write_text(good.replace("order: newest", "order: [newest"), encoding="utf-8")
+    with Preview("issues/example.yaml", port=0) as preview:
+        context = chromium.new_context()
+        context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
+        page = context.new_page()
+        try:
+            page.goto(preview.url)
+            expect(page.locator("#overlay")).to_be_visible(timeout=WAIT)
+            expect(page.locator("#overlay-help")).to_contain_text("Nothing could be built yet")
+            expect(page.locator("#error")).to_contain_text("issues/example.yaml:12")
+            issue.write_text(good, encoding="utf-8")
+            expect(email(page)).to_contain_text("Dear colleague,", timeout=WAIT)
+            expect(page.locator("#overlay")).to_be_hidden()
+            expect(page.locator("#subject")).to_have_text("Bulletin on EU Social Affairs #7 — January to June 2021")
+        finally:
+            context.close()
