@@ -316,7 +316,7 @@ def _decode_error(path: Path, encoding: str, declared: str, where: str) -> Audie
                 break
     other = "" if encoding != "utf-8" else " or, if it is in Windows encoding, add 'subscribers_encoding: cp1252' to bulletin.yaml"
     return AudienceError(
-        f"{where} line {number}: not {declared.upper()} text{detail}. Save the file as CSV UTF-8{other}. {SAVE_AS_UTF8}."
+        f"{where} line {number}: not {'UTF-8' if encoding == 'utf-8' else declared} text{detail}. Save the file as CSV UTF-8{other}. {SAVE_AS_UTF8}."
     )
 
 

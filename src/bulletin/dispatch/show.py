@@ -35,20 +35,21 @@ def print_plan(console: Console, plan: SendPlan) -> None:
     console.print(f"  Transport: {escape(plan.transport)}")
     if plan.resume:
         r = plan.resume
-        console.print(f"  Resuming dispatch {r.dispatch} of {r.created}: {n(r.accepted[1])} recipients already accepted "
-                      f"in {n(r.accepted[0])} requests")
+        console.print(f"  Resuming dispatch {r.dispatch} of {when(r.created)}: {n(r.accepted[1])} recipients already accepted "
+                      f"in {n(r.accepted[0])} request{'s' if r.accepted[0] != 1 else ''}")
         if r.dropped:
             console.print(f"  {n(r.dropped)} not yet mailed have unsubscribed, bounced or left the list since: they are left out")
         if r.added:
             console.print(f"  {n(r.added)} joined the list since: they are added")
         if r.unknown:
-            what = {"resend": "will be sent again (--resend-unknown)", "skip": "will be skipped (--skip-unknown)",
-                    None: "are left alone: add --resend-unknown or --skip-unknown"}[r.unknown_action]
-            console.print(f"  [yellow]{len(r.unknown)} requests with unknown outcome ({n(sum(b.size for b in r.unknown))} "
-                          f"recipients; batches {', '.join(str(b.seq) for b in r.unknown)}) {what}[/]")
+            what = {"resend": ": to be sent again (--resend-unknown)", "skip": ": to be skipped (--skip-unknown)",
+                    None: ": left alone; add --resend-unknown or --skip-unknown"}[r.unknown_action]
+            console.print(f"  [yellow]{len(r.unknown)} request{'s' if len(r.unknown) != 1 else ''} with unknown outcome ({n(sum(b.size for b in r.unknown))} "
+                          f"recipients; batches {', '.join(str(b.seq) for b in r.unknown)}){what}[/]")
     if plan.state == "already sent":
         return
-    console.print(f"  Recipients: [bold]{n(plan.recipients)}[/] in {n(plan.requests)} request{'s' if plan.requests != 1 else ''}"
+    label = "To send now" if plan.resume else "Recipients"
+    console.print(f"  {label}: [bold]{n(plan.recipients)}[/] in {n(plan.requests)} request{'s' if plan.requests != 1 else ''}"
                   f" (at most 1,000 each); estimated time: {duration_text(plan.seconds)}")
     skipped = [f"{n(plan.skipped[r])} {r}" for r in SKIP_REASONS if plan.skipped.get(r)]
     if skipped:
@@ -88,10 +89,13 @@ def print_report(console: Console, report: SendReport) -> None:
         console.print("Dry run: nothing was written or sent.")
         return
     requests, recipients = report.accepted
-    verb = "Wrote" if report.transport.startswith("outbox") else "Sent"
-    what = "test message" if plan.test else "dispatch"
-    console.print(f"{verb} {what} {report.dispatch}: {n(recipients)} recipients in {n(requests)} request{'s' if requests != 1 else ''} "
-                  f"in {report.seconds:.1f} s through {escape(report.transport)}.")
+    if plan.resume and not plan.requests:
+        console.print(f"Nothing left to send in dispatch {report.dispatch}.")
+    else:
+        verb = "Wrote" if report.transport.startswith("outbox") else "Sent"
+        what = "test message" if plan.test else "dispatch"
+        console.print(f"{verb} {what} {report.dispatch}: {n(recipients)} recipients in {n(requests)} "
+                      f"request{'s' if requests != 1 else ''} in {report.seconds:.1f} s through {escape(report.transport)}.")
     for batch in report.failed:
         console.print(f"  [red]Batch {batch.seq} ({n(batch.size)} recipients) failed:[/] {escape(batch.error or '')}")
     if report.unknown:
@@ -103,6 +107,11 @@ def print_report(console: Console, report: SendReport) -> None:
                       "with --resend-unknown (they may get it twice) or --skip-unknown (they may miss it).")
 
 
+def when(stamp: str) -> str:
+    """'2021-07-05T09:00:00+00:00' -> '2021-07-05 09:00 UTC'."""
+    return stamp.replace("T", " ")[:16] + " UTC"
+
+
 def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
     """The dispatches in the ledger, one block each (readable at any terminal width)."""
     if not rows:
@@ -111,9 +120,8 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         batches = row["batches"]
         who = "test send" if row["kind"] == "test" else f"to '{escape(row['list'])}'"
-        created = row["created"].replace("T", " ")[:16]
         console.print(f"[bold]Dispatch {row['dispatch']}[/]: {escape(row['issue'])} {who} via {row['transport']}, "
-                      f"created {created} UTC: [bold]{row['state']}[/]")
+                      f"created {when(row['created'])}: [bold]{row['state']}[/]")
         parts = []
         for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped"):
             if state in batches:
@@ -162,6 +170,8 @@ class ProgressView:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         if event.kind == "start":
+            if not event.requests_total:
+                return
             self._bar = Progress(
                 TextColumn("Sending"), BarColumn(), MofNCompleteColumn(), TextColumn("recipients"),
                 TextColumn("{task.fields[requests]}"), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
@@ -184,6 +194,8 @@ class ProgressView:
 
     def _plain(self, event: Progress) -> None:
         if event.kind == "start":
+            if not event.requests_total:
+                return
             plural = "s" if event.requests_total != 1 else ""
             self.console.print(f"Sending {n(event.recipients_total)} recipients in {n(event.requests_total)} request{plural}")
             self._last = (time.monotonic(), 0)

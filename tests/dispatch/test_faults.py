@@ -1,0 +1,138 @@
+"""Faults during a dispatch: it completes with no duplicates; ambiguous requests are reported unknown."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fakes.sendgrid_server import FakeSendGrid
+
+import bulletin
+from bulletin.dispatch.retry import RetryPolicy
+from bulletin.errors import DispatchError
+
+from .helpers import batch_states, run, use_subscribers, write_subscribers
+
+
+@pytest.fixture
+def members(sendgrid_project: Path) -> list[str]:
+    """5,000 members: 5 requests."""
+    emails = write_subscribers(sendgrid_project / "members.csv", 5000)
+    use_subscribers(sendgrid_project, "members.csv")
+    return emails
+
+
+def send(sleeps: list[float] | None = None, **options: object) -> bulletin.SendReport:
+    policy = RetryPolicy(sleep=(sleeps if sleeps is not None else []).append)
+    return bulletin.send("issues/example.yaml", list_name="members", retry=policy, **options)  # type: ignore[arg-type]
+
+
+def test_429_waits_retry_after_then_completes(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    fake_sendgrid.fail(2, "429", retry_after=3)
+    fake_sendgrid.fail(3, "429")  # no Retry-After: backoff with jitter
+    sleeps: list[float] = []
+    report = send(sleeps)
+    assert report.outcome == "sent"
+    assert sleeps[0] == 3 and 0 <= sleeps[1] <= 1.0
+    assert fake_sendgrid.mail_requests() == 7
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})
+
+
+def test_429_through_the_cli_really_waits(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    fake_sendgrid.fail(1, "429", retry_after=1)
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "SendGrid asks to slow down (429 Too Many Requests); waiting 1 s" in result.output
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})
+
+
+@pytest.mark.parametrize("status", ["500", "503"])
+def test_server_errors_are_retried(fake_sendgrid: FakeSendGrid, members: list[str], status: str) -> None:
+    fake_sendgrid.fail(1, status)
+    fake_sendgrid.fail(4, status)
+    fake_sendgrid.fail(5, status)
+    report = send()
+    assert report.outcome == "sent"
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})
+
+
+def test_retries_are_bounded(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    for number in range(2, 20):
+        fake_sendgrid.fail(number, "503")
+    with pytest.raises(DispatchError, match="gave up after 6 tries") as caught:
+        send()
+    assert "1000 recipients were sent before this; run the same command again" in str(caught.value)
+    assert [s for *_, s, _ in batch_states(Path.cwd())] == ["accepted", "failed", "pending", "pending", "pending"]
+    fake_sendgrid.faults.clear()
+    assert send().outcome == "sent"  # the failed batch was never accepted: sending it again is safe
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})
+
+
+def test_a_reset_after_sending_is_unknown_and_not_retried(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    fake_sendgrid.fail(2, "reset-after-body")
+    report = send()
+    assert report.outcome == "incomplete"
+    assert [b.seq for b in report.unknown] == [2]
+    assert fake_sendgrid.mail_requests() == 5  # no automatic retry
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})  # it had arrived
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 1
+    assert "1 request with unknown outcome (1,000 recipients; batches 2): left alone" in result.output
+    assert "Nothing left to send in dispatch 1." in result.output
+    assert "--resend-unknown or --skip-unknown" in result.output
+    assert fake_sendgrid.mail_requests() == 5
+    done = run("send", "issues/example.yaml", "--list", "members", "--yes", "--skip-unknown")
+    assert done.exit_code == 0, done.output
+    assert [s for *_, s, _ in batch_states(Path.cwd())] == ["accepted", "skipped", "accepted", "accepted", "accepted"]
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})
+    assert "Already sent" in run("send", "issues/example.yaml", "--list", "members", "--yes").output
+
+
+def test_a_stalled_request_is_unknown_then_resent_on_request(fake_sendgrid: FakeSendGrid, members: list[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BULLETIN_SENDGRID_TIMEOUT", "0.5")
+    fake_sendgrid.fail(3, "stall", seconds=1.0)
+    fake_sendgrid.fail(4, "reset-before-body")  # small body: written before the reset, so unknown too
+    report = send()
+    assert sorted(b.seq for b in report.unknown) == [3, 4]
+    counts = fake_sendgrid.recipients()
+    delivered = set(counts)
+    assert all(counts[m] == 1 for m in delivered)
+    assert set(members[2000:3000]) <= delivered  # the stalled one was delivered in the end
+    assert not set(members[3000:4000]) & delivered  # the reset one was not
+    again = send(resend_unknown=True)
+    assert again.outcome == "sent"
+    counts = fake_sendgrid.recipients()
+    assert set(counts) == set(members)
+    assert {m for m, c in counts.items() if c > 1} == set(members[2000:3000])  # twice only where unknown and re-sent
+    rows = bulletin.status()
+    assert rows[0]["resent_after_unknown"] == [3, 4]
+
+
+def test_three_unanswered_requests_in_a_row_stop_the_run(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    for number in (1, 2, 3):
+        fake_sendgrid.fail(number, "reset-after-body")
+    with pytest.raises(DispatchError, match="3 requests in a row got no answer"):
+        send()
+    assert fake_sendgrid.mail_requests() == 3
+    assert [s for *_, s, _ in batch_states(Path.cwd())] == ["unknown"] * 3 + ["pending"] * 2
+
+
+def test_a_401_stops_with_sendgrids_message_and_sends_nothing(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    fake_sendgrid.fail(1, "401")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 1
+    assert "SendGrid refused the request (401): The provided authorization grant is invalid" in result.output
+    assert "check SENDGRID_API_KEY" in result.output
+    assert fake_sendgrid.recipients() == Counter()
+    assert fake_sendgrid.mail_requests() == 1
+
+
+def test_a_400_stops_with_sendgrids_messages(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    fake_sendgrid.fail(2, "400", message="The from address does not match a verified Sender Identity")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 1
+    assert "(400): The from address does not match a verified Sender Identity" in result.output
+    assert fake_sendgrid.mail_requests() == 2
+    assert len(fake_sendgrid.recipients()) == 1000

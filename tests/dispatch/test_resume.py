@@ -1,0 +1,120 @@
+"""Resuming a dispatch: never twice, never to who left since, newcomers added, one sender at a time."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fakes.sendgrid_server import FakeSendGrid
+
+import bulletin
+from bulletin.dispatch.retry import RetryPolicy
+from bulletin.errors import DispatchError, LedgerError
+from bulletin.ledger import Ledger
+
+from .helpers import batch_states, use_subscribers, write_subscribers
+
+NO_WAIT = RetryPolicy(attempts=2, sleep=lambda s: None)
+
+
+def send(**options: object) -> bulletin.SendReport:
+    return bulletin.send("issues/example.yaml", list_name="members", retry=NO_WAIT, **options)  # type: ignore[arg-type]
+
+
+def rewrite(path: Path, change: dict[str, str | None], add: list[list[str]] = ()) -> None:  # type: ignore[assignment]
+    """Set the status of some addresses (None: delete the row) and append rows."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    out = [rows[0]]
+    for row in rows[1:]:
+        if row[0] in change:
+            if change[row[0]] is None:
+                continue
+            row[3] = str(change[row[0]])
+        out.append(row)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(out + list(add))
+
+
+@pytest.fixture
+def people(sendgrid_project: Path) -> Path:
+    path = sendgrid_project / "people.csv"
+    write_subscribers(path, 3000)
+    use_subscribers(sendgrid_project, "people.csv")
+    return path
+
+
+def test_resume_drops_who_left_and_adds_who_joined(fake_sendgrid: FakeSendGrid, people: Path) -> None:
+    fake_sendgrid.fail(2, "503")
+    fake_sendgrid.fail(3, "503")
+    with pytest.raises(DispatchError, match="gave up after 2 tries"):
+        send()
+    assert fake_sendgrid.recipients() == Counter({f"person{i}@members.example": 1 for i in range(1000)})
+    rewrite(people, {
+        "person5@members.example": "unsubscribed",  # already mailed: nothing to undo, nothing more to do
+        "person1500@members.example": "unsubscribed",
+        "person1501@members.example": "bounced",
+        "person2500@members.example": None,  # removed from the file
+    }, add=[["new1@members.example", "New", "members", "subscribed"], ["new2@members.example", "", "members", ""]])
+    plan = bulletin.plan("issues/example.yaml", "members")
+    assert plan.state == "resume"
+    assert plan.resume is not None and (plan.resume.dropped, plan.resume.added) == (3, 2)
+    assert plan.recipients == 2000 - 3 + 2
+    report = send()
+    assert report.outcome == "sent"
+    counts = fake_sendgrid.recipients()
+    assert max(counts.values()) == 1
+    expected = {f"person{i}@members.example" for i in range(3000)} - {
+        "person1500@members.example", "person1501@members.example", "person2500@members.example"} | {
+        "new1@members.example", "new2@members.example"}
+    assert set(counts) == expected
+
+
+def test_a_request_cut_off_by_a_crash_is_unknown_on_resume(fake_sendgrid: FakeSendGrid, people: Path) -> None:
+    # plan the dispatch, then behave like a process killed during request 2: 'sending' in the ledger
+    fake_sendgrid.fail(1, "401")
+    with pytest.raises(DispatchError):
+        send()
+    with Ledger(".bulletin/ledger.db") as ledger:
+        batch = ledger.batches(1)[1]
+        assert ledger.claim(batch.id)
+    dry = bulletin.plan("issues/example.yaml", "members")
+    assert dry.resume is not None and [b.seq for b in dry.resume.unknown] == [2]
+    assert [s for *_, s, _ in batch_states(Path.cwd())] == ["failed", "sending", "pending"]  # the dry run changed nothing
+    fake_sendgrid.faults.clear()
+    report = send()
+    assert report.outcome == "incomplete" and [b.seq for b in report.unknown] == [2]
+    assert set(fake_sendgrid.recipients()) == {f"person{i}@members.example" for i in (*range(1000), *range(2000, 3000))}
+    assert send(skip_unknown=True).outcome == "sent"
+    assert fake_sendgrid.mail_requests() == 3
+
+
+def test_someone_on_two_lists_gets_the_issue_once(fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:
+    board = bulletin.send("issues/example.yaml", list_name="board", retry=NO_WAIT)
+    assert board.outcome == "sent" and board.plan.recipients == 1
+    members = send()
+    assert members.plan.skipped["already mailed"] == 1
+    assert fake_sendgrid.recipients()["anna.keller@member-org.example"] == 1
+    assert sum(fake_sendgrid.recipients().values()) == 5
+
+
+def test_an_unsubscribe_in_a_later_row_wins(fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:
+    (sendgrid_project / "people.csv").write_text(
+        "email,lists,status\nkeep@x.example,members,\nleft@x.example,members,subscribed\nLEFT@x.example,members,unsubscribed\n",
+        encoding="utf-8",
+    )
+    use_subscribers(sendgrid_project, "people.csv")
+    report = send()
+    assert report.plan.recipients == 1 and report.plan.skipped == {"unsubscribed": 2}
+    assert set(fake_sendgrid.recipients()) == {"keep@x.example"}
+
+
+def test_one_sender_at_a_time(fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:
+    with Ledger(".bulletin/ledger.db") as other:
+        other.lock()
+        with pytest.raises(LedgerError, match="another 'bulletin send' is running in this project"):
+            send()
+    assert fake_sendgrid.mail_requests() == 0
+    assert send().outcome == "sent"  # the lock went with the other process

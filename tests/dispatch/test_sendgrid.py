@@ -1,0 +1,115 @@
+"""The SendGrid transport against the fake: how each failure is classified."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fakes.sendgrid_server import FakeSendGrid
+
+from bulletin.dispatch.sendgrid import SendGridTransport
+from bulletin.dispatch.transport import OutcomeUnknown, Refused, Retryable
+from bulletin.errors import DispatchError
+
+BODY = {
+    "personalizations": [{"to": [{"email": "a@x.example"}]}],
+    "from": {"email": "sender@x.example"},
+    "subject": "Hello",
+    "content": [{"type": "text/plain", "value": "Hi"}, {"type": "text/html", "value": "<p>Hi</p>"}],
+}
+
+
+@pytest.fixture
+def transport(fake_sendgrid: FakeSendGrid) -> SendGridTransport:
+    return SendGridTransport(fake_sendgrid.api_key, base_url=fake_sendgrid.url, timeout=0.5)
+
+
+def test_accepted_returns_the_message_id(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    message_id = transport.post(BODY)
+    assert message_id == fake_sendgrid.accepted[0].message_id
+    assert fake_sendgrid.recipients() == {"a@x.example": 1}
+
+
+def test_429_is_retryable_after_retry_after(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.fail(1, "429", retry_after=7)
+    with pytest.raises(Retryable) as caught:
+        transport.post(BODY)
+    assert caught.value.retry_after == 7
+    assert not fake_sendgrid.accepted
+
+
+@pytest.mark.parametrize("status", ["500", "503"])
+def test_server_errors_are_retryable(transport: SendGridTransport, fake_sendgrid: FakeSendGrid, status: str) -> None:
+    fake_sendgrid.fail(1, status)
+    with pytest.raises(Retryable, match=status):
+        transport.post(BODY)
+
+
+@pytest.mark.parametrize(("status", "hint"), [("401", "check SENDGRID_API_KEY"), ("403", "Mail Send"), ("400", "not valid"),
+                                              ("413", "too large")])
+def test_client_errors_are_refused_with_sendgrids_message(transport: SendGridTransport, fake_sendgrid: FakeSendGrid,
+                                                          status: str, hint: str) -> None:
+    fake_sendgrid.fail(1, status, message="what SendGrid said")
+    with pytest.raises(Refused) as caught:
+        transport.post(BODY)
+    assert caught.value.status == int(status)
+    assert f"SendGrid refused the request ({status}): what SendGrid said" in str(caught.value)
+    assert hint in str(caught.value)
+    assert fake_sendgrid.api_key not in str(caught.value)
+
+
+def test_a_wrong_key_is_refused(fake_sendgrid: FakeSendGrid) -> None:
+    wrong = SendGridTransport("SG.wrong", base_url=fake_sendgrid.url, timeout=2)
+    with pytest.raises(Refused, match="401"):
+        wrong.post(BODY)
+
+
+def test_a_request_the_server_never_read_is_retryable(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    # a body larger than the socket buffers: the reset hits while the request is still being written
+    big = {**BODY, "content": [{"type": "text/plain", "value": "x" * 8_000_000}]}
+    fake_sendgrid.fail(1, "reset-before-body")
+    with pytest.raises(Retryable, match="cannot reach SendGrid"):
+        transport.post(big)
+    assert not fake_sendgrid.accepted
+
+
+def test_a_reset_after_the_request_was_sent_is_unknown(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.fail(1, "reset-after-body")
+    with pytest.raises(OutcomeUnknown):
+        transport.post(BODY)
+    assert fake_sendgrid.recipients() == {"a@x.example": 1}  # it did arrive: this is why it must not be retried
+
+
+def test_a_stalled_answer_is_unknown(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.fail(1, "stall", seconds=1.0)
+    with pytest.raises(OutcomeUnknown, match="timed out"):
+        transport.post(BODY)
+
+
+def test_no_server_is_retryable() -> None:
+    transport = SendGridTransport("SG.x", base_url="http://127.0.0.1:9", timeout=0.5)
+    with pytest.raises(Retryable, match="cannot reach SendGrid at http://127.0.0.1:9"):
+        transport.post(BODY)
+
+
+@pytest.mark.parametrize("env", [{}, {"SENDGRID_API_KEY": ""}, {"SENDGRID_API_KEY": "   "}])
+def test_a_missing_key_is_a_clear_error(env: dict[str, str]) -> None:
+    with pytest.raises(DispatchError, match="SENDGRID_API_KEY is not set"):
+        SendGridTransport.from_env(env)
+
+
+def test_the_url_and_timeout_come_from_the_environment() -> None:
+    transport = SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_URL": "http://127.0.0.1:5/",
+                                            "BULLETIN_SENDGRID_TIMEOUT": "2.5"})
+    assert (transport.base_url, transport.timeout) == ("http://127.0.0.1:5", 2.5)
+    assert "SG.k" not in repr(transport)
+    with pytest.raises(DispatchError, match="BULLETIN_SENDGRID_TIMEOUT must be a number"):
+        SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_TIMEOUT": "soon"})
+
+
+def test_debug_logs_of_the_http_library_never_show_the_key(transport: SendGridTransport, fake_sendgrid: FakeSendGrid,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        transport.post(BODY)
+    assert "HEADERS" in caplog.text  # python_http_client logs the headers...
+    assert fake_sendgrid.api_key not in caplog.text  # ...with the key blanked
