@@ -92,11 +92,12 @@ class FakeSendGrid:
     """The fake server; start() / stop() or use as a context manager."""
 
     def __init__(self, *, api_key: str = "SG.fake-key-for-tests.do-not-log-me", validate: bool = True, delay: float = 0.0,
-                 keep_bodies: bool = True) -> None:
+                 read_delay: float = 0.0, keep_bodies: bool = True) -> None:
         self.api_key = api_key
         self.validate = validate
         self.keep_bodies = keep_bodies  # False: remember recipients only (the benchmark's million)
         self.delay = delay  # seconds before answering each mail/send (makes crashes land mid-request)
+        self.read_delay = read_delay  # seconds before reading each mail/send body
         self.faults: dict[int, tuple[str, dict[str, Any]]] = {}
         self.requests: list[tuple[Request, int]] = []  # every request and the status answered (0: none)
         self.accepted: list[Accepted] = []
@@ -234,7 +235,13 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             if kind == "reset-before-body":
                 fake.requests.append((request, 0))
                 return self._reset()
-            request.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if fake.read_delay and (method, path) == ("POST", "/v3/mail/send"):
+                time.sleep(fake.read_delay)  # a slow link: a client killed now never delivers the body
+            expected = int(self.headers.get("Content-Length") or 0)
+            request.body = self.rfile.read(expected)
+            if len(request.body) < expected:  # the client went away mid-request (killed): SendGrid would drop it
+                fake.requests.append((request, 0))
+                return
             reply = self._answer(request, method, path)
             if kind and reply.status == 202:
                 reply = self._fault(kind, options, request, reply)
