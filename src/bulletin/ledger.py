@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from .errors import LedgerError
 
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS batches (
 
 def utc_now() -> dt.datetime:
     """The default clock: aware UTC now."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -149,7 +149,7 @@ class Ledger:
         except OSError as exc:
             raise LedgerError(f"{self.shown}: cannot create the ledger ({exc.strerror})") from None
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -162,13 +162,13 @@ class Ledger:
 
     def now(self) -> str:
         """The clock's time as stored: UTC, ISO 8601, seconds."""
-        return self.clock().astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
+        return self.clock().astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
     # --- locking: one sending process per project --------------------------------------------
 
     def lock(self) -> None:
         """Take the project's send lock, or raise if another bulletin is sending (released on exit or crash)."""
-        handle = open(self.path.with_suffix(".lock"), "a+b")
+        handle = open(self.path.with_suffix(".lock"), "a+b")  # noqa: SIM115 - held open: the lock lives as long as it
         try:
             _lock_file(handle)
         except OSError:

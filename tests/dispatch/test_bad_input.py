@@ -38,8 +38,8 @@ def _dispatches(project: Path) -> int:
     (b"email,name,lists\na@x.example,A,members\nb@x.example,Smith, Bob,members\n",
      "people.csv row 3: 4 fields but the header has 3; a value holding ',' must be in double quotes"),
     (b"email,name,lists\na@x.example,Andr\xe9,members\n",
-     "people.csv line 2: not UTF-8 text (byte 0xE9 at character 17). Save the file as CSV UTF-8 or, if it is in Windows "
-     "encoding, add 'subscribers_encoding: cp1252' to bulletin.yaml"),
+     ("people.csv line 2: not UTF-8 text (byte 0xE9 at character 17). Save the file as CSV UTF-8 or, if it is in Windows "
+      "encoding, add 'subscribers_encoding: cp1252' to bulletin.yaml")),
     ("email,name,lists\n".encode("utf-16"), "people.csv: the file is UTF-16 ('Unicode Text'), not CSV"),
 ])
 def test_bad_subscribers_files(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, content: bytes, expected: str) -> None:

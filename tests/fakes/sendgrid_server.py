@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 SPECS = Path(__file__).resolve().parent.parent / "openapi"
 SPEC_FILES = ("tsg_mail_v3.json", "tsg_scheduled_sends_v3.json")
@@ -111,7 +111,7 @@ class FakeSendGrid:
         self._apis = _load_specs(self.url) if validate else []
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> FakeSendGrid:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -222,7 +222,7 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
     class Handle(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _any(self) -> None:

@@ -28,7 +28,7 @@ class OutboxTransport:
     def __init__(self, folder: str | os.PathLike[str], *, shown: str | None = None, clock: Any = None) -> None:
         self.folder = Path(folder)
         self.shown = shown or str(folder)
-        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def describe(self) -> str:
         """Where the files go."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..audience import REASONS, Audience, AudienceReport, Recipient
+from ..audience import REASONS, Audience, AudienceReport
 from ..build import BuildResult
 from ..errors import Problem
 from ..ledger import Batch

@@ -8,24 +8,45 @@ run would do. One process sends per project at a time (a lock next to the ledger
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from email_validator import EmailNotValidError
+
 from ..audience import Audience, normalise
 from ..build import BuildResult, prepare
-from ..config import display_path as shown, load_project
-from ..errors import AudienceError, BulletinError, CheckError, DispatchError, LedgerError, Problem, raise_if
+from ..config import display_path as shown
+from ..config import load_project
+from ..errors import (
+    AudienceError,
+    BulletinError,
+    CheckError,
+    DispatchError,
+    LedgerError,
+    Problem,
+    raise_if,
+)
 from ..ledger import OPEN_BATCH, Batch, Clock, Dispatch, Ledger, ledger_path
 from ..model import Project
 from .message import BodyBuilder, Message, message_for
 from .outbox import OutboxTransport
-from .plan import Collector, Resume, SendPlan, batched, blocking_checks, estimate, fill_counts, new_plan
+from .plan import (
+    Collector,
+    Resume,
+    SendPlan,
+    batched,
+    blocking_checks,
+    estimate,
+    fill_counts,
+    new_plan,
+)
 from .retry import RetryPolicy
 from .sendgrid import KEY_VARIABLE, SendGridTransport, missing_key_message
-from .transport import OutcomeUnknown, Refused, Transport
+from .transport import OutcomeUnknown, Transport
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
 
@@ -169,7 +190,7 @@ class _Run:
         for address in addresses:
             try:
                 email = normalise(address)
-            except Exception as exc:  # EmailNotValidError; its text says what is wrong
+            except EmailNotValidError as exc:  # its text says what is wrong
                 problems.append(Problem(f"--test {address}", str(exc)))
                 continue
             emails.setdefault(email.lower(), email)
@@ -289,7 +310,7 @@ class _Run:
         eligible: set[int] = set()
         collector = Collector(self._audience(people, existing.list_name), exclude)
 
-        def newcomers():  # noqa: ANN202
+        def newcomers():
             for row in collector.rows():
                 digest = hash(row[0].lower())
                 eligible.add(digest)
@@ -332,7 +353,7 @@ class _Run:
                 continue
             body = builder.body(ledger.recipients(batch.id), batch=batch.seq)
             try:
-                message_id = self.retry.call(lambda: self.transport.post(body), on_wait=waiting)
+                message_id = self.retry.call(functools.partial(self.transport.post, body), on_wait=waiting)
             except OutcomeUnknown as exc:
                 ledger.finish(batch.id, "unknown", error=str(exc))
                 silent += 1

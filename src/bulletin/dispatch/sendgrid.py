@@ -76,7 +76,7 @@ class SendGridTransport:
 
     def post(self, body: dict[str, Any]) -> str | None:
         """POST /v3/mail/send; return X-Message-Id."""
-        status, headers, _ = self.request("POST", "/mail/send", body)
+        _, headers, _ = self.request("POST", "/mail/send", body)
         return headers.get("X-Message-Id")
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, bytes]:

@@ -167,7 +167,13 @@ class ProgressView:
             self._plain(event)
 
     def _live(self, event: Progress) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         if event.kind == "start":
             if not event.requests_total:

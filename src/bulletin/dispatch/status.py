@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import display_path as shown, load_issue, load_project
+from ..config import display_path as shown
+from ..config import load_issue, load_project
 from ..ledger import Ledger, ledger_path
 from ..model import Project
 

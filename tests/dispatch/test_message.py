@@ -1,0 +1,51 @@
+"""Request bodies, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulletin.dispatch.message import BodyBuilder, Message, clean, unsubscribe_headers
+
+MESSAGE = Message(
+    slug="s", subject="Hi *|NAME|*", html="<p>Dear *|NAME|*</p>", text="Dear *|NAME|*", from_email="f@x.example",
+    from_name=None, reply_to=None, categories=(), group_id=None, fields=("name",), fallbacks=("friend",),
+)
+
+
+def test_one_personalization_per_recipient_with_escaped_html_values() -> None:
+    body = BodyBuilder(MESSAGE, custom_args={"bulletin_issue": "s"}).body(
+        [["a@x.example", 'O"Neil <script>'], ["b@x.example", "  "], ["c@x.example", "Line\r\nBreak"]], batch=4)
+    assert body["personalizations"] == [
+        {"to": [{"email": "a@x.example"}], "substitutions": {"*|NAME|*": 'O"Neil <script>', "*|NAME:HTML|*": "O&quot;Neil &lt;script&gt;"}},
+        {"to": [{"email": "b@x.example"}], "substitutions": {"*|NAME|*": "friend", "*|NAME:HTML|*": "friend"}},
+        {"to": [{"email": "c@x.example"}], "substitutions": {"*|NAME|*": "Line Break", "*|NAME:HTML|*": "Line Break"}},
+    ]
+    assert body["content"] == [{"type": "text/plain", "value": "Dear *|NAME|*"}, {"type": "text/html", "value": "<p>Dear *|NAME:HTML|*</p>"}]
+    assert body["subject"] == "Hi *|NAME|*"
+    assert body["custom_args"] == {"bulletin_issue": "s", "bulletin_batch": "4"}
+    assert "asm" not in body and "categories" not in body and "reply_to" not in body
+    assert body["headers"] == {"List-Unsubscribe": "<mailto:f@x.example?subject=unsubscribe>"}  # no one-click without https
+
+
+def test_scheduled_requests_carry_batch_id_and_send_at() -> None:
+    body = BodyBuilder(MESSAGE, custom_args={}).body([["a@x.example", ""]], batch=1, send_at=1625468400, batch_id="b-1")
+    assert (body["send_at"], body["batch_id"]) == (1625468400, "b-1")
+
+
+def test_at_most_1000_per_request() -> None:
+    with pytest.raises(ValueError, match="SendGrid allows 1000"):
+        BodyBuilder(MESSAGE, custom_args={}).body([[f"p{i}@x.example", ""] for i in range(1001)], batch=1)
+
+
+def test_one_click_unsubscribe_needs_the_group() -> None:
+    with_group = Message(**{**MESSAGE.to_dict(), "group_id": 7, "reply_to": "r@x.example"})  # type: ignore[arg-type]
+    assert unsubscribe_headers(with_group) == {
+        "List-Unsubscribe": "<mailto:r@x.example?subject=unsubscribe>, <<%asm_group_unsubscribe_raw_url%>>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def test_message_round_trips_through_the_ledger() -> None:
+    assert Message.from_dict(MESSAGE.to_dict()) == MESSAGE
+    assert MESSAGE.as_test().subject == "[TEST] Hi *|NAME|*"
+    assert clean("\tA\x00B\n") == "A B"

@@ -1,0 +1,171 @@
+"""Reading subscribers as spreadsheets export them: validation, dedupe, suppression, lists, row numbers."""
+
+from __future__ import annotations
+
+import codecs
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from email_validator import EmailNotValidError, validate_email
+
+from bulletin.audience import check_subscribers, normalise, read_audience
+from bulletin.errors import AudienceError
+
+
+def write(tmp_path: Path, data: bytes | str, name: str = "people.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def recipients(path: Path, list_name: str | None = "members", **options: object) -> tuple[list[tuple[int, str, tuple[str, ...]]], object]:
+    audience = read_audience(path, list_name=list_name, fields=["name"], **options)  # type: ignore[arg-type]
+    return [(r.row, r.email, r.values) for r in audience], audience.report
+
+
+@pytest.mark.parametrize("variant", ["plain", "bom", "semicolon", "crlf", "tab"])
+def test_spreadsheet_exports(tmp_path: Path, variant: str) -> None:
+    rows = [["email", "name", "lists"], ["a@x.example", "Ann", "members"], ["b@x.example", "Bob", "members;board"]]
+    sep = {"semicolon": ";", "tab": "\t"}.get(variant, ",")
+    end = "\r\n" if variant in ("crlf", "semicolon") else "\n"
+    text = end.join(sep.join(f'"{c}"' if sep in c or ";" in c else c for c in row) for row in rows) + end
+    data = (codecs.BOM_UTF8 if variant == "bom" else b"") + text.encode("utf-8")
+    found, report = recipients(write(tmp_path, data))
+    assert found == [(2, "a@x.example", ("Ann",)), (3, "b@x.example", ("Bob",))]
+    assert report.delimiter == sep
+
+
+def test_quoted_fields_with_delimiters_and_line_breaks_keep_row_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, 'email,name,lists\n"a@x.example","Smith, Ann",members\nb@x.example,"Line\nbreak",members\nbad,X,members\n')
+    found, report = recipients(path)
+    assert found == [(2, "a@x.example", ("Smith, Ann",)), (3, "b@x.example", ("Line\nbreak",))]
+    assert [(b.row, b.message) for b in report.bad_rows] == [
+        (4, "'bad' is not a valid email address: An email address must have an @-sign.")]
+
+
+def test_normalises_dedupes_and_skips(tmp_path: Path) -> None:
+    path = write(tmp_path, (
+        "email,name,lists,status\n"
+        "  Ann@Example.ORG ,Ann,members,subscribed\n"   # 2: trimmed, domain lower-cased
+        "ann@example.org,Ann again,members,\n"         # 3: duplicate (case-insensitive), first kept
+        "gone@x.example,,members,Unsubscribed\n"       # 4
+        "dead@x.example,,members,bounced\n"            # 5
+        "press@x.example,,press,subscribed\n"          # 6: not on list
+        "who@x.example,,members,subscribd\n"           # 7: unknown status: a bad row
+        ",,members,\n"                                 # 8: no address
+        ",,,\n"                                        # 9: blank row, ignored
+        "ok@x.example,,MEMBERS,\n"                     # 10: list names ignore case
+    ))
+    found, report = recipients(path)
+    assert found == [(2, "Ann@example.org", ("Ann",)), (10, "ok@x.example", ("",))]
+    assert dict(report.skipped) == {"duplicate": 1, "unsubscribed": 1, "bounced": 1, "not on list": 1, "invalid": 2}
+    assert [str(p) for p in report.problems()] == [
+        f"{path} row 3: ann@example.org appears in an earlier row (kept the first)",
+        f"{path} row 7: unknown status 'subscribd' (did you mean 'subscribed'?)",
+        f"{path} row 8: no email address",
+    ]
+    assert report.rows == 8
+
+
+def test_an_address_unsubscribed_in_any_row_is_never_mailed(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,lists,status\nx@x.example,members,unsubscribed\nX@x.example,members,\ny@x.example,members,\nY@X.example,board,bounced\n")
+    audience = read_audience(path, list_name="members")
+    assert [r.email for r in audience] == ["y@x.example"]  # yielded before row 5 was read...
+    assert audience.report.withdrawn == {"y@x.example"}  # ...so the caller is told to drop it
+    assert audience.report.recipients == 0
+    assert dict(audience.report.skipped) == {"unsubscribed": 2, "bounced": 2}
+
+
+def test_subscribers_check_counts_per_list_and_status(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,lists,status\na@x.example,members;board,\nb@x.example,members,unsubscribed\nc@x.example,board,bounced\nbad,members,\n")
+    report = check_subscribers(path)
+    assert {name: dict(c) for name, c in report.lists.items()} == {
+        "members": {"subscribed": 1, "unsubscribed": 1}, "board": {"subscribed": 1, "bounced": 1}}
+    assert dict(report.statuses) == {"subscribed": 1, "unsubscribed": 1, "bounced": 1}
+    assert report.recipients == 1 and report.skipped["invalid"] == 1
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "people.csv: the file is empty"),
+    (b"name,lists\nA,members\n", "people.csv row 1: no 'email' column; the header row has: name, lists"),
+    (b"E-mail,lists\na@x.example,members\n", "no 'email' column (did you mean 'e-mail'?)"),
+    (b"email,lists\na@x.example,members,extra\n", "people.csv row 2: 3 fields but the header has 2"),
+    (b"email,name\na@x.example,A\n", "people.csv: has no 'lists' column, so nobody is on the list 'members'"),
+    (b"email,lists\na@x.example,board\n", "people.csv: nobody is on the list 'members'; lists in the file: board"),
+    (b"email,lists\na@x.example,members\n\xff\xfe,members\n", "people.csv line 3: not UTF-8 text (byte 0xFF at character 1)"),
+    (codecs.BOM_UTF16_LE + "email\n".encode("utf-16-le"), "the file is UTF-16 ('Unicode Text'), not CSV"),
+])
+def test_unreadable_files_give_one_clear_error(tmp_path: Path, data: bytes, message: str) -> None:
+    path = write(tmp_path, data)
+    with pytest.raises(AudienceError) as caught:
+        recipients(path)
+    assert message in str(caught.value).replace(str(tmp_path) + "/", "")
+
+
+def test_too_many_fields_are_all_listed(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,name,lists\na@x.example,Smith, Ann,members\nb@x.example,B,members\nc@x.example,Doe, C,members\n")
+    with pytest.raises(AudienceError) as caught:
+        recipients(path, shown="people.csv")
+    assert [str(p) for p in caught.value.problems] == [
+        "people.csv row 2: 4 fields but the header has 3; a value holding ',' must be in double quotes",
+        "people.csv row 4: 4 fields but the header has 3; a value holding ',' must be in double quotes",
+    ]
+
+
+def test_declared_windows_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path, "email;name;lists\r\nzoe@x.example;Zoë Ça;members\r\n".encode("cp1252"))
+    found, _ = recipients(path, encoding="cp1252")
+    assert found == [(2, "zoe@x.example", ("Zoë Ça",))]
+    with pytest.raises(AudienceError, match="line 2: not UTF-8 text"):
+        recipients(path)
+    with pytest.raises(AudienceError, match="unknown encoding 'klingon'"):
+        recipients(path, encoding="klingon")
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(AudienceError, match="subscribers file not found"):
+        recipients(tmp_path / "nope.csv")
+
+
+CORPUS = [
+    "simple@example.com", "Mixed.Case@Example.COM", "x@sub.domain.example.org", "first.last+tag@example.co.uk",
+    "o'brien@example.ie", "a!#$%&'*+/=?^_`{|}~-z@example.com", "Info@Example.com", "POSTMASTER@example.com",
+    "user@xn--bcher-kva.example", "user@bücher.example", "jörg@example.de", "a..b@example.com", ".a@example.com",
+    "a.@example.com", "a@example", "a@localhost", "a@example.local", "a@example.test", "a@-example.com",
+    "a@example-.com", "a@exa_mple.com", "a@123.com", "a@example.123", "@example.com", "a@", "a b@example.com",
+    '"quoted"@example.com', "a@[127.0.0.1]", "x" * 64 + "@example.com", "x" * 65 + "@example.com",
+    "a@" + "b" * 63 + ".com", "a@" + "b" * 64 + ".com", "a@" + ".".join(["b" * 60] * 4) + ".com",
+    "y" * 240 + "@example.com", "a@example.com.", "a@EXAMPLE.onion", "a@sub..example.com",
+]
+
+
+@pytest.mark.parametrize("address", CORPUS)
+def test_the_fast_path_agrees_with_email_validator(address: str) -> None:
+    try:
+        expected: str | None = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        expected = None
+    try:
+        got: str | None = normalise(address)
+    except EmailNotValidError:
+        got = None
+    assert got == expected
+
+
+def test_memory_holds_a_digest_per_address_not_the_rows(tmp_path: Path) -> None:
+    def peak(count: int) -> int:
+        path = tmp_path / f"p{count}.csv"
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("email,name,lists,organisation,notes\n")
+            handle.writelines(f"person{i}@org{i % 97}.example,Person Number {i},members,Some Organisation {i},{'x' * 80}\n" for i in range(count))
+        tracemalloc.start()
+        for _ in read_audience(path, list_name="members", fields=["name"]):
+            pass
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size
+
+    small, large = peak(10_000), peak(60_000)
+    per_row = (large - small) / 50_000
+    assert per_row < 100  # rows are ~170 bytes of text each; only the dedupe digest stays

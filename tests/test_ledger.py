@@ -1,0 +1,130 @@
+"""The ledger: durable settings, batch state transitions, interrupted requests, the send lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bulletin.errors import LedgerError
+from bulletin.ledger import Ledger
+
+NOON = dt.datetime(2021, 7, 5, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    with Ledger(tmp_path / "state" / "ledger.db", clock=lambda: NOON) as opened:
+        yield opened
+
+
+def plan(ledger: Ledger, rows: list[list[list[str]]], **options: object) -> int:
+    with ledger.transaction():
+        dispatch = ledger.create_dispatch(kind="real", slug="example", list_name="members", transport="sendgrid",
+                                          content_hash="abc", content={"subject": "S"}, fields=["name"], subscribers="s.csv",
+                                          **options)  # type: ignore[arg-type]
+        ledger.add_batches(dispatch, rows)
+    return dispatch
+
+
+def test_durable_settings(ledger: Ledger) -> None:
+    assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert ledger.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_a_batch_goes_pending_sending_accepted(ledger: Ledger) -> None:
+    dispatch = plan(ledger, [[["a@x.example", "Ann"]], [["b@x.example", ""]]])
+    first, second = ledger.batches(dispatch)
+    assert (first.seq, first.state, first.size) == (1, "pending", 1)
+    assert ledger.recipients(first.id) == [["a@x.example", "Ann"]]
+    assert ledger.claim(first.id)
+    assert not ledger.claim(first.id)  # nobody else can take it now
+    ledger.finish(first.id, "accepted", message_id="m-1")
+    ledger.claim(second.id)
+    ledger.finish(second.id, "unknown", error="timed out")
+    first, second = ledger.batches(dispatch)
+    assert (first.state, first.message_id, first.attempts, first.updated) == ("accepted", "m-1", 1, "2021-07-05T12:00:00+00:00")
+    assert (second.state, second.was_unknown, second.error) == ("unknown", True, "timed out")
+    assert ledger.refresh_state(dispatch) == "incomplete"
+    with ledger.transaction():
+        assert ledger.settle_unknown(dispatch, "skip") == 1
+    assert ledger.refresh_state(dispatch) == "done"
+
+
+def test_the_state_before_a_request_is_committed_before_it(ledger: Ledger, tmp_path: Path) -> None:
+    dispatch = plan(ledger, [[["a@x.example", ""]]])
+    [batch] = ledger.batches(dispatch)
+    ledger.claim(batch.id)
+    # another connection (a process started after a crash) sees 'sending' at once
+    with sqlite3.connect(tmp_path / "state" / "ledger.db") as other:
+        assert other.execute("SELECT state FROM batches").fetchone()[0] == "sending"
+
+
+def test_interrupted_requests_become_unknown(ledger: Ledger) -> None:
+    dispatch = plan(ledger, [[["a@x.example", ""]], [["b@x.example", ""]]])
+    first, _ = ledger.batches(dispatch)
+    ledger.claim(first.id)
+    with ledger.transaction():
+        assert [b.seq for b in ledger.interrupted_to_unknown(dispatch)] == [1]
+    assert [(b.state, b.was_unknown) for b in ledger.batches(dispatch)] == [("unknown", True), ("pending", False)]
+    with ledger.transaction():
+        ledger.settle_unknown(dispatch, "resend")
+    assert [b.state for b in ledger.batches(dispatch)] == ["pending", "pending"]
+
+
+def test_a_failed_plan_leaves_nothing(ledger: Ledger) -> None:
+    def rows():
+        yield [["a@x.example", ""]]
+        raise RuntimeError("the subscribers file broke halfway")
+
+    with pytest.raises(RuntimeError), ledger.transaction():
+        dispatch = ledger.create_dispatch(kind="real", slug="s", list_name="l", transport="t", content_hash="h",
+                                          content={}, fields=[], subscribers=None)
+        ledger.add_batches(dispatch, rows())
+    assert ledger.dispatches() == []
+    assert ledger.db.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+
+
+def test_a_dry_run_transaction_is_rolled_back(ledger: Ledger) -> None:
+    with ledger.transaction(commit=False):
+        ledger.create_dispatch(kind="real", slug="s", list_name="l", transport="t", content_hash="h", content={}, fields=[],
+                               subscribers=None)
+    assert ledger.dispatches() == []
+
+
+def test_finding_the_live_dispatch(ledger: Ledger) -> None:
+    first = plan(ledger, [[["a@x.example", ""]]])
+    assert ledger.find_dispatch("example", "members", "sendgrid").id == first  # type: ignore[union-attr]
+    assert ledger.find_dispatch("example", "members", "outbox") is None
+    assert ledger.find_dispatch("example", "board", "sendgrid") is None
+    with ledger.transaction():
+        ledger.set_dispatch(first, state="superseded")
+    assert ledger.find_dispatch("example", "members", "sendgrid") is None
+
+
+def test_scheduled_dispatches_have_room(ledger: Ledger) -> None:
+    dispatch = plan(ledger, [[["a@x.example", ""]]], state="scheduled", send_at="2021-07-05T07:00:00+00:00")
+    with ledger.transaction():
+        ledger.set_dispatch(dispatch, batch_id="Y2FuY2Vs")
+    found = ledger.dispatch(dispatch)
+    assert (found.state, found.send_at, found.batch_id) == ("scheduled", "2021-07-05T07:00:00+00:00", "Y2FuY2Vs")
+    assert ledger.content(dispatch) == {"subject": "S"}
+
+
+def test_one_lock_holder(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as first, Ledger(path) as second:
+        first.lock()
+        with pytest.raises(LedgerError, match="another 'bulletin send' is running"):
+            second.lock()
+        first.unlock()
+        second.lock()
+
+
+def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(LedgerError, match="cannot open the ledger"):
+        Ledger(path, shown=".bulletin/ledger.db")
