@@ -118,3 +118,16 @@ def test_one_sender_at_a_time(fake_sendgrid: FakeSendGrid, sendgrid_project: Pat
             send()
     assert fake_sendgrid.mail_requests() == 0
     assert send().outcome == "sent"  # the lock went with the other process
+
+
+def test_a_scheduled_dispatch_sends_batch_id_and_send_at(fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:
+    # what the scheduler (issue 5) builds on: the ledger's send_at/batch_id reach every request
+    fake_sendgrid.fail(1, "401")
+    with pytest.raises(DispatchError):
+        send()
+    with Ledger(".bulletin/ledger.db") as ledger, ledger.transaction():
+        ledger.set_dispatch(1, send_at="2031-07-05T07:00:00+00:00", batch_id="YmF0Y2g")
+    fake_sendgrid.faults.clear()
+    assert send().outcome == "sent"
+    [accepted] = fake_sendgrid.accepted
+    assert (accepted.body["send_at"], accepted.body["batch_id"]) == (1941001200, "YmF0Y2g")

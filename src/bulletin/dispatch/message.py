@@ -20,6 +20,7 @@ from ..render.context import UNSUBSCRIBE_TAG
 MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
 TEST_PREFIX = "[TEST] "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_SPECIAL = re.compile(r"[&<>\"']")  # what html.escape changes
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class BodyBuilder:
                 for (text_tag, html_tag_, fallback), value in zip(tags, row[1:]):
                     value = clean(value) or fallback
                     subs[text_tag] = value
-                    subs[html_tag_] = htmllib.escape(value)
+                    subs[html_tag_] = htmllib.escape(value) if _SPECIAL.search(value) else value
                 item["substitutions"] = subs
             append(item)
         body = {"personalizations": personalizations, **self.base}
@@ -135,7 +136,9 @@ class BodyBuilder:
 
 def clean(value: str) -> str:
     """A merge value as data: no line breaks or control characters, trimmed."""
-    return _CONTROL.sub(" ", value).strip() if value else ""
+    if not value:
+        return ""
+    return value.strip() if value.isprintable() else _CONTROL.sub(" ", value).strip()
 
 
 def unsubscribe_headers(message: Message) -> dict[str, str]:

@@ -8,6 +8,7 @@ run would do. One process sends per project at a time (a lock next to the ledger
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import time
@@ -336,6 +337,7 @@ class _Run:
         if kind == "test":
             args["bulletin_kind"] = "test"
         builder = BodyBuilder(message, custom_args=args)
+        row = ledger.dispatch(dispatch)
         batches = ledger.batches(dispatch, OPEN_BATCH)
         total = sum(b.size for b in batches)
         report = SendReport(out, "sent", dispatch, transport=self.transport.describe())
@@ -351,7 +353,8 @@ class _Run:
         for batch in batches:
             if not ledger.claim(batch.id):
                 continue
-            body = builder.body(ledger.recipients(batch.id), batch=batch.seq)
+            body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
+                                batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
             try:
                 message_id = self.retry.call(functools.partial(self.transport.post, body), on_wait=waiting)
             except OutcomeUnknown as exc:
@@ -393,6 +396,11 @@ class _Run:
     def _emit(self, kind: str, requests: int, requests_total: int, recipients: int, recipients_total: int, message: str = "") -> None:
         if self.progress:
             self.progress(Progress(kind, requests, requests_total, recipients, recipients_total, message))
+
+
+def _unix(stamp: str | None) -> int | None:
+    """Seconds since the epoch of a stored UTC time (SendGrid's send_at), or None."""
+    return int(dt.datetime.fromisoformat(stamp).timestamp()) if stamp else None
 
 
 def _filter_open(ledger: Ledger, dispatch: int, keep: Callable[[int], bool]) -> dict[int, int]:
