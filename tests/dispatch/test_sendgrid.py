@@ -66,7 +66,7 @@ def test_a_wrong_key_is_refused(fake_sendgrid: FakeSendGrid) -> None:
 
 def test_a_request_the_server_never_read_is_retryable(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
     # a body larger than the socket buffers: the reset hits while the request is still being written
-    big = {**BODY, "content": [{"type": "text/plain", "value": "x" * 8_000_000}]}
+    big = {**BODY, "content": [{"type": "text/plain", "value": "x" * 32_000_000}]}
     fake_sendgrid.fail(1, "reset-before-body")
     with pytest.raises(Retryable, match="cannot reach SendGrid"):
         transport.post(big)

@@ -9,7 +9,8 @@ enforces SendGrid's documented limits, records what it accepted, and fails on re
 
 Faults (by mail/send request number, 1-based): "429" (retry_after=seconds or None), "500", "503",
 "401", "400", "403", "413", "reset-before-body" (connection reset before the body is read: nothing
-delivered), "reset-after-body" (body read and delivered, then reset: the client cannot know),
+delivered), "reset-after-body" (body read and delivered, then reset: the client cannot know), "drop" (body read,
+not delivered, then reset: the client cannot know either),
 "stall" (body read and delivered, answer only after ``seconds``: the client times out).
 
 Other endpoints: add a handler to ``routes[(method, path)]``; ``/v3/mail/batch`` and
@@ -280,7 +281,9 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                                                   400: "Bad Request", 401: "The provided authorization grant is invalid, expired, or revoked",
                                                   403: "access forbidden", 413: "Payload Too Large"}[status])
                 return Reply(status, _errors(message), headers)
-            if kind == "reset-after-body":
+            if kind in ("reset-after-body", "drop"):
+                if kind == "drop":
+                    fake.accepted.pop()  # lost on the way: never delivered, and the client cannot know
                 fake.requests.append((request, 0))
                 self._reset()
                 return None
