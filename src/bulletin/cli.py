@@ -239,7 +239,10 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 
     def confirm(plan: Any) -> bool:
         print_plan(out, plan)
-        return click.confirm(f"Send to {plan.recipients:,} recipients now?", default=False)
+        try:
+            return click.confirm(f"Send to {plan.recipients:,} recipients now?", default=False)
+        except click.Abort:  # Ctrl-C or end of input: a no
+            return False
 
     report = send(
         issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,

@@ -78,12 +78,12 @@ def test_a_missing_api_key_is_an_error_before_anything(sendgrid_project: Path, f
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SENDGRID_API_KEY")
     result = run("send", "issues/example.yaml", "--list", "members", "--yes")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.startswith("Error: SENDGRID_API_KEY is not set: the SendGrid transport needs an API key")
     assert not (sendgrid_project / ".bulletin").exists()
     assert fake_sendgrid.mail_requests() == 0
     test = run("send", "issues/example.yaml", "--test", "me@org.example")
-    assert test.exit_code == 1 and "SENDGRID_API_KEY is not set" in test.output
+    assert test.exit_code == 2 and "SENDGRID_API_KEY is not set" in test.output
     dry = run("send", "issues/example.yaml", "--list", "members", "--dry-run")  # the plan still shows, with the problem
     assert dry.exit_code == 0
     assert "Blocks sending: SENDGRID_API_KEY is not set" in dry.output

@@ -184,3 +184,11 @@ def test_outbox_writes_the_exact_bodies_and_a_sample_message(tmp_project: Path) 
     page = message.get_body(("html",)).get_content()
     assert "Anna Keller" in text and "Anna Keller" in page and "*|NAME" not in text + page
     assert "outbox (files in outbox/, nothing is sent)" in result.output
+
+
+def test_ctrl_c_at_the_confirmation_is_a_no(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    result = run("send", "issues/example.yaml", "--list", "members", input="")  # end of input, as with Ctrl-D/Ctrl-C
+    assert result.exit_code == 0
+    assert "Not sent: nothing was written or sent." in result.output
+    assert fake_sendgrid.mail_requests() == 0

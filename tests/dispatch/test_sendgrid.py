@@ -9,7 +9,7 @@ from fakes.sendgrid_server import FakeSendGrid
 
 from bulletin.dispatch.sendgrid import SendGridTransport
 from bulletin.dispatch.transport import OutcomeUnknown, Refused, Retryable
-from bulletin.errors import DispatchError
+from bulletin.errors import ConfigError
 
 BODY = {
     "personalizations": [{"to": [{"email": "a@x.example"}]}],
@@ -94,7 +94,7 @@ def test_no_server_is_retryable() -> None:
 
 @pytest.mark.parametrize("env", [{}, {"SENDGRID_API_KEY": ""}, {"SENDGRID_API_KEY": "   "}])
 def test_a_missing_key_is_a_clear_error(env: dict[str, str]) -> None:
-    with pytest.raises(DispatchError, match="SENDGRID_API_KEY is not set"):
+    with pytest.raises(ConfigError, match="SENDGRID_API_KEY is not set"):
         SendGridTransport.from_env(env)
 
 
@@ -103,7 +103,7 @@ def test_the_url_and_timeout_come_from_the_environment() -> None:
                                             "BULLETIN_SENDGRID_TIMEOUT": "2.5"})
     assert (transport.base_url, transport.timeout) == ("http://127.0.0.1:5", 2.5)
     assert "SG.k" not in repr(transport)
-    with pytest.raises(DispatchError, match="BULLETIN_SENDGRID_TIMEOUT must be a number"):
+    with pytest.raises(ConfigError, match="BULLETIN_SENDGRID_TIMEOUT must be a number"):
         SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_TIMEOUT": "soon"})
 
 

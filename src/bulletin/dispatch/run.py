@@ -8,12 +8,8 @@ run would do. One process sends per project at a time (a lock next to the ledger
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import os
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from email_validator import EmailNotValidError
@@ -26,14 +22,15 @@ from ..errors import (
     AudienceError,
     BulletinError,
     CheckError,
-    DispatchError,
+    ConfigError,
     LedgerError,
     Problem,
     raise_if,
 )
-from ..ledger import OPEN_BATCH, Batch, Clock, Dispatch, Ledger, ledger_path
+from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path
 from ..model import Project
-from .message import BodyBuilder, Message, message_for
+from .deliver import OnProgress, SendReport, deliver
+from .message import message_for
 from .outbox import OutboxTransport
 from .plan import (
     Collector,
@@ -47,38 +44,7 @@ from .plan import (
 )
 from .retry import RetryPolicy
 from .sendgrid import KEY_VARIABLE, SendGridTransport, missing_key_message
-from .transport import OutcomeUnknown, Transport
-
-STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
-
-
-@dataclass
-class Progress:
-    """A progress event: 'start', 'sent', 'wait', 'unknown', 'done'."""
-
-    kind: str
-    requests_done: int
-    requests_total: int
-    recipients_done: int
-    recipients_total: int
-    message: str = ""
-
-
-OnProgress = Callable[[Progress], None]
-
-
-@dataclass
-class SendReport:
-    """What a send did."""
-
-    plan: SendPlan
-    outcome: str  # dry run | declined | sent | already sent | incomplete | test sent
-    dispatch: int | None = None
-    accepted: tuple[int, int] = (0, 0)  # (requests, recipients) accepted by this run
-    unknown: list[Batch] = field(default_factory=list)  # batches whose outcome is unknown
-    failed: list[Batch] = field(default_factory=list)
-    seconds: float = 0.0
-    transport: str = ""
+from .transport import Transport
 
 
 def make_transport(project: Project, *, clock: Clock | None = None, environ: dict[str, str] | None = None) -> Transport:
@@ -97,7 +63,7 @@ class _NoKey:
         return f"SendGrid ({KEY_VARIABLE} is not set)"
 
     def post(self, body: dict) -> str | None:  # pragma: no cover - never called: dry runs do not send
-        raise DispatchError(missing_key_message())
+        raise ConfigError(missing_key_message())
 
 
 class _Declined(Exception):
@@ -134,7 +100,7 @@ def send(
     if transport is None:
         try:
             transport = make_transport(project, clock=clock)
-        except DispatchError:
+        except ConfigError:  # no key: a dry run shows it as a blocking problem instead
             if not dry_run:
                 raise
             transport = _NoKey()
@@ -222,7 +188,7 @@ class _Run:
                 ledger.add_batches(dispatch, batched(rows))
                 ledger.set_dispatch(dispatch, recipients=len(rows))
             out.dispatch = dispatch
-            report = self._deliver(ledger, dispatch, out, kind="test")
+            report = deliver(ledger, dispatch, out, kind="test", transport=self.transport, retry=self.retry, progress=self.progress)
         report.outcome = "test sent" if report.outcome == "sent" else report.outcome
         return report
 
@@ -269,7 +235,7 @@ class _Run:
             if dry_run:
                 out.dispatch = existing.id if existing else None  # a new one was rolled back
                 return SendReport(out, "dry run", transport=self.transport.describe())
-            return self._deliver(ledger, dispatch, out, kind="real")
+            return deliver(ledger, dispatch, out, kind="real", transport=self.transport, retry=self.retry, progress=self.progress)
 
     def _new(self, ledger: Ledger, list_name: str, people: tuple[Path, str], out: SendPlan, exclude: set[int],
              supersede: Dispatch | None) -> int:
@@ -327,80 +293,6 @@ class _Run:
         open_batches = ledger.batches(dispatch, OPEN_BATCH)
         out.recipients, out.requests = sum(b.size for b in open_batches), len(open_batches)
         return dispatch
-
-    # --- sending -----------------------------------------------------------------------------
-
-    def _deliver(self, ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str) -> SendReport:
-        started = time.monotonic()
-        message = Message.from_dict(ledger.content(dispatch))
-        args = {"bulletin_issue": message.slug, "bulletin_dispatch": str(dispatch)}
-        if kind == "test":
-            args["bulletin_kind"] = "test"
-        builder = BodyBuilder(message, custom_args=args)
-        row = ledger.dispatch(dispatch)
-        batches = ledger.batches(dispatch, OPEN_BATCH)
-        total = sum(b.size for b in batches)
-        report = SendReport(out, "sent", dispatch, transport=self.transport.describe())
-        done_requests = done_recipients = silent = 0
-        if batches:
-            with ledger.transaction():
-                ledger.set_dispatch(dispatch, state="sending")
-        self._emit("start", 0, len(batches), 0, total)
-
-        def waiting(seconds: float, why: str) -> None:
-            self._emit("wait", done_requests, len(batches), done_recipients, total, f"{why}; waiting {seconds:.0f} s")
-
-        for batch in batches:
-            if not ledger.claim(batch.id):
-                continue
-            body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
-                                batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
-            try:
-                message_id = self.retry.call(functools.partial(self.transport.post, body), on_wait=waiting)
-            except OutcomeUnknown as exc:
-                ledger.finish(batch.id, "unknown", error=str(exc))
-                silent += 1
-                self._emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
-                if silent >= STOP_AFTER_UNKNOWN:
-                    ledger.refresh_state(dispatch)
-                    raise DispatchError(
-                        f"stopped: {silent} requests in a row got no answer from {self.transport.describe()}. "
-                        f"Check the connection and SendGrid's status, then run the same command again."
-                    ) from None
-                continue
-            except DispatchError as exc:  # refused, or retries used up: nothing was accepted
-                ledger.finish(batch.id, "failed", error=str(exc))
-                ledger.refresh_state(dispatch)
-                accepted = done_recipients
-                if accepted:
-                    raise type(exc)(f"{exc}\n{accepted} recipients were sent before this; run the same command again to send the rest.") from None
-                raise
-            except BaseException:
-                ledger.finish(batch.id, "unknown", error="interrupted during the request")
-                ledger.refresh_state(dispatch)
-                raise
-            ledger.finish(batch.id, "accepted", message_id=message_id)
-            silent = 0
-            done_requests += 1
-            done_recipients += batch.size
-            self._emit("sent", done_requests, len(batches), done_recipients, total)
-        state = ledger.refresh_state(dispatch)
-        report.accepted = (done_requests, done_recipients)
-        report.unknown = ledger.batches(dispatch, ["unknown"])
-        report.failed = ledger.batches(dispatch, ["failed"])
-        report.outcome = "sent" if state == "done" else "incomplete"
-        report.seconds = time.monotonic() - started
-        self._emit("done", done_requests, len(batches), done_recipients, total)
-        return report
-
-    def _emit(self, kind: str, requests: int, requests_total: int, recipients: int, recipients_total: int, message: str = "") -> None:
-        if self.progress:
-            self.progress(Progress(kind, requests, requests_total, recipients, recipients_total, message))
-
-
-def _unix(stamp: str | None) -> int | None:
-    """Seconds since the epoch of a stored UTC time (SendGrid's send_at), or None."""
-    return int(dt.datetime.fromisoformat(stamp).timestamp()) if stamp else None
 
 
 def _filter_open(ledger: Ledger, dispatch: int, keep: Callable[[int], bool]) -> dict[int, int]:

@@ -19,7 +19,7 @@ from typing import Any
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
-from ..errors import DispatchError
+from ..errors import ConfigError
 from .retry import parse_retry_after
 from .transport import OutcomeUnknown, Refused, Retryable
 
@@ -45,7 +45,7 @@ class SendGridTransport:
 
     def __init__(self, api_key: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         if not api_key or not api_key.strip():
-            raise DispatchError(missing_key_message())
+            raise ConfigError(missing_key_message())
         self._key = api_key.strip()
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
         self.timeout = timeout
@@ -58,13 +58,13 @@ class SendGridTransport:
         env = os.environ if environ is None else environ
         key = env.get(KEY_VARIABLE, "")
         if not key.strip():
-            raise DispatchError(missing_key_message())
+            raise ConfigError(missing_key_message())
         timeout = DEFAULT_TIMEOUT
         if env.get(TIMEOUT_VARIABLE):
             try:
                 timeout = float(env[TIMEOUT_VARIABLE])
             except ValueError:
-                raise DispatchError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got '{env[TIMEOUT_VARIABLE]}'") from None
+                raise ConfigError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got '{env[TIMEOUT_VARIABLE]}'") from None
         return cls(key, base_url=env.get(URL_VARIABLE) or None, timeout=timeout)
 
     def __repr__(self) -> str:

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..audience import AudienceReport
+    from .deliver import Progress, SendReport
     from .plan import SendPlan
-    from .run import Progress, SendReport
 
 MAX_ROWS_SHOWN = 50  # bad rows printed before "... and N more"
 

@@ -1,0 +1,127 @@
+"""Sending a planned dispatch: one request per batch, each batch's state committed before and after it.
+
+A request that certainly did not go through is retried (RetryPolicy); one that may have gone through
+(no answer) is recorded ``unknown`` and never retried here; a refusal stops the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import DispatchError
+from ..ledger import OPEN_BATCH, Batch, Ledger
+from .message import BodyBuilder, Message
+from .plan import SendPlan
+from .retry import RetryPolicy
+from .transport import OutcomeUnknown, Transport
+
+STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
+
+
+@dataclass
+class Progress:
+    """A progress event: 'start', 'sent', 'wait', 'unknown', 'done'."""
+
+    kind: str
+    requests_done: int
+    requests_total: int
+    recipients_done: int
+    recipients_total: int
+    message: str = ""
+
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass
+class SendReport:
+    """What a send did."""
+
+    plan: SendPlan
+    outcome: str  # dry run | declined | sent | already sent | incomplete | test sent
+    dispatch: int | None = None
+    accepted: tuple[int, int] = (0, 0)  # (requests, recipients) accepted by this run
+    unknown: list[Batch] = field(default_factory=list)  # batches whose outcome is unknown
+    failed: list[Batch] = field(default_factory=list)
+    seconds: float = 0.0
+    transport: str = ""
+
+
+def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transport: Transport, retry: RetryPolicy,
+            progress: OnProgress | None = None) -> SendReport:
+    """Send the open batches of a planned dispatch, each committed before and after its request."""
+    started = time.monotonic()
+
+    def emit(event: str, requests: int, requests_total: int, recipients: int, recipients_total: int, message: str = "") -> None:
+        if progress:
+            progress(Progress(event, requests, requests_total, recipients, recipients_total, message))
+
+    message = Message.from_dict(ledger.content(dispatch))
+    args = {"bulletin_issue": message.slug, "bulletin_dispatch": str(dispatch)}
+    if kind == "test":
+        args["bulletin_kind"] = "test"
+    builder = BodyBuilder(message, custom_args=args)
+    row = ledger.dispatch(dispatch)
+    batches = ledger.batches(dispatch, OPEN_BATCH)
+    total = sum(b.size for b in batches)
+    report = SendReport(out, "sent", dispatch, transport=transport.describe())
+    done_requests = done_recipients = silent = 0
+    if batches:
+        with ledger.transaction():
+            ledger.set_dispatch(dispatch, state="sending")
+    emit("start", 0, len(batches), 0, total)
+
+    def waiting(seconds: float, why: str) -> None:
+        emit("wait", done_requests, len(batches), done_recipients, total, f"{why}; waiting {seconds:.0f} s")
+
+    for batch in batches:
+        if not ledger.claim(batch.id):
+            continue
+        body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
+                            batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
+        try:
+            message_id = retry.call(functools.partial(transport.post, body), on_wait=waiting)
+        except OutcomeUnknown as exc:
+            ledger.finish(batch.id, "unknown", error=str(exc))
+            silent += 1
+            emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
+            if silent >= STOP_AFTER_UNKNOWN:
+                ledger.refresh_state(dispatch)
+                raise DispatchError(
+                    f"stopped: {silent} requests in a row got no answer from {transport.describe()}. "
+                    f"Check the connection and SendGrid's status, then run the same command again."
+                ) from None
+            continue
+        except DispatchError as exc:  # refused, or retries used up: nothing was accepted
+            ledger.finish(batch.id, "failed", error=str(exc))
+            ledger.refresh_state(dispatch)
+            accepted = done_recipients
+            if accepted:
+                raise type(exc)(f"{exc}\n{accepted} recipients were sent before this; run the same command again to send the rest.") from None
+            raise
+        except BaseException:
+            ledger.finish(batch.id, "unknown", error="interrupted during the request")
+            ledger.refresh_state(dispatch)
+            raise
+        ledger.finish(batch.id, "accepted", message_id=message_id)
+        silent = 0
+        done_requests += 1
+        done_recipients += batch.size
+        emit("sent", done_requests, len(batches), done_recipients, total)
+    state = ledger.refresh_state(dispatch)
+    report.accepted = (done_requests, done_recipients)
+    report.unknown = ledger.batches(dispatch, ["unknown"])
+    report.failed = ledger.batches(dispatch, ["failed"])
+    report.outcome = "sent" if state == "done" else "incomplete"
+    report.seconds = time.monotonic() - started
+    emit("done", done_requests, len(batches), done_recipients, total)
+    return report
+
+
+def _unix(stamp: str | None) -> int | None:
+    """Seconds since the epoch of a stored UTC time (SendGrid's send_at), or None."""
+    return int(dt.datetime.fromisoformat(stamp).timestamp()) if stamp else None
