@@ -24,6 +24,7 @@ class OutboxTransport:
     """Writes request bodies and sample messages to a folder."""
 
     name = "outbox"
+    seconds_per_request = 0.01  # for the plan's estimate
 
     def __init__(self, folder: str | os.PathLike[str], *, shown: str | None = None, clock: Any = None) -> None:
         self.folder = Path(folder)
