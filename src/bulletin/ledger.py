@@ -319,6 +319,14 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
+    def release(self, batch: int) -> None:
+        """sending -> pending after a request that certainly failed (429, 5xx, no connection), before waiting."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE batches SET state = 'pending', error = 'not accepted yet; retrying', updated = ? WHERE id = ? AND state = 'sending'",
+                (self.now(), batch),
+            )
+
     def finish(self, batch: int, state: str, *, message_id: str | None = None, error: str | None = None) -> None:
         """sending -> accepted | failed | unknown, committed right after the request."""
         if state not in ("accepted", "failed", "unknown"):

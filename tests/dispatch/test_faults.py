@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -136,3 +137,18 @@ def test_a_400_stops_with_sendgrids_messages(fake_sendgrid: FakeSendGrid, member
     assert "(400): The from address does not match a verified Sender Identity" in result.output
     assert fake_sendgrid.mail_requests() == 2
     assert len(fake_sendgrid.recipients()) == 1000
+
+
+def test_a_batch_waiting_to_be_retried_is_not_marked_as_in_flight(fake_sendgrid: FakeSendGrid, members: list[str]) -> None:
+    # killed while waiting after a 429, the batch must come back as pending (certainly not sent), not unknown
+    fake_sendgrid.fail(2, "429", retry_after=1)
+    seen: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        seen.extend(state for *_, state, _ in batch_states(Path.cwd()))
+
+    report = bulletin.send("issues/example.yaml", list_name="members", retry=RetryPolicy(sleep=sleep))
+    assert seen == ["accepted", "pending", "pending", "pending", "pending"]
+    assert report.outcome == "sent"
+    with sqlite3.connect(".bulletin/ledger.db") as db:
+        assert db.execute("SELECT attempts FROM batches ORDER BY seq").fetchall() == [(1,), (2,), (1,), (1,), (1,)]

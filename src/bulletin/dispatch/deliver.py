@@ -7,10 +7,10 @@ A request that certainly did not go through is retried (RetryPolicy); one that m
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import DispatchError
 from ..ledger import OPEN_BATCH, Batch, Ledger
@@ -75,16 +75,23 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             ledger.set_dispatch(dispatch, state="sending")
     emit("start", 0, len(batches), 0, total)
 
-    def waiting(seconds: float, why: str) -> None:
-        emit("wait", done_requests, len(batches), done_recipients, total, f"{why}; waiting {seconds:.0f} s")
-
     for batch in batches:
-        if not ledger.claim(batch.id):
-            continue
         body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
                             batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
+
+        def attempt(batch: Batch = batch, body: dict[str, Any] = body) -> str | None:
+            if not ledger.claim(batch.id):  # 'sending' is committed before every request
+                raise _Taken
+            return transport.post(body)
+
+        def waiting(seconds: float, why: str, batch: Batch = batch, done: tuple[int, int] = (done_requests, done_recipients)) -> None:
+            ledger.release(batch.id)  # that request certainly failed: not 'sending' while we wait
+            emit("wait", done[0], len(batches), done[1], total, f"{why}; waiting {seconds:.0f} s")
+
         try:
-            message_id = retry.call(functools.partial(transport.post, body), on_wait=waiting)
+            message_id = retry.call(attempt, on_wait=waiting)
+        except _Taken:
+            continue
         except OutcomeUnknown as exc:
             ledger.finish(batch.id, "unknown", error=str(exc))
             silent += 1
@@ -120,6 +127,10 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
     report.seconds = time.monotonic() - started
     emit("done", done_requests, len(batches), done_recipients, total)
     return report
+
+
+class _Taken(Exception):
+    """The batch is no longer open (another run has it)."""
 
 
 def _unix(stamp: str | None) -> int | None:

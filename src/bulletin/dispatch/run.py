@@ -201,8 +201,7 @@ class _Run:
             raise CheckError(f"{out.issue} cannot be sent (fix these, or add --force to send anyway)", [Problem("", e) for e in out.errors])
         slug, name = self.result.spec.slug, self.transport.name
         with self._ledger() as ledger:
-            if not dry_run:
-                ledger.lock()
+            ledger.lock()  # a dry run too: it would otherwise see another run's requests as interrupted
             existing = ledger.find_dispatch(slug, list_name, name)
             supersede: Dispatch | None = None
             if existing and existing.content_hash != self.result.content_hash:
