@@ -16,7 +16,8 @@ setup: $(BIN)/bulletin
 
 demo: setup
 	$(BIN)/bulletin build issues/example.yaml
-	@echo "Open build/example/index.html in a browser, or run: $(BIN)/bulletin preview issues/example.yaml"
+	$(BIN)/bulletin send issues/example.yaml --list members --yes
+	@echo "Open build/example/index.html in a browser, the sample emails in outbox/example/, or run: $(BIN)/bulletin preview issues/example.yaml"
 
 # Debian packages the tests drive: Chromium (browser tests) and SpamAssassin (spam score).
 browser:
@@ -28,6 +29,9 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/check.py
+	$(BIN)/python benchmarks/dispatch.py
+	$(BIN)/python benchmarks/preview.py
 
 clean:
 	rm -rf build outbox .bulletin
