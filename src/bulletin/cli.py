@@ -237,8 +237,13 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 
     out, err = _console(), _console(stderr=True)
 
+    shown = []  # the plan is printed once: before sending when there is something to send, else after
+
     def confirm(plan: Any) -> bool:
         print_plan(out, plan)
+        shown.append(plan)
+        if yes:
+            return True
         try:
             return click.confirm(f"Send to {plan.recipients:,} recipients now?", default=False)
         except click.Abort:  # Ctrl-C or end of input: a no
@@ -246,10 +251,10 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 
     report = send(
         issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
-        confirm=None if yes else confirm, progress=ProgressView(err, live=sys.stderr.isatty()),
+        confirm=confirm, progress=ProgressView(err, live=sys.stderr.isatty()),
         resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
     )
-    if dry_run or (yes and report.outcome not in ("already sent",)):
+    if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
     print_report(out, report)
     if report.unknown or report.failed:
