@@ -39,7 +39,8 @@ SUMMARY = (
 
 def make_project(folder: Path, count: int) -> Path:
     """A project like the example one, with ``count`` generated items in the period."""
-    shutil.copy(REPO / "bulletin.yaml", folder / "bulletin.yaml")
+    for name in ("bulletin.yaml", "subscribers.example.csv"):
+        shutil.copy(REPO / name, folder / name)
     content = folder / "content"
     content.mkdir()
     start = dt.date(2021, 1, 1)
