@@ -157,3 +157,8 @@ def test_no_project_file(tmp_path, monkeypatch):
 def test_repeated_key(write):
     found = problems(write, GOOD + "title: Again\n")
     assert found == ["issues/t.yaml:6: title: repeated (first on line 1)"]
+
+
+def test_empty_issue_file(write):
+    with pytest.raises(ConfigError, match=r"^issues/t.yaml: the file is empty"):
+        spec(write, "")

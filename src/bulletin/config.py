@@ -132,6 +132,8 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     root = Path(project.root)
     name = display_path(file, root)
     doc = yamlfile.load(file, name, ConfigError)
+    if doc.data is None:
+        raise ConfigError(f"{name}: the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)")
     check = yamlfile.Checker(name, doc)
     data = check.mapping(doc.data, (), _ISSUE_KEYS, required=("title", "period", "sections"))
     slug = file.name.removesuffix(".yaml").removesuffix(".yml")
