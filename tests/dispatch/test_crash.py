@@ -4,21 +4,17 @@ user was told a request's outcome is unknown and chose to re-send it (twice at m
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from fakes.sendgrid_server import FakeSendGrid
 
-from .helpers import write_subscribers
+from .helpers import crash_subscribers, kill_after, sendgrid_env, start, use_sendgrid
 
 TRIALS = 10
 MEMBERS = 20_000
@@ -27,15 +23,11 @@ MEMBERS = 20_000
 @pytest.fixture(scope="module")
 def subscribers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
     path = tmp_path_factory.mktemp("crash") / "people.csv"
-    extra = [[f"gone{i}@members.example", "", "members", "unsubscribed"] for i in range(300)]
-    extra += [[f"other{i}@members.example", "", "press", "subscribed"] for i in range(300)]
-    members = write_subscribers(path, MEMBERS, extra=extra)
-    return path, set(members)
+    return path, crash_subscribers(path, MEMBERS)
 
 
 def bulletin(project: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bulletin.cli", "send", "issues/example.yaml", "--list", "members", "--yes", *args],
-                            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return start(project, env, "send", "issues/example.yaml", "--list", "members", "--yes", *args)
 
 
 def ledger_batches(project: Path) -> list[tuple[str, bool, list[str]]]:
@@ -51,23 +43,16 @@ def test_sigkill_then_resume(trial: int, tmp_project: Path, subscribers: tuple[P
     rng = random.Random(trial)
     source, members = subscribers
     shutil.copy(source, tmp_project / "people.csv")
-    config = tmp_project / "bulletin.yaml"
-    text = config.read_text(encoding="utf-8").replace("transport: outbox", "transport: sendgrid")
-    config.write_text(text.replace("subscribers: subscribers.example.csv", "subscribers: people.csv"), encoding="utf-8")
+    use_sendgrid(tmp_project, "people.csv")
     resend = trial % 2 == 0  # half the trials re-send unknown requests, half skip them
     with FakeSendGrid(delay=0.02, read_delay=0.03) as fake:
-        env = {**os.environ, "SENDGRID_API_KEY": fake.api_key, "BULLETIN_SENDGRID_URL": fake.url, "BULLETIN_SENDGRID_TIMEOUT": "5"}
+        env = sendgrid_env(fake)
         # kill after a random number of requests arrived (0..20), plus a random moment within the next request
         after, extra = rng.randint(0, MEMBERS // 1000), rng.uniform(0, 0.1)
         if trial % 5 == 0:  # while starting or planning
             after = 0
         process = bulletin(tmp_project, env)
-        deadline = time.monotonic() + 60
-        while fake.mail_requests() < after and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        time.sleep(extra if after else rng.uniform(0.2, 1.0))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        kill_after(process, fake, after, extra if after else rng.uniform(0.2, 1.0))
 
         outputs = []
         for _ in range(3):  # resume; when told about unknown outcomes, choose

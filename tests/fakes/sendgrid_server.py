@@ -13,8 +13,16 @@ delivered), "reset-after-body" (body read and delivered, then reset: the client 
 not delivered, then reset: the client cannot know either),
 "stall" (body read and delivered, answer only after ``seconds``: the client times out).
 
-Other endpoints: add a handler to ``routes[(method, path)]``; ``/v3/mail/batch`` and
-``/v3/user/scheduled_sends`` are validated against their specs already (tests/openapi/).
+Scheduled sends, on the fake's own clock (``clock``, unix seconds; ``set_time(datetime)``):
+``POST /v3/mail/batch`` (a new batch id), ``GET /v3/mail/batch/{id}`` (validate), ``POST
+/v3/user/scheduled_sends`` ({batch_id, status: cancel | pause}; 400 for an unknown batch, a batch that
+already has a status, or within 10 minutes of its send_at), ``GET /v3/user/scheduled_sends/{id}``.
+mail/send refuses a ``send_at`` more than 72 h ahead and an unknown ``batch_id``. ``delivered()`` is
+what recipients end up with: accepted requests whose batch was not cancelled or paused, once their
+send_at has come.
+
+Other endpoints: add a handler to ``routes[(method, path)]`` (a last path segment ``{id}`` matches
+any). Every request is validated against the specs in tests/openapi/.
 ``validate=False`` skips the OpenAPI check (the benchmark's fast mode); the limits still apply.
 """
 
@@ -39,6 +47,8 @@ MAX_PERSONALIZATIONS = 1000
 MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 MAX_CUSTOM_ARGS_BYTES = 10_000
+MAX_SEND_AT_AHEAD = 72 * 3600  # SendGrid: send_at at most 72 hours ahead
+CANCEL_CUTOFF = 10 * 60  # SendGrid: no cancel or pause within 10 minutes of send_at
 
 Handler = Callable[["Request"], "Reply"]
 
@@ -72,6 +82,8 @@ class Accepted:
     body: dict[str, Any]
     recipients: list[str]
     message_id: str
+    send_at: int | None = None
+    batch_id: str | None = None
 
 
 def _load_specs(base_url: str) -> list[Any]:
@@ -103,7 +115,15 @@ class FakeSendGrid:
         self.requests: list[tuple[Request, int]] = []  # every request and the status answered (0: none)
         self.accepted: list[Accepted] = []
         self.invalid: list[str] = []  # why requests broke the spec or the limits
-        self.routes: dict[tuple[str, str], Handler] = {("POST", "/v3/mail/send"): self._mail_send}
+        self.routes: dict[tuple[str, str], Handler] = {
+            ("POST", "/v3/mail/send"): self._mail_send,
+            ("POST", "/v3/mail/batch"): self._new_batch,
+            ("GET", "/v3/mail/batch/{id}"): self._get_batch,
+            ("POST", "/v3/user/scheduled_sends"): self._scheduled_send,
+            ("GET", "/v3/user/scheduled_sends/{id}"): self._get_scheduled_send,
+        }
+        self.clock: Callable[[], float] = time.time  # the fake's "now" (unix seconds) for send_at rules
+        self.batches: dict[str, str | None] = {}  # batch id -> None | "cancel" | "pause"
         self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -140,6 +160,65 @@ class FakeSendGrid:
     def mail_requests(self) -> int:
         """How many mail/send requests arrived (whatever became of them)."""
         return self._counts[("POST", "/v3/mail/send")]
+
+    def calls(self, method: str, path: str) -> int:
+        """How many requests arrived for an endpoint ('POST', '/v3/mail/batch')."""
+        return self._counts[(method, path)]
+
+    def set_time(self, when: Any) -> None:
+        """Freeze the fake's clock at an aware datetime."""
+        stamp = when.timestamp()
+        self.clock = lambda: stamp
+
+    def delivered(self, at: float | None = None) -> Counter[str]:
+        """What people receive: accepted requests not in a cancelled or paused batch, whose send_at has come (lower-cased)."""
+        now = self.clock() if at is None else at
+        with self._lock:
+            accepted = list(self.accepted)
+            batches = dict(self.batches)
+        return Counter(
+            r.lower() for a in accepted
+            if not (a.batch_id and batches.get(a.batch_id)) and (a.send_at is None or a.send_at <= now)
+            for r in a.recipients
+        )
+
+    def batch_send_at(self, batch_id: str) -> int | None:
+        """The earliest send_at of the accepted requests of a batch."""
+        with self._lock:
+            times = [a.send_at for a in self.accepted if a.batch_id == batch_id and a.send_at is not None]
+        return min(times) if times else None
+
+    # --- scheduled sends ---------------------------------------------------------------------
+
+    def _new_batch(self, request: Request) -> Reply:
+        batch_id = uuid.uuid4().hex
+        with self._lock:
+            self.batches[batch_id] = None
+        return Reply(201, {"batch_id": batch_id})
+
+    def _get_batch(self, request: Request) -> Reply:
+        batch_id = request.path.rsplit("/", 1)[1]
+        if batch_id not in self.batches:
+            return Reply(400, _errors("invalid batch id", field_="batch_id"))
+        return Reply(200, {"batch_id": batch_id})
+
+    def _scheduled_send(self, request: Request) -> Reply:
+        batch_id, status = request.json["batch_id"], request.json["status"]
+        if batch_id not in self.batches:
+            return Reply(400, _errors("batch id not found", field_="batch_id"))
+        if self.batches[batch_id] is not None:
+            return Reply(400, _errors(f"this batch id already has the status {self.batches[batch_id]}", field_="batch_id"))
+        send_at = self.batch_send_at(batch_id)
+        if send_at is not None and send_at - self.clock() < CANCEL_CUTOFF:
+            return Reply(400, _errors("cannot cancel or pause a scheduled send within 10 minutes of its send_at", field_="batch_id"))
+        with self._lock:
+            self.batches[batch_id] = status
+        return Reply(201, {"batch_id": batch_id, "status": status})
+
+    def _get_scheduled_send(self, request: Request) -> Reply:
+        batch_id = request.path.rsplit("/", 1)[1]
+        status = self.batches.get(batch_id)
+        return Reply(200, [{"batch_id": batch_id, "status": status}] if status else [])
 
     # --- request handling --------------------------------------------------------------------
 
@@ -193,12 +272,17 @@ class FakeSendGrid:
             problems.append(f"at most {MAX_CATEGORIES} categories")
         if len(json.dumps(body.get("custom_args", {})).encode()) > MAX_CUSTOM_ARGS_BYTES:
             problems.append("custom_args may not exceed 10,000 bytes")
+        send_at, batch_id = body.get("send_at"), body.get("batch_id")
+        if send_at is not None and send_at > self.clock() + MAX_SEND_AT_AHEAD:
+            problems.append("send_at: cannot be more than 72 hours in the future")
+        if batch_id is not None and batch_id not in self.batches:
+            problems.append("batch_id: invalid batch id")
         if problems:
             self.invalid.extend(problems)
             return Reply(400, _errors(*problems))
         message_id = uuid.uuid4().hex[:22]
         with self._lock:
-            self.accepted.append(Accepted(request.number, body if self.keep_bodies else {}, recipients, message_id))
+            self.accepted.append(Accepted(request.number, body if self.keep_bodies else {}, recipients, message_id, send_at, batch_id))
         return Reply(202, None, {"X-Message-Id": message_id})
 
 
@@ -254,7 +338,7 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             self._send(reply)
 
         def _answer(self, request: Request, method: str, path: str) -> Reply:
-            handler = fake.routes.get((method, path))
+            handler = fake.routes.get((method, path)) or fake.routes.get((method, path.rsplit("/", 1)[0] + "/{id}"))
             refused = fake.check(request)
             if refused is not None:
                 return refused
