@@ -6,9 +6,13 @@ their recipients. Each batch goes ``pending -> sending`` (committed before its r
 ``accepted | failed | unknown`` (committed after). A batch still ``sending`` when a run starts was cut
 off mid-request: it becomes ``unknown`` and is only re-sent when the user asks.
 
-Dispatch states: planned, sending, done, incomplete, superseded, scheduled, cancelled.
+Dispatch states: planned, sending, done, incomplete, superseded, scheduled, handing_over, cancelled.
 Batch states: pending, sending, accepted, failed, unknown, skipped, cancelled.
-``send_at`` (UTC, ISO 8601) and ``batch_id`` (SendGrid's) are there for scheduled dispatches.
+
+A scheduled dispatch has ``send_at`` (UTC, ISO 8601). It waits as ``scheduled`` (planned, nothing sent)
+until it is handed over to SendGrid: claimed atomically (``scheduled -> handing_over``), given a SendGrid
+``batch_id``, then sent like any dispatch (``sending -> done``), every request carrying send_at and
+batch_id. ``safe`` dispatches recover from a crash by cancelling their whole batch and sending again.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from typing import IO, Any, Self
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 1
-LIVE = ("planned", "sending", "done", "incomplete", "scheduled")  # states that still count
+SCHEMA_VERSION = 2  # 2: dispatches.safe and dispatches.timezone (scheduled dispatch)
+LIVE = ("planned", "sending", "done", "incomplete", "scheduled", "handing_over")  # states that still count
+IN_FLIGHT = ("handing_over", "sending", "incomplete")  # a scheduled dispatch in these states is being or was handed over
 OPEN_BATCH = ("pending", "failed")  # to send on the next run
 
 Clock = Callable[[], dt.datetime]
@@ -50,7 +55,9 @@ CREATE TABLE IF NOT EXISTS dispatches (
     content TEXT NOT NULL DEFAULT '{}', -- the message frozen at planning: subject, html, text, ...
     send_at TEXT,                       -- UTC, ISO 8601: a scheduled dispatch
     batch_id TEXT,                      -- SendGrid batch id of a scheduled dispatch
-    superseded_by INTEGER
+    superseded_by INTEGER,
+    safe INTEGER NOT NULL DEFAULT 0,    -- 1: after a crash, cancel the batch and send it all again
+    timezone TEXT                       -- the zone its time was given in (for showing it)
 );
 CREATE INDEX IF NOT EXISTS dispatches_issue ON dispatches (slug, list_name, transport, kind);
 CREATE TABLE IF NOT EXISTS batches (
@@ -97,6 +104,8 @@ class Dispatch:
     send_at: str | None = None
     batch_id: str | None = None
     superseded_by: int | None = None
+    safe: bool = False
+    timezone: str | None = None
     batches: dict[str, tuple[int, int]] = field(default_factory=dict)  # state -> (batches, recipients)
 
 
@@ -120,7 +129,7 @@ class Batch:
 
 _DISPATCH_COLUMNS = (
     "id, kind, slug, list_name, transport, content_hash, state, created, updated, subscribers, recipients, "
-    "skipped, fields, send_at, batch_id, superseded_by"
+    "skipped, fields, send_at, batch_id, superseded_by, safe, timezone"
 )
 _BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id"
 
@@ -144,10 +153,22 @@ class Ledger:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
                 raise LedgerError(f"{self.shown} was written by a newer bulletin (schema {row[0]}); upgrade bulletin")
+            elif int(row[0]) < SCHEMA_VERSION:
+                self._upgrade()
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"{self.shown}: cannot open the ledger ({exc}); it must not be edited or replaced by hand") from None
         except OSError as exc:
             raise LedgerError(f"{self.shown}: cannot create the ledger ({exc.strerror})") from None
+
+    def _upgrade(self) -> None:
+        """Add what later schema versions added, in one transaction."""
+        with self.transaction():
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(dispatches)")}
+            if "safe" not in columns:
+                self.db.execute("ALTER TABLE dispatches ADD COLUMN safe INTEGER NOT NULL DEFAULT 0")
+            if "timezone" not in columns:
+                self.db.execute("ALTER TABLE dispatches ADD COLUMN timezone TEXT")
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
 
     def __enter__(self) -> Self:
         return self
@@ -213,14 +234,16 @@ class Ledger:
         subscribers: str | None,
         state: str = "planned",
         send_at: str | None = None,
+        safe: bool = False,
+        timezone: str | None = None,
     ) -> int:
         """Insert a dispatch row (call inside a transaction) and return its id."""
         now = self.now()
         cursor = self.db.execute(
             "INSERT INTO dispatches (kind, slug, list_name, transport, content_hash, state, created, updated, subscribers,"
-            " fields, content, send_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " fields, content, send_at, safe, timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (kind, slug, list_name, transport, content_hash, state, now, now, subscribers, json.dumps(list(fields)),
-             json.dumps(content, ensure_ascii=False), send_at),
+             json.dumps(content, ensure_ascii=False), send_at, int(safe), timezone),
         )
         return int(cursor.lastrowid or 0)
 
@@ -238,8 +261,8 @@ class Ledger:
         return seq - start_seq, count
 
     def set_dispatch(self, dispatch: int, **values: Any) -> None:
-        """Update columns of a dispatch (state, recipients, skipped, superseded_by, send_at, batch_id)."""
-        allowed = {"state", "recipients", "skipped", "superseded_by", "send_at", "batch_id", "subscribers"}
+        """Update columns of a dispatch (state, recipients, skipped, superseded_by, send_at, batch_id, safe, timezone)."""
+        allowed = {"state", "recipients", "skipped", "superseded_by", "send_at", "batch_id", "subscribers", "safe", "timezone"}
         if not values.keys() <= allowed:
             raise ValueError(f"unknown dispatch columns: {sorted(values.keys() - allowed)}")
         if "skipped" in values:
@@ -274,9 +297,27 @@ class Ledger:
         rows = self.db.execute(f"SELECT {_DISPATCH_COLUMNS} FROM dispatches {where} ORDER BY id", args).fetchall()
         return [self._dispatch(row) for row in rows]
 
+    def scheduled(self) -> list[Dispatch]:
+        """Every real dispatch with a send time that is still live, soonest first."""
+        rows = self.db.execute(
+            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND send_at IS NOT NULL"
+            f" AND state IN ({', '.join('?' * len(LIVE))}) ORDER BY send_at, id",
+            LIVE,
+        ).fetchall()
+        return [self._dispatch(row) for row in rows]
+
+    def move_state(self, dispatch: int, before: Sequence[str], after: str) -> bool:
+        """Atomically move a dispatch from one of ``before`` to ``after``; False if it was in another state."""
+        with self.transaction():
+            cursor = self.db.execute(
+                f"UPDATE dispatches SET state = ?, updated = ? WHERE id = ? AND state IN ({', '.join('?' * len(before))})",
+                (after, self.now(), dispatch, *before),
+            )
+            return cursor.rowcount == 1
+
     def _dispatch(self, row: Sequence[Any]) -> Dispatch:
         values = list(row)
-        values[11], values[12] = json.loads(values[11]), json.loads(values[12])
+        values[11], values[12], values[16] = json.loads(values[11]), json.loads(values[12]), bool(values[16])
         found = Dispatch(*values)
         for state, batches, recipients in self.db.execute(
             "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
@@ -357,6 +398,14 @@ class Ledger:
         )
         return cursor.rowcount
 
+    def cancel_batch(self, batch: int, batch_id: str | None, why: str) -> None:
+        """A batch whose SendGrid batch was cancelled (or that never will be sent) becomes cancelled (inside a transaction)."""
+        self.db.execute(
+            "UPDATE batches SET state = 'cancelled', batch_id = coalesce(batch_id, ?), error = ?, updated = ?"
+            " WHERE id = ? AND state NOT IN ('cancelled', 'skipped')",
+            (batch_id, why, self.now(), batch),
+        )
+
     def next_seq(self, dispatch: int) -> int:
         """The sequence number for a batch added to a dispatch."""
         row = self.db.execute("SELECT coalesce(max(seq), 0) + 1 FROM batches WHERE dispatch = ?", (dispatch,)).fetchone()
@@ -372,7 +421,7 @@ class Ledger:
     def refresh_state(self, dispatch: int) -> str:
         """Derive a sending dispatch's state from its batches: done, incomplete or sending."""
         found = self.dispatch(dispatch)
-        if found.state not in ("planned", "sending", "incomplete", "done"):
+        if found.state not in ("planned", "sending", "incomplete", "done", "handing_over"):
             return found.state
         open_ = {s for s in found.batches if s in ("pending", "sending", "failed", "unknown")}
         state = "done" if not open_ else "incomplete"

@@ -3,6 +3,8 @@
 Per request, under ``outbox/<slug>/<dispatch>/``: ``batch-0001.json`` (the exact request body
 SendGrid would get) and ``batch-0001.eml`` (a sample message for the batch's first recipient:
 multipart/alternative, every header, merge tags filled). Open the .eml in a mail program to see it.
+A scheduled dispatch's requests carry ``send_at`` and ``batch_id``; cancelling one writes the request
+SendGrid would get to ``outbox/scheduled_sends/<batch_id>.json``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -49,6 +52,23 @@ class OutboxTransport:
         except OSError as exc:
             raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
         return f"outbox/{slug}/{run}/{name}"
+
+    def create_batch(self) -> str:
+        """A batch id for a scheduled dispatch (made up: nothing is sent)."""
+        return "outbox" + uuid.uuid4().hex
+
+    def cancel_batch(self, batch_id: str) -> None:
+        """Write the cancel request SendGrid would get to scheduled_sends/<batch_id>.json."""
+        folder = self.folder / "scheduled_sends"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write(folder / f"{_safe(batch_id)}.json", json.dumps({"batch_id": batch_id, "status": "cancel"}, indent=1) + "\n")
+        except OSError as exc:
+            raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
+
+    def batch_status(self, batch_id: str) -> str | None:
+        """'cancel' once cancel_batch wrote its file."""
+        return "cancel" if (self.folder / "scheduled_sends" / f"{_safe(batch_id)}.json").exists() else None
 
     def __repr__(self) -> str:
         return f"OutboxTransport({self.shown!r})"

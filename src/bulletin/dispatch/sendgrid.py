@@ -80,6 +80,41 @@ class SendGridTransport:
         _, headers, _ = self.request("POST", "/mail/send", body)
         return headers.get("X-Message-Id")
 
+    def create_batch(self) -> str:
+        """POST /v3/mail/batch: a new batch id, which groups the requests of a scheduled dispatch."""
+        _, _, body = self.request("POST", "/mail/batch")
+        try:
+            return str(json.loads(body)["batch_id"])
+        except (ValueError, KeyError, TypeError):
+            raise Refused("SendGrid's answer to 'create a batch id' held no batch id") from None
+
+    def cancel_batch(self, batch_id: str) -> None:
+        """POST /v3/user/scheduled_sends {batch_id, status: cancel}; fine if it is cancelled already."""
+        try:
+            self.request("POST", "/user/scheduled_sends", {"batch_id": batch_id, "status": "cancel"})
+        except Refused as exc:
+            # a cancel whose answer was lost and is sent again gets a 400: look before failing
+            if exc.status == 400 and self.batch_status(batch_id) == "cancel":
+                return
+            raise
+
+    def batch_status(self, batch_id: str) -> str | None:
+        """GET /v3/user/scheduled_sends/{batch_id}: 'cancel', 'pause', or None (it will be sent)."""
+        try:
+            _, _, body = self.request("GET", f"/user/scheduled_sends/{batch_id}")
+        except Refused as exc:
+            if exc.status == 404:  # no status set for this batch
+                return None
+            raise
+        try:
+            found = json.loads(body or b"[]")
+        except ValueError:
+            found = []
+        for item in found if isinstance(found, list) else []:
+            if isinstance(item, dict) and item.get("batch_id") == batch_id:
+                return str(item.get("status")) if item.get("status") else None
+        return None
+
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, bytes]:
         """Any v3 call (path after /v3, e.g. '/mail/batch'): (status, headers, body), failures classified."""
         client = self._client.client

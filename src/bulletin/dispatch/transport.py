@@ -7,6 +7,8 @@ returns the message id or raises one of:
 ``OutcomeUnknown``  the request was sent but no answer came (timeout, connection dropped): it may
                     have been accepted, so it is never retried automatically
 ``Refused``         the API said no (400, 401, 403, 413...): stop and show its messages
+
+A transport that can schedule (``Scheduling``) also creates and cancels batch ids.
 """
 
 from __future__ import annotations
@@ -27,6 +29,22 @@ class Transport(Protocol):
 
     def describe(self) -> str:
         """Where the mail goes, for the send plan: 'SendGrid (https://api.sendgrid.com)'."""
+        ...  # pragma: no cover
+
+
+class Scheduling(Protocol):
+    """A transport that can schedule: batch ids group a dispatch's requests so they can be cancelled together."""
+
+    def create_batch(self) -> str:
+        """A new batch id."""
+        ...  # pragma: no cover
+
+    def cancel_batch(self, batch_id: str) -> None:
+        """Cancel every request sent with this batch id (fine if cancelled already)."""
+        ...  # pragma: no cover
+
+    def batch_status(self, batch_id: str) -> str | None:
+        """'cancel', 'pause', or None when the batch will be sent."""
         ...  # pragma: no cover
 
 
