@@ -226,14 +226,21 @@ def _interactive() -> bool:
 @click.option("--skip-unknown", is_flag=True, help="Give up on the requests whose outcome is unknown (their recipients may miss it).")
 @click.option("--new-dispatch", is_flag=True, help="The issue changed since it was sent to this list: send the new version to the whole list.")
 @click.option("--force", is_flag=True, help="Send even though pre-send checks found errors.")
+@click.option("--at", "at", metavar="TIME", default=None, help='Send at this time, e.g. "2021-07-05 09:00" (in bulletin.yaml\'s timezone, or --tz).')
+@click.option("--tz", metavar="ZONE", default=None, help="The time zone of --at, e.g. Europe/Brussels (default: timezone in bulletin.yaml, else UTC).")
+@click.option("--safe/--no-safe", default=None,
+              help="After a crash, cancel the whole SendGrid batch and send it again: nobody twice (default with --at). "
+                   "Without --at: send 15 minutes from now, safely.")
 @handle_errors
 def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run: bool, yes: bool, subscribers: str | None,
-             resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool) -> None:
-    """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list)."""
+             resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, at: str | None, tz: str | None,
+             safe: bool | None) -> None:
+    """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
     if list_name and not dry_run and not yes and not _interactive():
         raise BulletinError("not asking for confirmation without a terminal: check the plan with --dry-run, then add --yes to send")
     from .dispatch.run import send
-    from .dispatch.show import ProgressView, print_plan, print_report
+    from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
+    from .sendtime import clock_from_env
 
     out, err = _console(), _console(stderr=True)
 
@@ -244,8 +251,10 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         shown.append(plan)
         if yes:
             return True
+        question = f"Schedule it for {scheduled_time(plan)} to {plan.recipients:,} recipients?" if plan.send_at else \
+            f"Send to {plan.recipients:,} recipients now?"
         try:
-            return click.confirm(f"Send to {plan.recipients:,} recipients now?", default=False)
+            return click.confirm(question, default=False)
         except click.Abort:  # Ctrl-C or end of input: a no
             return False
 
@@ -253,6 +262,7 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
         confirm=confirm, progress=ProgressView(err, live=sys.stderr.isatty()),
         resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
+        at=at, tz=tz, safe=safe, clock=clock_from_env(),
     )
     if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
@@ -275,6 +285,94 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print_status(_console(), rows)
+
+
+@main.group("schedule")
+def schedule_group() -> None:
+    """Scheduled dispatches (bulletin send ... --at TIME)."""
+
+
+@schedule_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def schedule_list_cmd(as_json: bool) -> None:
+    """Upcoming dispatches: when (local and UTC), issue, list, recipients, state."""
+    from .dispatch.show import print_upcoming
+    from .schedule import upcoming
+    from .sendtime import clock_from_env
+
+    rows = upcoming(clock=clock_from_env())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        print_upcoming(_console(), rows)
+
+
+@main.command("cancel")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--list", "list_name", metavar="NAME", default=None, help="The list it is scheduled to (needed when there are several).")
+@handle_errors
+def cancel_cmd(issue: str, list_name: str | None) -> None:
+    """Cancel the scheduled send of ISSUE (up to 10 minutes before its time)."""
+    from .schedule import cancel
+    from .sendtime import clock_from_env
+
+    done = cancel(issue, list_name=list_name, clock=clock_from_env())
+    where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
+    click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({done.recipients:,} recipients, "
+               f"for {done.local}): {where}. Nobody gets it.")
+
+
+@main.command("dispatch-due")
+@click.option("--quiet", "-q", is_flag=True, help="Say nothing when nothing is due (for cron).")
+@handle_errors
+def dispatch_due_cmd(quiet: bool) -> None:
+    """Hand over to SendGrid every scheduled dispatch that is due (run it every few minutes from cron or a timer)."""
+    from .dispatch.show import print_due
+    from .schedule import dispatch_due
+    from .sendtime import clock_from_env
+
+    report = dispatch_due(clock=clock_from_env())
+    print_due(_console(), report, quiet=quiet)
+    for problem in report.problems:
+        click.echo(f"Error: {problem}", err=True)
+    if report.problems:
+        sys.exit(1)
+
+
+@main.command("scheduler")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=60.0, show_default=True, help="Seconds between runs.")
+@handle_errors
+def scheduler_cmd(interval: float) -> None:
+    """Run dispatch-due every --interval seconds until stopped (Ctrl+C or SIGTERM)."""
+    import signal
+    import threading
+
+    from .dispatch.show import print_due
+    from .schedule import dispatch_due, run_scheduler
+    from .sendtime import clock_from_env
+
+    stop = threading.Event()
+    console = _console()
+
+    def on_signal(number: int, frame: object) -> None:
+        if not stop.is_set():
+            click.echo("Stopping after the current run (again to stop at once)...", err=True)
+            stop.set()
+            signal.signal(number, signal.SIG_DFL if number == signal.SIGTERM else signal.default_int_handler)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def each() -> None:
+        report = dispatch_due(clock=clock_from_env())
+        print_due(console, report, quiet=True)
+        for problem in report.problems:
+            click.echo(f"Error: {problem}", err=True)
+
+    click.echo(f"Handing over scheduled dispatches every {interval:g} s; Ctrl+C or SIGTERM stops.", err=True)
+    run_scheduler(interval=interval, stop=stop, each=each, log=lambda line: click.echo(line, err=True))
+    click.echo("Stopped.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ from typing import Any
 from ..audience import REASONS, Audience, AudienceReport
 from ..build import BuildResult
 from ..errors import Problem
-from ..ledger import Batch
+from ..ledger import LIVE, OPEN_BATCH, Batch, Ledger
 from ..render.context import UNSUBSCRIBE_TAG
 from .message import MAX_PER_REQUEST
 
@@ -62,6 +62,10 @@ class SendPlan:
     resume: Resume | None = None
     test: list[str] = field(default_factory=list)
     dispatch: int | None = None
+    send_at: str | None = None  # a scheduled dispatch: UTC, ISO 8601
+    timezone: str | None = None  # the zone its time is shown in
+    safe: bool = False  # a crash is recovered by cancelling and re-sending the whole batch
+    notes: list[str] = field(default_factory=list)  # what the scheduler decided and why
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -168,6 +172,47 @@ def fill_counts(plan: SendPlan, collector: Collector) -> None:
     plan.problems = report.problems()
     plan.missing_fields = list(report.missing_fields)
     plan.requests = math.ceil(plan.recipients / MAX_PER_REQUEST)
+
+
+def already_planned(ledger: Ledger, slug: str, list_name: str, transport: str) -> set[int]:
+    """hash(address) of everyone in the live dispatches of this issue to other lists: they get it from those."""
+    others = [d.id for d in ledger.dispatches(slug) if d.kind == "real" and d.transport == transport
+              and d.list_name != list_name and d.state in LIVE]
+    return {hash(k) for k in ledger.keys(others, ("pending", "sending", "accepted", "failed", "unknown"))}
+
+
+def replan(ledger: Ledger, dispatch: int, collector: Collector) -> tuple[int, int]:
+    """Re-read the subscribers into a dispatch (inside a transaction): drop who left from unsent batches,
+    add who joined. Returns (dropped, added)."""
+    in_dispatch = {hash(k) for k in ledger.keys([dispatch])}
+    old_open = {b.id for b in ledger.batches(dispatch, OPEN_BATCH)}
+    eligible: set[int] = set()
+
+    def newcomers() -> Iterator[Row]:
+        for row in collector.rows():
+            digest = hash(row[0].lower())
+            eligible.add(digest)
+            if digest not in in_dispatch:
+                yield row
+
+    _, added = ledger.add_batches(dispatch, batched(newcomers()), start_seq=ledger.next_seq(dispatch))
+    eligible -= {hash(k) for k in collector.withdrawn()}
+    removed = filter_open(ledger, dispatch, eligible.__contains__)
+    dropped = sum(n for batch, n in removed.items() if batch in old_open)
+    added -= sum(n for batch, n in removed.items() if batch not in old_open)
+    return dropped, added
+
+
+def filter_open(ledger: Ledger, dispatch: int, keep: Callable[[int], bool]) -> dict[int, int]:
+    """Keep only recipients whose hash(key) passes ``keep`` in unsent batches; return removed per batch."""
+    removed = {}
+    for batch in ledger.batches(dispatch, OPEN_BATCH):
+        rows = ledger.recipients(batch.id)
+        kept = [row for row in rows if keep(hash(row[0].lower()))]
+        if len(kept) != len(rows):
+            ledger.replace_recipients(batch.id, kept)
+            removed[batch.id] = len(rows) - len(kept)
+    return removed
 
 
 def estimate(requests: int, seconds_per_request: float) -> float:

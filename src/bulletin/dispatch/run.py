@@ -3,7 +3,8 @@
 Gather, then act: the issue is built and checked, the transport configured (a missing key fails
 here), and the whole dispatch written to the ledger in one transaction before the first request.
 A dry run does all of that inside a transaction it rolls back, so its plan is exactly what a real
-run would do. One process sends per project at a time (a lock next to the ledger).
+run would do. One process sends per project at a time (a lock next to the ledger). A send with a
+time (``at``) goes through ``scheduled``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from ..errors import (
     Problem,
     raise_if,
 )
-from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path
+from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
+from ..sendtime import SAFE_LEAD, SendTime, parse_at, round_up
 from .deliver import OnProgress, SendReport, deliver
 from .message import message_for
 from .outbox import OutboxTransport
@@ -36,11 +38,14 @@ from .plan import (
     Collector,
     Resume,
     SendPlan,
+    already_planned,
     batched,
     blocking_checks,
     estimate,
     fill_counts,
+    filter_open,
     new_plan,
+    replan,
 )
 from .retry import RetryPolicy
 from .sendgrid import KEY_VARIABLE, SendGridTransport, missing_key_message
@@ -87,15 +92,33 @@ def send(
     force: bool = False,
     retry: RetryPolicy | None = None,
     project: Project | None = None,
+    at: str | None = None,
+    tz: str | None = None,
+    safe: bool | None = None,
 ) -> SendReport:
-    """Send ISSUE to ``list_name`` (or as a test to ``test`` addresses); ``confirm(plan)`` may decline."""
+    """Send ISSUE to ``list_name`` (or as a test to ``test`` addresses); ``confirm(plan)`` may decline.
+
+    ``at`` schedules it (parsed in ``tz``, else bulletin.yaml's timezone); ``safe`` (the default with
+    ``at``) lets a crash be recovered by cancelling and re-sending the whole SendGrid batch; ``safe``
+    without ``at`` schedules it 15 minutes from now.
+    """
     if resend_unknown and skip_unknown:
         raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
     if test and list_name:
         raise BulletinError("use either --test ADDRESS or --list NAME, not both")
     if not test and not list_name:
         raise BulletinError("say who gets it: --list NAME (a list in the subscribers file) or --test ADDRESS")
+    if test and (at is not None or safe):
+        raise BulletinError("--at and --safe are for sends to a list; a test goes right away")
+    if tz is not None and at is None:
+        raise BulletinError("--tz says which time zone --at is in: give --at too")
     project = project or load_project(issue)
+    when: SendTime | None = None
+    if at is not None or safe:
+        now = (clock or utc_now)()
+        zone = tz or project.timezone
+        when = parse_at(at, zone, now) if at is not None else SendTime(round_up(now + SAFE_LEAD), zone)
+        safe = safe is not False
     result = prepare(issue, project=project)
     if transport is None:
         try:
@@ -111,7 +134,7 @@ def send(
     assert list_name is not None
     return run.to_list(
         list_name, people, dry_run=dry_run, confirm=confirm, resend_unknown=resend_unknown,
-        skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
+        skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force, when=when, safe=bool(safe),
     )
 
 
@@ -195,7 +218,8 @@ class _Run:
     # --- dispatch to a list ------------------------------------------------------------------
 
     def to_list(self, list_name: str, people: tuple[Path, str], *, dry_run: bool, confirm: Callable[[SendPlan], bool] | None,
-                resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool) -> SendReport:
+                resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, when: SendTime | None = None,
+                safe: bool = False) -> SendReport:
         out = self._plan(list_name, people)
         if out.errors and not force and not dry_run:
             raise CheckError(f"{out.issue} cannot be sent (fix these, or add --force to send anyway)", [Problem("", e) for e in out.errors])
@@ -203,6 +227,12 @@ class _Run:
         with self._ledger() as ledger:
             ledger.lock()  # a dry run too: it would otherwise see another run's requests as interrupted
             existing = ledger.find_dispatch(slug, list_name, name)
+            if when is not None or (existing is not None and existing.send_at is not None):
+                from .scheduled import to_list_at
+
+                return to_list_at(self, ledger, existing, list_name, people, out, when=when, safe=safe, dry_run=dry_run,
+                                  confirm=confirm, new_dispatch=new_dispatch,
+                                  unknown_action="resend" if resend_unknown else "skip" if skip_unknown else None)
             supersede: Dispatch | None = None
             if existing and existing.content_hash != self.result.content_hash:
                 if not new_dispatch:
@@ -213,9 +243,7 @@ class _Run:
                     f"{out.issue} has not changed since dispatch {existing.id} to '{list_name}' ({existing.created}); "
                     "--new-dispatch is only for a changed issue, it would mail everyone again"
                 )
-            others = [d.id for d in ledger.dispatches(slug) if d.kind == "real" and d.transport == name
-                      and d.list_name != list_name and d.state in ("planned", "sending", "done", "incomplete", "scheduled")]
-            exclude = {hash(k) for k in ledger.keys(others, ("pending", "sending", "accepted", "failed", "unknown"))}
+            exclude = already_planned(ledger, slug, list_name, name)
             if existing and existing.state == "done":
                 out.state, out.dispatch = "already sent", existing.id
                 out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
@@ -237,17 +265,19 @@ class _Run:
             return deliver(ledger, dispatch, out, kind="real", transport=self.transport, retry=self.retry, progress=self.progress)
 
     def _new(self, ledger: Ledger, list_name: str, people: tuple[Path, str], out: SendPlan, exclude: set[int],
-             supersede: Dispatch | None) -> int:
+             supersede: Dispatch | None, when: SendTime | None = None, safe: bool = False) -> int:
         message = self.message
         dispatch = ledger.create_dispatch(
             kind="real", slug=message.slug, list_name=list_name, transport=self.transport.name,
             content_hash=self.result.content_hash, content=message.to_dict(), fields=message.fields, subscribers=people[1],
+            state="scheduled" if when else "planned", send_at=when.iso() if when else None, safe=safe,
+            timezone=when.zone if when else None,
         )
         collector = Collector(self._audience(people, list_name), exclude)
         ledger.add_batches(dispatch, batched(collector.rows()))
         withdrawn = {hash(k) for k in collector.withdrawn()}
         if withdrawn:
-            _filter_open(ledger, dispatch, lambda h: h not in withdrawn)
+            filter_open(ledger, dispatch, lambda h: h not in withdrawn)
         fill_counts(out, collector)
         if out.recipients == 0:
             raise AudienceError(
@@ -271,39 +301,12 @@ class _Run:
             info.unknown_action = "resend" if resend_unknown else "skip"
             ledger.settle_unknown(dispatch, info.unknown_action)
         # Re-read the subscribers: never mail who left since; add who joined the list since.
-        in_dispatch = {hash(k) for k in ledger.keys([dispatch])}
-        old_open = {b.id for b in ledger.batches(dispatch, OPEN_BATCH)}
-        eligible: set[int] = set()
         collector = Collector(self._audience(people, existing.list_name), exclude)
-
-        def newcomers():
-            for row in collector.rows():
-                digest = hash(row[0].lower())
-                eligible.add(digest)
-                if digest not in in_dispatch:
-                    yield row
-
-        _, info.added = ledger.add_batches(dispatch, batched(newcomers()), start_seq=ledger.next_seq(dispatch))
-        eligible -= {hash(k) for k in collector.withdrawn()}
-        removed = _filter_open(ledger, dispatch, eligible.__contains__)
-        info.dropped = sum(n for batch, n in removed.items() if batch in old_open)
-        info.added -= sum(n for batch, n in removed.items() if batch not in old_open)
+        info.dropped, info.added = replan(ledger, dispatch, collector)
         fill_counts(out, collector)
         open_batches = ledger.batches(dispatch, OPEN_BATCH)
         out.recipients, out.requests = sum(b.size for b in open_batches), len(open_batches)
         return dispatch
-
-
-def _filter_open(ledger: Ledger, dispatch: int, keep: Callable[[int], bool]) -> dict[int, int]:
-    """Keep only recipients whose hash(key) passes ``keep`` in unsent batches; return removed per batch."""
-    removed = {}
-    for batch in ledger.batches(dispatch, OPEN_BATCH):
-        rows = ledger.recipients(batch.id)
-        kept = [row for row in rows if keep(hash(row[0].lower()))]
-        if len(kept) != len(rows):
-            ledger.replace_recipients(batch.id, kept)
-            removed[batch.id] = len(rows) - len(kept)
-    return removed
 
 
 def _changed_message(existing: Dispatch, issue: str) -> str:

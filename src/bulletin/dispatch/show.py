@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
+from ..sendtime import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
 from .plan import SKIP_REASONS, duration_text
 
 if TYPE_CHECKING:
@@ -33,6 +34,11 @@ def print_plan(console: Console, plan: SendPlan) -> None:
     else:
         console.print(f"  List: [bold]{escape(str(plan.list_name))}[/] in {escape(plan.subscribers)}")
     console.print(f"  Transport: {escape(plan.transport)}")
+    if plan.send_at:
+        safe = "; safe: after a crash the whole batch is cancelled and sent again" if plan.safe else ""
+        console.print(f"  When: [bold]{escape(scheduled_time(plan))}[/]{safe}")
+    for note in plan.notes:
+        console.print(f"  [yellow]Note:[/] {escape(note)}")
     if plan.resume:
         r = plan.resume
         console.print(f"  Resuming dispatch {r.dispatch} of {when(r.created)}: {n(r.accepted[1])} recipients already accepted "
@@ -46,7 +52,7 @@ def print_plan(console: Console, plan: SendPlan) -> None:
                     None: ": left alone; add --resend-unknown or --skip-unknown"}[r.unknown_action]
             console.print(f"  [yellow]{len(r.unknown)} request{'s' if len(r.unknown) != 1 else ''} with unknown outcome ({n(sum(b.size for b in r.unknown))} "
                           f"recipients; batches {', '.join(str(b.seq) for b in r.unknown)}){what}[/]")
-    if plan.state == "already sent":
+    if plan.state == "already sent" or plan.state == "scheduled":
         return
     label = "To send now" if plan.resume else "Recipients"
     console.print(f"  {label}: [bold]{n(plan.recipients)}[/] in {n(plan.requests)} request{'s' if plan.requests != 1 else ''}"
@@ -74,9 +80,44 @@ def _problems(console: Console, lines: list[str], title: str) -> None:
         console.print(f"    ... and {n(len(lines) - MAX_ROWS_SHOWN)} more")
 
 
+def scheduled_time(plan: SendPlan, delta: Any = None) -> str:
+    """A plan's send time (shifted by ``delta``), in its zone and UTC."""
+    assert plan.send_at is not None
+    when = read_stored(plan.send_at)
+    return local_text(when + delta if delta is not None else when, plan.timezone or "UTC")
+
+
+def _scheduled_report(console: Console, report: SendReport) -> bool:
+    """The summary of a scheduled send; False when the report is not about one."""
+    plan, outcome = report.plan, report.outcome
+    if not plan.send_at or outcome not in ("scheduled", "handed over", "already scheduled", "already handed over", "cancelled", "taken"):
+        return False
+    who = f"dispatch {report.dispatch} of {escape(plan.issue)} to '{escape(str(plan.list_name))}'"
+    cancel = f"bulletin cancel issues/{plan.slug}.yaml --list {plan.list_name}"
+    if outcome in ("scheduled", "already scheduled"):
+        console.print(f"{'Scheduled' if outcome == 'scheduled' else 'Already scheduled:'} {who}: {n(plan.recipients)} recipients, "
+                      f"for {escape(scheduled_time(plan))}.")
+        console.print(f"It waits in the ledger. 'bulletin dispatch-due' hands it over to SendGrid from {escape(scheduled_time(plan, -HANDOVER))}: "
+                      "run it every few minutes from cron or a systemd timer, or keep 'bulletin scheduler' running.")
+        console.print(f"To cancel it: {cancel}")
+    elif outcome in ("handed over", "already handed over"):
+        requests, recipients = report.accepted
+        if outcome == "handed over":
+            console.print(f"Handed over {who} to {escape(report.transport)}: {n(recipients)} recipients in {n(requests)} "
+                          f"request{'s' if requests != 1 else ''}. SendGrid sends it {escape(scheduled_time(plan))}.")
+        else:
+            console.print(f"Already handed over: {who} goes {escape(scheduled_time(plan))}. Nothing was sent now.")
+        console.print(f"To cancel it (until {escape(scheduled_time(plan, -CANCEL_CUTOFF))}): {cancel}")
+    else:
+        console.print(f"Not sent: {who} was {'cancelled' if outcome == 'cancelled' else 'taken by another bulletin run'} meanwhile.")
+    return True
+
+
 def print_report(console: Console, report: SendReport) -> None:
     """The final summary of a send."""
     plan = report.plan
+    if _scheduled_report(console, report) and not (report.unknown or report.failed):
+        return
     if report.outcome == "already sent":
         accepted = plan.resume.accepted if plan.resume else (0, 0)
         console.print(f"Already sent: dispatch {report.dispatch} of {escape(plan.issue)} to '{escape(str(plan.list_name))}' "
@@ -89,7 +130,9 @@ def print_report(console: Console, report: SendReport) -> None:
         console.print("Dry run: nothing was written or sent.")
         return
     requests, recipients = report.accepted
-    if plan.resume and not plan.requests:
+    if report.outcome == "handed over":
+        pass  # said above
+    elif plan.resume and not plan.requests:
         console.print(f"Nothing left to send in dispatch {report.dispatch}.")
     else:
         verb = "Wrote" if report.transport.startswith("outbox") else "Sent"
@@ -103,8 +146,12 @@ def print_report(console: Console, report: SendReport) -> None:
                       f"SendGrid accepted {'them' if len(report.unknown) != 1 else 'it'} is unknown:[/]")
         for batch in report.unknown:
             console.print(f"  batch {batch.seq}: {n(batch.size)} recipients ({escape(batch.error or 'no answer')})")
-        console.print("Look them up in SendGrid's Activity Feed (custom argument bulletin_batch). Then run the same command "
-                      "with --resend-unknown (they may get it twice) or --skip-unknown (they may miss it).")
+        if plan.send_at and plan.safe:
+            console.print("This is a safe scheduled send: the next 'bulletin dispatch-due' (or this command again) cancels "
+                          "its SendGrid batch and sends it all again under a new one, so nobody gets it twice.")
+        else:
+            console.print("Look them up in SendGrid's Activity Feed (custom argument bulletin_batch). Then run the same command "
+                          "with --resend-unknown (they may get it twice) or --skip-unknown (they may miss it).")
 
 
 def when(stamp: str) -> str:
@@ -122,8 +169,11 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
         who = "test send" if row["kind"] == "test" else f"to '{escape(row['list'])}'"
         console.print(f"[bold]Dispatch {row['dispatch']}[/]: {escape(row['issue'])} {who} via {row['transport']}, "
                       f"created {when(row['created'])}: [bold]{row['state']}[/]")
+        if row.get("send_at"):
+            batch = f", SendGrid batch {row['batch_id']}" if row.get("batch_id") else ""
+            console.print(f"  scheduled for {when(row['send_at'])}{batch}")
         parts = []
-        for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped"):
+        for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped", "cancelled"):
             if state in batches:
                 count = batches[state]
                 parts.append(f"{n(count['recipients'])} {state} ({n(count['requests'])} request{'s' if count['requests'] != 1 else ''})")
@@ -217,3 +267,36 @@ class ProgressView:
             self._last = (now, step)
             self.console.print(f"  {n(event.requests_done)}/{n(event.requests_total)} requests, "
                                f"{n(event.recipients_done)}/{n(event.recipients_total)} recipients")
+
+
+def print_upcoming(console: Console, rows: list[dict[str, Any]]) -> None:
+    """bulletin schedule list: one block per scheduled dispatch."""
+    if not rows:
+        console.print("Nothing scheduled.")
+        return
+    for row in rows:
+        console.print(f"[bold]{escape(row['local'])}[/]: {escape(row['issue'])} to '{escape(str(row['list']))}', "
+                      f"{n(row['recipients'])} recipients (dispatch {row['dispatch']}, {row['state']}{', safe' if row['safe'] else ''})")
+        console.print(f"  {escape(row['status'])}")
+
+
+def print_due(console: Console, report: Any, *, quiet: bool) -> None:
+    """bulletin dispatch-due: what was handed over, what needs attention; with ``quiet`` nothing when nothing happened."""
+    for done in report.handed:
+        plan = done.plan
+        what = f"dispatch {done.dispatch} of '{escape(plan.slug)}' to '{escape(str(plan.list_name))}'"
+        if done.outcome == "handed over":
+            console.print(f"Handed over {what}: {n(done.accepted[1])} recipients in {n(done.accepted[0])} request{'s' if done.accepted[0] != 1 else ''}; "
+                          f"SendGrid sends it {escape(scheduled_time(plan))}.")
+        elif done.outcome not in ("incomplete",):
+            console.print(f"{what}: {done.outcome}")
+        for note in plan.notes:
+            console.print(f"  Note: {escape(note)}")
+    if report.busy and not quiet:
+        console.print("Another bulletin is sending in this project: it hands over what is due (or the next run does).")
+    if not report.handed and not report.problems and not report.busy and not quiet:
+        if not report.waiting:
+            console.print("Nothing scheduled.")
+            return
+        upcoming = f"; the next hand-over is from {escape(local_text(read_stored(report.next_handover), report.timezone))}" if report.next_handover else ""
+        console.print(f"Nothing due ({report.waiting} scheduled for later{upcoming}).")

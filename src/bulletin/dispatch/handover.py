@@ -1,0 +1,223 @@
+"""Handing a scheduled dispatch over to SendGrid's own scheduler.
+
+A hand-over claims the dispatch (``scheduled -> handing_over``, atomic), re-reads the subscribers
+(nobody who left since is mailed), gets a SendGrid batch id and sends every request with that batch
+id and the send time. SendGrid then holds the mail until send_at, and a batch can be cancelled until
+10 minutes before it.
+
+The caller holds the project's send lock, so a dispatch found half handed over was cut off by a
+crash. Requests whose outcome is unknown are then settled: a ``safe`` dispatch cancels its whole batch
+at SendGrid (nobody gets anything from it) and is sent again under a new batch id, so everyone gets
+it exactly once; other dispatches list them for the user, as an immediate send does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from ..audience import Audience
+from ..errors import DispatchError, LedgerError
+from ..ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
+from ..model import Project
+from ..sendtime import (
+    CANCEL_CUTOFF,
+    HANDOVER,
+    LATE_LIMIT,
+    SAFE_LEAD,
+    WINDOW,
+    local_text,
+    read_stored,
+    round_up,
+    stored,
+)
+from .deliver import OnProgress, SendReport, deliver
+from .message import Message
+from .outbox import OutboxTransport
+from .plan import Collector, SendPlan, already_planned, fill_counts, replan
+from .retry import RetryPolicy
+from .sendgrid import SendGridTransport
+from .transport import OutcomeUnknown, Retryable, Scheduling, Transport
+
+T = TypeVar("T")
+ROUNDS = 3  # safe restarts within one run; after that the next run tries again
+SENT_STATES = ("pending", "sending", "accepted", "failed", "unknown")  # batches that are (or will be) in the SendGrid batch
+
+
+def transport_for(name: str, project: Project, clock: Clock | None = None) -> Transport:
+    """The transport a dispatch was planned for (SendGrid needs SENDGRID_API_KEY)."""
+    if name == "outbox":
+        return OutboxTransport(Path(project.root) / project.outbox_dir, shown=project.outbox_dir, clock=clock)
+    if name == "sendgrid":
+        return SendGridTransport.from_env()
+    raise LedgerError(f"the ledger names a transport bulletin does not know: '{name}'")
+
+
+def scheduling(transport: Transport) -> Scheduling:
+    """The transport's batch operations, or a clear error if it has none."""
+    if not all(hasattr(transport, m) for m in ("create_batch", "cancel_batch", "batch_status")):
+        raise DispatchError(f"{transport.describe()} cannot schedule sends")
+    return transport  # type: ignore[return-value]
+
+
+def call(retry: RetryPolicy, action: Callable[[], T]) -> T:
+    """A batch operation, retried: creating, cancelling or asking again is harmless, so a lost answer is retried too."""
+
+    def attempt() -> T:
+        try:
+            return action()
+        except OutcomeUnknown as exc:
+            raise Retryable(str(exc)) from None
+
+    return retry.call(attempt)
+
+
+def plan_of(ledger: Ledger, dispatch: Dispatch, transport: Transport) -> SendPlan:
+    """A send plan describing a dispatch already in the ledger (for dispatch-due, which has no build)."""
+    message = Message.from_dict(ledger.content(dispatch.id))
+    open_batches = ledger.batches(dispatch.id, OPEN_BATCH)
+    return SendPlan(
+        issue=dispatch.slug, slug=dispatch.slug, subject=message.subject, list_name=dispatch.list_name,
+        transport=transport.describe(), subscribers=dispatch.subscribers or "", recipients=sum(b.size for b in open_batches),
+        requests=len(open_batches), skipped=dict(dispatch.skipped), dispatch=dispatch.id, send_at=dispatch.send_at,
+        timezone=dispatch.timezone, safe=dispatch.safe,
+    )
+
+
+def handover(
+    ledger: Ledger,
+    dispatch: int,
+    *,
+    transport: Transport,
+    project: Project,
+    retry: RetryPolicy | None = None,
+    clock: Clock | None = None,
+    progress: OnProgress | None = None,
+    out: SendPlan | None = None,
+    replan_now: bool = True,
+    unknown_action: str | None = None,
+) -> SendReport:
+    """Hand a scheduled dispatch over to SendGrid, or finish one cut off; the caller holds the send lock."""
+    clock, retry = clock or utc_now, retry or RetryPolicy()
+    batches = scheduling(transport)
+    first = ledger.dispatch(dispatch)
+    out = out or plan_of(ledger, first, transport)
+    report = SendReport(out, "nothing to do", dispatch, transport=transport.describe())
+    for _ in range(ROUNDS):
+        found = ledger.dispatch(dispatch)
+        if found.state in IN_FLIGHT and found.batch_id is None:  # claimed, then cut off before any request
+            ledger.move_state(dispatch, IN_FLIGHT, "scheduled")
+            found = ledger.dispatch(dispatch)
+        if found.state in IN_FLIGHT:
+            _settle(ledger, found, batches, clock, retry, out, unknown_action)
+            unknown_action = None
+            found = ledger.dispatch(dispatch)
+        if found.state == "scheduled":
+            if not ledger.move_state(dispatch, ["scheduled"], "handing_over"):  # cancelled meanwhile
+                now_state = ledger.dispatch(dispatch).state
+                return SendReport(out, "cancelled" if now_state == "cancelled" else "taken", dispatch, transport=transport.describe())
+            try:
+                _prepare(ledger, found, batches, project, clock, retry, out, replan_now)
+            except BaseException:
+                ledger.move_state(dispatch, ["handing_over"], "scheduled")  # nothing was sent: it waits as before
+                raise
+            replan_now = True
+        elif found.state not in IN_FLIGHT:
+            outcome = {"done": "already handed over", "cancelled": "cancelled"}.get(found.state, found.state)
+            return SendReport(out, outcome, dispatch, transport=transport.describe())
+        found = ledger.dispatch(dispatch)
+        out.send_at, out.safe = found.send_at, found.safe
+        report = deliver(ledger, dispatch, out, kind="real", transport=transport, retry=retry, progress=progress)
+        if not (found.safe and report.unknown):
+            break
+    if report.outcome == "sent":
+        report.outcome = "handed over"
+    return report
+
+
+def _prepare(ledger: Ledger, found: Dispatch, batches: Scheduling, project: Project, clock: Clock, retry: RetryPolicy,
+             out: SendPlan, replan_now: bool) -> None:
+    """The claimed dispatch's send time (late: moved), recipients (re-read) and batch id."""
+    assert found.send_at is not None
+    now, send_at = clock(), read_stored(found.send_at)
+    zone = found.timezone or project.timezone
+    if send_at - now > WINDOW:
+        raise LedgerError(f"dispatch {found.id} is for {local_text(send_at, zone)}, more than 72 hours ahead: SendGrid cannot take "
+                          f"it yet. It is handed over from {local_text(send_at - HANDOVER, zone)}.")
+    if now - send_at > LATE_LIMIT:
+        raise DispatchError(
+            f"dispatch {found.id} of '{found.slug}' to '{found.list_name}' was due {local_text(send_at, zone)} and was never handed "
+            f"over (was bulletin dispatch-due running?). It is not sent this late without you: schedule it again with "
+            f"bulletin send issues/{found.slug}.yaml --list {found.list_name} --at \"...\", or cancel it with bulletin cancel."
+        )
+    earliest = now + (SAFE_LEAD if found.safe else dt.timedelta())
+    if send_at < earliest:
+        moved = round_up(earliest)
+        with ledger.transaction():
+            ledger.set_dispatch(found.id, send_at=stored(moved))
+        why = " (a safe send goes at least 15 minutes ahead, so it can still be cancelled and sent again after a crash)" if found.safe else ""
+        out.notes.append(f"Dispatch {found.id} was due {local_text(send_at, zone)}; SendGrid now sends it {local_text(moved, zone)}{why}.")
+    if replan_now:
+        _refresh(ledger, found, project, out)
+    if ledger.batches(found.id, OPEN_BATCH):
+        batch_id = call(retry, batches.create_batch)
+        with ledger.transaction():
+            ledger.set_dispatch(found.id, batch_id=batch_id)
+
+
+def _refresh(ledger: Ledger, found: Dispatch, project: Project, out: SendPlan) -> None:
+    """Re-read the subscribers file: who unsubscribed or left since is dropped, who joined is added."""
+    assert found.list_name is not None
+    message = Message.from_dict(ledger.content(found.id))
+    shown = found.subscribers or project.subscribers
+    audience = Audience(Path(project.root) / shown, list_name=found.list_name, fields=message.fields,
+                        encoding=project.subscribers_encoding, shown=shown)
+    collector = Collector(audience, already_planned(ledger, found.slug, found.list_name, found.transport))
+    with ledger.transaction():
+        dropped, added = replan(ledger, found.id, collector)
+        fill_counts(out, collector)
+        ledger.set_dispatch(found.id, recipients=out.recipients, skipped=out.skipped)
+    if dropped:
+        out.notes.append(f"{dropped:,} planned recipients unsubscribed, bounced or left the list since it was scheduled: they are left out.")
+    if added:
+        out.notes.append(f"{added:,} joined the list since it was scheduled: they are added.")
+
+
+def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, retry: RetryPolicy, out: SendPlan,
+            unknown_action: str | None) -> None:
+    """A hand-over cut off mid-way: requests it was sending have an unknown outcome; a safe dispatch starts again."""
+    with ledger.transaction():
+        ledger.interrupted_to_unknown(found.id)
+        if unknown_action:
+            ledger.settle_unknown(found.id, unknown_action)
+    unknown = ledger.batches(found.id, ["unknown"])
+    if not unknown or not found.safe:
+        return  # carry on under the same batch; unknown requests are listed for the user
+    assert found.batch_id is not None and found.send_at is not None
+    now, send_at = clock(), read_stored(found.send_at)
+    if call(retry, lambda: batches.batch_status(found.batch_id or "")) != "cancel":
+        if send_at - now < CANCEL_CUTOFF:
+            people = sum(b.size for b in unknown)
+            raise DispatchError(
+                f"dispatch {found.id}: {len(unknown)} request{'s' if len(unknown) != 1 else ''} ({people:,} recipients) "
+                f"{'have' if len(unknown) != 1 else 'has'} an unknown "
+                f"outcome, and its SendGrid batch can no longer be cancelled (it goes {local_text(send_at, found.timezone or 'UTC')}; "
+                f"cancelling closes 10 minutes before). Look them up in SendGrid's Activity Feed, then run bulletin send "
+                f"issues/{found.slug}.yaml --list {found.list_name} with --resend-unknown (they may get it twice) or "
+                f"--skip-unknown (they may miss it)."
+            )
+        call(retry, lambda: batches.cancel_batch(found.batch_id or ""))
+    why = f"SendGrid batch {found.batch_id} cancelled after an interrupted hand-over; sent again under a new batch id"
+    recipients = 0
+    with ledger.transaction():
+        for batch in ledger.batches(found.id, SENT_STATES):
+            rows = ledger.recipients(batch.id)
+            ledger.cancel_batch(batch.id, found.batch_id, why)
+            recipients += ledger.add_batches(found.id, [rows], start_seq=ledger.next_seq(found.id))[1]
+        ledger.set_dispatch(found.id, batch_id=None, state="scheduled")
+    out.notes.append(
+        f"Dispatch {found.id}: a hand-over was cut off with {len(unknown)} request{'s' if len(unknown) != 1 else ''} of unknown outcome, "
+        f"so its whole SendGrid batch was cancelled and all {recipients:,} recipients are handed over again under a new batch id."
+    )

@@ -1,0 +1,151 @@
+"""bulletin dispatch-due and bulletin scheduler: exactly one hand-over however many run at once; late and
+missed hand-overs; the long-running loop stops cleanly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from dispatch.helpers import run, sendgrid_env, start
+from fakes.sendgrid_server import FakeSendGrid
+
+from bulletin.ledger import Ledger
+from bulletin.sendtime import HANDOVER
+
+from .helpers import T0, Clock, dispatches, due, schedule, unix
+
+SEND_AT = T0 + dt.timedelta(days=5)  # "2021-07-06 09:00" in Brussels
+WINDOW_OPENS = SEND_AT - HANDOVER
+
+
+def test_two_dispatch_due_processes_at_once_hand_over_exactly_once(
+        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    members = people(2500)
+    schedule("2021-07-06 09:00", clock)
+    clock.set(WINDOW_OPENS)
+    fake_sendgrid.delay = 0.05  # long enough for the two runs to overlap
+    env = sendgrid_env(fake_sendgrid, BULLETIN_NOW=WINDOW_OPENS.isoformat())
+    processes = [start(sendgrid_project, env, "dispatch-due") for _ in range(2)]
+    outputs = [p.communicate(timeout=60)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert sum("Handed over dispatch 1" in out for out in outputs) == 1, outputs
+    assert fake_sendgrid.calls("POST", "/v3/mail/batch") == 1 and fake_sendgrid.mail_requests() == 3
+    clock.set(SEND_AT)
+    assert fake_sendgrid.delivered() == Counter({m: 1 for m in members})
+
+
+def test_eight_threads_at_once_hand_over_exactly_once(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]]) -> None:
+    members = people(2500)
+    schedule("2021-07-06 09:00", clock)
+    clock.set(WINDOW_OPENS)
+    fake_sendgrid.delay = 0.02
+    start_together = threading.Barrier(8)
+    reports = []
+
+    def one() -> None:
+        start_together.wait()
+        reports.append(due(clock))
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(len(r.handed) for r in reports) == [0] * 7 + [1]
+    assert not any(r.problems for r in reports)
+    assert fake_sendgrid.calls("POST", "/v3/mail/batch") == 1 and fake_sendgrid.mail_requests() == 3
+    clock.set(SEND_AT)
+    assert fake_sendgrid.delivered() == Counter({m: 1 for m in members})
+
+
+def test_the_claim_is_atomic_even_without_the_lock(clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(5)
+    schedule("2021-07-06 09:00", clock)
+    start_together = threading.Barrier(8)
+    won = []
+
+    def claim() -> None:
+        with Ledger(sendgrid_project / ".bulletin" / "ledger.db") as ledger:  # a connection of its own, no send lock
+            start_together.wait()
+            won.append(ledger.move_state(1, ["scheduled"], "handing_over"))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(won) == [False] * 7 + [True]
+
+
+def test_a_late_hand_over_moves_the_time_15_minutes_ahead(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]],
+                                                          sendgrid_project: Path) -> None:
+    members = people(5)
+    schedule("2021-07-06 09:00", clock)
+    clock.set(SEND_AT + dt.timedelta(hours=3))  # dispatch-due did not run in time (the computer was off)
+    result = run("dispatch-due")
+    assert result.exit_code == 0, result.output
+    assert ("Note: Dispatch 1 was due Tue 2021-07-06 09:00 CEST (Europe/Brussels), 07:00 UTC; SendGrid now sends it "
+            "Tue 2021-07-06 12:15 CEST (Europe/Brussels), 10:15 UTC (a safe send goes at least 15 minutes ahead") in result.output
+    [accepted] = fake_sendgrid.accepted
+    assert accepted.body["send_at"] == unix(clock.now + dt.timedelta(minutes=15))
+    clock.advance(minutes=15)
+    assert fake_sendgrid.delivered() == Counter({m: 1 for m in members})
+
+
+def test_a_missed_hand_over_waits_for_the_user(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]],
+                                               sendgrid_project: Path) -> None:
+    people(5)
+    schedule("2021-07-06 09:00", clock)
+    clock.set(SEND_AT + dt.timedelta(days=2))
+    result = run("dispatch-due")
+    assert result.exit_code == 1
+    assert "was due Tue 2021-07-06 09:00 CEST (Europe/Brussels), 07:00 UTC and was never handed over" in result.output
+    assert "schedule it again with bulletin send issues/example.yaml --list members --at" in result.output
+    assert fake_sendgrid.requests == [] and dispatches(sendgrid_project)[0][1] == "scheduled"
+    assert run("cancel", "issues/example.yaml").exit_code == 0
+    assert run("dispatch-due").exit_code == 0
+
+
+def test_dispatch_due_says_what_waits(clock: Clock, people: Callable[[int], list[str]]) -> None:
+    people(5)
+    assert run("dispatch-due").output == "Nothing scheduled.\n"  # no ledger yet
+    schedule("2021-07-06 09:00", clock)
+    assert run("dispatch-due").output == (
+        "Nothing due (1 scheduled for later; the next hand-over is from Sat 2021-07-03 10:00 CEST (Europe/Brussels), 08:00 UTC).\n")
+    assert run("dispatch-due", "--quiet").output == ""
+
+
+def test_the_scheduler_hands_over_then_stops_on_sigterm(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]],
+                                                        sendgrid_project: Path) -> None:
+    members = people(1500)
+    schedule("2021-07-06 09:00", clock)
+    clock.set(WINDOW_OPENS)
+    process = start(sendgrid_project, sendgrid_env(fake_sendgrid, BULLETIN_NOW=WINDOW_OPENS.isoformat()), "scheduler", "--interval", "0.2")
+    deadline = time.monotonic() + 30
+    while fake_sendgrid.mail_requests() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # a few more (empty) runs
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, output
+    assert "Handed over dispatch 1 of 'example' to 'members': 1,500 recipients in 2 requests" in output
+    assert output.rstrip().endswith("Stopped.")
+    assert fake_sendgrid.mail_requests() == 2
+    clock.set(SEND_AT)
+    assert fake_sendgrid.delivered() == Counter({m: 1 for m in members})
+
+
+def test_the_scheduler_stops_on_ctrl_c(clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(5)
+    process = start(sendgrid_project, sendgrid_env(clock.fake), "scheduler", "--interval", "30")
+    assert process.stdout is not None
+    banner = process.stdout.readline()  # printed once it listens for signals
+    assert banner.startswith("Handing over scheduled dispatches every 30 s"), banner
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0 and output.rstrip().endswith("Stopped."), output
