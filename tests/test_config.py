@@ -136,6 +136,18 @@ def test_yaml_syntax_error_names_line(write):
         spec(write, "title: T\nperiod: {start: 2021-01-01\nsections: [\n")
 
 
+def test_unclosed_quote_names_the_line_where_it_opens(write):
+    with pytest.raises(ConfigError) as info:
+        spec(write, 'title: "Bulletin #8\nsubject: S\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: A}]\n')
+    assert str(info.value).startswith("issues/t.yaml:1: YAML syntax error: a quoted text starts on this line but its closing quote is missing")
+
+
+def test_unclosed_bracket_says_where_it_opened(write):
+    with pytest.raises(ConfigError) as info:
+        spec(write, "title: T\norder: [newest\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: A}]\n")
+    assert "(is the '[' on line 2 missing its ']'?)" in str(info.value)
+
+
 def test_project_errors(write):
     write("bulletin.yaml", "organisation: {name: X}\nsender: {email: nope}\ntransport: smtp\ntimezone: Mars/Base\n")
     with pytest.raises(ConfigError) as info:

@@ -31,8 +31,11 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+_BRACKETS = {"while parsing a flow sequence": ("[", "]"), "while parsing a flow mapping": ("{", "}")}
+
+
 class YamlSyntaxError(Exception):
-    """A YAML document that cannot be parsed; ``line`` is 1-based within the parsed text."""
+    """A YAML document that cannot be parsed; ``line`` is 1-based (counted from ``first_line``)."""
 
     def __init__(self, line: int | None, message: str) -> None:
         super().__init__(message)
@@ -40,8 +43,8 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
-def parse_tree(text: str) -> tuple[Any, yaml.Node | None]:
-    """Return the data and the root node of one YAML document."""
+def parse_tree(text: str, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
+    """Return the data and the root node of one YAML document; ``text`` starts on ``first_line``."""
     # composing is the parse itself (in C); constructing from the kept node costs no second parse
     loader = _Loader(text)
     try:
@@ -51,7 +54,14 @@ def parse_tree(text: str) -> tuple[Any, yaml.Node | None]:
         mark = exc.problem_mark or exc.context_mark
         kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
         detail = exc.problem or exc.context or "invalid YAML"
-        raise YamlSyntaxError(mark.line + 1 if mark else None, f"{kind}: {detail}") from None
+        opened = exc.context_mark if mark and exc.context_mark and exc.context_mark.line != mark.line else None
+        if opened is not None and exc.context == "while scanning a quoted scalar":
+            # noticed only at the end of the file or the next quote: the line to fix is where it opened
+            mark, detail = opened, f"a quoted text starts on this line but its closing quote is missing ({detail})"
+        elif opened is not None and exc.context in _BRACKETS:
+            opener, closer = _BRACKETS[exc.context]
+            detail += f" (is the '{opener}' on line {opened.line + first_line} missing its '{closer}'?)"
+        raise YamlSyntaxError(mark.line + first_line if mark else None, f"{kind}: {detail}") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, f"YAML error: {exc}") from None
     finally:

@@ -175,6 +175,15 @@ def test_yaml_syntax_error_line_with_crlf_and_bom(tmp_path, write):
     assert [str(p) for p in error.problems] == ["x.md:4: YAML syntax error: mapping values are not allowed in this context"]
 
 
+def test_unclosed_quote_names_its_line_in_the_file(tmp_path, write):
+    path = write("x.md", "---\ndate: 2021-06-10\ntitle: 'Our reaction\nurl: https://example.org\n---\nBody\n")
+
+    error = read_error(path, tmp_path)
+
+    assert [p.where for p in error.problems] == ["x.md:3"]
+    assert "closing quote is missing" in str(error)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

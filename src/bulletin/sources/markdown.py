@@ -55,10 +55,10 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
         return None
     front, body = split
     try:
-        data, node = yamlfile.parse_tree(front)
-    except yamlfile.YamlSyntaxError as exc:
         # the front matter starts on line 2 of the file, after the opening '---'
-        where = f"{name}:{exc.line + 1}" if exc.line else name
+        data, node = yamlfile.parse_tree(front, first_line=2)
+    except yamlfile.YamlSyntaxError as exc:
+        where = f"{name}:{exc.line}" if exc.line else name
         problems.append(Problem(where, exc.message))
         return None
     if data is None:
