@@ -163,6 +163,17 @@ def test_nothing_written_when_a_source_is_broken(tmp_project, write):
     assert not (tmp_project / "build").exists()
 
 
+def test_a_missing_source_is_named_where_the_issue_lists_it(tmp_project, write):
+    write("issues/s.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: All}]\n"
+          "source:\n  - content/\n  - news.csv\n")
+    with pytest.raises(SourceError) as info:
+        build("issues/s.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        f"issues/s.yaml:6: source: news.csv: no such file or folder (looked for {tmp_project / 'news.csv'})"
+    ]
+    assert not (tmp_project / "build").exists()
+
+
 def test_nothing_written_when_a_template_fails(tmp_project, write):
     build(ISSUE)
     before = (tmp_project / "build" / "example" / "index.html").read_bytes()

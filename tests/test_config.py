@@ -148,6 +148,42 @@ def test_unclosed_bracket_says_where_it_opened(write):
     assert "(is the '[' on line 2 missing its ']'?)" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("web_url", "message"),
+    [
+        ("https://example.org/{foo}/{slug}/", "web_url: only {slug} is filled in"),
+        ("https://example.org/{{slug}}/", "web_url: only {slug} is filled in"),
+        ("https://example.org/{slug", "web_url: only {slug} is filled in"),
+        ("https://example.org/bulletin/", "has no {slug}: every issue would link to the same page"),
+    ],
+)
+def test_web_url_placeholders(write, web_url, message):
+    path = write("bulletin.yaml", f"organisation: {{name: X, address: A}}\nsender: {{email: a@example.org}}\nweb_url: '{web_url}'\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    assert [p.where for p in info.value.problems] == ["bulletin.yaml:3"]
+    assert message in str(info.value)
+
+
+def test_blank_or_odd_source_entries_are_errors(write):
+    found = problems(write, GOOD + "source: [content/, '', {path: x}]\n")
+    assert found == [
+        "issues/t.yaml:6: source[1]: expected a path or feed URL, got ''",
+        "issues/t.yaml:6: source[2]: expected a path or feed URL, got a mapping",
+    ]
+    assert problems(write, GOOD + "source: ' '\n") == ["issues/t.yaml:6: source: expected a path or feed URL, got ' '"]
+
+
+def test_section_note_must_be_text(write):
+    found = problems(write, GOOD + "notes:\n  Events: [a, b]\n")
+    assert found == ["issues/t.yaml:7: notes.Events: expected text, got a list"]
+
+
+def test_a_bad_title_is_reported_once(write):
+    found = problems(write, GOOD.replace("title: T", "title: [T]"))
+    assert found == ["issues/t.yaml:1: title: expected text, got a list"]
+
+
 def test_project_errors(write):
     write("bulletin.yaml", "organisation: {name: X}\nsender: {email: nope}\ntransport: smtp\ntimezone: Mars/Base\n")
     with pytest.raises(ConfigError) as info:

@@ -48,11 +48,13 @@ def load_items(spec: IssueSpec, project: Project, fetch: Fetch | None = None) ->
     """Read every source of the issue; report the problems of all of them at once."""
     items: list[Item] = []
     problems: list[Problem] = []
-    for source in spec.sources:
+    for index, source in enumerate(spec.sources):
         try:
             items.extend(sources.load(source, root=Path(project.root), fetch=fetch))
         except SourceError as exc:
-            problems.extend(exc.problems or [Problem("", str(exc))])
+            # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
+            line = spec.lines.get(("source", index))
+            problems.extend(exc.problems or [Problem(f"{spec.path}:{line}" if line else spec.path, f"source: {exc}")])
     raise_if(problems, SourceError, "Some items cannot be read")
     return items
 

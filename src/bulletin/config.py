@@ -83,6 +83,10 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     web_url = check.text(data, "web_url")
     if web_url and not web_url.startswith(("http://", "https://")):
         check.error(("web_url",), f"expected an http(s) address like https://example.org/bulletin/{{slug}}/, got '{web_url}'")
+    elif web_url and re.sub(r"\{slug\}", "", web_url).count("{") + web_url.replace("{slug}", "").count("}"):
+        check.error(("web_url",), f"only {{slug}} is filled in (the issue's name), got '{web_url}': write it like https://example.org/bulletin/{{slug}}/")
+    elif web_url and "{slug}" not in web_url:
+        check.error(("web_url",), f"'{web_url}' has no {{slug}}: every issue would link to the same page; write it like https://example.org/bulletin/{{slug}}/")
     paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
     fallbacks = check.mapping(data.get("merge_fallbacks"), ("merge_fallbacks",), list(map(str, (data.get("merge_fallbacks") or {}))))
 
@@ -145,25 +149,20 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     if start and end and end < start:
         check.error(("period", "end"), f"the period ends ({end}) before it starts ({start})")
 
-    sources = data.get("source", project.content_dir)
-    if isinstance(sources, str):
-        sources = [sources]
-    if not isinstance(sources, list) or not sources:
-        check.error(("source",), "expected a path or feed URL, or a list of them")
-        sources = []
-    sources = [str(s).strip() for s in sources if isinstance(s, (str, int))]
+    sources = _sources(check, data.get("source", project.content_dir))
 
     sections = _sections(check, data.get("sections"))
     titles = [s.title for s in sections]
     notes_raw = check.mapping(data.get("notes"), ("notes",), titles) if data.get("notes") is not None else {}
-    notes = {str(k): str(v) for k, v in notes_raw.items() if str(k) in titles and v is not None}
+    notes = {str(k): check.text(notes_raw, k, ("notes",)) or "" for k in notes_raw if str(k) in titles}
 
     lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
+    title = check.text(data, "title") or ""
     spec = IssueSpec(
         slug=slug,
         path=name,
-        title=check.text(data, "title") or "",
-        subject=check.text(data, "subject") or check.text(data, "title") or "",
+        title=title,
+        subject=check.text(data, "subject") or title,
         preheader=check.text(data, "preheader") or "",
         period=Period(start, end) if start and end else None,  # type: ignore[arg-type]  # raised below
         sources=sources,
@@ -185,6 +184,21 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
         check.error(("template",), f"expected a theme name (a folder under templates/), got '{spec.template}'")
     raise_if(check.problems, ConfigError, f"{name} is not a valid issue")
     return spec
+
+
+def _sources(check: yamlfile.Checker, data: Any) -> list[str]:
+    entries = data if isinstance(data, list) else [data]
+    if not entries:
+        check.error(("source",), "expected a path or feed URL, or a list of them")
+    out = []
+    for index, entry in enumerate(entries):
+        path = ("source", index) if isinstance(data, list) else ("source",)
+        if isinstance(entry, bool) or not isinstance(entry, (str, int)) or not str(entry).strip():
+            # an empty entry would mean the project folder itself: every .md file in it
+            check.error(path, f"expected a path or feed URL, got {yamlfile.show(entry)}")
+        else:
+            out.append(str(entry).strip())
+    return out
 
 
 def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
@@ -214,11 +228,11 @@ def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
 
 
 def _reference_lines(lines: dict[yamlfile.Path_, int]) -> dict[tuple[str, int | str], int]:
-    """Lines of featured/pin/exclude/include entries, so unknown references can name them."""
+    """Lines of featured/pin/exclude/include/source entries, so messages about them can name them."""
     out: dict[tuple[str, int | str], int] = {}
     for path, line in lines.items():
-        if len(path) == 2 and path[0] in ("pin", "exclude", "include"):
+        if len(path) == 2 and path[0] in ("pin", "exclude", "include", "source"):
             out[(str(path[0]), path[1])] = line
-        elif path == ("featured",):
-            out[("featured", 0)] = line
+        elif path in (("featured",), ("source",)):
+            out.setdefault((str(path[0]), 0), line)
     return out
