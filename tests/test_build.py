@@ -196,6 +196,14 @@ def test_unknown_section_tag_is_a_warning_with_hint(tmp_project, write):
     assert "issues/w.yaml: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
 
 
+def test_section_tag_in_another_case_matches_without_warning(tmp_project, write):
+    write("issues/w.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\n"
+          "sections: [{title: Events, tags: [event]}, {title: More}]\n")
+    result = build("issues/w.yaml")
+    assert not [w for w in result.warnings if "no item has the tag" in w]
+    assert result.selection.sections[0].title == "Events" and all("Event" in i.tags for i in result.selection.sections[0].items)
+
+
 def test_weight_budget_for_thirty_items(tmp_project):
     result = build(ISSUE)
     assert len(result.selection.items) >= 20

@@ -60,6 +60,11 @@ def test_items_table_and_json(tmp_project):
     assert table.exit_code == 0 and f"{len(found)} items" in table.output
 
 
+def test_items_tag_filter_ignores_case(tmp_project):
+    exact = json.loads(run("items", "--tag", "Event", "--json").output)
+    assert exact and json.loads(run("items", "--tag", "event", "--json").output) == exact
+
+
 def test_items_bad_range(tmp_project):
     result = run("items", "--from", "2021-06-30", "--to", "2021-01-01")
     assert result.exit_code == 2 and "before" in result.output

@@ -102,3 +102,37 @@ def test_anchors_unique():
     spec = make_spec(sections=[SectionSpec("Évents!", ("Event",)), SectionSpec("évents", ("Publication",)), SectionSpec("More")])
     sel = select(spec, ITEMS)
     assert [s.anchor for s in sel.sections] == ["events", "events-2", "more"]
+
+
+def test_tags_match_whatever_their_case_and_spacing():
+    odd = [item("2021-02-01", "Lower", ("event",)), item("2021-02-02", "Spaced", ("position  PAPER",)),
+           item("2021-02-03", "Dropped", ("NEWS ",))]
+    sel = select(make_spec(exclude_tags=("news",)), odd)
+    assert titles(sel) == {"Papers": ["Spaced"], "Events": ["Lower"]}
+    assert [(lo.item.title, lo.reason) for lo in sel.left_out] == [("Dropped", "excluded tag")]
+
+
+@pytest.mark.parametrize("key", ["featured", "pin", "include"])
+def test_an_excluded_item_cannot_also_be_featured_pinned_or_included(key):
+    ref = "https://example.org/meeting"
+    spec = make_spec(exclude=["content/meeting.md"], lines={("exclude", 0): 12, (key, 0): 7},
+                     **{key: ref if key == "featured" else [ref]})
+    with pytest.raises(ConfigError) as info:
+        select(spec, ITEMS)
+    label = key if key == "featured" else f"{key}[0]"
+    assert [str(p) for p in info.value.problems] == [
+        f"issues/t.yaml:7: {label}: '{ref}' is also in exclude (line 12): remove it from one of the two"
+    ]
+
+
+def test_a_pin_on_an_item_left_out_is_an_error():
+    spec = make_spec(pin=["content/after.md", "https://example.org/meeting", "content/last-day.md"],
+                     sections=[SectionSpec("Events", ("Event",))], lines={("pin", 0): 8, ("pin", 2): 10})
+    with pytest.raises(ConfigError) as info:
+        select(spec, ITEMS)
+    assert [str(p) for p in info.value.problems] == [
+        "issues/t.yaml:8: pin[0]: 'content/after.md' is dated 2021-07-01, outside the period: add it to include: too, or remove the pin",
+        "issues/t.yaml:10: pin[2]: 'content/last-day.md' is not in the issue (no matching section): remove the pin",
+    ]
+    included = select(make_spec(pin=["content/after.md"], include=["content/after.md"]), ITEMS)
+    assert titles(included)["More"][0] == "After"

@@ -16,7 +16,7 @@ from .config import load_issue, load_project
 from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
 from .model import IssueSpec, Item, Project, Selection
 from .render import Rendered, render_issue
-from .select import select, tags_in
+from .select import fold, select, tags_in
 from .yamlfile import hint
 
 WARN_BYTES = 90 * 1024
@@ -121,9 +121,10 @@ def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered
     elif size > WARN_BYTES:
         warnings.append(f"index.html is {size / 1024:.0f} KB, close to Gmail's 102 KB clipping limit")
     known = sorted(tags_in(items))
+    folded = {fold(tag) for tag in known}
     for section in spec.sections:
         for tag in section.tags:
-            if tag not in known:
+            if fold(tag) not in folded:
                 warnings.append(f"{spec.path}: section '{section.title}': no item has the tag '{tag}'{hint(tag, known, list_all=False)}")
     for item in selection.items:
         if item.image and not item.image.alt:

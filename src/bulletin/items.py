@@ -9,6 +9,7 @@ from . import sources as readers
 from .config import load_project
 from .errors import ConfigError, Problem, SourceError, raise_if
 from .model import Item, Project
+from .select import fold
 
 
 def list_items(
@@ -31,11 +32,11 @@ def list_items(
         except SourceError as exc:
             problems.extend(exc.problems or [Problem("", str(exc))])
     raise_if(problems, SourceError, "Some items cannot be read")
-    wanted = set(tags or ())
+    wanted = {fold(tag) for tag in tags or ()}
     found = [
         item for item in found
         if (start is None or item.date >= start) and (end is None or item.date <= end)
-        and (not wanted or wanted.intersection(item.tags))
+        and (not wanted or wanted.intersection(map(fold, item.tags)))
     ]
     return sorted(found, key=lambda i: (i.date, i.title), reverse=True)
 

@@ -29,9 +29,13 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
     featured = refs.resolve("featured", [spec.featured] if spec.featured else [])
     raise_if(refs.problems, ConfigError, f"{spec.path} refers to items that are not in its sources")
     lead = featured[0] if featured else None
+    # an item both excluded and featured/pinned/included is a contradiction: say so, do not pick one
+    for key in ("featured", "pin", "include"):
+        refs.clash(key, excluded)
+    raise_if(refs.problems, ConfigError, f"{spec.path} asks for items it also excludes")
 
     candidates: list[Item] = []
-    exclude_tags = set(spec.exclude_tags)
+    exclude_tags = {fold(tag) for tag in spec.exclude_tags}
     for item in unique:
         if id(item) in excluded:
             left_out.append(LeftOut(item, "excluded"))
@@ -39,18 +43,23 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
             continue
         elif item.date not in spec.period and id(item) not in included:
             left_out.append(LeftOut(item, "outside period"))
-        elif exclude_tags.intersection(item.tags):
+        elif exclude_tags.intersection(map(fold, item.tags)):
             left_out.append(LeftOut(item, "excluded tag"))
         else:
             candidates.append(item)
 
+    # tags match whatever their case or spacing: "event" in a file is the section's "Event"
+    section_tags = {section.title: {fold(tag) for tag in section.tags} for section in spec.sections}
     buckets: dict[str, list[Item]] = {section.title: [] for section in spec.sections}
     for item in candidates:
-        home = next((s for s in spec.sections if not s.tags or set(s.tags).intersection(item.tags)), None)
+        tags = {fold(tag) for tag in item.tags}
+        home = next((s for s in spec.sections if not s.tags or section_tags[s.title] & tags), None)
         if home is None:
             left_out.append(LeftOut(item, "no matching section"))
         else:
             buckets[home.title].append(item)
+    refs.not_shown("pin", {id(lo.item): lo.reason for lo in left_out})
+    raise_if(refs.problems, ConfigError, f"{spec.path} pins items that are not in the issue")
 
     rank = {id(item): index for index, item in enumerate(pinned)}
     newest = spec.order == "newest"
@@ -79,6 +88,7 @@ class _References:
             if item.path:
                 self.by_key.setdefault(item.path, item)
         self.problems: list[Problem] = []
+        self.found: dict[str, list[tuple[int, str, Item]]] = {}  # key -> (index, ref, item)
 
     def resolve(self, key: str, refs: list[str]) -> list[Item]:
         found = []
@@ -86,13 +96,35 @@ class _References:
             norm = ref.strip().removeprefix("./")
             item = self.by_key.get(norm) or self.by_key.get(norm.rstrip("/"))
             if item is None:
-                line = self.spec.lines.get((key, index))
-                where = f"{self.spec.path}:{line}" if line else self.spec.path
-                label = key if key == "featured" else f"{key}[{index}]"
-                self.problems.append(Problem(where, f"{label}: no item with url or file '{ref}' in the sources"))
+                self._problem(key, index, f"no item with url or file '{ref}' in the sources")
             else:
                 found.append(item)
+                self.found.setdefault(key, []).append((index, ref, item))
         return found
+
+    def clash(self, key: str, excluded: set[int]) -> None:
+        """Report every entry of ``key`` naming an item that exclude: drops."""
+        for index, ref, item in self.found.get(key, []):
+            if id(item) in excluded:
+                dropped_by = next((i for i, _, other in self.found["exclude"] if other is item), 0)
+                line = self.spec.lines.get(("exclude", dropped_by))
+                at = f" (line {line})" if line else ""
+                self._problem(key, index, f"'{ref}' is also in exclude{at}: remove it from one of the two")
+
+    def not_shown(self, key: str, reasons: dict[int, str]) -> None:
+        """Report every entry of ``key`` naming an item the issue leaves out (pinning it does nothing)."""
+        for index, ref, item in self.found.get(key, []):
+            reason = reasons.get(id(item))
+            if reason == "outside period":
+                self._problem(key, index, f"'{ref}' is dated {item.date}, outside the period: add it to include: too, or remove the pin")
+            elif reason is not None and reason != "duplicate":
+                self._problem(key, index, f"'{ref}' is not in the issue ({reason}): remove the pin")
+
+    def _problem(self, key: str, index: int, message: str) -> None:
+        line = self.spec.lines.get((key, index))
+        where = f"{self.spec.path}:{line}" if line else self.spec.path
+        label = key if key == "featured" else f"{key}[{index}]"
+        self.problems.append(Problem(where, f"{label}: {message}"))
 
 
 def _anchor(title: str, taken: set[str]) -> str:
@@ -104,6 +136,11 @@ def _anchor(title: str, taken: set[str]) -> str:
         anchor, n = f"{base}-{n}", n + 1
     taken.add(anchor)
     return anchor
+
+
+def fold(tag: str) -> str:
+    """A tag as compared: case and runs of spaces do not matter."""
+    return " ".join(tag.split()).casefold()
 
 
 def tags_in(items: Iterable[Item]) -> set[str]:

@@ -51,6 +51,14 @@ def test_reads_a_list_of_items_with_entry_lines(tmp_path, write):
     assert third.image == Image(src="https://example.org/c.png", alt="Cee")
 
 
+def test_tags_are_trimmed_and_kept_once_whatever_their_case(tmp_path, write):
+    path = write("items.yaml", "- {date: 2021-06-10, title: A, url: https://example.org/a, tags: [' Event', event, Position   paper, EVENT]}\n")
+
+    [item] = yaml_source.read(path, root=tmp_path)
+
+    assert item.tags == ("Event", "Position paper")
+
+
 def test_reads_a_mapping_with_items(tmp_path, write):
     path = write("items.yml", "items:\n  - date: 2021-06-10\n    title: A\n    url: https://example.org/a\n")
 

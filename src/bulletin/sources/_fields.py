@@ -118,14 +118,14 @@ def as_tags(value: Any, *, split: bool = False) -> tuple[str, ...]:
             value = [value]
     if not isinstance(value, list):
         raise Invalid(f"expected a list of tags like [News, Event], got {show(value)}")
-    tags: list[str] = []
+    tags: dict[str, str] = {}
     for tag in value:
         if not isinstance(tag, str):
             raise Invalid(f"expected each tag to be text, got {show(tag)}")
-        tag = tag.strip()
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tuple(tags)
+        tag = " ".join(tag.split())
+        if tag:
+            tags.setdefault(tag.casefold(), tag)  # "Event" and "event " are one tag: the first spelling wins
+    return tuple(tags.values())
 
 
 def as_summary(value: Any) -> str:
