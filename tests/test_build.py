@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,7 +15,7 @@ import pytest
 import yaml
 
 from bulletin.build import build
-from bulletin.errors import ConfigError, RenderError, SourceError
+from bulletin.errors import BulletinError, ConfigError, RenderError, SourceError
 
 ISSUE = "issues/example.yaml"
 
@@ -172,6 +174,22 @@ def test_a_missing_source_is_named_where_the_issue_lists_it(tmp_project, write):
         f"issues/s.yaml:6: source: news.csv: no such file or folder (looked for {tmp_project / 'news.csv'})"
     ]
     assert not (tmp_project / "build").exists()
+
+
+def test_files_get_the_usual_permissions(tmp_project):
+    umask = os.umask(0o022)
+    try:
+        result = build(ISSUE)
+    finally:
+        os.umask(umask)
+    assert {stat.S_IMODE(f.stat().st_mode) for f in result.out_dir.iterdir()} == {0o644}
+
+
+def test_a_failed_write_leaves_no_partial_files(tmp_project):
+    (tmp_project / "build" / "example" / "index.mjml").mkdir(parents=True)  # cannot be replaced by a file
+    with pytest.raises(BulletinError, match="cannot write the build to"):
+        build(ISSUE)
+    assert [p.name for p in (tmp_project / "build" / "example").iterdir()] == ["index.mjml"]
 
 
 def test_nothing_written_when_a_template_fails(tmp_project, write):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -99,18 +100,32 @@ def build(
 
 def write_files(folder: Path, files: dict[str, str]) -> None:
     """Write every file next to its target first, then move them all in place."""
+    staged: list[tuple[str, Path]] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        staged = []
+        mode = _file_mode()
         for name, text in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            staged.append((tmp, folder / name))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
-            staged.append((tmp, folder / name))
+            os.chmod(tmp, mode)  # mkstemp makes the file private; the build is meant to be read and published
+        for _tmp, target in staged:
+            if target.is_dir():  # the one way a replace in the same folder fails: check before moving any
+                raise IsADirectoryError(errno.EISDIR, f"{target.name} is a folder")
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as exc:
+        for tmp, _target in staged:
+            Path(tmp).unlink(missing_ok=True)  # no half-written leftovers
         raise BulletinError(f"cannot write the build to {folder}: {exc.strerror}") from None
+
+
+def _file_mode() -> int:
+    """The mode a plain new file gets (0o666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered: Rendered) -> list[str]:
