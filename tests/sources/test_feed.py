@@ -192,6 +192,31 @@ def test_unreadable_feed_names_the_source(tmp_path, write):
     assert str(info.value).startswith("feed.xml: not a readable RSS or Atom feed: ")
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"<!DOCTYPE html><html><head><title>News</title></head><body><h1>News</h1></body></html>", "it is a web page (HTML)"),
+        (b"", "it is empty"),
+        (b'<?xml version="1.0"?><catalog><book/></catalog>', "it has no <rss> or <feed> element"),
+        (b"hello world", "line 2: syntax error"),
+    ],
+)
+def test_what_is_not_a_feed_is_an_error_not_an_empty_feed(tmp_path, write, content, reason):
+    write("feed.xml", content)
+
+    with pytest.raises(SourceError) as info:
+        load("feed.xml", root=tmp_path)
+
+    assert str(info.value).startswith(f"feed.xml: not a readable RSS or Atom feed: {reason}")
+
+
+def test_a_web_page_over_http_is_not_a_feed(tmp_path, feed_server):
+    feed_server.routes["/news"] = (200, "text/html; charset=utf-8", b"<html><body><p>Our news</p></body></html>")
+
+    with pytest.raises(SourceError, match=r"/news: not a readable RSS or Atom feed: it is a web page"):
+        load(f"{feed_server.url}/news", root=tmp_path)
+
+
 def test_empty_but_valid_feed_has_no_items(tmp_path, write):
     write("feed.xml", b'<rss version="2.0"><channel><title>x</title></channel></rss>')
 

@@ -6,6 +6,7 @@ import datetime as dt
 import email.utils
 import html
 import io
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -70,8 +71,11 @@ def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
     # a stream, not bytes: feedparser would first try the bytes as a file name
     headers = {"content-location": base} if base else None  # base for relative links in summaries
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    if not parsed.entries and not parsed.get("version"):
+        # feedparser reads a web page or an empty file as a feed with no entries: that is no feed at all
+        raise SourceError(f"{name}: not a readable RSS or Atom feed: {_not_a_feed(data, parsed)}")
     if parsed.get("bozo") and not parsed.entries:
-        raise SourceError(f"{name}: not a readable RSS or Atom feed: {parsed.get('bozo_exception')}")
+        raise SourceError(f"{name}: not a readable RSS or Atom feed: {_xml_problem(parsed)}")
     items: list[Item] = []
     problems: list[Problem] = []
     for number, entry in enumerate(parsed.entries, start=1):
@@ -82,6 +86,22 @@ def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
             items.append(_fields.make(values, origin=where, summary_format="html"))
     raise_if(problems, SourceError, f"Invalid items in {name}")
     return items
+
+
+def _not_a_feed(data: bytes, parsed: Any) -> str:
+    head = data[:4096].lstrip().lower()
+    if not head:
+        return "it is empty"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "it is a web page (HTML); give the address of the site's RSS or Atom feed instead"
+    if parsed.get("bozo"):
+        return _xml_problem(parsed)
+    return "it has no <rss> or <feed> element"
+
+
+def _xml_problem(parsed: Any) -> str:
+    # the XML parser names no file: "<unknown>:2:0: syntax error" -> "line 2: syntax error"
+    return re.sub(r"^<unknown>:(\d+):\d+: ", r"line \1: ", str(parsed.get("bozo_exception")))
 
 
 def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
