@@ -130,3 +130,21 @@ def test_not_utf8_says_how_to_export(tmp_path, write):
     assert str(error) == (
         'items.csv: not UTF-8 text (byte 29, line 2); in your spreadsheet, save or export it as "CSV UTF-8"'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('date,title,url\n2021-06-10,A,https://example.org/a\n2021-06-11,"Unclosed,https://example.org/b\n'
+         "2021-06-12,C,https://example.org/c\n", 'items.csv row 3: cannot read CSV: a quoted value is not closed'),
+        ('date;title;url\n2021-06-10;"Quoted" tail;https://example.org/a\n',
+         'items.csv row 2: cannot read CSV: a " inside a value: put the whole value in quotes'),
+    ],
+)
+def test_bad_quoting_is_an_error_naming_the_row(tmp_path, write, text, expected):
+    path = write("items.csv", text)
+
+    error = read_error(path, tmp_path)
+
+    assert str(error).startswith(expected)
+

@@ -29,7 +29,8 @@ def read(path: Path, *, root: Path) -> list[Item]:
             f"{name}: not UTF-8 text (byte {exc.start}, line {line}); "
             'in your spreadsheet, save or export it as "CSV UTF-8"'
         ) from None
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
+    # strict: a stray or unclosed quote is an error, not a silently merged or mangled row
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
     problems: list[Problem] = []
     items: list[Item] = []
     header: list[str] | None = None
@@ -48,9 +49,18 @@ def read(path: Path, *, root: Path) -> list[Item]:
             if item is not None:
                 items.append(item)
     except csv.Error as exc:
-        raise SourceError(f"{name} row {number + 1}: cannot read CSV: {exc}") from None
+        raise SourceError(f"{name} row {number + 1}: cannot read CSV: {_quoting(str(exc))}") from None
     raise_if(problems, SourceError, f"Invalid items in {name}")
     return items
+
+
+def _quoting(message: str) -> str:
+    """Python's csv messages in a spreadsheet user's words."""
+    if message == "unexpected end of data":
+        return 'a quoted value is not closed: a closing " is missing'
+    if message.endswith("expected after '\"'"):
+        return 'a " inside a value: put the whole value in quotes and write the " twice ("")'
+    return message
 
 
 def delimiter(text: str) -> str:
