@@ -44,7 +44,11 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
                     f"this command with --at; to send it now instead, cancel it first: bulletin cancel {out.issue} --list {list_name}"
                 )
             if same and existing.send_at == when.iso() and existing.safe == safe:
-                return SendReport(out, "already scheduled", existing.id, transport=shown)
+                if read_stored(existing.send_at) - now > HANDOVER or dry_run:
+                    return SendReport(out, "already scheduled", existing.id, transport=shown)
+                # due (planned by a run cut off before its hand-over): hand it over now
+                return handover(ledger, existing.id, transport=run.transport, project=run.project, retry=run.retry,
+                                clock=run.clock, progress=run.progress, out=out)
             supersede = existing
             out.notes.append(f"This replaces dispatch {existing.id} (scheduled for {planned}"
                              f"{'' if same else '; the issue has changed since'}), which was not handed over yet.")
