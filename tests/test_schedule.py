@@ -4,6 +4,7 @@ through the command line that record and send nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from bulletin.cli import main
 from bulletin.errors import BulletinError, ConfigError
+from bulletin.schedule import run_scheduler
 from bulletin.sendtime import clock_from_env, local_text, parse_at
 
 NOW = dt.datetime(2021, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -150,3 +152,19 @@ def test_tz_overrides_the_project_zone(tmp_project: Path, monkeypatch: pytest.Mo
     code, output = send_at("--at", "2021-07-05 09:00", "--tz", "America/New_York")
     assert code == 0, output
     assert "When: Mon 2021-07-05 09:00 EDT (America/New_York), 13:00 UTC" in output
+
+
+def test_the_scheduler_loop_survives_errors_and_stops_when_asked() -> None:
+    stop, calls, lines = threading.Event(), [], []
+
+    def each() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConfigError("bulletin.yaml is not valid")
+        if len(calls) == 2:
+            raise OSError("disk full")
+        stop.set()
+
+    run_scheduler(interval=0, stop=stop, each=each, log=lines.append)
+    assert len(calls) == 3
+    assert lines == ["Error: bulletin.yaml is not valid", "Internal error: OSError: disk full"]

@@ -56,18 +56,21 @@ def upcoming(*, project: Project | None = None, clock: Clock | None = None) -> l
         for d in ledger.scheduled():
             assert d.send_at is not None
             send_at, zone = read_stored(d.send_at), _zone(d, project)
-            unknown = d.batches.get("unknown", (0, 0))[0]
+            unknown, failed = d.batches.get("unknown", (0, 0))[0], d.batches.get("failed", (0, 0))[0]
+            target = "SendGrid" if d.transport == "sendgrid" else f"the {d.transport}"
             if d.state == "done" and send_at <= now:
                 continue  # sent
             if d.state == "scheduled":
                 due = send_at - HANDOVER
-                status = (f"waits in the ledger; handed over to SendGrid from {local_text(due, zone)}" if due > now
+                status = (f"waits in the ledger; handed over to {target} from {local_text(due, zone)}" if due > now
                           else "due: handed over by the next bulletin dispatch-due")
             elif d.state == "done":
-                status = f"handed over to SendGrid (batch {d.batch_id}); cancellable until {local_text(send_at - CANCEL_CUTOFF, zone)}"
+                status = f"handed over to {target} (batch {d.batch_id}); cancellable until {local_text(send_at - CANCEL_CUTOFF, zone)}"
             elif unknown:
                 status = f"hand-over interrupted, {unknown} request{'s' if unknown != 1 else ''} of unknown outcome: " + (
                     "the next dispatch-due cancels the batch and sends it again" if d.safe else "needs --resend-unknown or --skip-unknown")
+            elif failed:
+                status = f"{failed} request{'s' if failed != 1 else ''} refused or failed; the next dispatch-due tries again (bulletin status shows why)"
             else:
                 status = "being handed over (or interrupted: the next dispatch-due finishes it)"
             rows.append({
@@ -251,4 +254,6 @@ def run_scheduler(*, interval: float, stop: threading.Event, each: Callable[[], 
             each()
         except BulletinError as exc:  # e.g. bulletin.yaml being edited: say so, try again next time
             log(f"Error: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a long-running service logs the unexpected and carries on
+            log(f"Internal error: {type(exc).__name__}: {exc}")
         stop.wait(interval)

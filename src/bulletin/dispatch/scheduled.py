@@ -110,4 +110,4 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
 def _describe(out: SendPlan, existing: Dispatch) -> None:
     """Show an existing scheduled dispatch in the plan."""
     out.dispatch, out.send_at, out.timezone, out.safe = existing.id, existing.send_at, existing.timezone, existing.safe
-    out.recipients = existing.recipients
+    out.recipients, out.state = existing.recipients, "scheduled"  # the plan shows its time, not new figures

@@ -93,11 +93,12 @@ def _scheduled_report(console: Console, report: SendReport) -> bool:
     if not plan.send_at or outcome not in ("scheduled", "handed over", "already scheduled", "already handed over", "cancelled", "taken"):
         return False
     who = f"dispatch {report.dispatch} of {escape(plan.issue)} to '{escape(str(plan.list_name))}'"
+    target = "SendGrid" if report.transport.startswith("SendGrid") else "the outbox"
     cancel = f"bulletin cancel issues/{plan.slug}.yaml --list {plan.list_name}"
     if outcome in ("scheduled", "already scheduled"):
         console.print(f"{'Scheduled' if outcome == 'scheduled' else 'Already scheduled:'} {who}: {n(plan.recipients)} recipients, "
                       f"for {escape(scheduled_time(plan))}.")
-        console.print(f"It waits in the ledger. 'bulletin dispatch-due' hands it over to SendGrid from {escape(scheduled_time(plan, -HANDOVER))}: "
+        console.print(f"It waits in the ledger. 'bulletin dispatch-due' hands it over to {target} from {escape(scheduled_time(plan, -HANDOVER))}: "
                       "run it every few minutes from cron or a systemd timer, or keep 'bulletin scheduler' running.")
         console.print(f"To cancel it: {cancel}")
     elif outcome in ("handed over", "already handed over"):
@@ -106,7 +107,7 @@ def _scheduled_report(console: Console, report: SendReport) -> bool:
             console.print(f"Handed over {who} to {escape(report.transport)}: {n(recipients)} recipients in {n(requests)} "
                           f"request{'s' if requests != 1 else ''}. SendGrid sends it {escape(scheduled_time(plan))}.")
         else:
-            console.print(f"Already handed over: {who} goes {escape(scheduled_time(plan))}. Nothing was sent now.")
+            console.print(f"Already handed over to {target}: {who} goes {escape(scheduled_time(plan))}. Nothing was sent now.")
         console.print(f"To cancel it (until {escape(scheduled_time(plan, -CANCEL_CUTOFF))}): {cancel}")
     else:
         console.print(f"Not sent: {who} was {'cancelled' if outcome == 'cancelled' else 'taken by another bulletin run'} meanwhile.")
