@@ -178,3 +178,17 @@ def test_schedule_list(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callab
     assert "handed over to SendGrid from Sat 2021-07-03 10:00 CEST" in text
     clock.set(dt.datetime(2021, 7, 1, 14, 0, tzinfo=dt.UTC))
     assert [r["list"] for r in json.loads(run("schedule", "list", "--json").output)] == ["members"]  # press was sent
+
+
+def test_the_key_never_shows(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(1500)
+    key = fake_sendgrid.api_key
+    outputs = [run("send", "issues/example.yaml", "--list", "members", "--yes", "--at", "2021-07-06 09:00").output,
+               run("schedule", "list", "--json").output]
+    clock.set(T0 + dt.timedelta(days=5) - HANDOVER)
+    fake_sendgrid.fail(1, "reset-after-body")  # a safe restart: batch status, cancel, a new batch
+    outputs += [run("dispatch-due").output, run("status", "--json").output, run("cancel", "issues/example.yaml").output]
+    assert list(fake_sendgrid.batches.values()) == ["cancel", "cancel"]
+    assert all(key not in out for out in outputs)
+    stored = b"".join(p.read_bytes() for p in sorted(sendgrid_project.rglob("*")) if p.is_file())
+    assert key.encode() not in stored
