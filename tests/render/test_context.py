@@ -196,3 +196,12 @@ def test_merge_returns_tag_and_records_fallback(make_project, spec, selection):
     assert merge.fields == {"name": "colleague", "organisation": "your organisation"}
     with pytest.raises(ValueError):
         merge("first name", "x")
+
+
+def test_markdown_headings_become_bold_text_and_pictures_fit_the_column(one_item, make_item):
+    item = make_item(1, summary="# Big news\n\nSee ![the chart](https://example.org/chart.png) [here](https://example.org/x).")
+    view = one_item(item)["sections"][0].items[0]
+    assert "<h1" not in view.summary_html and "<p><strong>Big news</strong></p>" in view.summary_html
+    assert '<img src="https://example.org/chart.png" alt="the chart" style="max-width:100%;height:auto" />' in view.summary_html
+    assert 'href="https://example.org/x?utm_source=newsletter' in view.summary_html
+    assert view.summary_text.startswith("Big news\n\nSee the chart here (https://example.org/x?utm_source=")

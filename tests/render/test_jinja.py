@@ -79,6 +79,33 @@ def test_syntax_error_names_file_and_line(project, spec, selection):
     assert str(info.value) == "templates/default/email.mjml.j2:7: syntax error: unexpected '}'"
 
 
+def test_templates_saved_with_a_byte_order_mark(project, spec, selection):
+    for name in ("email.mjml.j2", "_item.mjml.j2", "_style.mjml.j2", "email.txt.j2"):
+        text = (THEMES_DIR / "default" / name).read_text(encoding="utf-8").replace("\n", "\r\n")
+        path = Path(project.root) / "templates" / "default" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8-sig"))
+    rendered = render_issue(project, spec, selection)
+    assert "\ufeff" not in rendered.html and "\ufeff" not in rendered.text
+    assert rendered.text.startswith(spec.title)
+
+
+def test_misspelt_mjml_component_is_an_error(project, spec, selection):
+    override(project, "email.mjml.j2", MINIMAL_MJML.replace("mj-column", "mj-colum").replace("{{ marker }}", ""))
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith("templates/default/email.mjml.j2: <mj-colum> is not an MJML component")
+
+
+def test_invalid_mjml_shows_where(project, spec, selection):
+    override(project, "email.mjml.j2", MINIMAL_MJML.replace("</mj-body>", "</mj-body><mj-foo>").replace("{{ marker }}", ""))
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith(
+        "templates/default/email.mjml.j2: MJML compilation failed: unexpected element in root template, near '<mj-foo></mjml>'"
+    )
+
+
 def test_error_raised_by_python_code_in_template(project, spec, selection):
     override(project, "email.mjml.j2", '<mjml>\n{{ merge("first name", "x") }}\n</mjml>\n')
     with pytest.raises(RenderError) as info:

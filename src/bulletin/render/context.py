@@ -48,6 +48,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from ..model import Image, Item, IssueSpec, Project, Section, Selection, Utm
@@ -226,18 +227,27 @@ SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
 def markdown_html(source: str, params: Params) -> Markup:
-    """Markdown to HTML (raw HTML escaped), adding UTM to links."""
+    """Markdown to HTML (raw HTML escaped), adding UTM to links.
+
+    Headings become bold paragraphs (a "# Title" in a summary must not outrank the email's own
+    headings) and pictures never get wider than the column.
+    """
     if not source.strip():
         return Markup("")
     tokens = _md.parse(source)
-    if params:
-        stack = list(tokens)
-        while stack:
-            token = stack.pop()
-            if token.type == "link_open":
-                token.attrSet("href", add_utm(str(token.attrGet("href") or ""), params))
-            if token.children:
-                stack.extend(token.children)
+    # block tokens are a flat list (nesting is open/close pairs); only inline tokens have children
+    for index, token in enumerate(tokens):
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = "p"
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type == "link_open" and params:
+                child.attrSet("href", add_utm(str(child.attrGet("href") or ""), params))
+            elif child.type == "image":
+                child.attrSet("style", "max-width:100%;height:auto")
+        if index and tokens[index - 1].type == "heading_open":
+            token.children = [Token("strong_open", "strong", 1), *token.children, Token("strong_close", "strong", -1)]
     return Markup(_md.renderer.render(tokens, _md.options, {}).strip())
 
 

@@ -29,7 +29,7 @@ def _autoescape(name: str | None) -> bool:
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
-    """FileSystemLoader whose cached templates also go stale when an override appears.
+    """FileSystemLoader whose cached templates also go stale when an override appears (and lose any BOM).
 
     Jinja's auto_reload only watches the file it loaded: a copy newly put into the project's
     templates/ folder (which takes precedence) would go unnoticed by a running preview server.
@@ -37,6 +37,8 @@ class ThemeLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment, template):
         source, filename, uptodate = super().get_source(environment, template)
+        # Windows editors save UTF-8 with a byte order mark; inside an included partial it breaks MJML
+        source = source.removeprefix("\ufeff")
         pieces = jinja2.loaders.split_template_path(template)
         candidates = [os.path.normpath(os.path.join(p, *pieces)) for p in self.searchpath]
         found = os.path.normpath(filename)
