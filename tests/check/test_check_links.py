@@ -34,9 +34,9 @@ class Handler(BaseHTTPRequestHandler):
             self.server.requests.append((self.command, path))
         if path == "/slow":
             self.server.release.wait(5)  # longer than the probe's timeout; released at teardown
-        if path == "/moved":
+        if path in ("/moved", "/gone"):
             self.send_response(301)
-            self.send_header("Location", "/ok")
+            self.send_header("Location", "/ok" if path == "/moved" else "/missing")
         elif path == "/nohead" and self.command == "HEAD":
             self.send_response(405)
         else:
@@ -105,6 +105,24 @@ def test_redirect_is_a_warning_with_the_final_url(link_issue):
     [finding] = by_code(run(), "redirect")
     assert finding.severity == "warning" and finding.where == "news/moved.md:1"
     assert finding.message.endswith(f"redirects to {link_issue}/ok: link to the final address")
+
+
+def test_redirect_to_a_missing_page_is_broken_and_says_where_it_went(tmp_project, news, template, server):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    template()
+    news("gone.md", title="Gone", url=f"{base}/gone")
+    [finding] = by_code(run(), "broken-link")
+    assert finding.where == "news/gone.md:1"
+    assert finding.message.endswith(f"404 Not Found (it redirects to {base}/missing)")
+
+
+def test_items_whose_urls_differ_only_in_the_query_are_told_apart(tmp_project, news, template, server):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    template()
+    news("a.md", title="Article 5", url=f"{base}/missing?id=5")
+    news("b.md", title="Article 6", url=f"{base}/missing?id=6")
+    found = by_code(run(), "broken-link")
+    assert [(f.where, "id=5" in f.message) for f in found] == [("news/a.md:1", True), ("news/b.md:1", False)]
 
 
 def test_head_then_get_fallback_and_each_url_checked_once(link_issue, server):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 from lxml.etree import ParserError, _Element
@@ -34,9 +34,11 @@ def snippet(element: _Element, limit: int = 100) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """The URL without query string or fragment, so tracking parameters do not hide its item."""
+    """The URL without utm_ parameters or fragment, so tracking parameters do not hide its item."""
     parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    # the rest of the query stays: page?id=5 and page?id=6 are different items
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")])
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), query, ""))
 
 
 @dataclass

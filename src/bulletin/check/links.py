@@ -182,7 +182,9 @@ def _finding(doc: Document, status: LinkStatus, el: _Element, web_copy: bool) ->
     if status.status in REFUSED:
         return Finding("warning", "link-refused", f"{what} {status.url}: the site refused the check ({problem}); "
                        "open it in a browser to make sure it works", where, "links")
-    return Finding("error", "broken-link", f"broken {what} {status.url}: {problem}", where, "links")
+    moved = status.final_url and status.final_url.rstrip("/") != status.url.rstrip("/")
+    after = f" (it redirects to {status.final_url})" if moved else ""
+    return Finding("error", "broken-link", f"broken {what} {status.url}: {problem}{after}", where, "links")
 
 
 def _web_url(doc: Document) -> str | None:
