@@ -124,11 +124,16 @@ def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) 
 def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
     """Check ISSUE before sending: errors block sending, warnings are worth a look."""
     from .build import prepare
-    from .check import run_checks
+    from .check import CheckReport, Finding, run_checks
     from .check.present import print_report
     from .errors import CheckError
 
-    result = prepare(issue)
+    try:
+        result = prepare(issue)
+    except BulletinError as exc:
+        if as_json:  # a CI pipeline parses stdout: it gets a report even when the issue cannot be built
+            click.echo(CheckReport(issue, [Finding("error", "build-failed", str(exc), issue, "build")], ["build"]).to_json())
+        raise
     console = _console()
     with _link_progress(links and not as_json) as progress:
         report = run_checks(result, links=links, spam=spam, progress=progress)

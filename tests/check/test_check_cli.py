@@ -44,3 +44,14 @@ def test_invalid_issue_is_one_clear_error(tmp_project):
     result = invoke("issues/nope.yaml")
     assert result.exit_code == 2
     assert result.output.strip() == "Error: issues/nope.yaml: file not found"
+
+
+def test_json_output_when_the_issue_cannot_be_built(tmp_project, write):
+    write("issues/broken.yaml", "title: [\n")
+    result = CliRunner().invoke(main, ["check", "issues/broken.yaml", "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["counts"]["errors"] == 1
+    [finding] = data["findings"]
+    assert finding["code"] == "build-failed" and finding["message"].startswith("issues/broken.yaml:")
+    assert result.stderr.startswith("Error: issues/broken.yaml:")
