@@ -28,6 +28,7 @@ _LAZY = {
     "read_audience": "audience", "check_subscribers": "audience", "Ledger": "ledger",
     "send": "dispatch.run", "plan": "dispatch.run", "SendReport": "dispatch.deliver", "SendPlan": "dispatch.plan",
     "status": "dispatch.status",
+    "dispatch_due": "schedule", "cancel": "schedule", "upcoming": "schedule",
 }
 
 __all__ = [
