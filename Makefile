@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/check.py
 	$(BIN)/python benchmarks/dispatch.py
+	$(BIN)/python benchmarks/schedule.py
 	$(BIN)/python benchmarks/preview.py
 
 clean:
