@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,19 @@ def test_a_new_source_folder_is_watched_after_the_issue_names_it(preview: Previe
     extra = news / "2021-06-12-extra.md"
     extra.write_text(extra.read_text(encoding="utf-8").replace("First extra", "Second extra"), encoding="utf-8")
     assert wait_until(preview, lambda: "Second extra" in titles(preview))
+
+
+def test_the_issue_folder_deleted_and_made_again_is_watched_again(preview: Preview, tmp_project: Path) -> None:
+    # as a git checkout does: the folder goes and comes back before the watcher looks
+    issues = tmp_project / "issues"
+    text = (issues / "example.yaml").read_text(encoding="utf-8")
+    shutil.rmtree(issues)
+    issues.mkdir()
+    (issues / "example.yaml").write_text(text.replace("#7 —", "#7 (back) —"), encoding="utf-8")
+    assert wait_until(preview, lambda: "(back)" in preview.session.status()["issue"]["subject"])  # type: ignore[union-attr]
+    # and the new folder is watched: a later edit shows
+    (issues / "example.yaml").write_text(text.replace("#7 —", "#7 (again) —"), encoding="utf-8")
+    assert wait_until(preview, lambda: "(again)" in preview.session.status()["issue"]["subject"])  # type: ignore[union-attr]
 
 
 def test_the_plan_covers_every_input(tmp_project: Path) -> None:

@@ -29,8 +29,11 @@ class WatchPlan:
     trees: frozenset[Path]
 
     def wants(self, path: Path) -> bool:
-        """Whether a change at ``path`` can affect the build."""
-        return path in self.files or any(path == tree or tree in path.parents for tree in self.trees)
+        """Whether a change at ``path`` can affect the build (or the watches: a folder on the way to an input)."""
+        if path in self.files or any(path == tree or tree in path.parents for tree in self.trees):
+            return True
+        # a folder deleted and made again (a git checkout, an undo) drops its watch: its return must be seen
+        return any(path in target.parents for target in self.files | self.trees)
 
     def folders(self) -> tuple[list[Path], list[Path]]:
         """(folders to watch without recursion, trees to watch recursively), existing ones only."""
@@ -110,7 +113,9 @@ class Watcher:
             if not first:
                 self._on_change(set())  # files may have changed while the new watch was starting
             first = False
-            self._replan.wait()
+            # a folder made or removed while the watches were starting was seen by none of them
+            if self._make_plan().folders() == (flat, trees):
+                self._replan.wait()
             self._replan.clear()
             inner_stop.set()
             for thread in threads:
@@ -125,9 +130,12 @@ class Watcher:
             *folders, watch_filter=relevant, debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=stop,
             recursive=recursive, raise_interrupt=False, ignore_permission_denied=True,
         ):
-            self._on_change({Path(p) for _, p in changes})
+            paths = {Path(p) for _, p in changes}
+            self._on_change(paths)
             fresh = self._make_plan()
-            if fresh != current or fresh.folders() != watched:
+            # a watched folder deleted (and perhaps already made again) has lost its watch
+            replaced = any(path in watched[0] or path in watched[1] for path in paths)
+            if fresh != current or fresh.folders() != watched or replaced:
                 # e.g. the issue now reads another folder, or templates/ was created: watch that too
                 self._replan.set()
                 return
