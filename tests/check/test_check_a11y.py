@@ -28,6 +28,14 @@ def test_parse_color(value, rgb):
     assert parse_color(value) == rgb
 
 
+def test_typos_in_a_template_css_do_not_break_the_check(tmp_project, template, write):
+    write("bulletin.yaml", (tmp_project / "bulletin.yaml").read_text(encoding="utf-8").replace("inliner: premailer", "inliner: css-inline"))
+    template(replace={"<h1>{{ issue.title }}</h1>": '<h1 style="color: rgb(1..2, 3, 4); font-size: 1..5px">{{ issue.title }}</h1>'})
+    report = run_checks(prepare("issues/example.yaml"))
+    assert report.ok
+    assert parse_color("rgb(1..2, 3, 4)") is None and parse_color("rgba(0, 0, 0, .)") is None
+
+
 def test_skipped_heading_level_is_a_warning(tmp_project, template):
     template(replace={"<h1>{{ issue.title }}</h1>": "<h1>{{ issue.title }}</h1><h4>Skipped</h4>"})
     [finding] = warnings(run_checks(prepare("issues/example.yaml")), "heading-order")

@@ -159,9 +159,12 @@ def parse_color(value: str) -> RGB | None:
     if value.startswith("rgb"):
         parts = re.findall(r"[\d.]+%?", value)
         if len(parts) >= 3:
-            if len(parts) == 4 and float(parts[3].rstrip("%")) == 0:
-                return None  # fully transparent
-            return tuple(_channel(p) for p in parts[:3])  # type: ignore[return-value]
+            try:
+                if len(parts) == 4 and float(parts[3].rstrip("%")) == 0:
+                    return None  # fully transparent
+                return tuple(_channel(p) for p in parts[:3])  # type: ignore[return-value]
+            except ValueError:  # a typo in a template's CSS, such as rgb(1..2, 3, 4)
+                return None
         return None
     return NAMED.get(value)
 
@@ -202,7 +205,7 @@ def _background(el: _Element, style: dict[str, str]) -> RGB | None:
 
 
 def _large(state: _Inherited) -> bool:
-    match = re.match(r"([\d.]+)\s*(px|pt)?", state.size)
+    match = re.match(r"(\d+(?:\.\d+)?|\.\d+)\s*(px|pt)?", state.size)
     if not match:
         return False
     px = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)
