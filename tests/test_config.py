@@ -179,6 +179,11 @@ def test_section_note_must_be_text(write):
     assert found == ["issues/t.yaml:7: notes.Events: expected text, got a list"]
 
 
+def test_title_subject_and_preheader_are_one_line(write):
+    issue = spec(write, GOOD.replace("title: T", "title: >-\n  Bulletin\n  #8") + "subject: |\n  Line one\n  Bcc: x@example.org\npreheader: \"a\\nb\"\n")
+    assert (issue.title, issue.subject, issue.preheader) == ("Bulletin #8", "Line one Bcc: x@example.org", "a b")
+
+
 def test_a_bad_title_is_reported_once(write):
     found = problems(write, GOOD.replace("title: T", "title: [T]"))
     assert found == ["issues/t.yaml:1: title: expected text, got a list"]

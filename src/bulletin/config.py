@@ -157,13 +157,14 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     notes = {str(k): check.text(notes_raw, k, ("notes",)) or "" for k in notes_raw if str(k) in titles}
 
     lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
-    title = check.text(data, "title") or ""
+    # one-line texts: a YAML block (|) would put line breaks into the Subject header and the inbox preview
+    title, subject, preheader = (" ".join((check.text(data, key) or "").split()) for key in ("title", "subject", "preheader"))
     spec = IssueSpec(
         slug=slug,
         path=name,
         title=title,
-        subject=check.text(data, "subject") or title,
-        preheader=check.text(data, "preheader") or "",
+        subject=subject or title,
+        preheader=preheader,
         period=Period(start, end) if start and end else None,  # type: ignore[arg-type]  # raised below
         sources=sources,
         sections=sections,

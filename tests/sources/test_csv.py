@@ -148,3 +148,11 @@ def test_bad_quoting_is_an_error_naming_the_row(tmp_path, write, text, expected)
 
     assert str(error).startswith(expected)
 
+
+
+def test_a_line_break_in_a_title_cell_is_a_space(tmp_path, write):
+    path = write("items.csv", 'date,title,url\n2021-06-10,"Care strategy:\r\nour reaction",https://example.org/a\n')
+
+    [item] = csv_source.read(path, root=tmp_path)
+
+    assert item.title == "Care strategy: our reaction"

@@ -91,12 +91,12 @@ def as_date(value: Any) -> dt.date:
 
 
 def as_title(value: Any) -> str:
-    """Non-empty text, kept literally (a title is data: no HTML is interpreted)."""
+    """Non-empty text on one line, kept literally (a title is data: no HTML is interpreted)."""
     if not isinstance(value, str):
         raise Invalid(f"expected text, got {show(value)} (put it in quotes)")
     if not value.strip():
         raise Invalid("must not be empty")
-    return value.strip()
+    return " ".join(value.split())  # a line break typed into a spreadsheet cell is not part of the title
 
 
 def as_url(value: Any, what: str = "an absolute link") -> str:
