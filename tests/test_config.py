@@ -201,6 +201,12 @@ def test_project_errors(write):
     ]
 
 
+def test_sender_and_organisation_names_are_one_line(write):
+    path = write("bulletin.yaml", "organisation: {name: \"ESNF\\nBrussels\", address: A}\nsender:\n  email: a@example.org\n  name: |\n    ESNF\n    Bulletin\n")
+    project = load_project(path)
+    assert (project.organisation.name, project.sender.name) == ("ESNF Brussels", "ESNF Bulletin")
+
+
 def test_no_project_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="no bulletin.yaml found"):

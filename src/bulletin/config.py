@@ -94,13 +94,13 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         root=str(root),
         path=str(path),
         organisation=Organisation(
-            name=check.text(org, "name", ("organisation",)) or "",
+            name=" ".join((check.text(org, "name", ("organisation",)) or "").split()),  # one line: it may name the sender
             address=check.text(org, "address", ("organisation",)) or "",
             website=check.text(org, "website", ("organisation",)),
         ),
         sender=Sender(
             email=check.text(sender, "email", ("sender",)) or "",
-            name=check.text(sender, "name", ("sender",)),
+            name=" ".join((check.text(sender, "name", ("sender",)) or "").split()) or None,  # the From header
             reply_to=check.text(sender, "reply_to", ("sender",)),
         ),
         subscribers=check.text(data, "subscribers", default="subscribers.csv") or "subscribers.csv",
