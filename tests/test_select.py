@@ -132,7 +132,16 @@ def test_a_pin_on_an_item_left_out_is_an_error():
         select(spec, ITEMS)
     assert [str(p) for p in info.value.problems] == [
         "issues/t.yaml:8: pin[0]: 'content/after.md' is dated 2021-07-01, outside the period: add it to include: too, or remove the pin",
-        "issues/t.yaml:10: pin[2]: 'content/last-day.md' is not in the issue (no matching section): remove the pin",
+        "issues/t.yaml:10: pin[2]: 'content/last-day.md' is not in the issue (no matching section): remove it from pin, or change its tags",
     ]
     included = select(make_spec(pin=["content/after.md"], include=["content/after.md"]), ITEMS)
     assert titles(included)["More"][0] == "After"
+
+
+def test_an_included_item_left_out_is_an_error():
+    spec = make_spec(include=["content/after.md"], exclude_tags=("News",), lines={("include", 0): 9})
+    with pytest.raises(ConfigError) as info:
+        select(spec, ITEMS)
+    assert [str(p) for p in info.value.problems] == [
+        "issues/t.yaml:9: include[0]: 'content/after.md' is not in the issue (excluded tag): remove it from include, or change its tags"
+    ]

@@ -58,8 +58,10 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
             left_out.append(LeftOut(item, "no matching section"))
         else:
             buckets[home.title].append(item)
-    refs.not_shown("pin", {id(lo.item): lo.reason for lo in left_out})
-    raise_if(refs.problems, ConfigError, f"{spec.path} pins items that are not in the issue")
+    reasons = {id(lo.item): lo.reason for lo in left_out}
+    for key in ("include", "pin"):
+        refs.not_shown(key, reasons)
+    raise_if(refs.problems, ConfigError, f"{spec.path} asks for items that are not in the issue")
 
     rank = {id(item): index for index, item in enumerate(pinned)}
     newest = spec.order == "newest"
@@ -112,13 +114,13 @@ class _References:
                 self._problem(key, index, f"'{ref}' is also in exclude{at}: remove it from one of the two")
 
     def not_shown(self, key: str, reasons: dict[int, str]) -> None:
-        """Report every entry of ``key`` naming an item the issue leaves out (pinning it does nothing)."""
+        """Report every entry of ``key`` naming an item the issue leaves out (asking for it does nothing)."""
         for index, ref, item in self.found.get(key, []):
             reason = reasons.get(id(item))
             if reason == "outside period":
                 self._problem(key, index, f"'{ref}' is dated {item.date}, outside the period: add it to include: too, or remove the pin")
             elif reason is not None and reason != "duplicate":
-                self._problem(key, index, f"'{ref}' is not in the issue ({reason}): remove the pin")
+                self._problem(key, index, f"'{ref}' is not in the issue ({reason}): remove it from {key}, or change its tags")
 
     def _problem(self, key: str, index: int, message: str) -> None:
         line = self.spec.lines.get((key, index))
