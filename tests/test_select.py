@@ -65,6 +65,13 @@ def test_duplicate_urls_appear_once():
     assert [lo.reason for lo in sel.left_out if lo.item is dup] == ["duplicate"]
 
 
+def test_the_same_page_from_two_sources_appears_once():
+    other = Item(date=dt.date(2021, 4, 1), title="Meeting (feed)", url="https://EXAMPLE.org/meeting/", tags=("Event",))
+    sel = select(make_spec(), ITEMS + [other])
+    assert titles(sel)["Events"] == ["Later meeting", "Meeting"]
+    assert [lo.reason for lo in sel.left_out if lo.item is other] == ["duplicate"]
+
+
 def test_exclude_tags():
     sel = select(make_spec(exclude_tags=("Event",)), ITEMS)
     assert "Events" not in titles(sel) and "Papers" not in titles(sel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, Problem, raise_if
 from .model import IssueSpec, Item, LeftOut, Section, Selection
@@ -16,10 +17,11 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
     left_out: list[LeftOut] = []
     seen: set[str] = set()
     for item in items:
-        if item.url in seen:
+        key = same_page(item.url)
+        if key in seen:
             left_out.append(LeftOut(item, "duplicate"))
             continue
-        seen.add(item.url)
+        seen.add(key)
         unique.append(item)
 
     refs = _References(spec, unique)
@@ -138,6 +140,12 @@ def _anchor(title: str, taken: set[str]) -> str:
         anchor, n = f"{base}-{n}", n + 1
     taken.add(anchor)
     return anchor
+
+
+def same_page(url: str) -> str:
+    """A url as compared for duplicates: a feed's https://Example.org/a/ is a file's https://example.org/a."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, parts.fragment))
 
 
 def fold(tag: str) -> str:
