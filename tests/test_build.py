@@ -207,6 +207,14 @@ def test_period_with_no_items_is_an_error(tmp_project, write):
         build("issues/empty.yaml")
 
 
+def test_sources_without_items_say_so(tmp_project, write):
+    (tmp_project / "drafts").mkdir()
+    write("drafts/notes.txt", "not an item\n")
+    write("issues/empty.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: All}]\nsource: drafts/\n")
+    with pytest.raises(ConfigError, match=r"^issues/empty.yaml: no items to put in the issue: drafts/ holds none"):
+        build("issues/empty.yaml")
+
+
 def test_unknown_section_tag_is_a_warning_with_hint(tmp_project, write):
     write("issues/w.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\n"
           "sections: [{title: Events, tags: [Evnt]}, {title: More}]\n")

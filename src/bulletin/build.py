@@ -66,6 +66,11 @@ def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fe
     spec = load_issue(issue, project)
     items = load_items(spec, project, fetch)
     selection = select(spec, items)
+    if not items:
+        raise ConfigError(
+            f"{spec.path}: no items to put in the issue: {', '.join(spec.sources)} holds none "
+            "(a folder needs .md files that start with front matter; a feed needs entries)"
+        )
     if not selection.items:
         raise ConfigError(
             f"{spec.path}: no items to put in the issue: none of the {len(items)} items in "
