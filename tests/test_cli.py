@@ -78,3 +78,12 @@ def test_new_issue_scaffold_builds(tmp_project):
     assert run("build", "issues/2021-h2.yaml").exit_code == 0
     again = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_new_issue_keeps_quotes_and_backslashes_of_the_organisation_name(tmp_project, write):
+    config = (tmp_project / "bulletin.yaml").read_text(encoding="utf-8")
+    write("bulletin.yaml", config.replace("name: European Social Network Federation", 'name: \'ESNF "Europe" \\ Social\''))
+    assert run("new-issue", "x", "--from", "2021-01-01", "--to", "2021-06-30").exit_code == 0
+    result = run("build", "issues/x.yaml")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_project / "build/x/manifest.json").read_text())["title"] == 'ESNF "Europe" \\ Social bulletin'

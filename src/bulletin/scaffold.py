@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from .render.context import period_label
 
 _TEMPLATE = """\
 # The {slug} issue. Edit the texts, then run: bulletin build issues/{slug}.yaml
-title: "{title}"
-subject: "{title} — {label}"
+title: {title}
+subject: {subject}
 preheader: "News, events, publications and position papers from {label}"
 period: {{start: {start}, end: {end}}}    # inclusive
 source: {content}/
@@ -41,9 +42,11 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     if path.exists() and not force:
         raise ConfigError(f"issues/{slug}.yaml already exists (use --force to overwrite it)")
     title = f"{project.organisation.name} bulletin"
+    label = period_label(start, end)
     text = _TEMPLATE.format(
-        slug=slug, title=title.replace('"', "'"), label=period_label(start, end), start=start, end=end,
-        content=project.content_dir.rstrip("/"),
+        # JSON strings are YAML double-quoted strings: quotes and backslashes in the name survive
+        slug=slug, title=json.dumps(title, ensure_ascii=False), subject=json.dumps(f"{title} — {label}", ensure_ascii=False),
+        label=label, start=start, end=end, content=project.content_dir.rstrip("/"),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
