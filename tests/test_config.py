@@ -189,6 +189,12 @@ def test_a_bad_title_is_reported_once(write):
     assert found == ["issues/t.yaml:1: title: expected text, got a list"]
 
 
+def test_issue_not_saved_as_utf8_names_the_line(tmp_project):
+    (tmp_project / "issues" / "t.yaml").write_bytes("title: T\nsubject: Caf\u00e9\n".encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"^issues/t.yaml: not UTF-8 text \(byte 21, line 2\); save it as UTF-8$"):
+        load_issue(tmp_project / "issues" / "t.yaml", load_project(tmp_project))
+
+
 def test_project_errors(write):
     write("bulletin.yaml", "organisation: {name: X}\nsender: {email: nope}\ntransport: smtp\ntimezone: Mars/Base\n")
     with pytest.raises(ConfigError) as info:

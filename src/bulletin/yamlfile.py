@@ -119,14 +119,25 @@ class Document:
     repeats: list[tuple[Path_, int, int]] = field(default_factory=list)  # (path, line, first line)
 
 
+def decode(data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped); UnicodeDecodeError's reason says which line is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        # e.g. Windows Notepad's "ANSI": the first é tells where; the byte offset alone says nothing to a reader
+        exc.reason = f"not UTF-8 text (byte {exc.start}, line {line}); save it as UTF-8"
+        raise
+
+
 def load(path: Path, shown: str, error: type[BulletinError]) -> Document:
     """Parse a YAML file; a missing, unreadable or malformed file raises ``error`` naming it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = decode(path.read_bytes())
     except FileNotFoundError:
         raise error(f"{shown}: file not found") from None
     except UnicodeDecodeError as exc:
-        raise error(f"{shown}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise error(f"{shown}: {exc.reason}") from None
     except OSError as exc:
         raise error(f"{shown}: cannot read: {exc.strerror}") from None
     try:

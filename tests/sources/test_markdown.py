@@ -206,7 +206,7 @@ def test_not_utf8_is_named(tmp_path, write):
 
     error = read_error(path, tmp_path)
 
-    assert "x.md: not UTF-8 text" in str(error)
+    assert "x.md: not UTF-8 text (byte 14, line 2); save it as UTF-8" in str(error)
 
 
 def test_every_problem_of_every_file_is_reported_at_once(tmp_path, write):

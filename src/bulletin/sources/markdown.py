@@ -42,9 +42,9 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
     """Read one file; append its problems (each with file:line) and return None if it has any."""
     name = display_path(file, root)
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        text = yamlfile.decode(file.read_bytes())
     except UnicodeDecodeError as exc:
-        problems.append(Problem(name, f"not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        problems.append(Problem(name, exc.reason))
         return None
     except OSError as exc:
         problems.append(Problem(name, f"cannot read: {exc.strerror or exc}"))

@@ -17,9 +17,9 @@ def read(path: Path, *, root: Path) -> list[Item]:
     """Read every item of a YAML list file; report all invalid entries at once."""
     name = display_path(path, root)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = yamlfile.decode(path.read_bytes())
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise SourceError(f"{name}: {exc.reason}") from None
     except OSError as exc:
         raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
