@@ -125,6 +125,19 @@ def test_items_whose_urls_differ_only_in_the_query_are_told_apart(tmp_project, n
     assert [(f.where, "id=5" in f.message) for f in found] == [("news/a.md:1", True), ("news/b.md:1", False)]
 
 
+def test_a_non_ascii_address_is_not_a_redirect(server):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    status = HttpProbe(timeout=2)(f"{base}/ok?q=Straße")
+    assert status.ok and status.final_url == f"{base}/ok?q=Straße"
+    assert ("HEAD", "/ok") in server.requests
+
+
+def test_a_non_ascii_host_name_goes_as_idna():
+    from bulletin.check.links import _quote
+
+    assert _quote("https://bücher.example/straße?q=ä") == "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4"
+
+
 def test_head_then_get_fallback_and_each_url_checked_once(link_issue, server):
     report = run()
     requests = sorted(server.requests)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
@@ -81,13 +81,19 @@ class HttpProbe:
     def _request(self, url: str, method: str) -> LinkStatus:
         host = urlsplit(url).hostname or ""
         opener = self._direct if host in ("127.0.0.1", "localhost", "::1") else self._opener
-        request = urllib.request.Request(_quote(url), method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        wire = _quote(url)
+        request = urllib.request.Request(wire, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+
+        def final(reached: str | None) -> str:
+            # the address as encoded for the wire is the same page, not a redirect
+            return url if not reached or reached == wire else reached
+
         try:
             with opener.open(request, timeout=self.timeout) as response:
-                return LinkStatus(url, response.status, response.geturl())
+                return LinkStatus(url, response.status, final(response.geturl()))
         except urllib.error.HTTPError as exc:
             exc.close()
-            return LinkStatus(url, exc.code, exc.geturl() or url, f"{exc.code} {exc.reason}")
+            return LinkStatus(url, exc.code, final(exc.geturl()), f"{exc.code} {exc.reason}")
         except TimeoutError:
             return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
         except urllib.error.URLError as exc:
@@ -100,7 +106,17 @@ class HttpProbe:
 
 
 def _quote(url: str) -> str:
-    # non-ASCII paths (é, spaces) are valid in a browser bar but not on the wire
+    # non-ASCII paths (é, spaces) are valid in a browser bar but not on the wire; a non-ASCII
+    # host name (bücher.example) goes as IDNA, since percent-encoding it would make it unknown
+    parts = urlsplit(url)
+    if not parts.netloc.isascii():
+        userinfo, at, hostport = parts.netloc.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid name: the request fails and says so
+        url = urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}{colon}{port}"))
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
