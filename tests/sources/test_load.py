@@ -113,3 +113,8 @@ def test_example_content_is_valid_and_holds_the_items_other_tests_use():
     assert congress.url == "https://example.org/news/congress-2021"
     assert congress.image == Image(src="https://example.org/img/congress-2021.jpg", alt=congress.image.alt)
     assert congress.image.alt
+
+
+def test_a_name_too_long_for_the_file_system_is_an_error(tmp_path):
+    with pytest.raises(SourceError, match="not a usable file or folder name"):
+        load("x" * 300, root=tmp_path)

@@ -34,9 +34,13 @@ def load(source: str, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
     root = Path(root)
     path = Path(source)
     path = path if path.is_absolute() else root / path
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, or holding a NUL character
+        raise SourceError(f"{source[:80]}: not a usable file or folder name ({getattr(exc, 'strerror', None) or exc})") from None
+    if not exists:
         raise SourceError(f"{source}: no such file or folder (looked for {path})")
-    if path.is_dir():
+    if is_dir:
         from . import markdown
 
         return markdown.read(path, root=root)
