@@ -213,6 +213,23 @@ def test_sender_and_organisation_names_are_one_line(write):
     assert (project.organisation.name, project.sender.name) == ("ESNF Brussels", "ESNF Bulletin")
 
 
+def test_merge_fallbacks_are_checked(write):
+    head = "organisation: {name: X, address: A}\nsender: {email: a@example.org}\n"
+    write("bulletin.yaml", head + "merge_fallbacks: 3.5\n")
+    with pytest.raises(ConfigError) as info:
+        load_project()
+    assert [str(p) for p in info.value.problems] == ["bulletin.yaml:3: merge_fallbacks: expected column names and texts like {name: colleague}, got float 3.5"]
+    write("bulletin.yaml", head + "merge_fallbacks:\n  first name: friend\n  name: [a]\n")
+    with pytest.raises(ConfigError) as info:
+        load_project()
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:4: merge_fallbacks.first name: expected a subscriber column name (letters, digits and _), like name",
+        "bulletin.yaml:5: merge_fallbacks.name: expected text, got a list",
+    ]
+    write("bulletin.yaml", head + "merge_fallbacks: {name: colleague, count: 0}\n")
+    assert load_project().merge_fallbacks == {"name": "colleague", "count": "0"}
+
+
 def test_no_project_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match="no bulletin.yaml found"):

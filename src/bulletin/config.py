@@ -24,6 +24,7 @@ _ISSUE_KEYS = [
 ]
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # as merge() accepts
 
 
 def find_root(start: Path) -> Path | None:
@@ -88,7 +89,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     elif web_url and "{slug}" not in web_url:
         check.error(("web_url",), f"'{web_url}' has no {{slug}}: every issue would link to the same page; write it like https://example.org/bulletin/{{slug}}/")
     paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
-    fallbacks = check.mapping(data.get("merge_fallbacks"), ("merge_fallbacks",), list(map(str, (data.get("merge_fallbacks") or {}))))
+    fallbacks = _fallbacks(check, data.get("merge_fallbacks"))
 
     project = Project(
         root=str(root),
@@ -112,7 +113,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         inliner=check.choice(data, "inliner", ["premailer", "css-inline"], default="premailer"),  # type: ignore[arg-type]
         timezone=timezone,
         lang=check.text(data, "lang", default="en") or "en",
-        merge_fallbacks={str(k): str(v) for k, v in fallbacks.items()},
+        merge_fallbacks=fallbacks,
         content_dir=check.text(paths, "content", ("paths",), "content") or "content",
         build_dir=check.text(paths, "build", ("paths",), "build") or "build",
         state_dir=check.text(paths, "state", ("paths",), ".bulletin") or ".bulletin",
@@ -121,6 +122,21 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     )
     raise_if(check.problems, ConfigError, f"{PROJECT_FILE} is not valid")
     return project
+
+
+def _fallbacks(check: yamlfile.Checker, data: Any) -> dict[str, str]:
+    """merge_fallbacks: {field: text shown when a subscriber's field is empty}."""
+    if data is not None and not isinstance(data, dict):
+        check.error(("merge_fallbacks",), f"expected column names and texts like {{name: colleague}}, got {yamlfile.show(data)}")
+        return {}
+    raw = data or {}
+    out = {}
+    for key in raw:
+        if not _FIELD.match(str(key)):
+            check.error(("merge_fallbacks", str(key)), "expected a subscriber column name (letters, digits and _), like name")
+        else:
+            out[str(key)] = check.text(raw, key, ("merge_fallbacks",)) or ""
+    return out
 
 
 def _utm(check: yamlfile.Checker, data: Any, path: yamlfile.Path_) -> Utm | None:
