@@ -87,13 +87,13 @@ def test_row_with_too_many_fields(tmp_path, write):
 
 
 def test_unknown_and_missing_columns_are_reported_on_row_1(tmp_path, write):
-    path = write("items.csv", "date,titel,url,Tags\n2021-06-10,A,https://example.org/a,News\n")
+    path = write("items.csv", "date,titel,url,Tagz\n2021-06-10,A,https://example.org/a,News\n")
 
     error = read_error(path, tmp_path)
 
     assert [str(p) for p in error.problems] == [
         "items.csv row 1: unknown column 'titel' (did you mean 'title'?)",
-        "items.csv row 1: unknown column 'Tags' (did you mean 'tags'?)",
+        "items.csv row 1: unknown column 'tagz' (did you mean 'tags'?)",
         "items.csv row 1: missing column 'title' (required)",
     ]
 
@@ -156,3 +156,10 @@ def test_a_line_break_in_a_title_cell_is_a_space(tmp_path, write):
     [item] = csv_source.read(path, root=tmp_path)
 
     assert item.title == "Care strategy: our reaction"
+
+
+def test_headers_as_typed_in_a_spreadsheet(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("Date, Title ,URL,Tags,Image,Image alt\n2021-03-01,Hello,https://example.org/a,News,https://example.org/a.jpg,A photo\n", encoding="utf-8")
+    (item,) = csv_source.read(path, root=tmp_path)
+    assert (item.title, item.url, item.tags, item.image.alt) == ("Hello", "https://example.org/a", ("News",), "A photo")

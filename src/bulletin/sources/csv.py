@@ -41,7 +41,7 @@ def read(path: Path, *, root: Path) -> list[Item]:
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
-                header = [cell.strip() for cell in row]
+                header = [cell.strip().lower().replace(" ", "_") for cell in row]  # "Image alt", "URL" as typed in a spreadsheet
                 if not _check_header(header, f"{name} row {number}", problems):
                     break
                 continue
