@@ -79,7 +79,11 @@ class AudienceReport:
 
 
 def normalise(address: str) -> str:
-    """The address as it will be sent (domain lower-cased); raise EmailNotValidError when invalid."""
+    """The address as SendGrid takes it (domain lower-cased, in ASCII); raise EmailNotValidError when invalid.
+
+    SendGrid drops addresses with non-ASCII characters before the @ (it has no SMTPUTF8), so they are
+    invalid here; an international domain is sent in its ASCII (IDNA) form.
+    """
     address = address.strip()
     match = _FAST.fullmatch(address)
     if match and len(address) <= 254:
@@ -92,7 +96,14 @@ def normalise(address: str) -> str:
             out = f"{local}@{domain}"
             if len(out) <= 254:
                 return out
-    return validate_email(address, check_deliverability=False).normalized
+    try:
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        if "Internationalized characters before the @-sign" in str(exc):
+            raise EmailNotValidError(f"{exc} SendGrid cannot deliver to such addresses.") from None
+        raise
+    assert checked.ascii_email is not None  # always set without SMTPUTF8
+    return checked.ascii_email
 
 
 _ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
