@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid
+from fakes.sendgrid_server import FakeSendGrid, Reply
 
 from bulletin.dispatch.sendgrid import SendGridTransport
 from bulletin.dispatch.transport import OutcomeUnknown, Refused, Retryable
@@ -113,3 +113,23 @@ def test_debug_logs_of_the_http_library_never_show_the_key(transport: SendGridTr
         transport.post(BODY)
     assert "HEADERS" in caplog.text  # python_http_client logs the headers...
     assert fake_sendgrid.api_key not in caplog.text  # ...with the key blanked
+
+
+def test_an_answer_that_is_not_sendgrids_202_is_unknown_not_accepted(transport: SendGridTransport,
+                                                                     fake_sendgrid: FakeSendGrid) -> None:
+    # a proxy or captive portal answering 200 with a web page: the mail did not necessarily reach SendGrid
+    fake_sendgrid.routes[("POST", "/v3/mail/send")] = lambda request: Reply(200, "<html>Please log in</html>")
+    with pytest.raises(OutcomeUnknown, match=r"answered 200 instead of 202 Accepted.*Please log in"):
+        transport.post(BODY)
+
+
+def test_a_202_without_a_message_id_is_accepted(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.routes[("POST", "/v3/mail/send")] = lambda request: Reply(202)
+    assert transport.post(BODY) is None
+
+
+def test_a_cancel_answered_by_something_else_is_not_taken_as_done(transport: SendGridTransport,
+                                                                 fake_sendgrid: FakeSendGrid) -> None:
+    fake_sendgrid.routes[("POST", "/v3/user/scheduled_sends")] = lambda request: Reply(200, "<html>Please log in</html>")
+    with pytest.raises(OutcomeUnknown, match="instead of 201"):
+        transport.cancel_batch("b-1")

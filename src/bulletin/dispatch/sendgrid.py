@@ -77,12 +77,12 @@ class SendGridTransport:
 
     def post(self, body: dict[str, Any]) -> str | None:
         """POST /v3/mail/send; return X-Message-Id."""
-        _, headers, _ = self.request("POST", "/mail/send", body)
+        _, headers, _ = self.request("POST", "/mail/send", body, expect=(202,))
         return headers.get("X-Message-Id")
 
     def create_batch(self) -> str:
         """POST /v3/mail/batch: a new batch id, which groups the requests of a scheduled dispatch."""
-        _, _, body = self.request("POST", "/mail/batch")
+        _, _, body = self.request("POST", "/mail/batch", expect=(201,))
         try:
             return str(json.loads(body)["batch_id"])
         except (ValueError, KeyError, TypeError):
@@ -91,7 +91,7 @@ class SendGridTransport:
     def cancel_batch(self, batch_id: str) -> None:
         """POST /v3/user/scheduled_sends {batch_id, status: cancel}; fine if it is cancelled already."""
         try:
-            self.request("POST", "/user/scheduled_sends", {"batch_id": batch_id, "status": "cancel"})
+            self.request("POST", "/user/scheduled_sends", {"batch_id": batch_id, "status": "cancel"}, expect=(201,))
         except Refused as exc:
             # a cancel whose answer was lost and is sent again gets a 400: look before failing
             if exc.status == 400 and self.batch_status(batch_id) == "cancel":
@@ -101,7 +101,7 @@ class SendGridTransport:
     def batch_status(self, batch_id: str) -> str | None:
         """GET /v3/user/scheduled_sends/{batch_id}: 'cancel', 'pause', or None (it will be sent)."""
         try:
-            _, _, body = self.request("GET", f"/user/scheduled_sends/{batch_id}")
+            _, _, body = self.request("GET", f"/user/scheduled_sends/{batch_id}", expect=(200,))
         except Refused as exc:
             if exc.status == 404:  # no status set for this batch
                 return None
@@ -115,8 +115,12 @@ class SendGridTransport:
                 return str(item.get("status")) if item.get("status") else None
         return None
 
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, bytes]:
-        """Any v3 call (path after /v3, e.g. '/mail/batch'): (status, headers, body), failures classified."""
+    def request(self, method: str, path: str, body: Any = None, *, expect: tuple[int, ...] = (200, 201, 202)) -> tuple[int, Any, bytes]:
+        """Any v3 call (path after /v3, e.g. '/mail/batch'): (status, headers, body), failures classified.
+
+        A success status SendGrid does not give for this call (``expect``, as in its spec), or a web page,
+        came from something else on the way (a proxy, a captive portal): the outcome is unknown.
+        """
         client = self._client.client
         for part in path.strip("/").split("/"):
             client = client._(part)
@@ -131,7 +135,14 @@ class SendGridTransport:
         except (OSError, http.client.HTTPException) as exc:
             # the request was written, the answer did not come: it may have been accepted
             raise OutcomeUnknown(self._redact(f"no answer from SendGrid after sending the request: {_reason(exc)}")) from None
-        return response.status_code, response.headers, response.body
+        status, content = response.status_code, response.body or b""
+        if status not in expect or (content and _content_type(response.headers) == "text/html"):
+            what = "a web page" if status in expect else f"{status} instead of {expect[-1]} {http.HTTPStatus(expect[-1]).phrase}"
+            raise OutcomeUnknown(self._redact(
+                f"{self.base_url} answered {what}{': ' + _snippet(content) if content else ''}; "
+                f"it may not be SendGrid (a proxy?), check {URL_VARIABLE}"
+            ))
+        return status, response.headers, content
 
     def _http_error(self, exc: HTTPError) -> Exception:
         status = int(exc.status_code)
@@ -176,6 +187,15 @@ def _messages(body: bytes | str | None) -> list[str]:
             where = error.get("field")
             out.append(f"{where}: {error['message']}" if where else str(error["message"]))
     return out
+
+
+def _content_type(headers: Any) -> str:
+    return str((headers or {}).get("Content-Type") or "").split(";")[0].strip().lower()
+
+
+def _snippet(body: bytes | str) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    return " ".join(text.split())[:200]
 
 
 def _reason(error: object) -> str:
