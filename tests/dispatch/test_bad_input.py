@@ -129,3 +129,16 @@ def test_nobody_on_the_list_to_mail(sendgrid_project: Path, fake_sendgrid: FakeS
     output = send_with(sendgrid_project, b"email,lists,status\na@x.example,members,unsubscribed\n")
     assert "people.csv: nobody to send to on the list 'members' (1 unsubscribed)" in output
     assert_nothing_happened(sendgrid_project, fake_sendgrid)
+
+
+def test_a_key_with_a_line_break_is_an_error_before_anything(sendgrid_project: Path, fake_sendgrid: FakeSendGrid,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.pasted-from\na-document")
+    for args in (("--test", "me@org.example"), ("--list", "members", "--yes")):
+        result = run("send", "issues/example.yaml", *args)
+        assert result.exit_code == 2
+        assert result.output.count("Error:") == 1 and "SENDGRID_API_KEY holds a space, a line break" in result.output
+        assert "pasted-from" not in result.output and "Internal error" not in result.output
+    dry = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
+    assert "Blocks sending: SENDGRID_API_KEY holds a space" in dry.output
+    assert_nothing_happened(sendgrid_project, fake_sendgrid)

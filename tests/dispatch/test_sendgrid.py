@@ -133,3 +133,11 @@ def test_a_cancel_answered_by_something_else_is_not_taken_as_done(transport: Sen
     fake_sendgrid.routes[("POST", "/v3/user/scheduled_sends")] = lambda request: Reply(200, "<html>Please log in</html>")
     with pytest.raises(OutcomeUnknown, match="instead of 201"):
         transport.cancel_batch("b-1")
+
+
+@pytest.mark.parametrize("key", ["SG.abc\ndef", "SG.abc def", "SG.abc\u201d", "SG.\u00e9abc"])
+def test_a_key_no_api_key_can_be_is_a_clear_error_that_does_not_show_it(key: str) -> None:
+    # pasted from a document: a line break or a typographic quote would break (and show) the Authorization header
+    with pytest.raises(ConfigError, match="SENDGRID_API_KEY holds") as caught:
+        SendGridTransport.from_env({"SENDGRID_API_KEY": key})
+    assert "abc" not in str(caught.value)

@@ -48,7 +48,7 @@ from .plan import (
     replan,
 )
 from .retry import RetryPolicy
-from .sendgrid import KEY_VARIABLE, SendGridTransport, missing_key_message
+from .sendgrid import KEY_VARIABLE, SendGridTransport
 from .transport import Transport
 
 
@@ -60,15 +60,18 @@ def make_transport(project: Project, *, clock: Clock | None = None, environ: dic
 
 
 class _NoKey:
-    """Stands in for SendGrid in a dry run without a key: the plan shows the missing key as an error."""
+    """Stands in for SendGrid in a dry run without a usable key: the plan shows why as an error."""
 
     name = "sendgrid"
 
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
     def describe(self) -> str:
-        return f"SendGrid ({KEY_VARIABLE} is not set)"
+        return f"SendGrid (no usable {KEY_VARIABLE})"
 
     def post(self, body: dict) -> str | None:  # pragma: no cover - never called: dry runs do not send
-        raise ConfigError(missing_key_message())
+        raise ConfigError(self.problem)
 
 
 class _Declined(Exception):
@@ -123,10 +126,10 @@ def send(
     if transport is None:
         try:
             transport = make_transport(project, clock=clock)
-        except ConfigError:  # no key: a dry run shows it as a blocking problem instead
+        except ConfigError as exc:  # no usable key: a dry run shows it as a blocking problem instead
             if not dry_run:
                 raise
-            transport = _NoKey()
+            transport = _NoKey(str(exc))
     run = _Run(project, result, transport, clock, progress, retry or RetryPolicy())
     people = _subscribers_file(project, subscribers)
     if test:
@@ -164,7 +167,7 @@ class _Run:
         out = new_plan(self.result, list_name=list_name, transport=self.transport.describe(), subscribers=people[1])
         errors, warnings = blocking_checks(self.result, self.transport.name)
         if isinstance(self.transport, _NoKey):
-            errors.append(missing_key_message())
+            errors.append(self.transport.problem)
         out.errors, out.warnings = errors, out.warnings + warnings
         return out
 

@@ -48,6 +48,11 @@ class SendGridTransport:
         if not api_key or not api_key.strip():
             raise ConfigError(missing_key_message())
         self._key = api_key.strip()
+        if not all("!" <= c <= "~" for c in self._key):  # printable ASCII without spaces, as SendGrid's keys are
+            raise ConfigError(
+                f"{KEY_VARIABLE} holds a space, a line break or a character no API key has (a typographic quote "
+                "copied from a document?): copy the key from SendGrid again and set it once more"
+            )
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
         self.timeout = timeout
         self._client = SendGridAPIClient(api_key=self._key, host=self.base_url)
