@@ -128,3 +128,23 @@ def test_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(LedgerError, match="cannot open the ledger"):
         Ledger(path, shown=".bulletin/ledger.db")
+
+
+def test_a_ledger_damaged_inside_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as ledger:
+        plan(ledger, [[[f"p{i}@x.example", "x" * 50] for i in range(1000)]] * 3)
+    data = bytearray(path.read_bytes())
+    data[3 * 4096:] = b"\xa5" * (len(data) - 3 * 4096)  # the file opens; its pages are garbage
+    path.write_bytes(data)
+    with pytest.raises(LedgerError, match=r"^\.bulletin/ledger\.db: the ledger is damaged \(.+\)\. It records who was already mailed"):
+        with Ledger(path, shown=".bulletin/ledger.db") as ledger:
+            for dispatch in ledger.dispatches():
+                ledger.batches(dispatch.id)
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "ledger.lock").mkdir()  # as good as a folder that cannot be written
+    with Ledger(tmp_path / "ledger.db", shown=".bulletin/ledger.db") as ledger:
+        with pytest.raises(LedgerError, match=r"^\.bulletin/ledger\.db: cannot create its lock file ledger\.lock \(Is a directory\)"):
+            ledger.lock()

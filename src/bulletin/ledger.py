@@ -173,8 +173,15 @@ class Ledger:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, trace: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError):  # found while reading or writing, not when opening
+            if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, disk full, I/O error
+                raise LedgerError(f"{self.shown}: cannot use the ledger ({exc}); check that its folder can be written") from None
+            raise LedgerError(
+                f"{self.shown}: the ledger is damaged ({exc}). It records who was already mailed: restore it from a backup; "
+                "it must not be edited or replaced by hand"
+            ) from None
 
     def close(self) -> None:
         """Release the lock and close the database."""
@@ -189,7 +196,11 @@ class Ledger:
 
     def lock(self) -> None:
         """Take the project's send lock, or raise if another bulletin is sending (released on exit or crash)."""
-        handle = open(self.path.with_suffix(".lock"), "a+b")  # noqa: SIM115 - held open: the lock lives as long as it
+        path = self.path.with_suffix(".lock")
+        try:
+            handle = open(path, "a+b")  # noqa: SIM115 - held open: the lock lives as long as it
+        except OSError as exc:
+            raise LedgerError(f"{self.shown}: cannot create its lock file {path.name} ({exc.strerror})") from None
         try:
             _lock_file(handle)
         except OSError:
