@@ -294,12 +294,14 @@ class Ledger:
         return dict(json.loads(row[0])) if row else {}
 
     def find_dispatch(self, slug: str, list_name: str, transport: str) -> Dispatch | None:
-        """The live real dispatch of this issue to this list through this transport, if any."""
-        row = self.db.execute(
-            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND slug = ? AND list_name = ? AND transport = ?"
-            f" AND state IN ({', '.join('?' * len(LIVE))}) ORDER BY id DESC LIMIT 1",
-            (slug, list_name, transport, *LIVE),
-        ).fetchone()
+        """The live real dispatch of this issue to this list (its name in any case) through this transport, if any."""
+        rows = self.db.execute(
+            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND slug = ? AND transport = ?"
+            f" AND state IN ({', '.join('?' * len(LIVE))}) ORDER BY id DESC",
+            (slug, transport, *LIVE),
+        ).fetchall()
+        # the subscribers file matches list names ignoring case (audience.py): 'Members' is 'members'
+        row = next((r for r in rows if str(r[3]).casefold() == list_name.casefold()), None)
         return self._dispatch(row) if row else None
 
     def dispatches(self, slug: str | None = None) -> list[Dispatch]:

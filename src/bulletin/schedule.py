@@ -107,7 +107,7 @@ def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, proje
     if ledger is None:
         raise LedgerError(f"nothing is scheduled for {issue}: nothing was ever sent or scheduled in this project")
     with ledger:
-        found = [d for d in ledger.scheduled() if d.slug == slug and (list_name is None or d.list_name == list_name)]
+        found = [d for d in ledger.scheduled() if d.slug == slug and _on(d, list_name)]
         if not found:
             raise LedgerError(_nothing_message(ledger, slug, str(issue), list_name))
         coming = [d for d in found if not (d.state == "done" and read_stored(d.send_at or "") <= now)]
@@ -147,6 +147,11 @@ def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, proje
         return result
 
 
+def _on(d: Dispatch, list_name: str | None) -> bool:
+    """Whether a dispatch goes to ``list_name`` (any list if None); list names ignore case, as in the subscribers file."""
+    return list_name is None or str(d.list_name).casefold() == list_name.casefold()
+
+
 def _cancel_in_ledger(ledger: Ledger, d: Dispatch, states: list[str]) -> bool:
     """Mark a dispatch and its batches cancelled, if it is still in one of ``states``."""
     why = f"cancelled (SendGrid batch {d.batch_id})" if d.batch_id else "cancelled before it was handed over"
@@ -164,7 +169,7 @@ def _cancel_in_ledger(ledger: Ledger, d: Dispatch, states: list[str]) -> bool:
 
 def _nothing_message(ledger: Ledger, slug: str, issue: str, list_name: str | None) -> str:
     to = f" to '{list_name}'" if list_name else ""
-    sent = [d for d in ledger.dispatches(slug) if d.kind == "real" and (list_name is None or d.list_name == list_name)]
+    sent = [d for d in ledger.dispatches(slug) if d.kind == "real" and _on(d, list_name)]
     last = sent[-1] if sent else None
     if last is not None and last.send_at is None and last.state in ("done", "sending", "incomplete", "planned"):
         return f"{issue}{to} was sent right away (dispatch {last.id}), not scheduled: it cannot be cancelled"

@@ -135,3 +135,16 @@ def test_a_scheduled_dispatch_sends_batch_id_and_send_at(fake_sendgrid: FakeSend
     assert send().outcome == "handed over"
     [accepted] = fake_sendgrid.accepted
     assert (accepted.body["send_at"], accepted.body["batch_id"]) == (int(send_at.timestamp()), batch_id)
+
+
+def test_a_list_is_the_same_list_whatever_its_case(fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:
+    # the subscribers file matches list names ignoring case, so the ledger must too: no second dispatch
+    fake_sendgrid.fail(1, "401")
+    with pytest.raises(DispatchError):
+        bulletin.send("issues/example.yaml", list_name="Members", retry=NO_WAIT)
+    fake_sendgrid.faults.clear()
+    resumed = send()  # --list members
+    assert resumed.plan.state == "resume" and resumed.dispatch == 1 and resumed.outcome == "sent"
+    again = bulletin.send("issues/example.yaml", list_name="MEMBERS", retry=NO_WAIT)
+    assert again.outcome == "already sent"
+    assert sum(fake_sendgrid.recipients().values()) == 5 and fake_sendgrid.mail_requests() == 2

@@ -99,3 +99,11 @@ def test_several_lists_need_list(fake_sendgrid: FakeSendGrid, clock: Clock, send
     assert (result.exit_code, result.output) == (2, "Error: issues/example.yaml is scheduled to several lists (members, press): say which with --list\n")
     assert run("cancel", "issues/example.yaml", "--list", "press").exit_code == 0
     assert [r["list"] for r in json.loads(run("schedule", "list", "--json").output)] == ["members"]
+
+
+def test_the_list_name_of_a_cancel_ignores_case(clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(5)
+    schedule("2021-07-06 09:00", clock)
+    result = run("cancel", "issues/example.yaml", "--list", "Members")
+    assert result.exit_code == 0, result.output
+    assert dispatches(sendgrid_project) == [(1, "cancelled", "2021-07-06T07:00:00+00:00", None)]

@@ -177,7 +177,7 @@ def fill_counts(plan: SendPlan, collector: Collector) -> None:
 def already_planned(ledger: Ledger, slug: str, list_name: str, transport: str) -> set[int]:
     """hash(address) of everyone in the live dispatches of this issue to other lists: they get it from those."""
     others = [d.id for d in ledger.dispatches(slug) if d.kind == "real" and d.transport == transport
-              and d.list_name != list_name and d.state in LIVE]
+              and str(d.list_name).casefold() != list_name.casefold() and d.state in LIVE]
     return {hash(k) for k in ledger.keys(others, ("pending", "sending", "accepted", "failed", "unknown"))}
 
 
