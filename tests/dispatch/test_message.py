@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulletin.dispatch.message import BodyBuilder, Message, clean, unsubscribe_headers
+from bulletin.dispatch.message import BodyBuilder, Message, clean, fill, unsubscribe_headers
 
 MESSAGE = Message(
     slug="s", subject="Hi *|NAME|*", html="<p>Dear *|NAME|*</p>", text="Dear *|NAME|*", from_email="f@x.example",
@@ -49,3 +49,13 @@ def test_message_round_trips_through_the_ledger() -> None:
     assert Message.from_dict(MESSAGE.to_dict()) == MESSAGE
     assert MESSAGE.as_test().subject == "[TEST] Hi *|NAME|*"
     assert clean("\tA\x00B\n") == "A B"
+
+
+def test_a_merge_value_that_looks_like_a_merge_tag_is_not_filled_in() -> None:
+    # merge values are data: a name cell holding *|ORGANISATION|* must not become someone's organisation
+    message = Message(**{**MESSAGE.to_dict(), "text": "*|NAME|* of *|ORGANISATION|*", "fields": ("name", "organisation"),
+                         "fallbacks": ("friend", "")})  # type: ignore[arg-type]
+    body = BodyBuilder(message, custom_args={}).body([["a@x.example", "*|ORGANISATION|*", "ACME"]], batch=1)
+    subs = body["personalizations"][0]["substitutions"]
+    assert fill(body["content"][0]["value"], subs) == "* |ORGANISATION|* of ACME"
+    assert fill(body["content"][0]["value"], dict(reversed(subs.items()))) == "* |ORGANISATION|* of ACME"

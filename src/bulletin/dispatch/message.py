@@ -3,7 +3,8 @@
 Merge fields: the build leaves tags like ``*|NAME|*`` in the subject, text and HTML. SendGrid fills
 them per recipient through ``substitutions``, the same value in every part, so the HTML part gets
 its own tags (``*|NAME:HTML|*``) holding the HTML-escaped value: "Tom & Jerry <3" reads right in both
-parts and a value can never inject markup. Line breaks and control characters become spaces.
+parts and a value can never inject markup. Line breaks and control characters become spaces, and a
+value can never hold a merge tag.
 """
 
 from __future__ import annotations
@@ -135,10 +136,12 @@ class BodyBuilder:
 
 
 def clean(value: str) -> str:
-    """A merge value as data: no line breaks or control characters, trimmed."""
+    """A merge value as data: no line breaks or control characters, no merge tags, trimmed."""
     if not value:
         return ""
-    return value.strip() if value.isprintable() else _CONTROL.sub(" ", value).strip()
+    value = value.strip() if value.isprintable() else _CONTROL.sub(" ", value).strip()
+    # a cell holding *|ORGANISATION|* must not be filled in as a tag (SendGrid may substitute in values)
+    return value.replace("*|", "* |") if "*|" in value else value
 
 
 def unsubscribe_headers(message: Message) -> dict[str, str]:
