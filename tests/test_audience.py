@@ -182,3 +182,10 @@ def test_memory_holds_a_digest_per_address_not_the_rows(tmp_path: Path) -> None:
     small, large = peak(10_000), peak(60_000)
     per_row = (large - small) / 50_000
     assert per_row < 100  # rows are ~170 bytes of text each; only the dedupe digest stays
+
+
+def test_a_utf8_file_with_a_bom_is_read_as_utf8_whatever_is_declared(tmp_path: Path) -> None:
+    # bulletin.yaml says cp1252 (an old export), a colleague saves the next one as Excel's "CSV UTF-8"
+    path = write(tmp_path, codecs.BOM_UTF8 + "email;name;lists\r\nzoe@x.example;Zoë Ça;members\r\n".encode("utf-8"))
+    found, _ = recipients(path, encoding="cp1252")
+    assert found == [(2, "zoe@x.example", ("Zoë Ça",))]

@@ -145,8 +145,9 @@ class Audience:
         with self._open() as raw:
             if raw.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
                 raise AudienceError(f"{self.report.path}: the file is UTF-16 ('Unicode Text'), not CSV. {SAVE_AS_UTF8}.")
-            if raw.peek(3)[:3] == codecs.BOM_UTF8:  # whatever the declared encoding, a BOM is not data
+            if raw.peek(3)[:3] == codecs.BOM_UTF8:  # a BOM says UTF-8, whatever bulletin.yaml declares
                 raw.read(3)
+                encoding = "utf-8"
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             try:
                 yield from self._read(text)
