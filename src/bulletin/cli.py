@@ -220,6 +220,10 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
+def _live_progress() -> bool:
+    return sys.stderr.isatty()  # a progress bar on a terminal; plain lines in CI logs
+
+
 @main.command("send")
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--list", "list_name", metavar="NAME", default=None, help="Send to the subscribers on this list.")
@@ -263,12 +267,16 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         except click.Abort:  # Ctrl-C or end of input: a no
             return False
 
-    report = send(
-        issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
-        confirm=confirm, progress=ProgressView(err, live=sys.stderr.isatty()),
-        resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
-        at=at, tz=tz, safe=safe, clock=clock_from_env(),
-    )
+    progress = ProgressView(err, live=_live_progress())
+    try:
+        report = send(
+            issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
+            confirm=confirm, progress=progress,
+            resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
+            at=at, tz=tz, safe=safe, clock=clock_from_env(),
+        )
+    finally:
+        progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
     print_report(out, report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import io
 import email.policy
 import json
 import sqlite3
@@ -192,3 +193,23 @@ def test_ctrl_c_at_the_confirmation_is_a_no(sendgrid_project: Path, fake_sendgri
     assert result.exit_code == 0
     assert "Not sent: nothing was written or sent." in result.output
     assert fake_sendgrid.mail_requests() == 0
+
+
+def test_ctrl_c_while_sending_gives_the_terminal_its_cursor_back(sendgrid_project: Path, fake_sendgrid: FakeSendGrid,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    terminal = io.StringIO()
+    monkeypatch.setattr("bulletin.cli._console", lambda stderr=False: Console(file=terminal, force_terminal=True))
+    monkeypatch.setattr("bulletin.cli._live_progress", lambda: True)
+
+    def interrupted(self: object, body: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bulletin.dispatch.sendgrid.SendGridTransport.post", interrupted)
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 130 and "Interrupted." in result.output
+    shown = terminal.getvalue()
+    assert "\x1b[?25l" in shown  # the progress bar hid the cursor...
+    assert shown.rindex("\x1b[?25h") > shown.rindex("\x1b[?25l")  # ...and showed it again
+    assert [state for *_, state, _ in batch_states(sendgrid_project)] == ["unknown"]  # resumable: listed on the next run

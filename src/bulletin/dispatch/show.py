@@ -211,6 +211,12 @@ class ProgressView:
         self._task: Any = None
         self._last = (0.0, -1)
 
+    def close(self) -> None:
+        """Stop the bar if a run ended without its 'done' event (an error, Ctrl-C)."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
     def __call__(self, event: Progress) -> None:
         if self.live:
             self._live(event)
