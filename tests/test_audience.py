@@ -189,3 +189,15 @@ def test_a_utf8_file_with_a_bom_is_read_as_utf8_whatever_is_declared(tmp_path: P
     path = write(tmp_path, codecs.BOM_UTF8 + "email;name;lists\r\nzoe@x.example;Zoë Ça;members\r\n".encode("utf-8"))
     found, _ = recipients(path, encoding="cp1252")
     assert found == [(2, "zoe@x.example", ("Zoë Ça",))]
+
+
+def test_a_row_whose_merge_values_sendgrid_would_refuse_is_a_bad_row(tmp_path: Path) -> None:
+    # SendGrid refuses a request where one recipient's substitutions exceed 10,000 bytes: the whole batch would fail
+    long = '"' * 2000  # HTML-escaped to &quot; six bytes each
+    path = write(tmp_path, f'email,name,lists\na@x.example,"{long * 2}",members\nb@x.example,{"x" * 900},members\na@x.example,Ann,members\n')
+    found, report = recipients(path, shown="people.csv")
+    assert [(row, email) for row, email, _ in found] == [(3, "b@x.example"), (4, "a@x.example")]  # a later row of a@ is fine
+    assert [str(p) for p in report.problems()] == [
+        "people.csv row 2: its merge values are too long for SendGrid (14,021 bytes with the tags and the HTML-escaped copy; "
+        "at most 10,000 per recipient): shorten the name column"]
+    assert report.skipped["invalid"] == 1 and report.recipients == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import itertools
 import os
@@ -31,6 +32,9 @@ SUPPRESSED = ("unsubscribed", "bounced")
 #: Why a row is not mailed, in the order the send plan lists them.
 REASONS = ("unsubscribed", "bounced", "invalid", "duplicate", "not on list")
 MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
+#: SendGrid: "the total collective size of your substitutions may not exceed 10,000 bytes per personalization".
+#: Each merge value goes twice (as is, and HTML-escaped: dispatch/message.py), each under its tag.
+MAX_SUBSTITUTION_BYTES = 10_000
 SAVE_AS_UTF8 = (
     "In Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; in LibreOffice: File > Save As, "
     "'Edit filter settings', character set 'Unicode (UTF-8)'"
@@ -258,9 +262,17 @@ class Audience:
                 if len(report.duplicates) < MAX_REPORTED:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
+            values = tuple([cells[at].strip() if at is not None else "" for at in value_at])
+            if values and sum(map(len, values)) > 1000:  # below this, even all quotes (&quot;) fit: skip the count
+                size = substitution_bytes(self.fields, values)
+                if size > MAX_SUBSTITUTION_BYTES:
+                    long = ", ".join(f for f, v in zip(self.fields, values) if len(v) > 100) or ", ".join(self.fields)
+                    self._bad(row_no, f"its merge values are too long for SendGrid ({size:,} bytes with the tags and the HTML-escaped "
+                                      f"copy; at most {MAX_SUBSTITUTION_BYTES:,} per recipient): shorten the {long} column")
+                    continue
             seen.add(digest)
             report.recipients += 1
-            yield Recipient(row_no, email, key, tuple([cells[at].strip() if at is not None else "" for at in value_at]))
+            yield Recipient(row_no, email, key, values)
         if too_wide:
             raise AudienceError(f"{where}: some rows have more fields than the header ({len(too_wide)} shown)", too_wide)
         if wanted is not None and wanted not in known_lists:
@@ -280,6 +292,16 @@ class Audience:
         self.report.skipped["invalid"] += 1
         if len(self.report.bad_rows) < MAX_REPORTED:
             self.report.bad_rows.append(BadRow(row, message))
+
+
+def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
+    """At least the bytes SendGrid counts for one recipient's substitutions: *|F|* and *|F:HTML|* with their values."""
+    total = 0
+    for name, value in zip(fields, values):
+        escaped = html.escape(value)
+        # a merge tag inside a value gets a space ('*|' -> '* |', dispatch/message.py), in both copies
+        total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
+    return total
 
 
 def read_audience(

@@ -142,3 +142,13 @@ def test_a_key_with_a_line_break_is_an_error_before_anything(sendgrid_project: P
     dry = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
     assert "Blocks sending: SENDGRID_API_KEY holds a space" in dry.output
     assert_nothing_happened(sendgrid_project, fake_sendgrid)
+
+
+def test_a_row_sendgrid_would_refuse_is_left_out_and_the_rest_is_sent(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    # one recipient's substitutions over 10,000 bytes make SendGrid refuse the whole request (the fake checks it)
+    (sendgrid_project / "people.csv").write_text(f"email,name,lists\na@x.example,{'&' * 3000},members\nb@x.example,Bob,members\n",
+                                                 encoding="utf-8")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes", "--subscribers", "people.csv")
+    assert result.exit_code == 0, result.output
+    assert "people.csv row 2: its merge values are too long for SendGrid" in result.output
+    assert set(fake_sendgrid.recipients()) == {"b@x.example"}

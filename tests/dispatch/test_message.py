@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bulletin.audience import substitution_bytes
 from bulletin.dispatch.message import BodyBuilder, Message, clean, fill, unsubscribe_headers
 
 MESSAGE = Message(
@@ -59,3 +60,12 @@ def test_a_merge_value_that_looks_like_a_merge_tag_is_not_filled_in() -> None:
     subs = body["personalizations"][0]["substitutions"]
     assert fill(body["content"][0]["value"], subs) == "* |ORGANISATION|* of ACME"
     assert fill(body["content"][0]["value"], dict(reversed(subs.items()))) == "* |ORGANISATION|* of ACME"
+
+
+def test_the_audience_counts_substitutions_at_least_as_large_as_they_are_sent() -> None:
+    # audience.py refuses rows over SendGrid's 10,000 bytes with this count: it must never undercount a body
+    message = Message(**{**MESSAGE.to_dict(), "fields": ("name", "org"), "fallbacks": ("", "")})  # type: ignore[arg-type]
+    values = ['  O"Neil & *|ORG|* <b> 😀\r\n ', "Tom & Jerry's *|NAME:HTML|*"]
+    [person] = BodyBuilder(message, custom_args={}).body([["a@x.example", *values]], batch=1)["personalizations"]
+    sent = sum(len(k.encode()) + len(v.encode()) for k, v in person["substitutions"].items())
+    assert sent <= substitution_bytes(message.fields, [v.strip() for v in values])

@@ -47,6 +47,7 @@ MAX_PERSONALIZATIONS = 1000
 MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 MAX_CUSTOM_ARGS_BYTES = 10_000
+MAX_SUBSTITUTIONS_BYTES = 10_000  # per personalization, keys and values
 MAX_SEND_AT_AHEAD = 72 * 3600  # SendGrid: send_at at most 72 hours ahead
 CANCEL_CUTOFF = 10 * 60  # SendGrid: no cancel or pause within 10 minutes of send_at
 
@@ -259,6 +260,9 @@ class FakeSendGrid:
         seen: set[str] = set()
         recipients = []
         for p in personalizations:
+            substitutions = sum(len(k.encode()) + len(str(v).encode()) for k, v in p.get("substitutions", {}).items())
+            if substitutions > MAX_SUBSTITUTIONS_BYTES:
+                problems.append(f"substitutions may not exceed {MAX_SUBSTITUTIONS_BYTES:,} bytes per personalization")
             for kind in ("to", "cc", "bcc"):
                 for who in p.get(kind, []):
                     address = who["email"].lower()
