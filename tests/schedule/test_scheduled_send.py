@@ -14,7 +14,7 @@ import pytest
 from dispatch.helpers import run, write_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 
-from bulletin.errors import LedgerError
+from bulletin.errors import DispatchError, LedgerError
 from bulletin.sendtime import HANDOVER
 
 from .helpers import T0, Clock, dispatches, due, schedule, unix
@@ -192,3 +192,22 @@ def test_the_key_never_shows(fake_sendgrid: FakeSendGrid, clock: Clock, people: 
     assert all(key not in out for out in outputs)
     stored = b"".join(p.read_bytes() for p in sorted(sendgrid_project.rglob("*")) if p.is_file())
     assert key.encode() not in stored
+
+
+def test_finishing_an_interrupted_hand_over_rereads_the_subscribers(fake_sendgrid: FakeSendGrid, clock: Clock,
+                                                                   people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    # the key was revoked mid-hand-over; by the time it is fixed, someone not yet handed over has unsubscribed
+    members = people(2500)
+    fake_sendgrid.fail(2, "401")
+    with pytest.raises(DispatchError, match="401"):
+        schedule("2021-07-01 11:00", clock, safe=False)
+    path = sendgrid_project / "people.csv"
+    text = path.read_text(encoding="utf-8").replace("person2101@members.example,Person 2101,members,subscribed",
+                                                    "person2101@members.example,Person 2101,members,unsubscribed")
+    path.write_text(text + "new1@members.example,New,members,\n", encoding="utf-8")
+    clock.advance(minutes=5)
+    [done] = due(clock).handed
+    assert done.outcome == "handed over"
+    clock.set(T0 + dt.timedelta(hours=2))
+    expected = set(members) - {"person2101@members.example"} | {"new1@members.example"}
+    assert fake_sendgrid.delivered() == Counter({m: 1 for m in expected})

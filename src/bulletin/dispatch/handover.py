@@ -114,6 +114,8 @@ def handover(
             _settle(ledger, found, batches, clock, retry, out, unknown_action)
             unknown_action = None
             found = ledger.dispatch(dispatch)
+            if found.state in IN_FLIGHT:  # carried on under its batch: nobody who left since is mailed, as on any resume
+                _refresh(ledger, found, project, out)
         if found.state == "scheduled":
             if not ledger.move_state(dispatch, ["scheduled"], "handing_over"):  # cancelled meanwhile
                 now_state = ledger.dispatch(dispatch).state
