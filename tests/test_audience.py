@@ -201,3 +201,25 @@ def test_a_row_whose_merge_values_sendgrid_would_refuse_is_a_bad_row(tmp_path: P
         "people.csv row 2: its merge values are too long for SendGrid (14,021 bytes with the tags and the HTML-escaped copy; "
         "at most 10,000 per recipient): shorten the name column"]
     assert report.skipped["invalid"] == 1 and report.recipients == 2
+
+
+def test_subscribers_check_reads_an_excel_export(tmp_project: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulletin.cli import main
+
+    # Excel "CSV UTF-8" in a ';' locale: BOM, CRLF, a spaced header, trailing empty columns, a quoted cell holding
+    # the delimiter and a line break, statuses in capitals, blank lines at the end
+    (tmp_project / "people.csv").write_bytes(codecs.BOM_UTF8 + (
+        " Email ;Name;Lists;Status;;\r\n"
+        'ann@x.example;"Ann; ""the boss""\r\nSmith";"members ; board";Subscribed;;\r\n'
+        "bob@x.example;Bob;members;UNSUBSCRIBED;;\r\n"
+        "bad;Bad;members;;;\r\n"
+        ";;;;;\r\n\r\n\r\n").encode("utf-8"))
+    result = CliRunner().invoke(main, ["subscribers", "check", "people.csv"])
+    assert result.exit_code == 1  # an invalid row
+    assert result.output.startswith("people.csv: 3 rows, columns email, name, lists, status (semicolon-separated)\n")
+    assert "Would be mailed once each: 1 addresses; invalid rows: 1; duplicates: 0" in result.output
+    assert "people.csv row 4: 'bad' is not a valid email address" in result.output
+    assert [line.split() for line in result.output.splitlines() if line.startswith(("│ board", "│ members"))] == [
+        ["│", "board", "│", "1", "│", "0", "│", "0", "│"], ["│", "members", "│", "1", "│", "1", "│", "0", "│"]]

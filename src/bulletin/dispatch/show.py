@@ -188,7 +188,7 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
 def print_subscribers(console: Console, report: AudienceReport) -> None:
     """Counts per list and status, then every bad row."""
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
-    console.print(f"[bold]{escape(report.path)}[/]: {n(report.rows)} rows, columns {', '.join(report.columns)} ({delimiter}-separated)")
+    console.print(f"[bold]{escape(report.path)}[/]: {n(report.rows)} rows, columns {', '.join(c for c in report.columns if c)} ({delimiter}-separated)")
     table = Table(title="Lists", title_justify="left")
     for column in ("List", "Subscribed", "Unsubscribed", "Bounced"):
         table.add_column(column, justify="left" if column == "List" else "right")
