@@ -32,8 +32,8 @@ from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
 from ..sendtime import SAFE_LEAD, SendTime, parse_at, round_up
 from .deliver import OnProgress, SendReport, deliver
+from .handover import transport_for
 from .message import message_for
-from .outbox import OutboxTransport
 from .plan import (
     Collector,
     Resume,
@@ -48,15 +48,8 @@ from .plan import (
     replan,
 )
 from .retry import RetryPolicy
-from .sendgrid import KEY_VARIABLE, SendGridTransport
+from .sendgrid import KEY_VARIABLE
 from .transport import Transport
-
-
-def make_transport(project: Project, *, clock: Clock | None = None, environ: dict[str, str] | None = None) -> Transport:
-    """The transport bulletin.yaml asks for; SendGrid needs SENDGRID_API_KEY."""
-    if project.transport == "outbox":
-        return OutboxTransport(Path(project.root) / project.outbox_dir, shown=project.outbox_dir, clock=clock)
-    return SendGridTransport.from_env(environ)
 
 
 class _NoKey:
@@ -125,7 +118,7 @@ def send(
     result = prepare(issue, project=project)
     if transport is None:
         try:
-            transport = make_transport(project, clock=clock)
+            transport = transport_for(project.transport, project, clock)  # what bulletin.yaml asks for
         except ConfigError as exc:  # no usable key: a dry run shows it as a blocking problem instead
             if not dry_run:
                 raise
