@@ -76,8 +76,8 @@ def test_addresses_are_sent_as_sendgrid_takes_them(tmp_path: Path) -> None:
     assert [(row, email) for row, email, _ in found] == [(2, "user@xn--bcher-kva.example")]
     assert [str(p) for p in report.problems()] == [
         "people.csv row 3: USER@xn--bcher-kva.example appears in an earlier row (kept the first)",
-        "people.csv row 4: 'jörg@x.example' is not a valid email address: Internationalized characters before the @-sign "
-        "are not supported: 'ö'. SendGrid cannot deliver to such addresses.",
+        ("people.csv row 4: 'jörg@x.example' is not a valid email address: Internationalized characters before the @-sign "
+         "are not supported: 'ö'. SendGrid cannot deliver to such addresses."),
     ]
 
 
@@ -186,7 +186,7 @@ def test_memory_holds_a_digest_per_address_not_the_rows(tmp_path: Path) -> None:
 
 def test_a_utf8_file_with_a_bom_is_read_as_utf8_whatever_is_declared(tmp_path: Path) -> None:
     # bulletin.yaml says cp1252 (an old export), a colleague saves the next one as Excel's "CSV UTF-8"
-    path = write(tmp_path, codecs.BOM_UTF8 + "email;name;lists\r\nzoe@x.example;Zoë Ça;members\r\n".encode("utf-8"))
+    path = write(tmp_path, codecs.BOM_UTF8 + "email;name;lists\r\nzoe@x.example;Zoë Ça;members\r\n".encode())
     found, _ = recipients(path, encoding="cp1252")
     assert found == [(2, "zoe@x.example", ("Zoë Ça",))]
 
@@ -198,8 +198,8 @@ def test_a_row_whose_merge_values_sendgrid_would_refuse_is_a_bad_row(tmp_path: P
     found, report = recipients(path, shown="people.csv")
     assert [(row, email) for row, email, _ in found] == [(3, "b@x.example"), (4, "a@x.example")]  # a later row of a@ is fine
     assert [str(p) for p in report.problems()] == [
-        "people.csv row 2: its merge values are too long for SendGrid (14,021 bytes with the tags and the HTML-escaped copy; "
-        "at most 10,000 per recipient): shorten the name column"]
+        ("people.csv row 2: its merge values are too long for SendGrid (14,021 bytes with the tags and the HTML-escaped copy; "
+         "at most 10,000 per recipient): shorten the name column")]
     assert report.skipped["invalid"] == 1 and report.recipients == 2
 
 
@@ -211,11 +211,11 @@ def test_subscribers_check_reads_an_excel_export(tmp_project: Path) -> None:
     # Excel "CSV UTF-8" in a ';' locale: BOM, CRLF, a spaced header, trailing empty columns, a quoted cell holding
     # the delimiter and a line break, statuses in capitals, blank lines at the end
     (tmp_project / "people.csv").write_bytes(codecs.BOM_UTF8 + (
-        " Email ;Name;Lists;Status;;\r\n"
-        'ann@x.example;"Ann; ""the boss""\r\nSmith";"members ; board";Subscribed;;\r\n'
-        "bob@x.example;Bob;members;UNSUBSCRIBED;;\r\n"
-        "bad;Bad;members;;;\r\n"
-        ";;;;;\r\n\r\n\r\n").encode("utf-8"))
+        b" Email ;Name;Lists;Status;;\r\n"
+        b'ann@x.example;"Ann; ""the boss""\r\nSmith";"members ; board";Subscribed;;\r\n'
+        b"bob@x.example;Bob;members;UNSUBSCRIBED;;\r\n"
+        b"bad;Bad;members;;;\r\n"
+        b";;;;;\r\n\r\n\r\n"))
     result = CliRunner().invoke(main, ["subscribers", "check", "people.csv"])
     assert result.exit_code == 1  # an invalid row
     assert result.output.startswith("people.csv: 3 rows, columns email, name, lists, status (semicolon-separated)\n")

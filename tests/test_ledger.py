@@ -137,14 +137,14 @@ def test_a_ledger_damaged_inside_is_a_clear_error(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[3 * 4096:] = b"\xa5" * (len(data) - 3 * 4096)  # the file opens; its pages are garbage
     path.write_bytes(data)
-    with pytest.raises(LedgerError, match=r"^\.bulletin/ledger\.db: the ledger is damaged \(.+\)\. It records who was already mailed"):
-        with Ledger(path, shown=".bulletin/ledger.db") as ledger:
-            for dispatch in ledger.dispatches():
-                ledger.batches(dispatch.id)
+    damaged = r"^\.bulletin/ledger\.db: the ledger is damaged \(.+\)\. It records who was already mailed"
+    with pytest.raises(LedgerError, match=damaged), Ledger(path, shown=".bulletin/ledger.db") as ledger:
+        for dispatch in ledger.dispatches():
+            ledger.batches(dispatch.id)
 
 
 def test_a_lock_file_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "ledger.lock").mkdir()  # as good as a folder that cannot be written
-    with Ledger(tmp_path / "ledger.db", shown=".bulletin/ledger.db") as ledger:
-        with pytest.raises(LedgerError, match=r"^\.bulletin/ledger\.db: cannot create its lock file ledger\.lock \(Is a directory\)"):
-            ledger.lock()
+    no_lock = r"^\.bulletin/ledger\.db: cannot create its lock file ledger\.lock \(Is a directory\)"
+    with Ledger(tmp_path / "ledger.db", shown=".bulletin/ledger.db") as ledger, pytest.raises(LedgerError, match=no_lock):
+        ledger.lock()

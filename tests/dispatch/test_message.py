@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bulletin.audience import substitution_bytes
-from bulletin.dispatch.message import BodyBuilder, Message, clean, fill, unsubscribe_headers
+from bulletin.dispatch.message import (
+    BodyBuilder,
+    Message,
+    clean,
+    fill,
+    unsubscribe_headers,
+)
 
 MESSAGE = Message(
     slug="s", subject="Hi *|NAME|*", html="<p>Dear *|NAME|*</p>", text="Dear *|NAME|*", from_email="f@x.example",

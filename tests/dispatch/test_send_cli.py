@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import email
-import io
 import email.policy
+import io
 import json
 import sqlite3
 from collections import Counter
