@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid, Reply
+from fakes.sendgrid_server import FakeSendGrid, Reply, Request
 
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
@@ -161,3 +161,27 @@ def test_a_proxy_page_instead_of_sendgrids_answer_is_not_taken_as_sent(sendgrid_
     assert "answered 200 instead of 202 Accepted" in result.output
     assert [state for *_, state, _ in batch_states(sendgrid_project)] == ["unknown"]  # listed for the user, never 'accepted'
     assert "Already sent" not in run("send", "issues/example.yaml", "--list", "members", "--yes").output
+
+
+def test_an_address_sendgrid_refuses_is_named_and_fixing_the_file_finishes_the_dispatch(
+        sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    members = write_subscribers(sendgrid_project / "members.csv", 1500, extra=[["typo@x.example", "", "members", ""]])
+    use_subscribers(sendgrid_project, "members.csv")
+    accept = fake_sendgrid.routes[("POST", "/v3/mail/send")]
+
+    def refuse_typo(request: Request) -> Reply:  # as SendGrid: a recipient named by its place in the request
+        emails = [p["to"][0]["email"] for p in request.json["personalizations"]]
+        if "typo@x.example" in emails:
+            field = f"personalizations.{emails.index('typo@x.example')}.to.0.email"
+            return Reply(400, {"errors": [{"message": "Does not contain a valid address.", "field": field, "help": None}]})
+        return accept(request)
+
+    fake_sendgrid.routes[("POST", "/v3/mail/send")] = refuse_typo
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 1
+    assert "personalizations.500.to.0.email (typo@x.example): Does not contain a valid address." in result.output
+    text = (sendgrid_project / "members.csv").read_text(encoding="utf-8")
+    (sendgrid_project / "members.csv").write_text(text.replace("typo@x.example,,members,", "typo@x.example,,members,bounced"), encoding="utf-8")
+    again = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert again.exit_code == 0, again.output
+    assert fake_sendgrid.recipients() == Counter({m: 1 for m in members})

@@ -141,3 +141,15 @@ def test_a_key_no_api_key_can_be_is_a_clear_error_that_does_not_show_it(key: str
     with pytest.raises(ConfigError, match="SENDGRID_API_KEY holds") as caught:
         SendGridTransport.from_env({"SENDGRID_API_KEY": key})
     assert "abc" not in str(caught.value)
+
+
+def test_a_refused_recipient_is_named_by_its_address(transport: SendGridTransport, fake_sendgrid: FakeSendGrid) -> None:
+    # SendGrid names a bad recipient by its place in the request; the user needs the address to fix the file
+    error = {"errors": [{"message": "Does not contain a valid address.", "field": "personalizations.1.to.0.email", "help": None}]}
+    fake_sendgrid.routes[("POST", "/v3/mail/send")] = lambda request: Reply(400, error)
+    two = {**BODY, "personalizations": [{"to": [{"email": "a@x.example"}]}, {"to": [{"email": "b@x.example"}]}]}
+    with pytest.raises(Refused) as caught:
+        transport.post(two)
+    assert ("SendGrid refused the request (400): personalizations.1.to.0.email (b@x.example): Does not contain a valid address."
+            in str(caught.value))
+    assert "Fix or remove b@x.example in the subscribers file" in str(caught.value)

@@ -12,6 +12,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import time
 import urllib.error
 from typing import Any
@@ -82,7 +83,10 @@ class SendGridTransport:
 
     def post(self, body: dict[str, Any]) -> str | None:
         """POST /v3/mail/send; return X-Message-Id."""
-        _, headers, _ = self.request("POST", "/mail/send", body, expect=(202,))
+        try:
+            _, headers, _ = self.request("POST", "/mail/send", body, expect=(202,))
+        except Refused as exc:
+            raise _name_recipients(exc, body) from None
         return headers.get("X-Message-Id")
 
     def create_batch(self) -> str:
@@ -162,7 +166,7 @@ class SendGridTransport:
         if status >= 500:
             return Retryable(f"SendGrid had an error ({status}{': ' + detail if detail else ''})")
         hint = _HINTS.get(status, "")
-        text = f"SendGrid refused the request ({status}): {detail or exc.reason}"
+        text = f"SendGrid refused the request ({status}): {str(detail or exc.reason).rstrip('.')}"
         return Refused(f"{text}. {hint[0].upper() + hint[1:]}." if hint else text, status)
 
     def _redact(self, text: str) -> str:
@@ -192,6 +196,30 @@ def _messages(body: bytes | str | None) -> list[str]:
             where = error.get("field")
             out.append(f"{where}: {error['message']}" if where else str(error["message"]))
     return out
+
+
+def _name_recipients(exc: Refused, body: dict[str, Any]) -> Refused:
+    """SendGrid names a refused recipient by its place (personalizations.17.to.0.email): add the address."""
+    people = body.get("personalizations") or []
+    named: list[str] = []
+
+    def address(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        try:
+            email = str(people[index]["to"][0]["email"])
+        except (IndexError, KeyError, TypeError):
+            return match.group(0)
+        named.append(email)
+        return f"{match.group(0)} ({email})"
+
+    text = _PLACE.sub(address, str(exc))
+    if not named:
+        return exc
+    return Refused(f"{text}\nFix or remove {', '.join(dict.fromkeys(named))} in the subscribers file (or mark it bounced), "
+                   "then run the same command again", exc.status)
+
+
+_PLACE = re.compile(r"personalizations\.(\d+)(?:\.[A-Za-z_]+(?:\.\d+)?)*")
 
 
 def _content_type(headers: Any) -> str:
