@@ -88,16 +88,11 @@ def new_plan(result: BuildResult, *, list_name: str | None, transport: str, subs
 
 def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], list[str]]:
     """(errors, warnings) of the fast pre-send checks; errors block sending unless forced."""
-    errors: list[str] = []
-    warnings: list[str] = []
-    try:
-        from ..check import run_checks
-    except ImportError:  # pragma: no cover - the checks package ships with bulletin; keep the two legal ones
-        errors += _legal_checks(result)
-    else:
-        report = run_checks(result)
-        errors += [str(f) for f in report.errors]
-        warnings += [str(f) for f in report.warnings]
+    from ..check import run_checks
+
+    report = run_checks(result)
+    errors = [str(f) for f in report.errors]
+    warnings = [str(f) for f in report.warnings]
     uses_asm = UNSUBSCRIBE_TAG in result.rendered.html
     if transport == "sendgrid" and uses_asm and not result.project.sendgrid.unsubscribe_group_id:
         errors.append(
@@ -105,17 +100,6 @@ def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], lis
             "create an unsubscribe group in SendGrid (Suppressions > Unsubscribe Groups) and put its id there"
         )
     return errors, warnings
-
-
-def _legal_checks(result: BuildResult) -> list[str]:
-    html = result.rendered.html
-    errors = []
-    if UNSUBSCRIBE_TAG not in html and "unsubscribe" not in html.lower():
-        errors.append("no unsubscribe link: the template must link to {{ unsubscribe_url }}")
-    address = result.project.organisation.address.splitlines()[0].strip() if result.project.organisation.address else ""
-    if not address or address not in html:
-        errors.append("the organisation's postal address is not in the email (bulletin.yaml organisation.address)")
-    return errors
 
 
 def batched(rows: Iterable[Row], size: int = MAX_PER_REQUEST) -> Iterator[list[Row]]:
