@@ -39,7 +39,13 @@ from .outbox import OutboxTransport
 from .plan import Collector, SendPlan, already_planned, fill_counts, replan
 from .retry import RetryPolicy
 from .sendgrid import SendGridTransport
-from .transport import OutcomeUnknown, Retryable, Scheduling, Transport
+from .transport import (
+    OutcomeUnknown,
+    Retryable,
+    Scheduling,
+    Transport,
+    UnexpectedAnswer,
+)
 
 T = TypeVar("T")
 ROUNDS = 3  # safe restarts within one run; after that the next run tries again
@@ -68,6 +74,8 @@ def call(retry: RetryPolicy, action: Callable[[], T]) -> T:
     def attempt() -> T:
         try:
             return action()
+        except UnexpectedAnswer as exc:  # not SendGrid answering (a proxy?): asking again will not help
+            raise DispatchError(str(exc)) from None
         except OutcomeUnknown as exc:
             raise Retryable(str(exc)) from None
 

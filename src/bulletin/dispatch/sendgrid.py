@@ -22,7 +22,7 @@ from sendgrid import SendGridAPIClient
 
 from ..errors import ConfigError
 from .retry import parse_retry_after
-from .transport import OutcomeUnknown, Refused, Retryable
+from .transport import OutcomeUnknown, Refused, Retryable, UnexpectedAnswer
 
 DEFAULT_URL = "https://api.sendgrid.com"
 KEY_VARIABLE = "SENDGRID_API_KEY"
@@ -147,7 +147,7 @@ class SendGridTransport:
         status, content = response.status_code, response.body or b""
         if status not in expect or (content and _content_type(response.headers) == "text/html"):
             what = "a web page" if status in expect else f"{status} instead of {expect[-1]} {http.HTTPStatus(expect[-1]).phrase}"
-            raise OutcomeUnknown(self._redact(
+            raise UnexpectedAnswer(self._redact(
                 f"{self.base_url} answered {what}{': ' + _snippet(content) if content else ''}; "
                 f"it may not be SendGrid (a proxy?), check {URL_VARIABLE}"
             ))

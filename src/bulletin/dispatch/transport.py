@@ -4,8 +4,9 @@ A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` e
 returns the message id or raises one of:
 
 ``Retryable``       not delivered, safe to try again (429, 5xx, no connection, request not fully sent)
-``OutcomeUnknown``  the request was sent but no answer came (timeout, connection dropped): it may
-                    have been accepted, so it is never retried automatically
+``OutcomeUnknown``  the request was sent but no answer came (timeout, connection dropped), or an
+                    answer the API never gives (``UnexpectedAnswer``): it may have been accepted, so it
+                    is never retried automatically
 ``Refused``         the API said no (400, 401, 403, 413...): stop and show its messages
 
 A transport that can schedule (``Scheduling``) also creates and cancels batch ids.
@@ -58,6 +59,10 @@ class Retryable(Exception):
 
 class OutcomeUnknown(Exception):
     """The request left but its answer did not arrive: it may or may not have been accepted."""
+
+
+class UnexpectedAnswer(OutcomeUnknown):
+    """An answer the API never gives (a proxy's page instead of 202 Accepted): unknown, and trying again will not help."""
 
 
 class Refused(DispatchError):
