@@ -108,6 +108,7 @@ def test_subscribers_check_counts_per_list_and_status(tmp_path: Path) -> None:
     (b"email,lists\na@x.example,board\n", "people.csv: nobody is on the list 'members'; lists in the file: board"),
     (b"email,lists\na@x.example,members\n\xff\xfe,members\n", "people.csv line 3: not UTF-8 text (byte 0xFF at character 1)"),
     (codecs.BOM_UTF16_LE + "email\n".encode("utf-16-le"), "the file is UTF-16 ('Unicode Text'), not CSV"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "people.csv: the file is a spreadsheet workbook (.xlsx or .ods), not CSV"),
 ])
 def test_unreadable_files_give_one_clear_error(tmp_path: Path, data: bytes, message: str) -> None:
     path = write(tmp_path, data)

@@ -147,8 +147,11 @@ class Audience:
     def __iter__(self) -> Iterator[Recipient]:
         encoding = _encoding(self.encoding, self.report.path)
         with self._open() as raw:
-            if raw.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            start = raw.peek(4)[:4]
+            if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
                 raise AudienceError(f"{self.report.path}: the file is UTF-16 ('Unicode Text'), not CSV. {SAVE_AS_UTF8}.")
+            if start == b"PK\x03\x04":  # a zip: what Excel and LibreOffice save by default
+                raise AudienceError(f"{self.report.path}: the file is a spreadsheet workbook (.xlsx or .ods), not CSV. {SAVE_AS_UTF8}.")
             if raw.peek(3)[:3] == codecs.BOM_UTF8:  # a BOM says UTF-8, whatever bulletin.yaml declares
                 raw.read(3)
                 encoding = "utf-8"
