@@ -31,6 +31,7 @@ def utc(text: str, zone: str = BXL) -> str:
     ("2021-07-05T09:00+02:00", "2021-07-05T07:00:00+00:00"),  # an explicit offset wins over the zone
     ("2021-07-05T07:00Z", "2021-07-05T07:00:00+00:00"),
     ("  2021-07-05 09:00 ", "2021-07-05T07:00:00+00:00"),
+    ("2021-07-05 9:00", "2021-07-05T07:00:00+00:00"),  # as people write it
 ])
 def test_times_are_read_in_the_zone_and_stored_in_utc(given: str, expected: str) -> None:
     assert utc(given) == expected
@@ -104,6 +105,8 @@ def test_past_and_unreadable_times_are_errors(given: str, message: str) -> None:
 def test_an_unknown_zone_is_an_error() -> None:
     with pytest.raises(ConfigError, match="--tz Europe/Bruxelles: unknown time zone"):
         parse_at("2021-07-05 09:00", "Europe/Bruxelles", NOW)
+    with pytest.raises(ConfigError, match=r"--tz europe/brussels: unknown time zone \(did you mean Europe/Brussels\?\)"):
+        parse_at("2021-07-05 09:00", "europe/brussels", NOW)  # zone names are case-sensitive on Linux
 
 
 def test_bulletin_now_fixes_the_clock_for_tests() -> None:

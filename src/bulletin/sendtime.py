@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import BulletinError, ConfigError
 
@@ -26,6 +26,7 @@ NOW_VARIABLE = "BULLETIN_NOW"  # tests only: a fixed "now" (ISO 8601, UTC) for t
 
 Clock = Callable[[], dt.datetime]
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T])(\d:\d{2})")  # "2021-07-05 9:00" -> "2021-07-05 09:00"
 EXAMPLE = '"2021-07-05 09:00"'
 
 
@@ -51,7 +52,9 @@ def zone_of(name: str, where: str = "--tz") -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where} {name}: unknown time zone (use a name like Europe/Brussels or UTC)") from None
+        same = [z for z in available_timezones() if z.casefold() == name.strip().casefold()]
+        hint = f"did you mean {same[0]}?" if same else "use a name like Europe/Brussels or UTC"
+        raise ConfigError(f"{where} {name}: unknown time zone ({hint})") from None
 
 
 def parse_at(text: str, zone: str, now: dt.datetime) -> SendTime:
@@ -61,7 +64,7 @@ def parse_at(text: str, zone: str, now: dt.datetime) -> SendTime:
     if _DATE_ONLY.match(given):
         raise BulletinError(f'--at "{given}": give a time as well as the date, like {EXAMPLE}')
     try:
-        value = dt.datetime.fromisoformat(given)
+        value = dt.datetime.fromisoformat(_ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", given))
     except ValueError:
         raise BulletinError(f'--at "{given}" is not a date and time: write it like {EXAMPLE} (YYYY-MM-DD HH:MM, in {zone})') from None
     note = None
