@@ -153,3 +153,11 @@ def test_a_refused_recipient_is_named_by_its_address(transport: SendGridTranspor
     assert ("SendGrid refused the request (400): personalizations.1.to.0.email (b@x.example): Does not contain a valid address."
             in str(caught.value))
     assert "Fix or remove b@x.example in the subscribers file" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["api.sendgrid.com", "https://", "ftp://api.sendgrid.com", "http://exa mple.com",
+                                 "http://127.0.0.1:99999"])
+def test_a_url_that_cannot_be_sendgrid_is_a_clear_error(url: str) -> None:
+    # not an internal error, nor a batch left 'unknown' that never left
+    with pytest.raises(ConfigError, match=f"BULLETIN_SENDGRID_URL must be a web address like https://api.sendgrid.com, got '{url}'"):
+        SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_URL": url})

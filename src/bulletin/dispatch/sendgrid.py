@@ -15,6 +15,7 @@ import os
 import re
 import time
 import urllib.error
+import urllib.parse
 from typing import Any
 
 from python_http_client.exceptions import HTTPError
@@ -54,7 +55,7 @@ class SendGridTransport:
                 f"{KEY_VARIABLE} holds a space, a line break or a character no API key has (a typographic quote "
                 "copied from a document?): copy the key from SendGrid again and set it once more"
             )
-        self.base_url = (base_url or DEFAULT_URL).rstrip("/")
+        self.base_url = _checked_url((base_url or DEFAULT_URL).strip()).rstrip("/")
         self.timeout = timeout
         self._client = SendGridAPIClient(api_key=self._key, host=self.base_url)
         _guard_logs(self._key)
@@ -171,6 +172,18 @@ class SendGridTransport:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "[redacted]") if self._key else text
+
+
+def _checked_url(url: str) -> str:
+    """The API base URL, or a clear error (urllib would fail with an internal error, or only when sending)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0  # .port checks the range
+    except ValueError:
+        valid = False
+    if not valid or any(c.isspace() or not c.isprintable() for c in url):
+        raise ConfigError(f"{URL_VARIABLE} must be a web address like {DEFAULT_URL}, got '{url}'")
+    return url
 
 
 def missing_key_message() -> str:
