@@ -103,8 +103,9 @@ def test_the_url_and_timeout_come_from_the_environment() -> None:
                                             "BULLETIN_SENDGRID_TIMEOUT": "2.5"})
     assert (transport.base_url, transport.timeout) == ("http://127.0.0.1:5", 2.5)
     assert "SG.k" not in repr(transport)
-    with pytest.raises(ConfigError, match="BULLETIN_SENDGRID_TIMEOUT must be a number"):
-        SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_TIMEOUT": "soon"})
+    for wrong in ("soon", "0", "-1", "nan", "inf"):
+        with pytest.raises(ConfigError, match=f"BULLETIN_SENDGRID_TIMEOUT must be a number of seconds above 0, got '{wrong}'"):
+            SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_TIMEOUT": wrong})
 
 
 def test_debug_logs_of_the_http_library_never_show_the_key(transport: SendGridTransport, fake_sendgrid: FakeSendGrid,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -72,7 +73,9 @@ class SendGridTransport:
             try:
                 timeout = float(env[TIMEOUT_VARIABLE])
             except ValueError:
-                raise ConfigError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got '{env[TIMEOUT_VARIABLE]}'") from None
+                timeout = math.nan
+            if not 0 < timeout < math.inf:
+                raise ConfigError(f"{TIMEOUT_VARIABLE} must be a number of seconds above 0, got '{env[TIMEOUT_VARIABLE]}'")
         return cls(key, base_url=env.get(URL_VARIABLE) or None, timeout=timeout)
 
     def __repr__(self) -> str:
