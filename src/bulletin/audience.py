@@ -197,6 +197,7 @@ class Audience:
                 "'lists' holding list names separated by ';' (e.g. members;board)"
             )
         value_at = [col.get(f) for f in self.fields]
+        tag_bytes = substitution_bytes(self.fields, [""] * len(self.fields))
         report.missing_fields = [f for f, at in zip(self.fields, value_at) if at is None]
         wanted = self.list_name.casefold() if self.list_name is not None else None
         width = len(header)
@@ -266,7 +267,8 @@ class Audience:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
             values = tuple([cells[at].strip() if at is not None else "" for at in value_at])
-            if values and sum(map(len, values)) > 1000:  # below this, even all quotes (&quot;) fit: skip the count
+            # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
+            if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
                 size = substitution_bytes(self.fields, values)
                 if size > MAX_SUBSTITUTION_BYTES:
                     long = ", ".join(f for f, v in zip(self.fields, values) if len(v) > 100) or ", ".join(self.fields)
