@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 FAKE = REPO / "tests" / "fakes" / "sendgrid_server.py"
@@ -60,26 +61,43 @@ def run_send(project: Path, url: str) -> tuple[float, float, int, str]:
     return seconds, rss, process.returncode, text
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def sizes(doc: str) -> list[int]:
+    """The --sizes asked for on the command line."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    args = parser.parse_args()
+    return list(parser.parse_args().sizes)
+
+
+def start_fake() -> tuple[subprocess.Popen[str], str]:
+    """The fake SendGrid in its own process, fast mode (limits, no OpenAPI validation), and its URL."""
     fake = subprocess.Popen([sys.executable, str(FAKE), "--no-validate", "--api-key", KEY],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert fake.stdout and fake.stdin
     url = fake.stdout.readline().strip()
     print(f"fake SendGrid at {url} (own process, no OpenAPI validation)")
+    return fake, url
+
+
+def fake_totals(fake: subprocess.Popen[str]) -> dict[str, Any]:
+    """What the fake received so far: requests, recipients, unique, invalid."""
+    assert fake.stdout and fake.stdin
+    fake.stdin.write("count\n")
+    fake.stdin.flush()
+    return dict(json.loads(fake.stdout.readline()))
+
+
+def main() -> None:
+    fake, url = start_fake()
+    assert fake.stdin
     print(f"{'subscribers':>12} {'recipients':>11} {'requests':>9} {'wall s':>7} {'peak RSS MB':>12}  check")
     try:
         before = {"requests": 0, "recipients": 0}
-        for count in args.sizes:
+        for count in sizes(__doc__ or ""):
             with tempfile.TemporaryDirectory(prefix="bulletin-bench-") as tmp:
                 project = Path(tmp)
                 make_project(project, count)
                 seconds, rss, code, output = run_send(project, url)
-                fake.stdin.write("count\n")
-                fake.stdin.flush()
-                totals = json.loads(fake.stdout.readline())
+                totals = fake_totals(fake)
                 requests = totals["requests"] - before["requests"]
                 recipients = totals["recipients"] - before["recipients"]
                 before = totals

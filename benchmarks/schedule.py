@@ -13,9 +13,7 @@ dispatch waits, then the hand-over runs at the real now.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -24,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dispatch import FAKE, KEY, make_project
+from dispatch import KEY, fake_totals, make_project, sizes, start_fake
 
 
 def timed(project: Path, url: str, now: dt.datetime, *args: str) -> tuple[float, float, int, str]:
@@ -42,20 +40,14 @@ def timed(project: Path, url: str, now: dt.datetime, *args: str) -> tuple[float,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    args = parser.parse_args()
-    fake = subprocess.Popen([sys.executable, str(FAKE), "--no-validate", "--api-key", KEY],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert fake.stdout and fake.stdin
-    url = fake.stdout.readline().strip()
-    print(f"fake SendGrid at {url} (own process, no OpenAPI validation)")
+    fake, url = start_fake()
+    assert fake.stdin
     print(f"{'subscribers':>12} {'step':>10} {'wall s':>7} {'peak RSS MB':>12}  check")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     send_at = now + dt.timedelta(days=2)  # 5 days after the scheduling run's "now", 2 days after the real one
     try:
         before = 0
-        for count in args.sizes:
+        for count in sizes(__doc__ or ""):
             with tempfile.TemporaryDirectory(prefix="bulletin-bench-") as tmp:
                 project = Path(tmp)
                 make_project(project, count)
@@ -70,9 +62,7 @@ def main() -> None:
                     seconds, rss, code, output = timed(project, url, moment, *command)
                     ok = code == 0 and says in output
                     if name == "hand-over":
-                        fake.stdin.write("count\n")
-                        fake.stdin.flush()
-                        totals = json.loads(fake.stdout.readline())
+                        totals = fake_totals(fake)
                         ok = ok and totals["recipients"] - before == expected and not totals["invalid"]
                         before = totals["recipients"]
                     print(f"{count:>12,} {name:>10} {seconds:>7.1f} {rss:>12.0f}  {'ok' if ok else 'FAILED'}")
