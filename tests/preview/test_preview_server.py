@@ -6,7 +6,7 @@ import http.client
 import json
 import socket
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -146,6 +146,15 @@ def test_subscriber_values_are_escaped_in_html_but_not_in_text(tmp_project: Path
         text = get(preview.url, "/email.txt?as=mallory@member-org.example")[2].decode()
     assert "Dear &lt;b&gt;Mal&lt;/b&gt; &amp; Co," in html and "<b>Mal</b>" not in html
     assert "Dear <b>Mal</b> & Co," in text
+
+
+def test_as_finds_a_subscriber_of_an_international_domain(tmp_project: Path) -> None:
+    with (tmp_project / "subscribers.example.csv").open("a", encoding="utf-8") as handle:
+        handle.write("jose@bücher.example,José,members,subscribed,es,Y\n")
+    with Preview(ISSUE, port=0, watch=False) as preview:
+        for who in ("jose@bücher.example", "jose@xn--bcher-kva.example"):  # as typed, or in its ASCII form
+            code, _, body = get(preview.url, f"/email.txt?as={quote(who)}")
+            assert code == 200 and "Dear José," in body.decode()
 
 
 @pytest.mark.parametrize("who", ["nobody@example.org", "old.member@member-org.example", "bounced@member-org.example"])

@@ -6,7 +6,9 @@ import html
 import re
 from pathlib import Path
 
-from ..audience import Recipient, read_audience
+from email_validator import EmailNotValidError
+
+from ..audience import Recipient, normalise, read_audience
 from ..errors import AudienceError
 from ..model import Project
 
@@ -37,7 +39,10 @@ def _recipients(project: Project, fields: list[str]) -> tuple[list[Recipient], i
 def find_subscriber(project: Project, email: str, fields: list[str] | None = None) -> dict[str, str]:
     """The merge values of subscribed ``email`` (case-insensitive), by field; AudienceError if absent."""
     names = [f.lower() for f in (fields or [])]
-    wanted = email.strip().lower()
+    try:  # the stored keys are normalised (an accented domain in its ASCII form): compare like with like
+        wanted = normalise(email).lower()
+    except EmailNotValidError:
+        wanted = email.strip().lower()
     recipients, rows = _recipients(project, names)
     for recipient in recipients:
         if recipient.key == wanted:
