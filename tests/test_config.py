@@ -244,3 +244,14 @@ def test_repeated_key(write):
 def test_empty_issue_file(write):
     with pytest.raises(ConfigError, match=r"^issues/t.yaml: the file is empty"):
         spec(write, "")
+
+
+def test_sendgrid_category_limits(write):
+    long = "x" * 256
+    write("bulletin.yaml", "organisation: {name: X, address: Y}\nsender: {email: a@b.org}\n"
+          f"sendgrid:\n  categories:\n    - ok\n    - {long}\n")
+    with pytest.raises(ConfigError) as info:
+        load_project()
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:6: sendgrid.categories[1]: SendGrid allows at most 255 characters in a category, got 256",
+    ]

@@ -73,6 +73,9 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         check.error(("sendgrid", "unsubscribe_group_id"), f"expected a whole number (the SendGrid unsubscribe group id), got {group!r}")
         group = None
     categories = check.text_list(sendgrid, "categories", ("sendgrid",), "category names")
+    for index, category in enumerate(categories):
+        if len(category) > 255:
+            check.error(("sendgrid", "categories", index), f"SendGrid allows at most 255 characters in a category, got {len(category)}")
     if len(categories) > 10:
         check.error(("sendgrid", "categories"), f"SendGrid allows at most 10 categories, got {len(categories)}")
 
