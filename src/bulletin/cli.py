@@ -8,19 +8,22 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .errors import BulletinError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class _State:
     debug = False
 
 
-def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily to keep start-up fast
-    from rich.console import Console
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console  # imported here: rich is slow to import and not every command prints
 
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
@@ -125,7 +128,7 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
     """Check ISSUE before sending: errors block sending, warnings are worth a look."""
     from .build import prepare
     from .check import CheckReport, Finding, run_checks
-    from .check.present import print_report
+    from .check.present import link_progress, print_report
     from .errors import CheckError
 
     try:
@@ -135,7 +138,7 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
             click.echo(CheckReport(issue, [Finding("error", "build-failed", str(exc), issue, "build")], ["build"]).to_json())
         raise
     console = _console()
-    with _link_progress(links and not as_json) as progress:
+    with link_progress(_console(stderr=True), show=links and not as_json) as progress:
         report = run_checks(result, links=links, spam=spam, progress=progress)
     if as_json:
         click.echo(report.to_json())
@@ -144,30 +147,6 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
     if not report.ok:
         count = len(report.errors)
         raise CheckError(f"{issue}: {count} error{'s' * (count != 1)} found; the issue must not be sent until they are fixed")
-
-
-def _link_progress(show: bool):  # noqa: ANN202 - a context manager yielding a progress callback or None
-    """A Rich progress bar for the link check, on a terminal only."""
-    from contextlib import nullcontext
-
-    console = _console(stderr=True)
-    if not show or not console.is_terminal:
-        return nullcontext(None)
-    from contextlib import contextmanager
-
-    from rich.progress import Progress
-
-    @contextmanager
-    def bar():  # noqa: ANN202
-        with Progress(console=console, transient=True) as rich_progress:
-            task = rich_progress.add_task("Checking links", total=None)
-
-            def update(done: int, total: int) -> None:
-                rich_progress.update(task, completed=done, total=total)
-
-            yield update
-
-    return bar()
 
 
 @main.command("preview")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from rich.console import Console
 from rich.markup import escape
 
@@ -35,3 +38,20 @@ def print_report(console: Console, report: CheckReport) -> None:
         console.print(f"[green bold]Ready to send[/]: {counts} ({size}).")
     else:
         console.print(f"[red bold]Not ready to send[/]: {counts} ({size}). Fix the errors, then check again.")
+
+
+@contextmanager
+def link_progress(console: Console, *, show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for the link check on a terminal; yields its update callback, or None."""
+    if not show or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Checking links", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
