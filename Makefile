@@ -3,6 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup demo test browser bench clean
 
@@ -22,7 +23,7 @@ demo: setup
 # Debian packages the tests drive: Chromium (browser tests) and SpamAssassin (spam score).
 browser:
 	@if [ ! -x $(CHROMIUM) ] || ! command -v spamassassin >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spamassassin; fi
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spamassassin; fi
 
 test: setup browser
 	$(BIN)/python -m pytest -q
