@@ -12,8 +12,7 @@ from lxml.etree import ParserError, _Element
 
 from ..build import BuildResult
 from ..model import Item
-from ..render import template_dirs
-from ..render.jinja import display_path
+from ..render.jinja import template_origin
 
 #: SendGrid substitution tags bulletin may use; anything else in <%...%> is unresolved.
 SENDGRID_TAGS = frozenset(
@@ -69,11 +68,7 @@ class Document:
 
     def template(self, name: str = HTML_TEMPLATE) -> str:
         """Where the issue's template ``name`` comes from (project override or built-in theme)."""
-        project = self.result.project
-        for directory in template_dirs(project, self.result.spec.template or "default"):
-            if (directory / name).is_file():
-                return display_path(directory / name, project.root)
-        return name
+        return template_origin(self.result.project, self.result.spec.template or "default", name)
 
     def owners(self, url: str) -> list[Item]:
         """Items whose url, image or summary holds ``url`` (tracking parameters ignored)."""

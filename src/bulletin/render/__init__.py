@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..model import IssueSpec, Project, Selection
 from .context import build_context
 from .inline import inline
-from .jinja import display_path, render_template, template_dirs
+from .jinja import render_template, template_dirs, template_origin
 from .mjml import compile_mjml
 from .text import tidy
 
@@ -41,14 +41,8 @@ def render_issue(project: Project, spec: IssueSpec, selection: Selection) -> Ren
     context = render_context(project, spec, selection)
     theme = spec.template or "default"
     source = render_template(project, theme, HTML_TEMPLATE, context)
-    origin = _origin(project, theme, HTML_TEMPLATE)
+    origin = template_origin(project, theme, HTML_TEMPLATE)
     html = inline(compile_mjml(source, origin), project.inliner)
     text = tidy(render_template(project, theme, TEXT_TEMPLATE, context))
     return Rendered(html=html, text=text, mjml=source, merge_fields=dict(context["merge"].fields))
 
-
-def _origin(project: Project, theme: str, name: str) -> str:
-    for directory in template_dirs(project, theme):
-        if (directory / name).is_file():
-            return display_path(directory / name, project.root)
-    return name

@@ -23,6 +23,14 @@ def template_dirs(project: Project, theme: str) -> list[Path]:
     return [Path(project.root) / project.templates_dir / theme, THEMES_DIR / theme]
 
 
+def template_origin(project: Project, theme: str, name: str) -> str:
+    """Where template ``name`` of ``theme`` comes from (project override or built-in), for messages."""
+    for directory in template_dirs(project, theme):
+        if (directory / name).is_file():
+            return display_path(directory / name, project.root)
+    return name
+
+
 def _autoescape(name: str | None) -> bool:
     # plain-text templates must not be HTML-escaped; everything else (MJML, HTML) must be
     return not (name or "").endswith((".txt.j2", ".txt"))
