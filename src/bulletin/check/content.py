@@ -6,7 +6,8 @@ import re
 
 from lxml.etree import _Element
 
-from .document import SENDGRID_TAGS, TEXT_TEMPLATE, UNSUBSCRIBE_TAGS, Document, snippet
+from ..render import TEXT_TEMPLATE
+from .document import SENDGRID_TAGS, UNSUBSCRIBE_TAGS, Document, snippet
 from .findings import Finding
 
 SUBJECT_MAX = 78  # RFC 5322's recommended line length; inboxes cut long subjects around here

@@ -12,6 +12,7 @@ from lxml.etree import ParserError, _Element
 
 from ..build import BuildResult
 from ..model import Item
+from ..render import HTML_TEMPLATE
 from ..render.jinja import template_origin
 
 #: SendGrid substitution tags bulletin may use; anything else in <%...%> is unresolved.
@@ -19,8 +20,6 @@ SENDGRID_TAGS = frozenset(
     {"<%asm_group_unsubscribe_raw_url%>", "<%asm_global_unsubscribe_raw_url%>", "<%asm_preferences_raw_url%>"}
 )
 UNSUBSCRIBE_TAGS = frozenset({"<%asm_group_unsubscribe_raw_url%>", "<%asm_global_unsubscribe_raw_url%>"})
-HTML_TEMPLATE = "email.mjml.j2"
-TEXT_TEMPLATE = "email.txt.j2"
 
 
 def snippet(element: _Element, limit: int = 100) -> str:
