@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from ..build import BuildResult
+from ..render.context import fill_merge_tags
 
 #: What SendGrid substitutes for its tags, in form (the real links are per recipient).
 SAMPLE_SENDGRID = {
@@ -17,13 +17,12 @@ SAMPLE_SENDGRID = {
     "<%asm_preferences_raw_url%>": "https://{domain}/preferences?u=sample",
 }
 SAMPLE_RECIPIENT = Address("Sample Reader", "reader", "example.com")
-_MERGE = re.compile(r"\*\|([A-Za-z0-9_]+)\|\*")
 
 
 def fill(text: str, result: BuildResult, domain: str) -> str:
     """Replace merge tags by their fallbacks and SendGrid tags by sample links, as in a delivered message."""
-    fallbacks = {k.upper(): v for k, v in result.rendered.merge_fields.items()}
-    text = _MERGE.sub(lambda m: fallbacks.get(m.group(1).upper(), m.group(0)), text)
+    fallbacks = {k.lower(): v for k, v in result.rendered.merge_fields.items()}
+    text = fill_merge_tags(text, fallbacks, escape=False)
     for tag, url in SAMPLE_SENDGRID.items():
         text = text.replace(tag, url.format(domain=domain))
     return text

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..build import BuildResult
-from ..render.context import UNSUBSCRIBE_TAG
+from ..render.context import UNSUBSCRIBE_TAG, merge_tag
 
 MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
 TEST_PREFIX = "[TEST] "
@@ -78,7 +78,7 @@ def message_for(result: BuildResult) -> Message:
 
 def tag(name: str) -> str:
     """The merge tag of a field in the subject and text: *|NAME|*."""
-    return f"*|{name.upper()}|*"
+    return merge_tag(name)
 
 
 def html_tag(name: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import Path
 
 from email_validator import EmailNotValidError
@@ -14,9 +12,6 @@ from ..model import Project
 
 #: How many addresses the page's picker lists; enough to find someone, small enough to stay fast.
 PICKER_LIMIT = 200
-
-_TAG = re.compile(r"\*\|([A-Za-z][A-Za-z0-9_]*)\|\*")
-
 
 def subscribers_path(project: Project) -> Path:
     """The project's subscribers file, absolute."""
@@ -63,16 +58,3 @@ def merge_values(merge_fields: dict[str, str], row: dict[str, str] | None) -> di
     """The value of every merge field: the subscriber's column when filled, else the fallback."""
     row = row or {}
     return {name: row.get(name.lower()) or fallback for name, fallback in merge_fields.items()}
-
-
-def fill(text: str, values: dict[str, str], *, escape: bool) -> str:
-    """Replace ``*|NAME|*`` tags with their values; unknown tags stay visible so mistakes show."""
-
-    def one(match: re.Match[str]) -> str:
-        value = values.get(match.group(1).lower())
-        if value is None:
-            return match.group(0)
-        # subscriber data is untrusted: it must never become markup in the HTML part
-        return html.escape(value, quote=True) if escape else value
-
-    return _TAG.sub(one, text)

@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from ..errors import AudienceError, BulletinError
-from .personal import fill, find_subscriber, merge_values, picker_emails
+from ..render.context import fill_merge_tags
+from .personal import find_subscriber, merge_values, picker_emails
 from .session import PreviewSession
 
 HOST = "127.0.0.1"
@@ -147,7 +148,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             except AudienceError as exc:
                 self._send(HTTPStatus.NOT_FOUND, f"{exc}\n".encode(), "text/plain; charset=utf-8", head)
                 return
-            body = fill(body, merge_values(result.rendered.merge_fields, row), escape=kind == "html")
+            body = fill_merge_tags(body, merge_values(result.rendered.merge_fields, row), escape=kind == "html")
         self._send(HTTPStatus.OK, body.encode("utf-8"), ctype, head)
 
     def _subscribers(self, head: bool) -> None:

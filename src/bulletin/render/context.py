@@ -41,6 +41,7 @@ from __future__ import annotations
 import calendar
 import contextvars
 import datetime as dt
+import html as htmllib  # "html" names local strings below
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -123,6 +124,28 @@ class TocEntry:
     count: int
 
 
+#: A merge tag as the templates write it: ``*|NAME|*`` (group 1: the field name).
+MERGE_TAG = re.compile(r"\*\|([A-Za-z][A-Za-z0-9_]*)\|\*")
+
+
+def merge_tag(name: str) -> str:
+    """The merge tag of a field: ``*|NAME|*``."""
+    return f"*|{name.upper()}|*"
+
+
+def fill_merge_tags(text: str, values: dict[str, str], *, escape: bool) -> str:
+    """Replace merge tags with ``values`` (by lower-case field name); unknown tags stay visible so mistakes show."""
+
+    def one(match: re.Match[str]) -> str:
+        value = values.get(match.group(1).lower())
+        if value is None:
+            return match.group(0)
+        # subscriber data is untrusted: it must never become markup in the HTML part
+        return htmllib.escape(value, quote=True) if escape else value
+
+    return MERGE_TAG.sub(one, text)
+
+
 @dataclass
 class MergeTags:
     """The ``merge(name, fallback)`` template function; remembers every tag it handed out."""
@@ -135,7 +158,7 @@ class MergeTags:
             raise ValueError(f"merge(): invalid merge field name {name!r} (letters, digits, _)")
         key = name.lower()
         self.fields.setdefault(key, self.overrides.get(key, str(fallback)))
-        return Markup(f"*|{name.upper()}|*")
+        return Markup(merge_tag(name))
 
 
 #: The MergeTags of the render in progress, for macros imported without context.
