@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from .errors import AudienceError, Problem
+from .sources.csv import delimiter as header_delimiter  # the same guess for every spreadsheet export
 from .yamlfile import hint
 
 STATUSES = ("subscribed", "unsubscribed", "bounced")
@@ -181,7 +182,7 @@ class Audience:
             header_line = next(lines, None)
         if header_line is None:
             raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
-        delimiter = _delimiter(header_line)
+        delimiter = header_delimiter(header_line)
         report.delimiter = delimiter
         reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter, strict=False)
         try:
@@ -357,13 +358,6 @@ def _decode_error(path: Path, encoding: str, declared: str, where: str) -> Audie
     return AudienceError(
         f"{where} line {number}: not {'UTF-8' if encoding == 'utf-8' else declared} text{detail}. Save the file as CSV UTF-8{other}. {SAVE_AS_UTF8}."
     )
-
-
-def _delimiter(header: str) -> str:
-    """',' ';' or tab: whichever the header row uses most (a header never holds list values)."""
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _columns(header: list[str], where: str) -> dict[str, int]:

@@ -64,12 +64,14 @@ def _quoting(message: str) -> str:
 
 
 def delimiter(text: str) -> str:
-    """',' or ';' (spreadsheets in many European locales export ';'), guessed from the header row."""
+    """',' ';' or tab, whichever the header row uses most (spreadsheets in many European locales export ';').
+
+    Only the header counts: cells below may hold the other character ("Event; News", "members;board").
+    """
     header = text.lstrip("\r\n").partition("\n")[0]
-    try:
-        return csv.Sniffer().sniff(header, delimiters=",;").delimiter
-    except csv.Error:
-        return ","
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _check_header(header: list[str], where: str, problems: list[Problem]) -> bool:
