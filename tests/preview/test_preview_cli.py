@@ -111,3 +111,25 @@ def test_the_command_serves_until_ctrl_c(tmp_project: Path) -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+@pytest.mark.parametrize("after", ["built in ", "Previewing "])
+def test_ctrl_c_at_any_moment_still_stops_cleanly(tmp_project: Path, after: str) -> None:
+    """Ctrl+C right after the first build, or right after the URL is printed, is a clean stop, not exit 130."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bulletin.cli", "preview", ISSUE, "--port", "0", "--no-open"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(after):
+                break
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=10)
+        assert process.returncode == 0, rest
+        assert "Stopped." in rest and "Interrupted" not in rest
+    finally:
+        if process.poll() is None:
+            process.kill()

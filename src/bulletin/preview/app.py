@@ -118,15 +118,16 @@ def run(
 ) -> None:
     """Serve the preview until Ctrl+C (or ``stop`` is set): print the URL, open the browser, rebuild on every save."""
     stop = stop or threading.Event()
-    with Preview(issue, port=port, as_email=as_email, log=log) as preview:
-        if preview.note:
-            log(preview.note)
-        who = f" as {as_email}" if as_email else ""
-        log(f"Previewing {issue}{who} at {preview.url}")
-        log("Rebuilds when you save the issue, its items, templates or bulletin.yaml. Press Ctrl+C to stop.")
-        if open_browser:
-            webbrowser.open(preview.url)
-        try:
+    try:  # Ctrl+C may come at any moment, even mid-build or before the wait: it always ends in a clean stop
+        with Preview(issue, port=port, as_email=as_email, log=log) as preview:
+            if preview.note:
+                log(preview.note)
+            who = f" as {as_email}" if as_email else ""
+            log(f"Previewing {issue}{who} at {preview.url}")
+            log("Rebuilds when you save the issue, its items, templates or bulletin.yaml. Press Ctrl+C to stop.")
+            if open_browser:
+                webbrowser.open(preview.url)
             stop.wait()
-        except KeyboardInterrupt:
-            log("Stopped.")
+    except KeyboardInterrupt:
+        pass
+    log("Stopped.")
