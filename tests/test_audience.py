@@ -102,7 +102,7 @@ def test_subscribers_check_counts_per_list_and_status(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("data", "message"), [
     (b"", "people.csv: the file is empty"),
     (b"name,lists\nA,members\n", "people.csv row 1: no 'email' column; the header row has: name, lists"),
-    (b"E-mail,lists\na@x.example,members\n", "no 'email' column (did you mean 'e-mail'?)"),
+    (b"Emial,lists\na@x.example,members\n", "no 'email' column (did you mean 'emial'?)"),
     (b"email,lists\na@x.example,members,extra\n", "people.csv row 2: 3 fields but the header has 2"),
     (b"email,name\na@x.example,A\n", "people.csv: has no 'lists' column, so nobody is on the list 'members'"),
     (b"email,lists\na@x.example,board\n", "people.csv: nobody is on the list 'members'; lists in the file: board"),
@@ -115,6 +115,12 @@ def test_unreadable_files_give_one_clear_error(tmp_path: Path, data: bytes, mess
     with pytest.raises(AudienceError) as caught:
         recipients(path)
     assert message in str(caught.value).replace(str(tmp_path) + "/", "")
+
+
+@pytest.mark.parametrize("header", ["E-mail", "Email Address", "E-Mail address", "e-mail"])
+def test_the_address_column_may_be_named_as_exports_name_it(tmp_path: Path, header: str) -> None:
+    path = write(tmp_path, f"Name;{header};Lists\nAnn;ann@x.example;members\n")
+    assert recipients(path)[0] == [(2, "ann@x.example", ("Ann",))]
 
 
 def test_too_many_fields_are_all_listed(tmp_path: Path) -> None:

@@ -360,12 +360,16 @@ def _decode_error(path: Path, encoding: str, declared: str, where: str) -> Audie
     )
 
 
+# Spreadsheet and Mailchimp/listmonk exports name the address column in several ways.
+EMAIL_COLUMN_ALIASES = frozenset({"e-mail", "e mail", "email address", "e-mail address", "mail"})
+
+
 def _columns(header: list[str], where: str) -> dict[str, int]:
-    """Column positions by name; the first of repeated names wins; 'email' is required."""
+    """Column positions by name; the first of repeated names wins; 'email' (or an alias like 'E-mail') is required."""
     col: dict[str, int] = {}
     for at, name in enumerate(header):
         if name:
-            col.setdefault(name, at)
+            col.setdefault("email" if " ".join(name.split()) in EMAIL_COLUMN_ALIASES else name, at)
     if "email" not in col:
         shown = ", ".join(h for h in header if h) or "none"
         raise AudienceError(
