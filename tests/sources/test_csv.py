@@ -163,3 +163,16 @@ def test_headers_as_typed_in_a_spreadsheet(tmp_path):
     path.write_text("Date, Title ,URL,Tags,Image,Image alt\n2021-03-01,Hello,https://example.org/a,News,https://example.org/a.jpg,A photo\n", encoding="utf-8")
     (item,) = csv_source.read(path, root=tmp_path)
     assert (item.title, item.url, item.tags, item.image.alt) == ("Hello", "https://example.org/a", ("News",), "A photo")
+
+
+@pytest.mark.parametrize("cell", ["2021-06-10 09:30", "2021-06-10T09:30:00", "2021-06-10 23:59:59.5", "2021-06-10T09:30:00+02:00", "2021-06-10T07:30Z"])
+def test_a_date_time_cell_gives_its_day(tmp_path, write, cell):
+    path = write("items.csv", f"date,title,url\n{cell},A,https://example.org/a\n")
+    [item] = csv_source.read(path, root=tmp_path)
+    assert item.date == dt.date(2021, 6, 10)
+
+
+@pytest.mark.parametrize("cell", ["2021-06-10 9:30", "2021-06-10 later", "2021-06-31 09:30"])
+def test_a_date_with_anything_else_after_it_is_an_error(tmp_path, write, cell):
+    path = write("items.csv", f"date,title,url\n{cell},A,https://example.org/a\n")
+    assert f"items.csv row 2: date: expected a date like 2021-06-10, got '{cell}'" in str(read_error(path, tmp_path))

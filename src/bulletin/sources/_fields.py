@@ -19,7 +19,8 @@ IMAGE_FIELDS = ("src", "alt")
 Found = list[tuple[Key, str]]  # (key path inside the item, message naming that key)
 
 # only the unambiguous ISO form: 03/04/2021 means different days on either side of the Atlantic
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# (a time after it, as spreadsheets export date-time cells, is allowed and ignored: the item's day is the date)
+_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _SPACE = re.compile(r"\s")
 
 
@@ -77,14 +78,15 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
 
 
 def as_date(value: Any) -> dt.date:
-    """A date object (YAML), datetime (its day) or an ISO string like 2021-06-10."""
+    """A date object (YAML), datetime (its day) or an ISO string like 2021-06-10 (or 2021-06-10 09:30)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+    match = _ISO_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match:
         try:
-            return dt.date.fromisoformat(value.strip())
+            return dt.date.fromisoformat(match[1])
         except ValueError:
             pass
     raise Invalid(f"expected a date like 2021-06-10, got {show(value)}")
