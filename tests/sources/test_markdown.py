@@ -66,6 +66,19 @@ def test_single_tag_string_datetime_and_summary_in_front_matter(tmp_path, write)
     assert (item.date, item.tags, item.summary) == (dt.date(2021, 1, 5), ("Event",), "Short.")
 
 
+@pytest.mark.parametrize(("line", "tags"), [
+    ("tags: News, Position paper", ("News", "Position paper")),
+    ("tags: News; Event;", ("News", "Event")),
+    ("tags: [News, news , Event]", ("News", "Event")),
+])
+def test_tags_typed_as_one_line_are_split(tmp_path, write, line, tags):
+    path = write("a.md", f"---\ndate: 2021-01-05\ntitle: T\nurl: https://example.org/a\n{line}\n---\n")
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert item.tags == tags
+
+
 def test_titles_are_kept_literally(tmp_path, write):
     path = write("a.md", "---\ndate: 2021-01-05\ntitle: '  A &amp; B <em>x</em>  '\nurl: https://example.org/a\n---\n")
 

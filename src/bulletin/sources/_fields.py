@@ -28,9 +28,7 @@ class Invalid(ValueError):
     """A field value that cannot be used; the message says what was expected."""
 
 
-def check(
-    data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS, split_tags: bool = False
-) -> tuple[dict[str, Any], Found]:
+def check(data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS) -> tuple[dict[str, Any], Found]:
     """Validate an item's raw fields; return Item keyword arguments and every problem found."""
     found: Found = []
     for key in data:
@@ -44,7 +42,7 @@ def check(
         "date": as_date,
         "title": as_title,
         "url": lambda v: as_url(v, "an absolute link"),
-        "tags": lambda v: as_tags(v, split=split_tags),
+        "tags": as_tags,
         "summary": as_summary,
     }
     for name, convert in converters.items():
@@ -111,13 +109,10 @@ def as_url(value: Any, what: str = "an absolute link") -> str:
     raise Invalid(f"expected {what} starting with https:// or http://, got {show(value)}")
 
 
-def as_tags(value: Any, *, split: bool = False) -> tuple[str, ...]:
-    """A list of tags; one string is one tag, or a ;- or ,-separated list when ``split``."""
-    if isinstance(value, str):
-        if split:
-            value = value.split(";") if ";" in value else value.split(",")
-        else:
-            value = [value]
+def as_tags(value: Any) -> tuple[str, ...]:
+    """A list of tags, or one string holding one tag or several separated by ';' (or ',')."""
+    if isinstance(value, str):  # "News, Event" typed in front matter or a spreadsheet cell means two tags
+        value = value.split(";") if ";" in value else value.split(",")
     if not isinstance(value, list):
         raise Invalid(f"expected a list of tags like [News, Event], got {show(value)}")
     tags: dict[str, str] = {}

@@ -106,7 +106,7 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem])
     elif isinstance(alt, str) and alt.strip():
         problems.append(Problem(where, "image_alt: given without an image"))
         return None
-    values, found = _fields.check(raw, split_tags=True)
+    values, found = _fields.check(raw)
     for _key, message in found:
         # the CSV has no image.src / image.alt: name the columns the user sees
         problems.append(Problem(where, message.replace("image.src:", "image:").replace("image.alt:", "image_alt:")))
