@@ -183,6 +183,23 @@ def test_entries_without_date_or_link_are_reported_together(tmp_path, write):
     ]
 
 
+def test_wordpress_excerpt_boilerplate_is_dropped(tmp_path, write):
+    rss = b"""<rss version="2.0"><channel><title>x</title>
+      <item><title>Paper</title><link>https://example.org/a</link><pubDate>Tue, 15 Jun 2021 10:00:00 GMT</pubDate>
+        <description><![CDATA[<p>Our members call for a fair transition [&#8230;]</p>
+<p>The post <a rel="nofollow" href="https://example.org/a">Paper</a> appeared first on <a rel="nofollow" href="https://example.org">Site</a>.</p>
+]]></description></item>
+      <item><title>Quote</title><link>https://example.org/b</link><pubDate>Tue, 15 Jun 2021 10:00:00 GMT</pubDate>
+        <description><![CDATA[<p>The post of director appeared first on our agenda [...]</p><p>More follows.</p>]]></description></item>
+    </channel></rss>"""
+    write("feed.xml", rss)
+
+    first, second = load("feed.xml", root=tmp_path)
+
+    assert first.summary == "<p>Our members call for a fair transition…</p>"
+    assert second.summary == "<p>The post of director appeared first on our agenda…</p><p>More follows.</p>"
+
+
 def test_unreadable_feed_names_the_source(tmp_path, write):
     write("feed.xml", b"<html><body>Not a feed<p></body>")
 

@@ -20,6 +20,11 @@ from . import Fetch, _fields
 TIMEOUT = 20  # seconds
 MAX_BYTES = 20 * 1024 * 1024  # a feed bigger than this is not a news feed
 SUMMARY_TAGS = {"p", "a", "em", "strong", "b", "i", "ul", "ol", "li", "br"}
+# WordPress (Yoast) ends each feed excerpt with "The post <a>X</a> appeared first on <a>Site</a>."
+# and cuts it with "[…]": neither belongs in a newsletter, whose "Read more" link follows.
+_IN_PARAGRAPH = r"(?:(?!</?p>).){0,2000}?"
+_APPEARED_FIRST = re.compile(rf"\s*<p>The post {_IN_PARAGRAPH} appeared first on {_IN_PARAGRAPH}</p>\s*$", re.DOTALL)
+_CUT_MARK = re.compile(r"\s*\[(?:…|&#8230;|\.\.\.)\]")
 
 
 def read(source: str | Path, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
@@ -130,7 +135,7 @@ def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
     values["tags"] = tuple(dict.fromkeys(term for term in terms if term))
     content = entry.get("content") or []
     body = entry.get("summary") or (content[0].get("value") if content else "") or ""
-    values["summary"] = clean_html(body)
+    values["summary"] = _CUT_MARK.sub("…", _APPEARED_FIRST.sub("", clean_html(body)))
     src = _image(entry)
     if src:
         values["image"] = Image(src=src, alt=title)
