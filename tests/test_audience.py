@@ -123,6 +123,13 @@ def test_the_address_column_may_be_named_as_exports_name_it(tmp_path: Path, head
     assert recipients(path)[0] == [(2, "ann@x.example", ("Ann",))]
 
 
+def test_column_headings_become_field_names(tmp_path: Path) -> None:
+    path = write(tmp_path, "Email Address,First Name,Member-Organisation,Lists\nann@x.example,Ann,ACME,members\n")
+    audience = read_audience(path, list_name="members", fields=["first_name", "member_organisation"])
+    assert [(r.email, r.values) for r in audience] == [("ann@x.example", ("Ann", "ACME"))]
+    assert audience.report.columns == ["email", "first_name", "member_organisation", "lists"]
+
+
 def test_too_many_fields_are_all_listed(tmp_path: Path) -> None:
     path = write(tmp_path, "email,name,lists\na@x.example,Smith, Ann,members\nb@x.example,B,members\nc@x.example,Doe, C,members\n")
     with pytest.raises(AudienceError) as caught:

@@ -186,10 +186,10 @@ class Audience:
         report.delimiter = delimiter
         reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter, strict=False)
         try:
-            header = [h.strip().lower() for h in next(reader)]
+            header = [h.strip() for h in next(reader)]
         except csv.Error as exc:
             raise AudienceError(f"{where} row 1: {exc}") from None
-        report.columns = header
+        report.columns = [column_name(h) for h in header]  # the field names templates use
         col = _columns(header, where)
         email_at, status_at, lists_at = col["email"], col.get("status"), col.get("lists")
         if self.list_name is not None and lists_at is None:
@@ -361,19 +361,25 @@ def _decode_error(path: Path, encoding: str, declared: str, where: str) -> Audie
 
 
 # Spreadsheet and Mailchimp/listmonk exports name the address column in several ways.
-EMAIL_COLUMN_ALIASES = frozenset({"e-mail", "e mail", "email address", "e-mail address", "mail"})
+EMAIL_COLUMN_ALIASES = frozenset({"e_mail", "email_address", "e_mail_address", "mail"})
+
+
+def column_name(heading: str) -> str:
+    """A column's field name: 'First Name' is ``first_name``, used in templates as ``*|FIRST_NAME|*``."""
+    name = re.sub(r"[\s-]+", "_", heading.strip().lower())
+    return "email" if name in EMAIL_COLUMN_ALIASES else name
 
 
 def _columns(header: list[str], where: str) -> dict[str, int]:
-    """Column positions by name; the first of repeated names wins; 'email' (or an alias like 'E-mail') is required."""
+    """Column positions by field name; the first of repeated names wins; 'email' (or 'E-mail', …) is required."""
     col: dict[str, int] = {}
-    for at, name in enumerate(header):
-        if name:
-            col.setdefault("email" if " ".join(name.split()) in EMAIL_COLUMN_ALIASES else name, at)
+    for at, heading in enumerate(header):
+        if heading:
+            col.setdefault(column_name(heading), at)
     if "email" not in col:
         shown = ", ".join(h for h in header if h) or "none"
         raise AudienceError(
-            f"{where} row 1: no 'email' column{hint('email', [h for h in header if h], list_all=False)}; "
+            f"{where} row 1: no 'email' column{hint('email', [h.lower() for h in header if h], list_all=False)}; "
             f"the header row has: {shown}"
         )
     return col

@@ -32,7 +32,7 @@ def _dispatches(project: Path) -> int:
 
 
 @pytest.mark.parametrize(("content", "expected"), [
-    (b"mail,name,lists\na@x.example,A,members\n", "people.csv row 1: no 'email' column (did you mean 'mail'?); the header row has: mail, name, lists"),
+    (b"emial,name,lists\na@x.example,A,members\n", "people.csv row 1: no 'email' column (did you mean 'emial'?); the header row has: emial, name, lists"),
     (b"", "people.csv: the file is empty; it needs a header row with an 'email' column"),
     (b"\xef\xbb\xbf\r\n\r\n", "people.csv: the file is empty"),
     (b"email,name,lists\na@x.example,A,members\nb@x.example,Smith, Bob,members\n",
