@@ -62,10 +62,30 @@ def test_normalises_dedupes_and_skips(tmp_path: Path) -> None:
     assert dict(report.skipped) == {"duplicate": 1, "unsubscribed": 1, "bounced": 1, "not on list": 1, "invalid": 2}
     assert [str(p) for p in report.problems()] == [
         f"{path} row 3: ann@example.org appears in an earlier row (kept the first)",
-        f"{path} row 7: unknown status 'subscribd' (did you mean 'subscribed'?)",
+        f"{path} row 7: unknown status 'subscribd' (did you mean 'subscribed'?); who@x.example is not mailed",
         f"{path} row 8: no email address",
     ]
     assert report.rows == 8
+
+
+@pytest.mark.parametrize("order", ["typo first", "typo last"])
+def test_a_mistyped_status_is_never_mailed_even_if_another_row_subscribes(tmp_path: Path, order: str) -> None:
+    rows = ["ann@x.example,members,unsubscibed", "Ann@X.example,members,subscribed"]
+    rows = rows if order == "typo first" else rows[::-1]
+    path = write(tmp_path, "email,lists,status\n" + "\n".join(rows) + "\nbob@x.example,members,\n")
+    audience = read_audience(path, list_name="members")
+    people = list(audience)  # a later row can withdraw an address already read: known at the end
+    assert [r.email for r in people if r.key not in audience.report.withdrawn] == ["bob@x.example"]
+    assert audience.report.skipped["invalid"] == 2 and audience.report.recipients == 1
+    assert "unknown status 'unsubscibed' (did you mean 'unsubscribed'?)" in str(audience.report.problems()[0])
+
+
+def test_mailchimp_and_listmonk_status_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,lists,status\na@x.example,members,cleaned\nb@x.example,members,blocklisted\n"
+                           "c@x.example,members,Confirmed\nd@x.example,members,unconfirmed\n")
+    found, report = recipients(path)
+    assert [email for _, email, _ in found] == ["c@x.example"]
+    assert (report.skipped["bounced"], report.skipped["unsubscribed"], report.skipped["invalid"]) == (1, 1, 1)
 
 
 def test_addresses_are_sent_as_sendgrid_takes_them(tmp_path: Path) -> None:

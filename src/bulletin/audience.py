@@ -30,6 +30,8 @@ from .yamlfile import hint
 
 STATUSES = ("subscribed", "unsubscribed", "bounced")
 SUPPRESSED = ("unsubscribed", "bounced")
+# what Mailchimp ("cleaned") and listmonk ("confirmed", "blocklisted") exports call them
+STATUS_ALIASES = {"confirmed": "subscribed", "cleaned": "bounced", "blocklisted": "unsubscribed"}
 #: Why a row is not mailed, in the order the send plan lists them.
 REASONS = ("unsubscribed", "bounced", "invalid", "duplicate", "not on list")
 MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
@@ -203,7 +205,7 @@ class Audience:
         wanted = self.list_name.casefold() if self.list_name is not None else None
         width = len(header)
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
-        suppressed: dict[str, str] = {}  # key -> "unsubscribed" | "bounced"
+        suppressed: dict[str, str] = {}  # key -> "unsubscribed" | "bounced" | "invalid" (an unknown status)
         known_lists: dict[str, str] = {}  # casefold -> first spelling
         too_wide: list[Problem] = []
         skipped, statuses, stats = report.skipped, report.statuses, self.stats
@@ -230,14 +232,16 @@ class Audience:
             report.rows += 1
             raw = cells[email_at].strip()
             status = cells[status_at].strip().lower() if status_at is not None else ""
-            status = status or "subscribed"
-            if status not in STATUSES:
-                self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}")
-                continue
+            status = STATUS_ALIASES.get(status, status or "subscribed")
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
                 self._bad(row_no, f"'{raw}' is not a valid email address: {exc}" if raw else "no email address")
+                continue
+            if status not in STATUSES:
+                # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
+                self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                suppressed.setdefault(email.lower(), "invalid")
                 continue
             statuses[status] += 1
             names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []

@@ -38,6 +38,15 @@ def test_every_eligible_member_is_mailed_once_and_nobody_else(sendgrid_project: 
     assert batch_states(sendgrid_project) == [(1, 1, "accepted", 5)]
 
 
+def test_a_later_row_with_a_mistyped_unsubscribe_withdraws_the_address(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    members = write_subscribers(sendgrid_project / "people.csv", 3, extra=[["PERSON1@members.example", "", "members", "unsubscibed"]])
+    use_subscribers(sendgrid_project, "people.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    assert fake_sendgrid.recipients() == Counter({members[0]: 1, members[2]: 1})
+    assert "row 5: unknown status 'unsubscibed' (did you mean 'unsubscribed'?)" in result.output
+
+
 def test_request_body_one_recipient_per_personalization_with_merge_fields(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
     (sendgrid_project / "people.csv").write_text(
         'email,name,lists\nann@x.example,"Tom & Jerry <b>",members\nbob@x.example,,members\n', encoding="utf-8"
