@@ -222,6 +222,19 @@ def test_unknown_section_tag_is_a_warning_with_hint(tmp_project, write):
     assert "issues/w.yaml: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
 
 
+def test_item_fields_bulletin_does_not_use_are_one_warning_each(tmp_project, write):
+    for name in ("a", "b", "c"):
+        write(f"content/2021-02-0{'abc'.index(name) + 1}-{name}.md",
+              f"---\ndate: 2021-02-0{'abc'.index(name) + 1}\ntitle: {name}\nurl: https://example.org/{name}\n"
+              f"author: Ann\n{'draft: false' if name == 'c' else ''}\n---\n")
+    result = build(ISSUE)
+    assert [w for w in result.warnings if "not an item field" in w] == [
+        "content/2021-02-01-a.md:1: 'author' is not an item field, so it is ignored (and 2 more items)",
+        "content/2021-02-03-c.md:1: 'draft' is not an item field, so it is ignored",
+    ]
+    assert json.loads((tmp_project / "build" / "example" / "manifest.json").read_text())["warnings"] == result.warnings
+
+
 def test_section_tag_in_another_case_matches_without_warning(tmp_project, write):
     write("issues/w.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\n"
           "sections: [{title: Events, tags: [event]}, {title: More}]\n")

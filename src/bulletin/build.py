@@ -149,6 +149,13 @@ def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered
     for item in selection.items:
         if item.image and not item.image.alt:
             warnings.append(f"{item.origin}: image has no alt text")
+    unused: dict[str, list[str]] = {}
+    for item in items:
+        for key in item.ignored:
+            unused.setdefault(key, []).append(item.origin)
+    for key, origins in unused.items():
+        more = f" (and {len(origins) - 1} more items)" if len(origins) > 1 else ""
+        warnings.append(f"{origins[0]}: '{key}' is not an item field, so it is ignored{more}")
     return warnings
 
 

@@ -28,6 +28,7 @@ class Item:
     image: Image | None = None
     origin: str = ""  # where it came from, for messages: "content/x.md:1", "feed.xml entry 3"
     path: str | None = None  # the item's file, relative to the project, when it has its own file
+    ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,14 @@ def test_unknown_and_missing_columns_are_reported_on_row_1(tmp_path, write):
     ]
 
 
+def test_columns_bulletin_does_not_use_are_ignored(tmp_path, write):
+    path = write("items.csv", "ID,date,title,url,Author\n7,2021-06-10,A,https://example.org/a,Ann\n")
+
+    [item] = csv_source.read(path, root=tmp_path)
+
+    assert (item.title, item.ignored) == ("A", ("id", "author"))
+
+
 def test_unknown_column_does_not_hide_row_problems(tmp_path, write):
     path = write("items.csv", "date,title,url,sumary\nsoon,A,https://example.org/a,x\n")
 

@@ -31,10 +31,13 @@ class Invalid(ValueError):
 def check(data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS) -> tuple[dict[str, Any], Found]:
     """Validate an item's raw fields; return Item keyword arguments and every problem found."""
     found: Found = []
+    values: dict[str, Any] = {"ignored": []}
     for key in data:
         if str(key) not in allowed:
-            found.append(((str(key),), f"{key}: unknown key{hint(str(key), allowed)}"))
-    values: dict[str, Any] = {}
+            if misspelt(str(key), allowed):
+                found.append(((str(key),), f"{key}: {_unknown(str(key), allowed)}"))
+            else:
+                values["ignored"].append(str(key))
     for name in REQUIRED:
         if _blank(data.get(name)):
             found.append(((name,), f"{name}: required"))
@@ -72,7 +75,24 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
         image=values.get("image"),
         origin=origin,
         path=path,
+        ignored=tuple(values.get("ignored", ())),
     )
+
+
+def misspelt(key: str, known: Sequence[str]) -> str | None:
+    """The known field an unknown one is a typo of ('titel', 'tgas', 'Date'), or None when it is a field bulletin
+    does not use (author, categories, draft: files exported from a CMS carry them; ignored, with a warning)."""
+    from rapidfuzz.distance import OSA  # edit distance counting a swap of two letters as one edit
+
+    word = key.lower()
+    limit = 1 if len(word) <= 4 else 2
+    best = min(known, key=lambda name: OSA.distance(word, name))
+    return best if OSA.distance(word, best) <= limit else None
+
+
+def _unknown(key: str, known: Sequence[str]) -> str:
+    """The message for a misspelt field."""
+    return f"unknown key (did you mean '{misspelt(key, known)}'?)"
 
 
 def as_date(value: Any) -> dt.date:
@@ -143,8 +163,8 @@ def as_image(value: Any) -> tuple[Image | None, Found]:
         return None, [(("image",), f"image: expected {{src: https://…, alt: …}} or a link, got {show(value)}")]
     found: Found = []
     for key in value:
-        if str(key) not in IMAGE_FIELDS:
-            found.append((("image", str(key)), f"image.{key}: unknown key{hint(str(key), IMAGE_FIELDS)}"))
+        if str(key) not in IMAGE_FIELDS and misspelt(str(key), IMAGE_FIELDS):  # width, caption: not used, no harm
+            found.append((("image", str(key)), f"image.{key}: {_unknown(str(key), IMAGE_FIELDS)}"))
     src = value.get("src")
     if _blank(src):
         found.append((("image", "src"), "image.src: required"))

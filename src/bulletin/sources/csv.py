@@ -78,7 +78,9 @@ def _check_header(header: list[str], where: str, problems: list[Problem]) -> boo
     """Report unknown, repeated and missing columns; False if rows cannot be read at all."""
     for index, column in enumerate(header):
         if column not in COLUMNS:
-            problems.append(Problem(where, f"unknown column '{column}'{_fields.hint(column, COLUMNS)}"))
+            typo_of = _fields.misspelt(column, COLUMNS)  # other columns (author, id, …) are not used: a build warning
+            if typo_of:
+                problems.append(Problem(where, f"unknown column '{column}' (did you mean '{typo_of}'?)"))
         elif column in header[:index]:
             problems.append(Problem(where, f"column '{column}' appears twice"))
     missing = [column for column in _fields.REQUIRED if column not in header]
@@ -107,6 +109,7 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem])
         problems.append(Problem(where, "image_alt: given without an image"))
         return None
     values, found = _fields.check(raw)
+    values["ignored"] = [column for column in header if column and column not in COLUMNS]
     for _key, message in found:
         # the CSV has no image.src / image.alt: name the columns the user sees
         problems.append(Problem(where, message.replace("image.src:", "image:").replace("image.alt:", "image_alt:")))
