@@ -98,13 +98,16 @@ def test_bom_and_crlf_are_tolerated(tmp_path, write):
     assert "\r" not in item.summary
 
 
-def test_folder_is_read_recursively_in_order_skipping_hidden(tmp_path, write):
+def test_folder_is_read_recursively_in_order_skipping_hidden_drafts_and_readme(tmp_path, write):
     body = "---\ndate: 2021-0{m}-01\ntitle: T{m}\nurl: https://example.org/{m}\n---\n"
     write("content/2021/b.md", body.format(m=2))
     write("content/a.md", body.format(m=1))
     write("content/2021/c.md", body.format(m=3))
     write("content/.drafts/d.md", "not an item")
     write("content/notes.txt", "not an item either")
+    write("content/README.md", "# How we write items\n")
+    write("content/_drafts/e.md", "half written")
+    write("content/_f.md", "---\ndate: 2021-01-01\n---\n")
 
     items = markdown.read(tmp_path / "content", root=tmp_path)
 

@@ -28,12 +28,14 @@ def read(path: Path, *, root: Path) -> list[Item]:
 
 
 def find(directory: Path, *, root: Path) -> list[Path]:
-    """The Markdown files under ``directory``, in a stable order; hidden files and folders skipped."""
+    """The Markdown files under ``directory``, in a stable order. Skipped: hidden files and folders (editors and
+    tools leave .git/.obsidian around), names starting with '_' (drafts, as in Jekyll and Hugo) and README.md."""
     found = []
     for file in directory.rglob("*.md"):
         relative = file.relative_to(directory)
-        # editors and tools leave .git/.obsidian things around; they are never items
-        if not any(part.startswith(".") for part in relative.parts) and file.is_file():
+        if any(part.startswith((".", "_")) for part in relative.parts) or file.name.lower() == "readme.md":
+            continue
+        if file.is_file():
             found.append((relative.as_posix(), file))
     return [file for _key, file in sorted(found)]
 
