@@ -71,7 +71,8 @@ def test_bad_values_name_their_row(tmp_path, write):
 
     assert str(error).splitlines() == [
         "Invalid items in items.csv (3 problems):",
-        "  items.csv row 3: date: expected a date like 2021-06-10, got '10/06/2021'",
+        "  items.csv row 3: date: expected a date like 2021-06-10, got '10/06/2021' (year-month-day: in a spreadsheet, "
+        "format the column as YYYY-MM-DD before saving)",
         "  items.csv row 4: title: required",
         "  items.csv row 5: url: expected an absolute link starting with https:// or http://, got '/news/d'",
     ]

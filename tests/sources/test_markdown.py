@@ -119,7 +119,7 @@ def test_folder_is_read_recursively_in_order_skipping_hidden_drafts_and_readme(t
     ("front", "expected"),
     [
         ("date: soon", "x.md:2: date: expected a date like 2021-06-10, got 'soon'"),
-        ("date: 10/06/2021", "x.md:2: date: expected a date like 2021-06-10, got '10/06/2021'"),
+        ("date: 10/06/2021", "x.md:2: date: expected a date like 2021-06-10, got '10/06/2021' (year-month-day"),
         ("date: 2021-02-30", "x.md:2: date: expected a date like 2021-06-10, got '2021-02-30'"),
         ("date: 20210610", "x.md:2: date: expected a date like 2021-06-10, got int 20210610"),
         ("date: 2021-06-10\ntitle: T\nurl: /news/x", "x.md:4: url: expected an absolute link starting with https:// or http://, got '/news/x'"),

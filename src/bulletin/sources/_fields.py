@@ -21,6 +21,7 @@ Found = list[tuple[Key, str]]  # (key path inside the item, message naming that 
 # only the unambiguous ISO form: 03/04/2021 means different days on either side of the Atlantic
 # (a time after it, as spreadsheets export date-time cells, is allowed and ignored: the item's day is the date)
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_LOCAL_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 _SPACE = re.compile(r"\s")
 
 
@@ -107,7 +108,10 @@ def as_date(value: Any) -> dt.date:
             return dt.date.fromisoformat(match[1])
         except ValueError:
             pass
-    raise Invalid(f"expected a date like 2021-06-10, got {show(value)}")
+    advice = ""
+    if isinstance(value, str) and _LOCAL_DATE.fullmatch(value.strip()):  # 10/06/2021, 10.06.21: Excel's local format
+        advice = " (year-month-day: in a spreadsheet, format the column as YYYY-MM-DD before saving)"
+    raise Invalid(f"expected a date like 2021-06-10, got {show(value)}{advice}")
 
 
 def as_title(value: Any) -> str:
