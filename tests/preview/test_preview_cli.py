@@ -89,12 +89,17 @@ def test_run_prints_the_url_opens_the_browser_and_serves_until_stopped(tmp_proje
     assert not thread.is_alive()
 
 
-def test_the_command_serves_until_ctrl_c(tmp_project: Path) -> None:
+def start_preview() -> subprocess.Popen[str]:
+    """`bulletin preview` in a process of its own, its output unbuffered so lines arrive as printed."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "bulletin.cli", "preview", ISSUE, "--port", "0", "--no-open"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
+
+
+def test_the_command_serves_until_ctrl_c(tmp_project: Path) -> None:
+    process = start_preview()
     try:
         assert process.stdout is not None
         url = None
@@ -116,11 +121,7 @@ def test_the_command_serves_until_ctrl_c(tmp_project: Path) -> None:
 @pytest.mark.parametrize("after", ["built in ", "Previewing "])
 def test_ctrl_c_at_any_moment_still_stops_cleanly(tmp_project: Path, after: str) -> None:
     """Ctrl+C right after the first build, or right after the URL is printed, is a clean stop, not exit 130."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bulletin.cli", "preview", ISSUE, "--port", "0", "--no-open"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )
+    process = start_preview()
     try:
         assert process.stdout is not None
         for line in process.stdout:
