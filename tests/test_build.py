@@ -226,11 +226,11 @@ def test_item_fields_bulletin_does_not_use_are_one_warning_each(tmp_project, wri
     for name in ("a", "b", "c"):
         write(f"content/2021-02-0{'abc'.index(name) + 1}-{name}.md",
               f"---\ndate: 2021-02-0{'abc'.index(name) + 1}\ntitle: {name}\nurl: https://example.org/{name}\n"
-              f"author: Ann\n{'draft: false' if name == 'c' else ''}\n---\n")
+              f"author: Ann\n{'lang: fr' if name == 'c' else ''}\n---\n")
     result = build(ISSUE)
     assert [w for w in result.warnings if "not an item field" in w] == [
         "content/2021-02-01-a.md:1: 'author' is not an item field, so it is ignored (and 2 more items)",
-        "content/2021-02-03-c.md:1: 'draft' is not an item field, so it is ignored",
+        "content/2021-02-03-c.md:1: 'lang' is not an item field, so it is ignored",
     ]
     assert json.loads((tmp_project / "build" / "example" / "manifest.json").read_text())["warnings"] == result.warnings
 

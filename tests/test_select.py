@@ -152,3 +152,19 @@ def test_an_included_item_left_out_is_an_error():
     assert [str(p) for p in info.value.problems] == [
         "issues/t.yaml:9: include[0]: 'content/after.md' is not in the issue (excluded tag): remove it from include, or change its tags"
     ]
+
+
+def test_drafts_are_left_out_and_cannot_be_asked_for():
+    draft = Item(date=dt.date(2021, 3, 2), title="Draft", url="https://example.org/draft", tags=("News",),
+                 origin="content/draft.md:1", path="content/draft.md", draft=True)
+    selection = select(make_spec(), [*ITEMS, draft])
+    assert "Draft" not in [i.title for s in selection.sections for i in s.items]
+    assert [(lo.item.title, lo.reason) for lo in selection.left_out if lo.reason == "draft"] == [("Draft", "draft")]
+    for key in ("featured", "pin", "include"):
+        spec = make_spec(lines={(key, 0): 5}, **{key: "content/draft.md" if key == "featured" else ["content/draft.md"]})
+        with pytest.raises(ConfigError) as info:
+            select(spec, [*ITEMS, draft])
+        label = key if key == "featured" else f"{key}[0]"
+        assert [str(p) for p in info.value.problems] == [
+            f"issues/t.yaml:5: {label}: 'content/draft.md' is a draft (draft: true in its file): publish it, or remove it from {key}"
+        ]

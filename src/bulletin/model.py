@@ -28,6 +28,7 @@ class Item:
     image: Image | None = None
     origin: str = ""  # where it came from, for messages: "content/x.md:1", "feed.xml entry 3"
     path: str | None = None  # the item's file, relative to the project, when it has its own file
+    draft: bool = False  # "draft: true" in its file: never in an issue (as in Hugo, Jekyll and mkdocs)
     ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
 
 
@@ -101,7 +102,7 @@ class LeftOut:
     """An item that did not make it into the issue, and why."""
 
     item: Item
-    reason: Literal["outside period", "excluded tag", "excluded", "no matching section", "duplicate"]
+    reason: Literal["outside period", "excluded tag", "excluded", "no matching section", "duplicate", "draft"]
 
 
 @dataclass

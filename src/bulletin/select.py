@@ -39,7 +39,9 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
     candidates: list[Item] = []
     exclude_tags = {fold(tag) for tag in spec.exclude_tags}
     for item in unique:
-        if id(item) in excluded:
+        if item.draft:
+            left_out.append(LeftOut(item, "draft"))
+        elif id(item) in excluded:
             left_out.append(LeftOut(item, "excluded"))
         elif item is lead:
             continue
@@ -61,7 +63,7 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
         else:
             buckets[home.title].append(item)
     reasons = {id(lo.item): lo.reason for lo in left_out}
-    for key in ("include", "pin"):
+    for key in ("featured", "include", "pin"):
         refs.not_shown(key, reasons)
     raise_if(refs.problems, ConfigError, f"{spec.path} asks for items that are not in the issue")
 
@@ -119,7 +121,9 @@ class _References:
         """Report every entry of ``key`` naming an item the issue leaves out (asking for it does nothing)."""
         for index, ref, item in self.found.get(key, []):
             reason = reasons.get(id(item))
-            if reason == "outside period":
+            if reason == "draft":
+                self._problem(key, index, f"'{ref}' is a draft (draft: true in its file): publish it, or remove it from {key}")
+            elif reason == "outside period":
                 self._problem(key, index, f"'{ref}' is dated {item.date}, outside the period: add it to include: too, or remove the pin")
             elif reason is not None and reason != "duplicate":
                 self._problem(key, index, f"'{ref}' is not in the issue ({reason}): remove it from {key}, or change its tags")

@@ -99,6 +99,13 @@ def test_unknown_and_missing_columns_are_reported_on_row_1(tmp_path, write):
     ]
 
 
+def test_draft_column(tmp_path, write):
+    path = write("items.csv", "date,title,url,draft\n2021-06-10,A,https://example.org/a,yes\n2021-06-10,B,https://example.org/b,\n"
+                              "2021-06-10,C,https://example.org/c,no\n")
+
+    assert [(i.title, i.draft) for i in csv_source.read(path, root=tmp_path)] == [("A", True), ("B", False), ("C", False)]
+
+
 def test_columns_bulletin_does_not_use_are_ignored(tmp_path, write):
     path = write("items.csv", "ID,date,title,url,Author\n7,2021-06-10,A,https://example.org/a,Ann\n")
 

@@ -164,6 +164,21 @@ def test_unknown_key_has_a_did_you_mean_hint(tmp_path, write):
     assert not any("colour" in message for message in messages)  # not a misspelt field: ignored (a build warning)
 
 
+@pytest.mark.parametrize(("line", "draft"), [("draft: true", True), ("draft: false", False), ("", False)])
+def test_draft_flag(tmp_path, write, line, draft):
+    path = write("x.md", f"---\ndate: 2021-06-10\ntitle: T\nurl: https://example.org\n{line}\n---\n")
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert item.draft is draft
+
+
+def test_draft_must_be_true_or_false(tmp_path, write):
+    path = write("x.md", "---\ndate: 2021-06-10\ntitle: T\nurl: https://example.org\ndraft: maybe\n---\n")
+
+    assert "x.md:5: draft: expected true or false, got 'maybe'" in str(read_error(path, tmp_path))
+
+
 @pytest.mark.parametrize(("key", "meant"), [("tgas", "tags"), ("Date", "date"), ("summry", "summary"), ("imgae", "image"), ("tag", "tags")])
 def test_a_misspelt_field_is_an_error_not_ignored(tmp_path, write, key, meant):
     path = write("x.md", f"---\ndate: 2021-06-10\ntitle: T\nurl: https://example.org\n{key}: x\n---\n")

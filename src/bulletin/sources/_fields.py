@@ -12,7 +12,7 @@ from ..model import Image, Item
 from ..yamlfile import Path_ as Key
 from ..yamlfile import hint, show
 
-FIELDS = ("date", "title", "url", "tags", "summary", "image")
+FIELDS = ("date", "title", "url", "tags", "summary", "image", "draft")
 REQUIRED = ("date", "title", "url")
 IMAGE_FIELDS = ("src", "alt")
 
@@ -48,6 +48,7 @@ def check(data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS) -> tuple[
         "url": lambda v: as_url(v, "an absolute link"),
         "tags": as_tags,
         "summary": as_summary,
+        "draft": as_draft,
     }
     for name, convert in converters.items():
         value = data.get(name)
@@ -76,6 +77,7 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
         image=values.get("image"),
         origin=origin,
         path=path,
+        draft=values.get("draft", False),
         ignored=tuple(values.get("ignored", ())),
     )
 
@@ -147,6 +149,18 @@ def as_tags(value: Any) -> tuple[str, ...]:
         if tag:
             tags.setdefault(tag.casefold(), tag)  # "Event" and "event " are one tag: the first spelling wins
     return tuple(tags.values())
+
+
+def as_draft(value: Any) -> bool:
+    """true/false (YAML), or yes/no, true/false, 1/0 typed in a spreadsheet cell."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if word in ("true", "yes", "1", "x"):
+        return True
+    if word in ("false", "no", "0"):
+        return False
+    raise Invalid(f"expected true or false, got {show(value)}")
 
 
 def as_summary(value: Any) -> str:

@@ -11,7 +11,7 @@ from ..errors import Problem, SourceError, raise_if
 from ..model import Item
 from . import _fields
 
-COLUMNS = ("date", "title", "url", "tags", "summary", "image", "image_alt")
+COLUMNS = ("date", "title", "url", "tags", "summary", "image", "image_alt", "draft")
 
 
 def read(path: Path, *, root: Path) -> list[Item]:
