@@ -60,6 +60,14 @@ def test_items_table_and_json(tmp_project):
     assert table.exit_code == 0 and f"{len(found)} items" in table.output
 
 
+def test_items_marks_drafts(tmp_project):
+    (tmp_project / "content" / "2021-03-02-wip.md").write_text(
+        "---\ndate: 2021-03-02\ntitle: Work in progress\nurl: https://example.org/wip\ndraft: true\n---\n", encoding="utf-8")
+    found = {i["title"]: i["draft"] for i in json.loads(run("items", "--json").output)}
+    assert found["Work in progress"] is True and list(found.values()).count(True) == 1
+    assert "Work in progress (draft)" in run("items", "--from", "2021-03-02", "--to", "2021-03-02").output
+
+
 def test_items_tag_filter_ignores_case(tmp_project):
     exact = json.loads(run("items", "--tag", "Event", "--json").output)
     assert exact and json.loads(run("items", "--tag", "event", "--json").output) == exact

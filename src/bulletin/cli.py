@@ -101,6 +101,7 @@ def _item_json(item: Any) -> dict[str, Any]:
     return {
         "date": item.date.isoformat(), "title": item.title, "url": item.url, "tags": list(item.tags),
         "origin": item.origin, "image": {"src": item.image.src, "alt": item.image.alt} if item.image else None,
+        "draft": item.draft,
     }
 
 

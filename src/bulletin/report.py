@@ -43,6 +43,7 @@ def print_items(console: Console, items: list[Item]) -> None:
     for column in ("Date", "Tags", "Title", "From"):
         table.add_column(column)
     for item in items:
-        table.add_row(item.date.isoformat(), *(Text(cell) for cell in (", ".join(item.tags), item.title, item.origin)))
+        title = f"{item.title} (draft)" if item.draft else item.title
+        table.add_row(item.date.isoformat(), *(Text(cell) for cell in (", ".join(item.tags), title, item.origin)))
     console.print(table)
     console.print(f"{len(items)} items")
