@@ -247,3 +247,28 @@ def test_weight_budget_for_thirty_items(tmp_project):
     result = build(ISSUE)
     assert len(result.selection.items) >= 20
     assert result.manifest["sizes"]["html_bytes"] <= 60 * 1024
+
+
+def _feed(*days: str) -> str:
+    entries = "".join(
+        f"<item><title>On {day}</title><link>https://example.org/feed/{day}</link>"
+        f"<pubDate>{dt.date.fromisoformat(day).strftime('%a, %d %b %Y')} 10:00:00 GMT</pubDate></item>"
+        for day in days
+    )
+    return f'<rss version="2.0"><channel><title>x</title>{entries}</channel></rss>'
+
+
+@pytest.mark.parametrize(("days", "warned"), [
+    (("2021-06-20", "2021-05-02"), True),   # the newest entries only: January to April may be missing
+    (("2021-06-20", "2020-12-15"), False),  # reaches back before the period
+])
+def test_a_feed_that_does_not_reach_the_period_start_is_a_warning(tmp_project, write, days, warned):
+    write("feed.xml", _feed(*days))
+    write("issues/f.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsource: feed.xml\nsections: [{title: All}]\n")
+    result = build("issues/f.yaml")
+    reach = [w for w in result.warnings if "oldest entry" in w]
+    assert reach == ([
+        "feed.xml: its oldest entry is from 2021-05-02, after the period starts (2021-01-01): older items may be missing, "
+        "as a feed lists only the newest entries (WordPress: 10, set under Settings > Reading > 'Syndication feeds show "
+        "the most recent'; or add the next page, e.g. …/feed/?paged=2, as another source)"
+    ] if warned else [])

@@ -45,13 +45,13 @@ class BuildResult:
         return str(self.manifest["content_hash"])
 
 
-def load_items(spec: IssueSpec, project: Project, fetch: Fetch | None = None) -> list[Item]:
-    """Read every source of the issue; report the problems of all of them at once."""
-    items: list[Item] = []
+def load_items(spec: IssueSpec, project: Project, fetch: Fetch | None = None) -> list[tuple[str, list[Item]]]:
+    """Read every source of the issue (each with its items); report the problems of all of them at once."""
+    items: list[tuple[str, list[Item]]] = []
     problems: list[Problem] = []
     for index, source in enumerate(spec.sources):
         try:
-            items.extend(sources.load(source, root=Path(project.root), fetch=fetch))
+            items.append((source, sources.load(source, root=Path(project.root), fetch=fetch)))
         except SourceError as exc:
             # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
             line = spec.lines.get(("source", index))
@@ -64,7 +64,8 @@ def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fe
     """Load, select and render an issue without writing anything."""
     project = project or load_project(issue)
     spec = load_issue(issue, project)
-    items = load_items(spec, project, fetch)
+    loaded = load_items(spec, project, fetch)
+    items = [item for _source, found in loaded for item in found]
     selection = select(spec, items)
     if not items:
         raise ConfigError(
@@ -77,7 +78,7 @@ def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fe
             f"{', '.join(spec.sources)} is dated {spec.period.start} to {spec.period.end} and matches a section"
         )
     rendered = render_issue(project, spec, selection)
-    warnings = _warnings(spec, items, selection, rendered)
+    warnings = _feed_reach(spec, loaded) + _warnings(spec, items, selection, rendered)
     manifest = _manifest(project, spec, selection, rendered, warnings)
     return BuildResult(project, spec, items, selection, rendered, manifest, warnings)
 
@@ -131,6 +132,20 @@ def _file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def _feed_reach(spec: IssueSpec, loaded: list[tuple[str, list[Item]]]) -> list[str]:
+    """A feed lists only its newest entries (WordPress: 10): say so when one does not reach back to the period's start."""
+    warnings = []
+    for source, found in loaded:
+        oldest = min((item.date for item in found), default=None)
+        if sources.is_feed(source) and oldest and oldest > spec.period.start:
+            warnings.append(
+                f"{source}: its oldest entry is from {oldest}, after the period starts ({spec.period.start}): older items "
+                "may be missing, as a feed lists only the newest entries (WordPress: 10, set under Settings > Reading "
+                "> 'Syndication feeds show the most recent'; or add the next page, e.g. …/feed/?paged=2, as another source)"
+            )
+    return warnings
 
 
 def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered: Rendered) -> list[str]:

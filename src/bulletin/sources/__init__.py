@@ -17,11 +17,17 @@ from pathlib import Path
 from ..errors import SourceError
 from ..model import Item
 
-__all__ = ["load", "Fetch"]
+__all__ = ["load", "is_feed", "Fetch"]
 
 Fetch = Callable[[str], bytes]
 
 _FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
+
+
+def is_feed(source: str) -> bool:
+    """Whether ``source`` names an RSS/Atom feed (a URL or a feed file)."""
+    text = source.strip().lower()
+    return text.startswith(("http://", "https://")) or text.endswith(_FEED_SUFFIXES)
 
 
 def load(source: str, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
