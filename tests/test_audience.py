@@ -257,3 +257,21 @@ def test_subscribers_check_reads_an_excel_export(tmp_project: Path) -> None:
     assert "people.csv row 4: 'bad' is not a valid email address" in result.output
     assert [line.split() for line in result.output.splitlines() if line.startswith(("│ board", "│ members"))] == [
         ["│", "board", "│", "1", "│", "0", "│", "0", "│"], ["│", "members", "│", "1", "│", "1", "│", "0", "│"]]
+
+
+def test_addresses_written_as_mail_programs_export_them(tmp_path: Path) -> None:
+    # Outlook/Thunderbird contacts and copied links: "Name <address>", "<address>", "mailto:address". An
+    # unsubscribed row written so must still keep that address from being mailed by another row.
+    path = write(tmp_path, (
+        "email,name,lists,status\n"
+        '"Carl Smith <Carl@Example.org>",Carl,members,\n'
+        "<dora@x.example>,Dora,members,\n"
+        "MAILTO:eve@x.example,Eve,members,\n"
+        '"""Smith, Fay"" <fay@x.example>",Fay,members,unsubscribed\n'
+        "fay@x.example,Fay,members,\n"
+        "carl@example.org,Carl again,members,\n"
+    ))
+    found, report = recipients(path, shown="people.csv")
+    assert [(row, email) for row, email, _ in found] == [(2, "Carl@example.org"), (3, "dora@x.example"), (4, "eve@x.example")]
+    assert dict(report.skipped) == {"unsubscribed": 2, "duplicate": 1}
+    assert [str(p) for p in report.problems()] == ["people.csv row 7: carl@example.org appears in an earlier row (kept the first)"]

@@ -89,9 +89,12 @@ def normalise(address: str) -> str:
     """The address as SendGrid takes it (domain lower-cased, in ASCII); raise EmailNotValidError when invalid.
 
     SendGrid drops addresses with non-ASCII characters before the @ (it has no SMTPUTF8), so they are
-    invalid here; an international domain is sent in its ASCII (IDNA) form.
+    invalid here; an international domain is sent in its ASCII (IDNA) form. Forms mail programs export
+    ("Name <address>", "<address>", "mailto:address") give their address.
     """
     address = address.strip()
+    if address[:7].lower() == "mailto:":
+        address = address[7:].strip()
     match = _FAST.fullmatch(address)
     if match and len(address) <= 254:
         # Plain ASCII addresses (nearly all) skip the Unicode machinery; the domain check is cached.
@@ -104,7 +107,7 @@ def normalise(address: str) -> str:
             if len(out) <= 254:
                 return out
     try:
-        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False, allow_display_name=True)
     except EmailNotValidError as exc:
         if "Internationalized characters before the @-sign" in str(exc):
             raise EmailNotValidError(f"{exc} SendGrid cannot deliver to such addresses.") from None
