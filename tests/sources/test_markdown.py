@@ -267,3 +267,13 @@ def test_every_problem_of_every_file_is_reported_at_once(tmp_path, write):
 
     assert str(error).startswith("Invalid items in content/ (4 problems):")
     assert [p.where for p in error.problems] == ["content/a.md:2", "content/b.md:4", "content/b.md:5", "content/c.md:1"]
+
+
+@pytest.mark.parametrize("value", ["2021-06-10 09:30:00 +0200", "2021-06-10 23:30:00 -0500", "2021-06-10 09:30 +02:00"])
+def test_jekyll_date_with_a_spaced_zone_gives_its_day(tmp_path, write, value):
+    # Jekyll writes "date: 2021-06-10 09:30:00 +0200" in every post it creates
+    path = write("a.md", f"---\ndate: {value}\ntitle: T\nurl: https://example.org/a\n---\n")
+
+    [item] = markdown.read(path, root=tmp_path)
+
+    assert item.date == dt.date(2021, 6, 10)

@@ -20,7 +20,8 @@ Found = list[tuple[Key, str]]  # (key path inside the item, message naming that 
 
 # only the unambiguous ISO form: 03/04/2021 means different days on either side of the Atlantic
 # (a time after it, as spreadsheets export date-time cells, is allowed and ignored: the item's day is the date)
-_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+# (Jekyll writes the zone after a space: "2021-06-10 09:30:00 +0200")
+_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _LOCAL_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 _SPACE = re.compile(r"\s")
 
