@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Sequence
@@ -61,12 +62,32 @@ def parse_tree(text: str, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
         elif opened is not None and exc.context in _BRACKETS:
             opener, closer = _BRACKETS[exc.context]
             detail += f" (is the '{opener}' on line {opened.line + first_line} missing its '{closer}'?)"
+        elif mark is not None and kind == "YAML syntax error":
+            detail += _quote_hint(text, mark.line)
         raise YamlSyntaxError(mark.line + first_line if mark else None, f"{kind}: {detail}") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, f"YAML error: {exc}") from None
     finally:
         loader.dispose()
     return data, node
+
+
+# a value that YAML reads as syntax: "title: EU Strategy: our view", "title: "EU" strategy", "title: [Draft] …"
+_KEY_VALUE = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w -]*):[ \t]+(\S.*)")
+_SPECIAL_START = tuple("\"'[]{}@`*&!|>%,?")
+
+
+def _quote_hint(text: str, line: int) -> str:
+    """Advice for the most common YAML mistake of non-programmers: text that needs quotes."""
+    lines = text.splitlines()
+    match = _KEY_VALUE.fullmatch(lines[line].rstrip()) if 0 <= line < len(lines) else None
+    if not match:
+        return ""
+    key, value = match[1].strip(), match[2]
+    if not (": " in value or value.startswith(_SPECIAL_START)):
+        return ""
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f" (a text holding ': ' or starting with a quote or bracket needs double quotes around it: {key}: {quoted})"
 
 
 def line_of(node: yaml.Node | None, key: Path_) -> int | None:

@@ -220,7 +220,10 @@ def test_yaml_syntax_error_line_with_crlf_and_bom(tmp_path, write):
 
     error = read_error(path, tmp_path)
 
-    assert [str(p) for p in error.problems] == ["x.md:4: YAML syntax error: mapping values are not allowed in this context"]
+    assert [str(p) for p in error.problems] == [
+        "x.md:4: YAML syntax error: mapping values are not allowed in this context"
+        ' (a text holding \': \' or starting with a quote or bracket needs double quotes around it: title: "a: b")'
+    ]
 
 
 def test_unclosed_quote_names_its_line_in_the_file(tmp_path, write):
@@ -277,3 +280,19 @@ def test_jekyll_date_with_a_spaced_zone_gives_its_day(tmp_path, write, value):
     [item] = markdown.read(path, root=tmp_path)
 
     assert item.date == dt.date(2021, 6, 10)
+
+
+@pytest.mark.parametrize(("line", "fix"), [
+    ("title: EU Strategy: our reaction", 'title: "EU Strategy: our reaction"'),
+    ('title: "EU" strategy', 'title: "\\"EU\\" strategy"'),
+    ("title: [Draft] Our reaction", 'title: "[Draft] Our reaction"'),
+    ("title: @ESNF at the summit", 'title: "@ESNF at the summit"'),
+])
+def test_a_value_needing_quotes_gets_the_quoted_line_as_advice(tmp_path, write, line, fix):
+    # "did not find expected key" says nothing to a non-programmer; the line to type does
+    path = write("x.md", f"---\ndate: 2021-06-10\n{line}\nurl: https://example.org\n---\n")
+
+    [problem] = read_error(path, tmp_path).problems
+
+    assert problem.where == "x.md:3"
+    assert problem.message.endswith(f"needs double quotes around it: {fix})")

@@ -124,7 +124,10 @@ def test_syntax_error_names_the_file_line(tmp_path, write):
 
     error = read_error(path, tmp_path)
 
-    assert str(error) == "items.yaml:4: YAML syntax error: mapping values are not allowed in this context"
+    assert str(error) == (
+        "items.yaml:4: YAML syntax error: mapping values are not allowed in this context"
+        " (a text holding ': ' or starting with a quote or bracket needs double quotes around it: title: \"B: C\")"
+    )
 
 
 def test_not_utf8(tmp_path, write):
