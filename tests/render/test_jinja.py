@@ -176,3 +176,20 @@ def test_new_override_is_picked_up_by_a_cached_environment(project, spec, select
     assert "overridden" in html and "Read more" not in html
     (Path(project.root) / "templates" / "default" / "email.mjml.j2").unlink()
     assert "Read more" in render_issue(project, spec, selection).html
+
+
+@pytest.mark.parametrize("source", ["", "\n\n", "{% if false %}<mjml></mjml>{% endif %}\n"])
+def test_html_template_that_renders_nothing_says_so(project, spec, selection, source):
+    override(project, "email.mjml.j2", source)
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith("templates/default/email.mjml.j2:1: the template produced nothing")
+
+
+@pytest.mark.parametrize("source", ["", "{% if sections|length > 99 %}\n{{ issue.title }}\n{% endif %}\n"])
+def test_text_template_that_renders_nothing_is_an_error(project, spec, selection, source):
+    # an empty plain-text part would be sent as an empty email to text-only readers
+    override(project, "email.txt.j2", source)
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith("templates/default/email.txt.j2:1: the template produced nothing")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import RenderError
 from ..model import IssueSpec, Project, Selection
 from .context import build_context
 from .inline import inline
@@ -42,7 +43,20 @@ def render_issue(project: Project, spec: IssueSpec, selection: Selection) -> Ren
     theme = spec.template or "default"
     source = render_template(project, theme, HTML_TEMPLATE, context)
     origin = template_origin(project, theme, HTML_TEMPLATE)
+    _not_empty(source, origin)
     html = inline(compile_mjml(source, origin), project.inliner)
-    text = tidy(render_template(project, theme, TEXT_TEMPLATE, context))
+    text = render_template(project, theme, TEXT_TEMPLATE, context)
+    _not_empty(text, template_origin(project, theme, TEXT_TEMPLATE))
+    text = tidy(text)
     return Rendered(html=html, text=text, mjml=source, merge_fields=dict(context["merge"].fields))
+
+
+def _not_empty(output: str, origin: str) -> None:
+    # an empty text part would reach text-only readers as a blank email; an empty MJML part
+    # would only get MRML's "unable to find mjml element"
+    if not output.strip():
+        raise RenderError(
+            f"{origin}:1: the template produced nothing"
+            " (is it empty, or is everything inside an {% if %} that is false?)"
+        )
 
