@@ -127,11 +127,11 @@ def test_missing_template_lists_searched_paths(project, spec, selection):
 
 
 def test_missing_included_template(project, spec, selection):
-    override(project, "email.mjml.j2", '<mjml>{% include "_nope.mjml.j2" %}</mjml>\n')
+    override(project, "email.mjml.j2", '<mjml>\n\n{% include "_nope.mjml.j2" %}</mjml>\n')
     with pytest.raises(RenderError) as info:
         render_issue(project, spec, selection)
     assert str(info.value).startswith(
-        "template '_nope.mjml.j2' (included from email.mjml.j2) not found in theme 'default'"
+        "templates/default/email.mjml.j2:3: template '_nope.mjml.j2' not found in theme 'default'"
     )
     assert "  templates/default/_nope.mjml.j2" in str(info.value)
 
@@ -193,3 +193,11 @@ def test_text_template_that_renders_nothing_is_an_error(project, spec, selection
     with pytest.raises(RenderError) as info:
         render_issue(project, spec, selection)
     assert str(info.value).startswith("templates/default/email.txt.j2:1: the template produced nothing")
+
+
+def test_missing_include_in_a_partial_names_the_partial_and_line(project, spec, selection):
+    override(project, "email.txt.j2", '{% include "_head.txt" %}\n')
+    override(project, "_head.txt", "Hello\n{% include '_logo.txt' %}\n")
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value).startswith("templates/default/_head.txt:2: template '_logo.txt' not found")

@@ -116,18 +116,24 @@ def _not_found_message(project, theme, name, exc, dirs) -> str:
     searched = "\n".join(f"  {display_path(d / missing, project.root)}" for d in dirs)
     if not any(d.is_dir() for d in dirs):
         return f"theme {theme!r} not found; searched:\n{searched}"
-    what = f"template {missing!r}" + (f" (included from {name})" if missing != name else "")
+    # an {% include %} / {% import %} of a missing file: say which line asked for it
+    where = _template_frame(project, exc, dirs) if missing != name else None
+    what = f"{where}: template {missing!r}" if where else f"template {missing!r}"
     return f"{what} not found in theme {theme!r}; searched:\n{searched}"
 
 
-def _runtime_message(project: Project, name: str, exc: Exception, dirs: list[Path]) -> str:
+def _template_frame(project: Project, exc: Exception, dirs: list[Path]) -> str | None:
+    """'file:line' of the innermost template line in ``exc``'s traceback, if any."""
     # Jinja rewrites tracebacks so template frames carry the template file and line
     roots = tuple(f"{d.resolve()}{os.sep}" for d in dirs)
-    where = name
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if str(Path(frame.filename).resolve()).startswith(roots):
-            where = f"{display_path(frame.filename, project.root)}:{frame.lineno}"
-            break
+            return f"{display_path(frame.filename, project.root)}:{frame.lineno}"
+    return None
+
+
+def _runtime_message(project: Project, name: str, exc: Exception, dirs: list[Path]) -> str:
+    where = _template_frame(project, exc, dirs) or name
     if isinstance(exc, jinja2.TemplateError):
         message = exc.message or type(exc).__name__
     else:
