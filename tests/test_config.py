@@ -255,3 +255,21 @@ def test_sendgrid_category_limits(write):
     assert [str(p) for p in info.value.problems] == [
         "bulletin.yaml:6: sendgrid.categories[1]: SendGrid allows at most 255 characters in a category, got 256",
     ]
+
+
+def test_a_hash_in_an_unquoted_title_is_not_silently_cut(write):
+    # YAML reads " #8" as a comment: the subject would go out as "Bulletin on EU Social Affairs"
+    found = problems(write, """\
+        title: Bulletin on EU Social Affairs #8
+        period: {start: 2021-01-01, end: 2021-06-30}   # a real comment is fine
+        sections: [{title: A}]
+        """)
+    assert found == [
+        "issues/t.yaml:1: title: ' #8' is read as a comment, leaving 'Bulletin on EU Social Affairs'; "
+        "put the whole text in double quotes: title: \"Bulletin on EU Social Affairs #8\""
+    ]
+
+
+def test_a_comment_after_a_title_with_a_space_after_the_hash_is_a_comment(write):
+    issue = spec(write, 'title: Bulletin   # the June issue\nsubject: "Bulletin #8"\n' + GOOD.partition("\n")[2])
+    assert (issue.title, issue.subject) == ("Bulletin", "Bulletin #8")

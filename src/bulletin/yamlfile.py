@@ -131,6 +131,39 @@ def duplicate_keys(node: yaml.Node | None) -> list[tuple[int, str, int]]:
     return repeats
 
 
+# "title: Bulletin #8": YAML reads " #8" as a comment. A '#' right before a word is text meant to stay
+# ("#8", "#EUSocial"); a comment is written "# like this", so that one is left alone.
+_CUT = re.compile(r"[ \t]+#\S.*")
+
+
+def comment_cut(node: yaml.Node | None, lines: Sequence[str]) -> str | None:
+    """What YAML dropped as a comment right after an unquoted text (' #8'), if it looks like part of it."""
+    if not isinstance(node, yaml.ScalarNode) or node.style or node.end_mark.line >= len(lines):
+        return None
+    rest = lines[node.end_mark.line][node.end_mark.column :].rstrip()
+    return " " + rest.strip() if _CUT.fullmatch(rest) else None
+
+
+def cut_message(key: str, kept: Any, cut: str) -> str:
+    """The message for a text cut short by a comment."""
+    whole = f"{kept} {cut.strip()}".strip()
+    quoted = '"' + whole.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"'{cut}' is read as a comment, leaving '{kept}'; put the whole text in double quotes: {key}: {quoted}"
+
+
+def comment_cuts(node: yaml.Node | None, lines: Sequence[str], keys: Sequence[str]) -> list[tuple[str, str]]:
+    """(key, message) for each of ``keys`` of a mapping node whose unquoted text a comment cut short."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    found = []
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        cut = comment_cut(value_node, lines) if key in keys else None
+        if cut:
+            found.append((key, f"{key}: {cut_message(key, value_node.value, cut)}"))
+    return found
+
+
 @dataclass
 class Document:
     """A parsed YAML file: its data, the line of every key path, and its repeated keys."""
@@ -138,6 +171,7 @@ class Document:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     repeats: list[tuple[Path_, int, int]] = field(default_factory=list)  # (path, line, first line)
+    cuts: dict[Path_, str] = field(default_factory=dict)  # key path -> text a comment cut off ("title: A #8")
 
 
 def decode(data: bytes) -> str:
@@ -167,22 +201,25 @@ def load(path: Path, shown: str, error: type[BulletinError]) -> Document:
         raise error(f"{shown}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
     doc = Document(data)
     if node is not None:
-        _walk(node, (), doc)
+        _walk(node, (), doc, text.splitlines())
     return doc
 
 
-def _walk(node: yaml.Node, path: Path_, doc: Document) -> None:
+def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str]) -> None:
     doc.lines[path] = node.start_mark.line + 1
+    cut = comment_cut(node, lines)
+    if cut:
+        doc.cuts[path] = cut
     if isinstance(node, yaml.MappingNode):
         for line, key, first in duplicate_keys(node):
             doc.repeats.append((path + (key,), line, first))
         for key, value in node.value:
             sub = path + (str(key.value),)
-            _walk(value, sub, doc)
+            _walk(value, sub, doc, lines)
             doc.lines.setdefault(sub, key.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
-            _walk(value, path + (index,), doc)
+            _walk(value, path + (index,), doc, lines)
 
 
 def dotted(path: Path_) -> str:
@@ -207,6 +244,7 @@ class Checker:
     def __init__(self, shown: str, doc: Document) -> None:
         self.shown = shown
         self.lines = doc.lines
+        self.cuts = doc.cuts
         self.problems = [Problem(f"{shown}:{line}", f"{dotted(path)}: repeated (first on line {first})") for path, line, first in doc.repeats]
 
     def where(self, path: Path_) -> str:
@@ -243,6 +281,9 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(path + (key,), f"expected text, got {show(value)}")
             return default
+        cut = self.cuts.get(path + (key,))
+        if cut:
+            self.error(path + (key,), cut_message(key, value, cut))
         return str(value).strip() if isinstance(value, str) else str(value)
 
     def choice(self, data: dict, key: str, choices: list[str], path: Path_ = (), default: str = "") -> str:

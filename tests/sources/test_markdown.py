@@ -296,3 +296,14 @@ def test_a_value_needing_quotes_gets_the_quoted_line_as_advice(tmp_path, write, 
 
     assert problem.where == "x.md:3"
     assert problem.message.endswith(f"needs double quotes around it: {fix})")
+
+
+def test_a_hashtag_in_an_unquoted_title_is_not_silently_cut(tmp_path, write):
+    path = write("x.md", "---\ndate: 2021-06-10\ntitle: Join us at the summit #EUSocial\nurl: https://example.org\n---\n")
+
+    [problem] = read_error(path, tmp_path).problems
+
+    assert str(problem) == (
+        "x.md:3: title: ' #EUSocial' is read as a comment, leaving 'Join us at the summit'; "
+        "put the whole text in double quotes: title: \"Join us at the summit #EUSocial\""
+    )

@@ -136,3 +136,14 @@ def test_not_utf8(tmp_path, write):
     error = read_error(path, tmp_path)
 
     assert str(error).startswith("items.yaml: not UTF-8 text")
+
+
+def test_a_hash_in_an_unquoted_title_is_not_silently_cut(tmp_path, write):
+    path = write("items.yaml", "- date: 2021-06-10\n  title: Our #1 priority\n  url: https://example.org\n")
+
+    error = read_error(path, tmp_path)
+
+    assert [str(p) for p in error.problems] == [
+        "items.yaml:2: title: ' #1 priority' is read as a comment, leaving 'Our'; "
+        "put the whole text in double quotes: title: \"Our #1 priority\""
+    ]

@@ -43,23 +43,27 @@ def read(path: Path, *, root: Path) -> list[Item]:
             f"{name}:{line}: expected a list of items (- date: …, title: …, url: …), got {_fields.show(data)}"
         )
     items = []
+    lines = text.splitlines()
     for index, entry in enumerate(data):
         entry_node = node.value[index] if isinstance(node, yaml.SequenceNode) else None
         start = entry_node.start_mark.line + 1 if entry_node is not None else 1
-        item = _entry(entry, entry_node, start, name, problems)
+        item = _entry(entry, entry_node, start, name, problems, lines)
         if item is not None:
             items.append(item)
     raise_if(problems, SourceError, f"Invalid items in {name}")
     return items
 
 
-def _entry(entry: object, node: yaml.Node | None, start: int, name: str, problems: list[Problem]) -> Item | None:
+def _entry(
+    entry: object, node: yaml.Node | None, start: int, name: str, problems: list[Problem], lines: list[str]
+) -> Item | None:
     if not isinstance(entry, dict):
         message = f"expected an item (date: …, title: …, url: …), got {_fields.show(entry)}"
         problems.append(Problem(f"{name}:{start}", message))
         return None
     bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in yamlfile.duplicate_keys(node)]
     values, found = _fields.check(entry)
+    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, lines, ("title", "summary")))
     bad.extend((yamlfile.line_of(node, key) or start, message) for key, message in found)
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
