@@ -307,3 +307,15 @@ def test_a_hashtag_in_an_unquoted_title_is_not_silently_cut(tmp_path, write):
         "x.md:3: title: ' #EUSocial' is read as a comment, leaving 'Join us at the summit'; "
         "put the whole text in double quotes: title: \"Join us at the summit #EUSocial\""
     )
+
+
+def test_toml_front_matter_is_named_as_such(tmp_path, write):
+    # Hugo sites often use TOML front matter between '+++' lines: "no front matter" would be confusing
+    path = write("x.md", '+++\ndate = 2021-06-10\ntitle = "T"\nurl = "https://example.org"\n+++\nBody\n')
+
+    [problem] = read_error(path, tmp_path).problems
+
+    assert str(problem) == (
+        "x.md:1: TOML front matter (between '+++' lines) is not read: write it as YAML between '---' lines "
+        "(date: 2021-06-10, title: \"…\", url: https://…)"
+    )

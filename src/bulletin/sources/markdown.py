@@ -93,6 +93,11 @@ def split_front_matter(text: str) -> tuple[str, str] | str:
     """Return (front matter, body), or a message saying why the text has no front matter."""
     text = text.replace("\r\n", "\n")
     first, _newline, rest = text.partition("\n")
+    if first.rstrip() == "+++":  # Hugo's TOML front matter
+        return (
+            "TOML front matter (between '+++' lines) is not read: write it as YAML between '---' lines "
+            '(date: 2021-06-10, title: "…", url: https://…)'
+        )
     if first.rstrip() != "---":
         return f"no front matter: {FRONT_MATTER_HINT}"
     # the closing line is '---' (or YAML's '...'), alone on its line
