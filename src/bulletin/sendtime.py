@@ -22,6 +22,7 @@ HANDOVER = dt.timedelta(hours=71)  # handed over an hour early: sending a large 
 CANCEL_CUTOFF = dt.timedelta(minutes=10)  # SendGrid: no cancelling within 10 minutes of send_at
 SAFE_LEAD = dt.timedelta(minutes=15)  # --safe: time left to cancel and send again after a crash
 LATE_LIMIT = dt.timedelta(hours=24)  # a hand-over missed by more than this waits for the user
+FAR_AHEAD = dt.timedelta(days=366)  # --at further ahead than this is refused: surely a mistyped year
 NOW_VARIABLE = "BULLETIN_NOW"  # tests only: a fixed "now" (ISO 8601, UTC) for the command line
 
 Clock = Callable[[], dt.datetime]
@@ -68,12 +69,27 @@ def parse_at(text: str, zone: str, now: dt.datetime) -> SendTime:
     except ValueError:
         raise BulletinError(f'--at "{given}" is not a date and time: write it like {EXAMPLE} (YYYY-MM-DD HH:MM, in {zone})') from None
     note = None
-    if value.tzinfo is None:
-        value, note = _localise(value, tz, given)
-    utc = value.astimezone(dt.UTC)
+    try:
+        if value.tzinfo is None:
+            value, note = _localise(value, tz, given)
+        utc = value.astimezone(dt.UTC)
+        shown = local_text(utc, zone)
+    except OverflowError:  # in year 1 or 9999, where converting to another zone leaves the calendar
+        utc = (dt.datetime.min if value.year == 1 else dt.datetime.max).replace(tzinfo=dt.UTC)
+        shown = _as_written(value, zone)
     if utc <= now:
-        raise BulletinError(f'--at "{given}" is in the past: that is {local_text(utc, zone)}, and it is now {local_text(now, zone)}')
+        raise BulletinError(f'--at "{given}" is in the past: that is {shown}, and it is now {local_text(now, zone)}')
+    if utc - now > FAR_AHEAD:  # a mistyped year (2201): it would wait in the ledger for ever
+        raise BulletinError(f'--at "{given}" is more than a year ahead: {shown}. Is the year right? A send can be scheduled at most a year ahead')
     return SendTime(utc, zone, note)
+
+
+def _as_written(value: dt.datetime, zone: str) -> str:
+    """A time that cannot be converted, with the zone or offset it was given in."""
+    text = f"{value.date().isoformat()} {value:%H:%M}"
+    if value.tzinfo is None or isinstance(value.tzinfo, ZoneInfo):
+        return f"{text} {zone}"
+    return f"{text} {'UTC' if not value.utcoffset() else _offset(value)}"
 
 
 def _localise(naive: dt.datetime, tz: ZoneInfo, given: str) -> tuple[dt.datetime, str | None]:
