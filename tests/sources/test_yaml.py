@@ -147,3 +147,15 @@ def test_a_hash_in_an_unquoted_title_is_not_silently_cut(tmp_path, write):
         "items.yaml:2: title: ' #1 priority' is read as a comment, leaving 'Our'; "
         "put the whole text in double quotes: title: \"Our #1 priority\""
     ]
+
+
+def test_one_item_written_without_a_dash_is_told_to_start_with_one(tmp_path, write):
+    # not "date: unknown key (expected one of: items)": the user wrote an item, not a bad mapping
+    path = write("items.yaml", "date: 2021-06-10\ntitle: A\nurl: https://example.org/a\n")
+
+    error = read_error(path, tmp_path)
+
+    assert str(error) == (
+        "items.yaml:1: expected a list of items, each starting with '- ' "
+        "(- date: 2021-06-10, then title: and url: indented by two spaces), got one item without '- '"
+    )

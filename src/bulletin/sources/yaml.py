@@ -28,6 +28,11 @@ def read(path: Path, *, root: Path) -> list[Item]:
         where = f"{name}:{exc.line}" if exc.line else name
         raise SourceError(f"{where}: {exc.message}") from None
     problems: list[Problem] = []
+    if isinstance(data, dict) and "items" not in data and set(map(str, data)) & set(_fields.REQUIRED):
+        raise SourceError(
+            f"{name}:{node.start_mark.line + 1 if node is not None else 1}: expected a list of items, each starting "
+            "with '- ' (- date: 2021-06-10, then title: and url: indented by two spaces), got one item without '- '"
+        )
     if isinstance(data, dict):
         for key in data:
             if key != "items":
