@@ -62,6 +62,8 @@ def parse_tree(text: str, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
         elif opened is not None and exc.context in _BRACKETS:
             opener, closer = _BRACKETS[exc.context]
             detail += f" (is the '{opener}' on line {opened.line + first_line} missing its '{closer}'?)"
+        elif detail == "but found another document":
+            detail += " (a line '---' starts a second document: remove that line; one file holds one document)"
         elif mark is not None and kind == "YAML syntax error":
             detail += _quote_hint(text, mark.line)
         raise YamlSyntaxError(mark.line + first_line if mark else None, f"{kind}: {detail}") from None

@@ -159,3 +159,12 @@ def test_one_item_written_without_a_dash_is_told_to_start_with_one(tmp_path, wri
         "items.yaml:1: expected a list of items, each starting with '- ' "
         "(- date: 2021-06-10, then title: and url: indented by two spaces), got one item without '- '"
     )
+
+
+def test_a_second_document_separator_is_explained(tmp_path, write):
+    path = write("items.yaml", "- date: 2021-06-10\n  title: A\n  url: https://example.org/a\n---\n- date: 2021-06-11\n  title: B\n  url: https://example.org/b\n")
+
+    error = read_error(path, tmp_path)
+
+    assert str(error).startswith("items.yaml:4: YAML syntax error: but found another document")
+    assert "'---'" in str(error)
