@@ -94,7 +94,7 @@ def test_misspelt_mjml_component_is_an_error(project, spec, selection):
     override(project, "email.mjml.j2", MINIMAL_MJML.replace("mj-column", "mj-colum").replace("{{ marker }}", ""))
     with pytest.raises(RenderError) as info:
         render_issue(project, spec, selection)
-    assert str(info.value).startswith("templates/default/email.mjml.j2: <mj-colum> is not an MJML component")
+    assert str(info.value).startswith("templates/default/email.mjml.j2:1: <mj-colum> is not an MJML component")
 
 
 def test_invalid_mjml_shows_where(project, spec, selection):
@@ -102,7 +102,7 @@ def test_invalid_mjml_shows_where(project, spec, selection):
     with pytest.raises(RenderError) as info:
         render_issue(project, spec, selection)
     assert str(info.value).startswith(
-        "templates/default/email.mjml.j2: MJML compilation failed: unexpected element in root template, near '<mj-foo></mjml>'"
+        "templates/default/email.mjml.j2:3: <mj-foo> is never closed: add </mj-foo> before </mjml> (near '<mj-foo></mjml>')"
     )
 
 

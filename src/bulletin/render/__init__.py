@@ -12,7 +12,7 @@ from ..errors import RenderError
 from ..model import IssueSpec, Project, Selection
 from .context import build_context
 from .inline import inline
-from .jinja import render_template, template_dirs, template_origin
+from .jinja import render_template, source_locator, template_dirs, template_origin
 from .mjml import compile_mjml
 from .text import tidy
 
@@ -44,7 +44,8 @@ def render_issue(project: Project, spec: IssueSpec, selection: Selection) -> Ren
     source = render_template(project, theme, HTML_TEMPLATE, context)
     origin = template_origin(project, theme, HTML_TEMPLATE)
     _not_empty(source, origin)
-    html = inline(compile_mjml(source, origin), project.inliner)
+    locate = source_locator(project, theme, HTML_TEMPLATE, context, source)
+    html = inline(compile_mjml(source, origin, locate), project.inliner)
     text = render_template(project, theme, TEXT_TEMPLATE, context)
     _not_empty(text, template_origin(project, theme, TEXT_TEMPLATE))
     text = tidy(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import jinja2
 from ..errors import RenderError
 from ..model import Project
 from .context import current_merge, merge_global
+from .locate import LineMarks, source_map
 from .text import wrap
 
 #: The built-in themes shipped inside the package.
@@ -59,13 +61,15 @@ class ThemeLoader(jinja2.FileSystemLoader):
 
 
 @lru_cache(maxsize=32)
-def environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+def environment(dirs: tuple[str, ...], marked: bool = False) -> jinja2.Environment:
     """The Environment for a template search path, created once per path.
 
     auto_reload (on by default) re-checks the files' mtimes, so the preview server sees edits
-    without recompiling unchanged templates at every build.
+    without recompiling unchanged templates at every build. ``marked`` adds
+    :class:`~bulletin.render.locate.LineMarks` (used only to locate an MJML error).
     """
     env = jinja2.Environment(
+        extensions=[LineMarks] if marked else [],
         loader=ThemeLoader(list(dirs)),
         undefined=jinja2.StrictUndefined,
         autoescape=_autoescape,
@@ -109,6 +113,27 @@ def render_template(project: Project, theme: str, name: str, context: dict) -> s
         raise RenderError(_runtime_message(project, name, exc, dirs)) from exc
     finally:
         current_merge.reset(token)
+
+
+def source_locator(project: Project, theme: str, name: str, context: dict, output: str) -> Callable[[int], str | None]:
+    """From an offset in ``output`` (the render of ``name``) to 'template file:line', or None."""
+    mapping: list[Callable[[int], tuple[str, int] | None]] = []
+
+    def locate(offset: int) -> str | None:
+        if not mapping:  # rendered again, with line marks, only when an error needs placing
+            dirs = template_dirs(project, theme)
+            token = current_merge.set(context.get("merge"))
+            try:
+                marked = environment(tuple(str(d) for d in dirs), marked=True).get_template(name).render(context)
+                mapping.append(source_map(marked, output))
+            except Exception:  # noqa: BLE001 - only a better message is lost
+                mapping.append(lambda _offset: None)
+            finally:
+                current_merge.reset(token)
+        found = mapping[0](offset)
+        return f"{display_path(found[0], project.root)}:{found[1]}" if found else None
+
+    return locate
 
 
 def _not_found_message(project, theme, name, exc, dirs) -> str:

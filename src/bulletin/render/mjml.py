@@ -3,43 +3,68 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mjml import mjml2html
 
 from ..errors import RenderError
 from .inline import Placeholders
+from .locate import find_problem
 
 _POSITION = re.compile(r" at position (\d+):(\d+)")
 _UNKNOWN = re.compile(r"<(mj-[a-z0-9-]+)", re.IGNORECASE)
 
+#: From an offset in the rendered MJML to "template file:line" (None when it cannot tell).
+Locator = Callable[[int], "str | None"]
 
-def compile_mjml(source: str, origin: str = "email.mjml.j2") -> str:
+
+def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | None = None) -> str:
     """Compile MJML to HTML; no font links (no network, less weight) and no comments."""
     # MRML cannot parse a SendGrid tag such as <%asm_preferences_raw_url%> in text content
     tokens = Placeholders(prefix="zbulletinmjml9c2e")
     protected = tokens.protect_tags(source)
+
+    def where(offset: int) -> str:
+        # offsets into the protected text, back to the rendered MJML and then to the template
+        found = locate(len(tokens.restore(protected[:offset]))) if locate else None
+        return found or origin
+
     try:
         # fonts={} : MRML would otherwise add Google Fonts <link>s for the default font stack
         html = mjml2html(protected, disable_comments=True, fonts={})
     except Exception as exc:  # mjml-python raises ValueError, but wrap anything at the boundary
+        problem = find_problem(protected)
+        if problem:
+            offset, explanation = problem
+            raise RenderError(f"{where(offset)}: {explanation} (near {_text_at(protected, offset, tokens)!r})") from exc
+        message, offset = _near(str(exc), protected, tokens)
         raise RenderError(
-            f"{origin}: MJML compilation failed: {_near(str(exc), protected, tokens)}"
+            f"{where(offset) if offset is not None else origin}: MJML compilation failed: {message}"
             " (check that the template's MJML/HTML tags are balanced and attributes quoted)"
         ) from exc
     # MRML copies a misspelt component (<mj-colum>) into the HTML as it is instead of failing
     unknown = _UNKNOWN.search(html)
     if unknown:
-        raise RenderError(f"{origin}: <{unknown.group(1)}> is not an MJML component (check its spelling at https://documentation.mjml.io)")
+        found = re.search(rf"<{re.escape(unknown.group(1))}(?![\w-])", protected, re.IGNORECASE)
+        raise RenderError(
+            f"{where(found.start()) if found else origin}: <{unknown.group(1)}> is not an MJML component"
+            " (check its spelling at https://documentation.mjml.io)"
+        )
     return tokens.restore(html)
 
 
-def _near(message: str, source: str, tokens: Placeholders) -> str:
-    """MRML's "at position 317:321" (bytes into the rendered MJML) as the text found there."""
+def _text_at(source: str, offset: int, tokens: Placeholders, length: int = 40) -> str:
+    return " ".join(tokens.restore(source[offset : offset + length]).split())
+
+
+def _near(message: str, source: str, tokens: Placeholders) -> tuple[str, int | None]:
+    """MRML's "at position 317:321" (bytes into the rendered MJML) as the text found there, and its offset."""
     found = _POSITION.search(message)
     if not found:
-        return message
+        return message, None
     data = source.encode()
     start, end = int(found.group(1)), int(found.group(2))
     text = data[start : max(end, start + 1) + 40].decode("utf-8", "replace")
     near = " ".join(tokens.restore(text).split())
-    return f"{message[: found.start()]}, near {near!r}"
+    offset = len(data[:start].decode("utf-8", "ignore"))
+    return f"{message[: found.start()]}, near {near!r}", offset
