@@ -273,3 +273,14 @@ def test_a_hash_in_an_unquoted_title_is_not_silently_cut(write):
 def test_a_comment_after_a_title_with_a_space_after_the_hash_is_a_comment(write):
     issue = spec(write, 'title: Bulletin   # the June issue\nsubject: "Bulletin #8"\n' + GOOD.partition("\n")[2])
     assert (issue.title, issue.subject) == ("Bulletin", "Bulletin #8")
+
+
+def test_a_date_where_a_mapping_belongs_is_shown_as_the_user_wrote_it(write):
+    found = problems(write, "title: T\nperiod: 2021-01-01\nsections: [{title: A}]\n")
+    assert found == ["issues/t.yaml:2: period: expected a mapping of keys (start, end), got 2021-01-01"]
+
+
+def test_notes_when_no_section_is_valid_name_no_empty_key_list(write):
+    found = problems(write, "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: 5\nnotes: [a]\n")
+    assert "issues/t.yaml:4: notes: expected a mapping of keys, got a list" in found
+

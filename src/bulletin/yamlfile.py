@@ -265,7 +265,8 @@ class Checker:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            self.error(path, f"expected a mapping of keys ({', '.join(allowed)}), got {show(data)}")
+            keys = f" ({', '.join(allowed)})" if allowed else ""
+            self.error(path, f"expected a mapping of keys{keys}, got {show(data)}")
             return {}
         for key in data:
             if str(key) not in allowed:
@@ -340,5 +341,7 @@ def show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, (dt.date, dt.datetime)):  # as the user typed it, not Python's datetime.date(2021, 1, 1)
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     text = repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
     return text if len(text) <= 80 else text[:77] + "…"
