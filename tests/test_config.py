@@ -202,8 +202,8 @@ def test_project_errors(write):
     assert [str(p) for p in info.value.problems] == [
         "bulletin.yaml:1: organisation.address: required",
         "bulletin.yaml:2: sender.email: expected an email address, got 'nope'",
-        "bulletin.yaml:4: timezone: unknown time zone 'Mars/Base' (use a name like Europe/Brussels)",
         "bulletin.yaml:3: transport: expected one of outbox, sendgrid, got 'smtp'",
+        "bulletin.yaml:4: timezone: unknown time zone 'Mars/Base' (use a name like Europe/Brussels)",
     ]
 
 
@@ -284,3 +284,14 @@ def test_notes_when_no_section_is_valid_name_no_empty_key_list(write):
     found = problems(write, "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: 5\nnotes: [a]\n")
     assert "issues/t.yaml:4: notes: expected a mapping of keys, got a list" in found
 
+
+def test_problems_are_listed_in_line_order(write):
+    found = problems(write, """\
+        title: [T]
+        period: {start: soon, end: 2021-06-30}
+        sections: [{title: A}]
+        order: Newest
+        pin: https://example.org/x
+        notes: {B: x}
+        """)
+    assert [p.split(":")[1] for p in found] == ["1", "2", "4", "5", "6"]

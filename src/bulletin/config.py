@@ -123,7 +123,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         outbox_dir=check.text(paths, "outbox", ("paths",), "outbox") or "outbox",
         templates_dir=check.text(paths, "templates", ("paths",), "templates") or "templates",
     )
-    raise_if(check.problems, ConfigError, f"{PROJECT_FILE} is not valid")
+    raise_if(check.in_order(), ConfigError, f"{PROJECT_FILE} is not valid")
     return project
 
 
@@ -202,7 +202,7 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     )
     if spec.template and not _SLUG.match(spec.template):
         check.error(("template",), f"expected a theme name (a folder under templates/), got '{spec.template}'")
-    raise_if(check.problems, ConfigError, f"{name} is not a valid issue")
+    raise_if(check.in_order(), ConfigError, f"{name} is not a valid issue")
     return spec
 
 

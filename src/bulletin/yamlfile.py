@@ -249,6 +249,10 @@ class Checker:
         self.cuts = doc.cuts
         self.problems = [Problem(f"{shown}:{line}", f"{dotted(path)}: repeated (first on line {first})") for path, line, first in doc.repeats]
 
+    def in_order(self) -> list[Problem]:
+        """The problems from the top of the file down, as the reader fixes them."""
+        return sorted(self.problems, key=lambda p: int(p.where.rpartition(":")[2]) if p.where != self.shown else 0)
+
     def where(self, path: Path_) -> str:
         """``file:line`` of a key path (its nearest known parent if it is absent)."""
         while path and path not in self.lines:
