@@ -238,3 +238,15 @@ def test_empty_but_valid_feed_has_no_items(tmp_path, write):
     write("feed.xml", b'<rss version="2.0"><channel><title>x</title></channel></rss>')
 
     assert load("feed.xml", root=tmp_path) == []
+
+
+def test_a_whole_html_page_as_description_gives_only_its_text(tmp_path, write):
+    # Mailchimp's campaign archive feed puts the whole email (<head><title>…) in each description
+    write("feed.xml", b"""<rss version="2.0"><channel><title>Archive</title>
+      <item><title>June newsletter</title><link>https://mailchi.mp/x/june</link><pubDate>Mon, 31 May 2021 07:00:00 +0000</pubDate>
+        <description>&lt;html&gt;&lt;head&gt;&lt;title&gt;June newsletter (page title)&lt;/title&gt;&lt;style&gt;p{color:red}&lt;/style&gt;&lt;/head&gt;&lt;body&gt;&lt;noscript&gt;Enable JS&lt;/noscript&gt;&lt;p&gt;Hello members&lt;/p&gt;&lt;/body&gt;&lt;/html&gt;</description>
+      </item></channel></rss>""")
+
+    [item] = load("feed.xml", root=tmp_path)
+
+    assert item.summary == "<p>Hello members</p>"

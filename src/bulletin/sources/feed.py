@@ -149,7 +149,8 @@ def clean_html(text: str) -> str:
     cleaned = nh3.clean(
         text,
         tags=SUMMARY_TAGS,
-        clean_content_tags={"script", "style"},
+        # a description may be a whole page (Mailchimp's archive feed): its <title> is not part of the summary
+        clean_content_tags={"script", "style", "title", "noscript", "template"},
         attributes={"a": {"href"}},
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
