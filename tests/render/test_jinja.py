@@ -201,3 +201,32 @@ def test_missing_include_in_a_partial_names_the_partial_and_line(project, spec, 
     with pytest.raises(RenderError) as info:
         render_issue(project, spec, selection)
     assert str(info.value).startswith("templates/default/_head.txt:2: template '_logo.txt' not found")
+
+
+@pytest.mark.parametrize(
+    ("opener", "closer"),
+    [("{% for section in sections %}", "{% endfor %}"), ("{% if issue.intro_html %}", "{% endif %}")],
+)
+def test_unclosed_block_names_the_line_that_opens_it(project, spec, selection, opener, closer):
+    lines = (THEMES_DIR / "default" / "email.mjml.j2").read_text(encoding="utf-8").split("\n")
+    at = lines.index(opener)
+    del lines[lines.index(closer, at + 1)]
+    override(project, "email.mjml.j2", "\n".join(lines))
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    keyword = opener.split()[1]
+    assert str(info.value) == (
+        f"templates/default/email.mjml.j2:{at + 1}: syntax error: this {{% {keyword} %}} is never closed:"
+        f" add {{% end{keyword} %}} where it should end"
+    )
+
+
+def test_unclosed_macro_in_a_partial(project, spec, selection):
+    lines = (THEMES_DIR / "default" / "_item.mjml.j2").read_text(encoding="utf-8").split("\n")
+    last = len(lines) - 1 - lines[::-1].index("{% endmacro %}")
+    del lines[last]
+    override(project, "_item.mjml.j2", "\n".join(lines))
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    opened = next(n for n, line in enumerate(lines) if line.startswith("{% macro featured_html")) + 1
+    assert str(info.value).startswith(f"templates/default/_item.mjml.j2:{opened}: syntax error: this {{% macro %}} is never closed")

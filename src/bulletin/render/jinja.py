@@ -106,13 +106,51 @@ def render_template(project: Project, theme: str, name: str, context: dict) -> s
         raise RenderError(_not_found_message(project, theme, name, exc, dirs)) from None
     except jinja2.TemplateSyntaxError as exc:
         where = display_path(exc.filename, project.root) if exc.filename else name
-        raise RenderError(f"{where}:{exc.lineno}: syntax error: {exc.message}") from None
+        line, message = exc.lineno, exc.message
+        unclosed = _unclosed_block(env, exc) if "Unexpected end of template" in (message or "") else None
+        if unclosed:
+            # Jinja names the end of the file; the user needs the line that opened the block
+            keyword, line = unclosed
+            message = f"this {{% {keyword} %}} is never closed: add {{% end{keyword} %}} where it should end"
+        raise RenderError(f"{where}:{line}: syntax error: {message}") from None
     except RenderError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure inside a template is the template's
         raise RenderError(_runtime_message(project, name, exc, dirs)) from exc
     finally:
         current_merge.reset(token)
+
+
+#: Jinja tags that need an {% end... %}; {% set x %}...{% endset %} only without "=".
+_BLOCK_TAGS = frozenset({"for", "if", "macro", "call", "filter", "block", "with", "autoescape", "trans"})
+
+
+def _unclosed_block(env: jinja2.Environment, exc: jinja2.TemplateSyntaxError) -> tuple[str, int] | None:
+    """(keyword, line) of the innermost block still open at the end of the template, if any."""
+    source = exc.source
+    if source is None and exc.filename:
+        try:
+            source = Path(exc.filename).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+    open_blocks: list[tuple[str, int]] = []
+    tag: list[tuple[int, str, str]] = []
+    try:
+        for lineno, kind, value in env.lex(source or ""):
+            if kind == "block_begin":
+                tag = []
+            elif kind == "block_end" and tag:
+                keyword = tag[0][2]
+                if keyword in _BLOCK_TAGS or (keyword == "set" and not any(v == "=" for _, _, v in tag)):
+                    open_blocks.append((keyword, tag[0][0]))
+                elif keyword.startswith("end") and open_blocks and open_blocks[-1][0] == keyword[3:]:
+                    open_blocks.pop()
+                tag = []
+            elif kind not in ("data", "whitespace", "comment_begin", "comment", "comment_end"):
+                tag.append((lineno, kind, value))
+    except jinja2.TemplateSyntaxError:
+        return None
+    return open_blocks[-1] if open_blocks else None
 
 
 def source_locator(project: Project, theme: str, name: str, context: dict, output: str) -> Callable[[int], str | None]:
