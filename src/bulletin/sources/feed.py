@@ -75,7 +75,9 @@ def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
 
     # a stream, not bytes: feedparser would first try the bytes as a file name
     headers = {"content-location": base} if base else None  # base for relative links in summaries
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    # nh3 sanitises below (clean_html, plain_text); feedparser's own sanitiser would keep the text of what it drops
+    # (a whole page as description, as Mailchimp's archive feed has, would start with the page's <title>)
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False)
     if not parsed.entries and not parsed.get("version"):
         # feedparser reads a web page or an empty file as a feed with no entries: that is no feed at all
         raise SourceError(f"{name}: not a readable RSS or Atom feed: {_not_a_feed(data, parsed)}")
