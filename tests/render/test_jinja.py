@@ -68,7 +68,7 @@ def test_undefined_attribute_in_partial_names_the_partial(project, spec, selecti
         render_issue(project, spec, selection)
     message = str(info.value)
     assert message.startswith("templates/default/_part.mjml.j2:3: ")
-    assert "has no attribute 'nope'" in message
+    assert "issue has no 'nope'" in message
 
 
 def test_syntax_error_names_file_and_line(project, spec, selection):
@@ -230,3 +230,20 @@ def test_unclosed_macro_in_a_partial(project, spec, selection):
         render_issue(project, spec, selection)
     opened = next(n for n, line in enumerate(lines) if line.startswith("{% macro featured_html")) + 1
     assert str(info.value).startswith(f"templates/default/_item.mjml.j2:{opened}: syntax error: this {{% macro %}} is never closed")
+
+
+def test_misspelt_field_says_what_the_object_has(project, spec, selection):
+    override(project, "email.txt.j2", "{% for s in sections %}{% for item in s.items %}\n{{ item.titel }}\n{% endfor %}{% endfor %}\n")
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value) == (
+        "templates/default/email.txt.j2:2: an item has no 'titel' (did you mean 'title'?; it has: title, url,"
+        " date, date_label, tags, summary_html, summary_text, image)"
+    )
+
+
+def test_misspelt_filter_gets_a_suggestion(project, spec, selection):
+    override(project, "email.txt.j2", "{{ issue.title }}\n{{ issue.title|uper }}\n")
+    with pytest.raises(RenderError) as info:
+        render_issue(project, spec, selection)
+    assert str(info.value) == "templates/default/email.txt.j2:2: syntax error: No filter named 'uper' (did you mean 'upper'?)."

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
+import re
 import traceback
 from collections.abc import Callable
 from functools import lru_cache
@@ -11,7 +14,8 @@ from pathlib import Path
 import jinja2
 
 from ..errors import RenderError
-from ..model import Project
+from ..model import Image, Project
+from . import context as context_module
 from .context import current_merge, merge_global
 from .locate import LineMarks, source_map
 from .text import wrap
@@ -112,7 +116,7 @@ def render_template(project: Project, theme: str, name: str, context: dict) -> s
             # Jinja names the end of the file; the user needs the line that opened the block
             keyword, line = unclosed
             message = f"this {{% {keyword} %}} is never closed: add {{% end{keyword} %}} where it should end"
-        raise RenderError(f"{where}:{line}: syntax error: {message}") from None
+        raise RenderError(f"{where}:{line}: syntax error: {_friendly(message or '', env)}") from None
     except RenderError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure inside a template is the template's
@@ -195,10 +199,41 @@ def _template_frame(project: Project, exc: Exception, dirs: list[Path]) -> str |
     return None
 
 
+#: What the template context's objects are called in messages (see bulletin.render.context).
+_VIEWS = {
+    "ItemView": ("an item", context_module.ItemView),
+    "IssueView": ("issue", context_module.IssueView),
+    "OrgView": ("org", context_module.OrgView),
+    "SectionView": ("a section", context_module.SectionView),
+    "TocEntry": ("a table-of-contents entry", context_module.TocEntry),
+    "Image": ("an image", Image),
+}
+_NO_ATTRIBUTE = re.compile(r"^'(?:[\w.]+\.)?(\w+) object' has no attribute '([^']*)'$")
+_NO_FILTER = re.compile(r"^No (filter|test) named '([^']*)'")
+
+
+def _friendly(message: str, env: jinja2.Environment) -> str:
+    """Jinja's message in the words of the template context, with a 'did you mean' when one is close."""
+    found = _NO_ATTRIBUTE.match(message)
+    if found and found.group(1) in _VIEWS:
+        label, view = _VIEWS[found.group(1)]
+        names = [f.name for f in dataclasses.fields(view)]
+        close = difflib.get_close_matches(found.group(2), names, n=1)
+        hint = f"did you mean {close[0]!r}?; " if close else ""
+        return f"{label} has no {found.group(2)!r} ({hint}it has: {', '.join(names)})"
+    found = _NO_FILTER.match(message)
+    if found:
+        known = env.filters if found.group(1) == "filter" else env.tests
+        close = difflib.get_close_matches(found.group(2), list(known), n=1)
+        if close:
+            return f"{message[: found.end()]} (did you mean {close[0]!r}?){message[found.end():].removeprefix(' found')}"
+    return message
+
+
 def _runtime_message(project: Project, name: str, exc: Exception, dirs: list[Path]) -> str:
     where = _template_frame(project, exc, dirs) or name
     if isinstance(exc, jinja2.TemplateError):
-        message = exc.message or type(exc).__name__
+        message = _friendly(exc.message or type(exc).__name__, environment(tuple(str(d) for d in dirs)))
     else:
         message = f"{type(exc).__name__}: {exc}"
     return f"{where}: {message}"
