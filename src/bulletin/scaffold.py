@@ -34,6 +34,7 @@ intro: |
 def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, project: Project | None = None) -> Path:
     """Write issues/<slug>.yaml; refuse to overwrite unless ``force``."""
     project = project or load_project()
+    slug = re.sub(r"\.ya?ml$", "", slug, flags=re.IGNORECASE)  # "2021-h1.yaml", as the file is named
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
         raise ConfigError(f"'{slug}' is not a usable issue name: use letters, digits, '-' and '_' (e.g. 2021-h1)")
     if end < start:

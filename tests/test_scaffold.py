@@ -1,0 +1,22 @@
+"""`bulletin new-issue`: the issue file it writes, and the mistakes users make naming it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bulletin.config import load_issue, load_project
+from bulletin.scaffold import new_issue
+
+H1 = (dt.date(2021, 1, 1), dt.date(2021, 6, 30))
+
+
+@pytest.mark.parametrize("typed", ["2021-h1.yaml", "2021-h1.yml", "2021-h1.YAML"])
+def test_a_file_name_typed_as_the_name_makes_no_yaml_yaml(tmp_project, typed):
+    path = new_issue(typed, *H1)
+
+    assert path.as_posix() == "issues/2021-h1.yaml"
+    assert not list((tmp_project / "issues").glob("*.yaml.yaml")) and not list((tmp_project / "issues").glob("*.yml.yaml"))
+    assert load_issue(tmp_project / path, load_project(tmp_project)).slug == "2021-h1"
+
