@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from bulletin.config import load_issue, load_project
+from bulletin.errors import BulletinError
 from bulletin.scaffold import new_issue
 
 H1 = (dt.date(2021, 1, 1), dt.date(2021, 6, 30))
@@ -20,3 +21,10 @@ def test_a_file_name_typed_as_the_name_makes_no_yaml_yaml(tmp_project, typed):
     assert not list((tmp_project / "issues").glob("*.yaml.yaml")) and not list((tmp_project / "issues").glob("*.yml.yaml"))
     assert load_issue(tmp_project / path, load_project(tmp_project)).slug == "2021-h1"
 
+
+def test_a_name_too_long_for_the_file_system_is_a_clear_error(tmp_project):
+    with pytest.raises(BulletinError) as info:
+        new_issue("a" * 300, *H1)
+
+    assert str(info.value).startswith("cannot write issues/aaaa")
+    assert "File name too long" in str(info.value)

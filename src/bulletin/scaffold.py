@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .config import load_project
-from .errors import ConfigError
+from .errors import BulletinError, ConfigError
 from .model import Project
 from .render.context import period_label
 
@@ -40,7 +40,11 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     if end < start:
         raise ConfigError(f"--to {end} is before --from {start}")
     path = Path(project.root) / "issues" / f"{slug}.yaml"
-    if path.exists() and not force:
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long for the file system
+        raise BulletinError(f"cannot write issues/{slug}.yaml: {exc.strerror or exc}") from None
+    if exists and not force:
         raise ConfigError(f"issues/{slug}.yaml already exists (use --force to overwrite it)")
     title = f"{project.organisation.name} bulletin"
     label = period_label(start, end)
@@ -49,6 +53,9 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
         slug=slug, title=json.dumps(title, ensure_ascii=False), subject=json.dumps(f"{title} — {label}", ensure_ascii=False),
         label=label, start=start, end=end, content=project.content_dir.rstrip("/"),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a name too long for the file system, a read-only folder, issues/ being a file
+        raise BulletinError(f"cannot write issues/{slug}.yaml: {exc.strerror or exc}") from None
     return path.relative_to(project.root)
