@@ -295,3 +295,10 @@ def test_problems_are_listed_in_line_order(write):
         notes: {B: x}
         """)
     assert [p.split(":")[1] for p in found] == ["1", "2", "4", "5", "6"]
+
+
+def test_an_issue_name_too_long_for_the_file_system_is_a_clear_error(tmp_project):
+    path = tmp_project / "issues" / ("a" * 300 + ".yaml")
+    with pytest.raises(ConfigError) as info:
+        load_issue(path, load_project(path))
+    assert str(info.value) == f"issues/{'a' * 300}.yaml: cannot read: File name too long"

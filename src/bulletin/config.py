@@ -47,10 +47,10 @@ def display_path(path: Path, root: Path) -> str:
 def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     """Load bulletin.yaml from ``start`` (a folder, the file itself, or an issue file) or its parents."""
     begin = Path(start) if start is not None else Path.cwd()
-    if begin.is_file() and begin.name == PROJECT_FILE:
+    if _is(begin.is_file) and begin.name == PROJECT_FILE:
         root = begin.resolve().parent
     else:
-        root = find_root(begin if begin.is_dir() else begin.parent) or find_root(Path.cwd())
+        root = find_root(begin if _is(begin.is_dir) else begin.parent) or find_root(Path.cwd())
     if root is None:
         raise ConfigError(
             f"no {PROJECT_FILE} found in {begin.resolve() if begin.is_dir() else begin.resolve().parent} "
@@ -125,6 +125,14 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     )
     raise_if(check.in_order(), ConfigError, f"{PROJECT_FILE} is not valid")
     return project
+
+
+def _is(test: Any) -> bool:
+    """``path.is_file()`` / ``is_dir()``, False for a name the system refuses (Python 3.11 raises ENAMETOOLONG)."""
+    try:
+        return bool(test())
+    except (OSError, ValueError):
+        return False
 
 
 def _fallbacks(check: yamlfile.Checker, data: Any) -> dict[str, str]:
