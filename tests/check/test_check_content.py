@@ -116,7 +116,7 @@ def test_json_report_has_stable_keys(tmp_project, template):
 def test_plain_text_part_without_unsubscribe_or_address_is_a_warning(tmp_project, write):
     write("templates/default/email.txt.j2", "{{ issue.title }}\n")
     report = run_checks(prepare("issues/example.yaml"))
-    assert [f.code for f in report.warnings] == ["no-unsubscribe-text", "no-address-text"]
+    assert [f.code for f in report.warnings] == ["no-unsubscribe-text", "no-address-text", "text-missing-items"]
     assert {f.where for f in report.warnings} == {"templates/default/email.txt.j2"}
     assert report.ok
 
@@ -129,3 +129,40 @@ def test_empty_link_in_a_summary_names_the_item(tmp_project, news):
         ("news/a.md:1", "link \"here\" goes nowhere (empty or '#' address)"),
         ("news/a.md:1", "link \"agenda\" goes nowhere (empty or '#' address)"),
     ]
+
+
+TEXT_FOOTER = "{{ org.name }}\n{{ org.address }}\nUnsubscribe: {{ unsubscribe_url }}\n"
+
+
+def test_plain_text_part_without_the_items_is_a_warning(tmp_project, write):
+    # a text template that lists titles only: text-only readers cannot open any item
+    write("templates/default/email.txt.j2",
+          "{% for s in sections %}{% for item in s.items %}{{ item.title }}\n{% endfor %}{% endfor %}" + TEXT_FOOTER)
+    report = run_checks(prepare("issues/example.yaml"))
+    [finding] = [f for f in report.warnings if f.code == "text-missing-items"]
+    assert finding.where == "templates/default/email.txt.j2"
+    assert finding.message == (
+        "the plain-text part leaves out the title or link of 22 of the 22 items"
+        " (first: \"Congress 2021: registration is open\"): text-only readers cannot open them"
+    )
+    assert report.ok
+
+
+def test_plain_text_part_missing_one_item_names_its_file(tmp_project, news, write):
+    news("a.md", title="Alpha", url="https://example.org/a")
+    news("b.md", title="Beta", url="https://example.org/b")
+    write("templates/default/email.txt.j2",
+          "{% for s in sections %}{% for item in s.items if item.title != 'Beta' %}{{ item.title }}\n"
+          "{{ item.url }}\n{% endfor %}{% endfor %}" + TEXT_FOOTER)
+    found = [f for f in run_checks(prepare("issues/check.yaml")).warnings if f.code == "text-missing-items"]
+    assert [(f.where, f.message) for f in found] == [
+        ("news/b.md:1", 'the plain-text part leaves out the title and link of "Beta": text-only readers will not see it'),
+    ]
+
+
+def test_plain_text_with_wrapped_titles_and_long_links_is_fine(tmp_project, news):
+    title = "A very long title " * 8 + "& <more> 🇪🇺"
+    news("a.md", title=title.strip(), url="https://example.org/a/" + "very-long-path/" * 8 + "?x=1&y=2")
+    news("b.md", title="مؤتمر الاتحاد الأوروبي", url="https://en.wikipedia.org/wiki/Social_Europe_(policy)")
+    report = run_checks(prepare("issues/check.yaml"))
+    assert [f for f in report.findings if f.code == "text-missing-items"] == []

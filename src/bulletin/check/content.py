@@ -7,6 +7,7 @@ import re
 from lxml.etree import _Element
 
 from ..render import TEXT_TEMPLATE
+from ..render.context import add_utm, utm_params
 from .document import SENDGRID_TAGS, UNSUBSCRIBE_TAGS, Document, snippet
 from .findings import Finding
 
@@ -26,6 +27,7 @@ def check_content(doc: Document) -> list[Finding]:
     return [
         *check_unsubscribe(doc),
         *check_address(doc),
+        *check_text_items(doc),
         *check_placeholders(doc),
         *check_subject(doc),
         *check_lang(doc),
@@ -68,6 +70,33 @@ def check_address(doc: Document) -> list[Finding]:
         return [_f("warning", "no-address-text", "the plain-text part does not show the postal address",
                    doc.template(TEXT_TEMPLATE))]
     return []
+
+
+TEXT_ITEMS_LISTED = 3  # more missing items than this are one finding at the template
+
+
+def check_text_items(doc: Document) -> list[Finding]:
+    """The plain-text part must hold every item's title and link: some readers only ever see it."""
+    raw = doc.result.rendered.text
+    text = " ".join(raw.split())
+    params = utm_params(doc.result.project, doc.result.spec)
+    missing = []
+    for item in doc.items:
+        linked = add_utm(item.url, params) in raw or item.url in raw  # with the issue's UTM, or as written
+        lost = [what for what, found in (("title", " ".join(item.title.split()) in text), ("link", linked)) if not found]
+        if lost:
+            missing.append((item, " and ".join(lost)))
+    if not missing:
+        return []
+    if len(missing) > TEXT_ITEMS_LISTED:
+        return [_f("warning", "text-missing-items",
+                   f"the plain-text part leaves out the title or link of {len(missing)} of the {len(doc.items)} items"
+                   f" (first: \"{missing[0][0].title}\"): text-only readers cannot open them",
+                   doc.template(TEXT_TEMPLATE))]
+    return [_f("warning", "text-missing-items",
+               f"the plain-text part leaves out the {lost} of \"{item.title}\": text-only readers will not see it",
+               item.origin or doc.template(TEXT_TEMPLATE))
+            for item, lost in missing]
 
 
 def check_placeholders(doc: Document) -> list[Finding]:
