@@ -302,3 +302,19 @@ def test_an_issue_name_too_long_for_the_file_system_is_a_clear_error(tmp_project
     with pytest.raises(ConfigError) as info:
         load_issue(path, load_project(path))
     assert str(info.value) == f"issues/{'a' * 300}.yaml: cannot read: File name too long"
+
+
+@pytest.mark.parametrize("typed", ["issues/example", "example", "example.yaml"])
+def test_an_issue_named_without_its_folder_or_yaml_suffix_gets_the_path_to_type(tmp_project, typed):
+    with pytest.raises(ConfigError) as info:
+        load_issue(tmp_project / typed, load_project(tmp_project))
+    assert str(info.value) == f"{typed}: file not found (did you mean issues/example.yaml?)"
+
+
+@pytest.mark.parametrize("given", ["content/2021-06-10-industrial-strategy.md", "subscribers.example.csv", "bulletin.yaml"])
+def test_a_file_that_is_not_an_issue_is_named_as_such(tmp_project, given):
+    # not a YAML error about '---' inside a Markdown item, nor "web_url: unknown key" for bulletin.yaml
+    with pytest.raises(ConfigError) as info:
+        load_issue(tmp_project / given, load_project(tmp_project))
+    assert str(info.value).startswith(f"{given}: not an issue file; ")
+    assert "issues/" in str(info.value)

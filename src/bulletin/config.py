@@ -162,6 +162,7 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     file = Path(path)
     root = Path(project.root)
     name = display_path(file, root)
+    _check_issue_file(file, name, root)
     doc = yamlfile.load(file, name, ConfigError)
     if doc.data is None:
         raise ConfigError(f"{name}: the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)")
@@ -212,6 +213,20 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
         check.error(("template",), f"expected a theme name (a folder under templates/), got '{spec.template}'")
     raise_if(check.in_order(), ConfigError, f"{name} is not a valid issue")
     return spec
+
+
+def _check_issue_file(file: Path, name: str, root: Path) -> None:
+    """Catch the wrong file given as the issue: a misspelt path, an item, the settings or the subscribers."""
+    example = "an issue is a .yaml file in issues/, e.g. issues/2021-h1.yaml"
+    if file.name == PROJECT_FILE and _is(file.is_file):
+        raise ConfigError(f"{name}: not an issue file; it holds the project's settings ({example})")
+    if file.suffix.lower() not in (".yaml", ".yml", "") and _is(file.is_file):
+        raise ConfigError(f"{name}: not an issue file; {example}")
+    if not _is(file.exists):
+        stem = file.name.removesuffix(".yaml").removesuffix(".yml")
+        meant = root / "issues" / f"{stem}.yaml"
+        if stem and _is(meant.is_file):
+            raise ConfigError(f"{name}: file not found (did you mean {display_path(meant, root)}?)")
 
 
 def _sources(check: yamlfile.Checker, data: Any) -> list[str]:
