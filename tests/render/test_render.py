@@ -177,3 +177,23 @@ def test_single_section_has_no_toc(project, spec, make_item):
     doc = lxml_html.fromstring(render_issue(project, spec, selection).html)
     assert not doc.xpath("//ul")
     assert "In this issue" not in doc.text_content()
+
+
+def test_right_to_left_texts_take_their_own_direction(make_project, make_spec, make_item, inliner):
+    # an Arabic title or summary in an English email: without dir="auto" it is laid out left to right,
+    # its full stop on the wrong side
+    arabic = "مؤتمر الاتحاد الأوروبي للشؤون الاجتماعية 🎉"
+    items = [make_item(1, title=arabic, summary=f"{arabic} [رابط](https://example.org/ar)."), make_item(2)]
+    lead = make_item(3, title=arabic, summary=arabic, image=True)
+    selection = Selection(lead, [Section("أخبار", "news", items, note=arabic)], [])
+    spec = make_spec(intro=arabic)
+    doc = lxml_html.fromstring(render_issue(make_project(inliner=inliner), spec, selection).html)
+    for heading in doc.xpath("//h2[a] | //h3"):
+        assert heading.get("dir") == "auto", lxml_html.tostring(heading)
+    for summary in doc.xpath("//h3/following-sibling::div[1] | //h2[a]/following-sibling::div[1]"):
+        assert summary.get("dir") == "auto" and summary.xpath("./p"), lxml_html.tostring(summary)
+    assert doc.xpath("//h2[@id='news']")[0].get("dir") == "auto"
+    note = doc.xpath("//h2[@id='news']/following-sibling::div[1]")[0]
+    assert note.get("dir") == "auto" and arabic in note.text_content()
+    intro = [d for d in doc.xpath("//div[@dir='auto']") if d.text_content().strip() == arabic]
+    assert len(intro) >= 3  # intro, note, featured summary
