@@ -83,3 +83,12 @@ def test_text_part_is_not_html_escaped(project, spec, make_item):
     text = render_issue(project, spec, Selection(None, [Section("N", "n", [item])], [])).text
     assert 'Fish & "chips" <today>' in text
     assert "Salt & vinegar" in text
+
+
+def test_nested_list_stays_under_its_item():
+    html = "<ul><li>one</li><li>two<ol><li>first</li><li>second " + "word " * 16 + "</li></ol></li></ul>"
+    text = html_to_text(html)
+    assert text == "- one\n\n- two\n  1. first\n  2. second " + ("word " * 16).strip()
+    wrapped = wrap(text).splitlines()
+    assert wrapped[4] == "  2. second word word word word word word word word word word word word"
+    assert wrapped[5] == "     word word word word"

@@ -51,7 +51,9 @@ def _walk_blocks(element, blocks: list[str], prefix: str) -> None:
                     inner: list[str] = []
                     _walk_blocks(li, inner, prefix="")
                     if inner:
-                        blocks.append(prefix + marker + "\n".join(inner))
+                        # a nested list (or a second paragraph) stays under its item's text
+                        rest = textwrap.indent("\n".join(inner[1:]), " " * len(marker))
+                        blocks.append(prefix + marker + "\n".join([inner[0], rest] if rest else inner[:1]))
             elif tag == "blockquote":
                 _walk_blocks(child, blocks, prefix=prefix + "> ")
             elif tag == "pre":
@@ -95,7 +97,7 @@ def wrap(text: str, width: int = 72, indent: str = "") -> str:
     for paragraph in str(text).split("\n\n"):
         lines: list[str] = []
         for line in paragraph.split("\n"):
-            quote, marker = re.match(r"((?:> )*)((?:- |\d+\. )?)", line).groups()
+            quote, marker = re.match(r"( *(?:> )*)((?:- |\d+\. )?)", line).groups()
             lines.extend(
                 textwrap.wrap(
                     line,
