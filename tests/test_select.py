@@ -168,3 +168,26 @@ def test_drafts_are_left_out_and_cannot_be_asked_for():
         assert [str(p) for p in info.value.problems] == [
             f"issues/t.yaml:5: {label}: 'content/draft.md' is a draft (draft: true in its file): publish it, or remove it from {key}"
         ]
+
+
+def test_a_windows_path_and_a_host_in_capitals_name_the_same_item():
+    # Windows Explorer's "Copy as path" gives content\x.md; a link copied from a browser may keep EXAMPLE.org
+    spec = make_spec(exclude=["content\\meeting.md", ".\\content\\paper.md", "https://EXAMPLE.org/last-day/"])
+    sel = select(spec, ITEMS)
+    excluded = {lo.item.title for lo in sel.left_out if lo.reason == "excluded"}
+    assert excluded == {"Meeting", "Paper", "Last day"}
+
+
+def test_an_unknown_reference_close_to_an_item_suggests_it():
+    spec = make_spec(exclude=["meeting.md", "/home/anna/bulletin/content/paper.md", "http://example.org/last-day", "content/after"],
+                     lines={("exclude", 0): 5, ("exclude", 1): 6, ("exclude", 2): 7, ("exclude", 3): 8})
+    with pytest.raises(ConfigError) as info:
+        select(spec, ITEMS)
+    assert [str(p) for p in info.value.problems] == [
+        "issues/t.yaml:5: exclude[0]: no item with url or file 'meeting.md' in the sources (did you mean 'content/meeting.md'?)",
+        "issues/t.yaml:6: exclude[1]: no item with url or file '/home/anna/bulletin/content/paper.md' in the sources"
+        " (did you mean 'content/paper.md'?)",
+        "issues/t.yaml:7: exclude[2]: no item with url or file 'http://example.org/last-day' in the sources"
+        " (did you mean 'https://example.org/last-day'?)",
+        "issues/t.yaml:8: exclude[3]: no item with url or file 'content/after' in the sources (did you mean 'content/after.md'?)",
+    ]

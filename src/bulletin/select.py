@@ -91,22 +91,38 @@ class _References:
         for item in items:
             self.by_key[item.url] = item
             self.by_key.setdefault(item.url.rstrip("/"), item)
+            self.by_key.setdefault(same_page(item.url), item)  # https://EXAMPLE.org/a/ as copied from a browser
             if item.path:
                 self.by_key.setdefault(item.path, item)
+        self.items = items
         self.problems: list[Problem] = []
         self.found: dict[str, list[tuple[int, str, Item]]] = {}  # key -> (index, ref, item)
 
     def resolve(self, key: str, refs: list[str]) -> list[Item]:
         found = []
         for index, ref in enumerate(refs):
-            norm = ref.strip().removeprefix("./")
-            item = self.by_key.get(norm) or self.by_key.get(norm.rstrip("/"))
+            norm = ref.strip()
+            if not norm.lower().startswith(("http://", "https://")):
+                norm = norm.replace("\\", "/")  # Windows Explorer's "Copy as path": content\x.md
+            norm = norm.removeprefix("./")
+            item = self.by_key.get(norm) or self.by_key.get(norm.rstrip("/")) or self.by_key.get(same_page(norm))
             if item is None:
-                self._problem(key, index, f"no item with url or file '{ref}' in the sources")
+                self._problem(key, index, f"no item with url or file '{ref}' in the sources{self._suggest(norm)}")
             else:
                 found.append(item)
                 self.found.setdefault(key, []).append((index, ref, item))
         return found
+
+    def _suggest(self, ref: str) -> str:
+        """A did-you-mean for a reference naming an item almost right: the file without its folder, http for https."""
+        name = ref.rstrip("/").rpartition("/")[2]
+        bare = ref.partition("://")[2].lower().rstrip("/")
+        for item in self.items:
+            if item.path and name and item.path.rpartition("/")[2] in (name, f"{name}.md"):
+                return f" (did you mean '{item.path}'?)"
+            if bare and item.url.partition("://")[2].lower().rstrip("/") == bare:
+                return f" (did you mean '{item.url}'?)"
+        return ""
 
     def clash(self, key: str, excluded: set[int]) -> None:
         """Report every entry of ``key`` naming an item that exclude: drops."""
