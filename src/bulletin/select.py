@@ -115,14 +115,13 @@ class _References:
 
     def _suggest(self, ref: str) -> str:
         """A did-you-mean for a reference naming an item almost right: the file without its folder, http for https."""
-        name = ref.rstrip("/").rpartition("/")[2]
-        bare = ref.partition("://")[2].lower().rstrip("/")
-        for item in self.items:
-            if item.path and name and item.path.rpartition("/")[2] in (name, f"{name}.md"):
-                return f" (did you mean '{item.path}'?)"
-            if bare and item.url.partition("://")[2].lower().rstrip("/") == bare:
-                return f" (did you mean '{item.url}'?)"
-        return ""
+        if "://" in ref:
+            bare = ref.partition("://")[2].lower().rstrip("/")
+            found = next((i.url for i in self.items if i.url.partition("://")[2].lower().rstrip("/") == bare), None)
+        else:
+            name = ref.rstrip("/").rpartition("/")[2]
+            found = next((i.path for i in self.items if i.path and i.path.rpartition("/")[2] in (name, f"{name}.md")), None)
+        return f" (did you mean '{found}'?)" if found else ""
 
     def clash(self, key: str, excluded: set[int]) -> None:
         """Report every entry of ``key`` naming an item that exclude: drops."""
