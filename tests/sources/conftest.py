@@ -27,19 +27,21 @@ def write(tmp_path: Path) -> Callable[..., Path]:
 
 
 class FeedServer:
-    """Serves ``routes`` (path -> (status, content type, body)) on 127.0.0.1; records request headers."""
+    """Serves ``routes`` (path -> (status, content type, body[, headers])) on 127.0.0.1; records request headers."""
 
     def __init__(self) -> None:
-        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        self.routes: dict[str, tuple] = {}
         self.requests: list[dict[str, str]] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append(dict(self.headers))
-                status, kind, body = server.routes.get(self.path, (404, "text/plain", b"not found"))
+                status, kind, body, *extra = server.routes.get(self.path, (404, "text/plain", b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
+                for name, value in (extra[0] if extra else {}).items():  # e.g. Location, Content-Encoding
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

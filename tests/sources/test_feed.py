@@ -250,3 +250,14 @@ def test_a_whole_html_page_as_description_gives_only_its_text(tmp_path, write):
     [item] = load("feed.xml", root=tmp_path)
 
     assert item.summary == "<p>Hello members</p>"
+
+
+def test_a_redirect_loop_is_one_line(tmp_path, feed_server):
+    feed_server.routes["/feed/"] = (302, "text/html", b"", {"Location": "/feed/"})
+    url = f"{feed_server.url}/feed/"
+
+    with pytest.raises(SourceError) as info:
+        load(url, root=tmp_path)
+
+    assert str(info.value) == f"{url}: cannot fetch the feed: HTTP 302: it redirects in a loop (the server sends it back to itself)"
+

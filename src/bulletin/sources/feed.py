@@ -49,6 +49,10 @@ def download(url: str, fetch: Fetch | None = None) -> bytes:
         raise
     except urllib.error.HTTPError as exc:
         exc.close()  # it holds the open response
+        if "infinite loop" in str(exc.reason):  # urllib's reason runs over three lines
+            raise SourceError(
+                f"{url}: cannot fetch the feed: HTTP {exc.code}: it redirects in a loop (the server sends it back to itself)"
+            ) from None
         raise SourceError(f"{url}: cannot fetch the feed: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise SourceError(f"{url}: cannot fetch the feed: {exc.reason}") from None
