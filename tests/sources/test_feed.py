@@ -261,3 +261,13 @@ def test_a_redirect_loop_is_one_line(tmp_path, feed_server):
 
     assert str(info.value) == f"{url}: cannot fetch the feed: HTTP 302: it redirects in a loop (the server sends it back to itself)"
 
+
+def test_a_gzipped_feed_the_server_sends_unasked_is_read(tmp_path, feed_server):
+    # some caching plugins serve their stored .gz file whatever the request accepts
+    import gzip
+
+    feed_server.routes["/feed/"] = (200, "application/rss+xml", gzip.compress(RSS), {"Content-Encoding": "gzip"})
+
+    items = load(f"{feed_server.url}/feed/", root=tmp_path)
+
+    check_rss_items(items, f"{feed_server.url}/feed/")

@@ -9,6 +9,7 @@ import io
 import re
 import urllib.error
 import urllib.request
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,23 @@ def fetch_url(url: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent(), "Accept": accept})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         data: bytes = response.read(MAX_BYTES + 1)
+        encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):  # not asked for, but some caching plugins send it anyway
+        data = _decompress(data, url)
     if len(data) > MAX_BYTES:
         raise SourceError(f"{url}: the feed is larger than {MAX_BYTES // (1024 * 1024)} MB")
     return data
+
+
+def _decompress(data: bytes, url: str) -> bytes:
+    """A gzip or zlib body, unpacked to at most MAX_BYTES + 1 bytes; a body that is not compressed is kept."""
+    try:
+        return zlib.decompressobj(wbits=zlib.MAX_WBITS | 32).decompress(data, MAX_BYTES + 1)  # | 32: gzip or zlib
+    except zlib.error:
+        try:
+            return zlib.decompressobj(wbits=-zlib.MAX_WBITS).decompress(data, MAX_BYTES + 1)  # raw deflate
+        except zlib.error:
+            return data  # the header was wrong, not the body
 
 
 def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
