@@ -55,3 +55,12 @@ def test_json_output_when_the_issue_cannot_be_built(tmp_project, write):
     [finding] = data["findings"]
     assert finding["code"] == "build-failed" and finding["message"].startswith("issues/broken.yaml:")
     assert result.stderr.startswith("Error: issues/broken.yaml:")
+
+
+def test_json_build_failure_points_at_the_broken_template(tmp_project, write):
+    write("templates/default/_footer.mjml.j2", "<p>{{ org.name }}\n{{ org.nam }}</p>\n")
+    result = CliRunner().invoke(main, ["check", "issues/example.yaml", "--json"])
+    assert result.exit_code == 2
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["where"] == "templates/default/_footer.mjml.j2:2"
+    assert finding["message"].startswith("templates/default/_footer.mjml.j2:2: org has no 'nam'")
