@@ -272,3 +272,13 @@ def test_a_feed_that_does_not_reach_the_period_start_is_a_warning(tmp_project, w
         "as a feed lists only the newest entries (WordPress: 10, set under Settings > Reading > 'Syndication feeds show "
         "the most recent'; or add the next page, e.g. …/feed/?paged=2, as another source)"
     ] if warned else [])
+
+
+def test_control_characters_in_a_spreadsheet_cell_do_not_break_the_build(tmp_project, write):
+    (tmp_project / "items.csv").write_bytes(b'date,title,url,summary\n2021-06-10,"A\x00 \x1b[31mB",https://example.org/z,"s\x01"\n')
+    write("issues/c.yaml", "title: T\nperiod: {start: 2021-06-01, end: 2021-06-30}\nsource: items.csv\nsections: [{title: A}]\n")
+
+    result = build("issues/c.yaml")
+
+    html = (result.out_dir / "index.html").read_text(encoding="utf-8")
+    assert "A [31mB" in html and "\x00" not in html and "\x1b" not in html

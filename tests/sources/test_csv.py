@@ -192,3 +192,14 @@ def test_a_date_time_cell_gives_its_day(tmp_path, write, cell):
 def test_a_date_with_anything_else_after_it_is_an_error(tmp_path, write, cell):
     path = write("items.csv", f"date,title,url\n{cell},A,https://example.org/a\n")
     assert f"items.csv row 2: date: expected a date like 2021-06-10, got '{cell}'" in str(read_error(path, tmp_path))
+
+
+def test_invisible_control_characters_are_dropped(tmp_path, write):
+    # a NUL or ESC in a cell (old exports, text pasted from terminals) broke the email's MJML with a message
+    # naming the built-in template, not the row
+    path = write("items.csv", 'date,title,url,tags,summary,image,image_alt\n2021-06-10,"Nul\x00 \x01title\x7f",https://example.org/a,'
+                 '"Ev\x1bent","sum\x00mary\x08",https://example.org/i.jpg,"a\x02lt"\n')
+
+    [item] = csv_source.read(path, root=tmp_path)
+
+    assert (item.title, item.tags, item.summary, item.image.alt) == ("Nul title", ("Event",), "summary", "alt")

@@ -271,3 +271,12 @@ def test_a_gzipped_feed_the_server_sends_unasked_is_read(tmp_path, feed_server):
     items = load(f"{feed_server.url}/feed/", root=tmp_path)
 
     check_rss_items(items, f"{feed_server.url}/feed/")
+
+
+def test_control_characters_in_a_broken_feed_are_dropped(tmp_path, write):
+    write("feed.xml", b'<rss version="2.0"><channel><title>x</title><item><title>A&#1;B\x01C</title><link>https://example.org/a</link>'
+          b"<pubDate>Tue, 15 Jun 2021 10:00:00 GMT</pubDate><description>s&#0;u\x1bm</description></item></channel></rss>")
+
+    [item] = load("feed.xml", root=tmp_path)
+
+    assert (item.title, item.summary) == ("ABC", "sum")

@@ -24,6 +24,9 @@ Found = list[tuple[Key, str]]  # (key path inside the item, message naming that 
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _LOCAL_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 _SPACE = re.compile(r"\s")
+# invisible control characters (NUL, ESC, …) that old exports and pasted text carry: an email cannot show them, and
+# they break its MJML/XML; tab and line breaks are whitespace and stay
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 class Invalid(ValueError):
@@ -52,7 +55,7 @@ def check(data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS) -> tuple[
         "draft": as_draft,
     }
     for name, convert in converters.items():
-        value = data.get(name)
+        value = visible(data.get(name))
         if _blank(value):
             continue
         try:
@@ -60,10 +63,21 @@ def check(data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS) -> tuple[
         except Invalid as exc:
             found.append(((name,), f"{name}: {exc}"))
     if not _blank(data.get("image")):
-        image, image_found = as_image(data["image"])
+        image, image_found = as_image(visible(data["image"]))
         values["image"] = image
         found.extend(image_found)
     return values, found
+
+
+def visible(value: Any) -> Any:
+    """``value`` without invisible control characters, in strings and in lists or mappings of them."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, list):
+        return [visible(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: visible(v) for k, v in value.items()}
+    return value
 
 
 def make(values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown") -> Item:

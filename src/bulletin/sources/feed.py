@@ -142,7 +142,7 @@ def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
         found.append(f"date: expected a date, got {_fields.show(raw)}")
     else:
         found.append("date: required (the entry has no published or updated date)")
-    title = plain_text(entry.get("title") or "")
+    title = _fields.visible(plain_text(entry.get("title") or ""))  # a feed that is not quite XML may carry &#1;
     if title:
         values["title"] = title
     else:
@@ -156,7 +156,7 @@ def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
     values["tags"] = tuple(dict.fromkeys(term for term in terms if term))
     content = entry.get("content") or []
     body = entry.get("summary") or (content[0].get("value") if content else "") or ""
-    values["summary"] = _CUT_MARK.sub("…", _APPEARED_FIRST.sub("", clean_html(body)))
+    values["summary"] = _fields.visible(_CUT_MARK.sub("…", _APPEARED_FIRST.sub("", clean_html(body))))
     src = _image(entry)
     if src:
         values["image"] = Image(src=src, alt=title)
