@@ -318,3 +318,9 @@ def test_a_file_that_is_not_an_issue_is_named_as_such(tmp_project, given):
         load_issue(tmp_project / given, load_project(tmp_project))
     assert str(info.value).startswith(f"{given}: not an issue file; ")
     assert "issues/" in str(info.value)
+
+
+def test_a_control_character_in_an_issue_names_its_line(write):
+    with pytest.raises(ConfigError) as info:
+        spec(write, "title: T\nintro: \"a\x00b\"\n")
+    assert str(info.value).startswith("issues/t.yaml:2: YAML error: an invisible control character (U+0000) is not allowed")

@@ -67,6 +67,14 @@ def parse_tree(text: str, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
         elif mark is not None and kind == "YAML syntax error":
             detail += _quote_hint(text, mark.line)
         raise YamlSyntaxError(mark.line + first_line if mark else None, f"{kind}: {detail}") from None
+    except yaml.reader.ReaderError as exc:  # no mark: a position in the text ("<unicode string>", position 29)
+        line = text.count("\n", 0, exc.position) + first_line
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise YamlSyntaxError(
+            line,
+            f"YAML error: an invisible control character (U+{code:04X}) is not allowed; "
+            "delete it (retype the text around it, it often comes from pasted text)",
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, f"YAML error: {exc}") from None
     finally:

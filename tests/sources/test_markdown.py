@@ -319,3 +319,15 @@ def test_toml_front_matter_is_named_as_such(tmp_path, write):
         "x.md:1: TOML front matter (between '+++' lines) is not read: write it as YAML between '---' lines "
         "(date: 2021-06-10, title: \"…\", url: https://…)"
     )
+
+
+def test_a_control_character_names_its_line(tmp_path, write):
+    # Word's soft line break (vertical tab) pasted into a title; YAML refuses it
+    path = write("x.md", "---\ndate: 2021-06-10\ntitle: \"Soft\x0bbreak\"\nurl: https://example.org\n---\n")
+
+    [problem] = read_error(path, tmp_path).problems
+
+    assert str(problem) == (
+        "x.md:3: YAML error: an invisible control character (U+000B) is not allowed; "
+        "delete it (retype the text around it, it often comes from pasted text)"
+    )
