@@ -13,7 +13,7 @@ from fakes.sendgrid_server import FakeSendGrid
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
 from bulletin.dispatch.sendgrid import SendGridTransport
-from bulletin.errors import DispatchError, LedgerError
+from bulletin.errors import AudienceError, DispatchError, LedgerError
 from bulletin.ledger import Ledger
 
 from .helpers import batch_states, use_subscribers, write_subscribers
@@ -97,9 +97,25 @@ def test_someone_on_two_lists_gets_the_issue_once(fake_sendgrid: FakeSendGrid, s
     board = bulletin.send("issues/example.yaml", list_name="board", retry=NO_WAIT)
     assert board.outcome == "sent" and board.plan.recipients == 1
     members = send()
-    assert members.plan.skipped["already mailed"] == 1
+    assert members.plan.skipped["in another list's dispatch"] == 1
     assert fake_sendgrid.recipients()["anna.keller@member-org.example"] == 1
     assert sum(fake_sendgrid.recipients().values()) == 5
+
+
+def test_people_an_unfinished_dispatch_to_another_list_will_mail_are_not_called_already_mailed(
+        fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:
+    write_subscribers(sendgrid_project / "people.csv", 2500, list_name="members;board")
+    use_subscribers(sendgrid_project, "people.csv")
+    fake_sendgrid.fail(2, "503")
+    fake_sendgrid.fail(3, "503")
+    with pytest.raises(DispatchError, match="run the same command again to send the rest"):
+        send()
+    assert sum(fake_sendgrid.recipients().values()) == 1000  # 1,500 are still to come from the members dispatch
+    with pytest.raises(AudienceError) as caught:
+        bulletin.send("issues/example.yaml", list_name="board", retry=NO_WAIT)
+    assert str(caught.value) == "people.csv: nobody to send to on the list 'board' (2500 in another list's dispatch)"
+    assert send().outcome == "sent"
+    assert set(fake_sendgrid.recipients().values()) == {1} and len(fake_sendgrid.recipients()) == 2500
 
 
 def test_an_unsubscribe_in_a_later_row_wins(fake_sendgrid: FakeSendGrid, sendgrid_project: Path) -> None:

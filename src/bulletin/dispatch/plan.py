@@ -19,7 +19,7 @@ from ..ledger import LIVE, OPEN_BATCH, Batch, Ledger
 from ..render.context import UNSUBSCRIBE_TAG
 from .message import MAX_PER_REQUEST
 
-ALREADY = "already mailed"  # on another list's dispatch of the same issue
+ALREADY = "in another list's dispatch"  # of the same issue: they get it (or got it) from that one
 SKIP_REASONS = (*REASONS, ALREADY)
 Row = list[str]  # [email, merge values...]
 Sink = Callable[[Iterable[list[Row]]], Any]
@@ -115,7 +115,7 @@ def batched(rows: Iterable[Row], size: int = MAX_PER_REQUEST) -> Iterator[list[R
 
 
 class Collector:
-    """Streams an audience into rows, leaving out addresses already mailed on another list."""
+    """Streams an audience into rows, leaving out addresses in another list's dispatch of the issue."""
 
     def __init__(self, audience: Audience, exclude: set[int] | None = None) -> None:
         self.audience = audience
