@@ -118,3 +118,22 @@ def test_example_content_is_valid_and_holds_the_items_other_tests_use():
 def test_a_name_too_long_for_the_file_system_is_an_error(tmp_path):
     with pytest.raises(SourceError, match="not a usable file or folder name"):
         load("x" * 300, root=tmp_path)
+
+
+@pytest.mark.parametrize("typed", ["www.example.org/feed/", "example.org/feed.xml"])
+def test_a_feed_address_without_https_is_told_so(tmp_path, typed):
+    with pytest.raises(SourceError) as info:
+        load(typed, root=tmp_path)
+
+    assert str(info.value) == (
+        f"{typed}: no such file or folder (looked for {tmp_path / typed.rstrip('/')}); "
+        f"for a feed, write the whole address: https://{typed}"
+    )
+
+
+@pytest.mark.parametrize("typed", ["items.csv", "news.xml", "lists/items.yaml", "content"])
+def test_a_missing_file_is_not_taken_for_a_web_address(tmp_path, typed):
+    with pytest.raises(SourceError) as info:
+        load(typed, root=tmp_path)
+
+    assert "https://" not in str(info.value)

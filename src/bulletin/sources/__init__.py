@@ -11,6 +11,7 @@ and raises one SourceError listing every problem, each with where it is::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,8 @@ __all__ = ["load", "is_feed", "Fetch"]
 Fetch = Callable[[str], bytes]
 
 _FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
+# "www.example.org/feed/", "example.org/feed.xml": a web address typed without https://
+_WEB_ADDRESS = re.compile(r"www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
 
 
 def is_feed(source: str) -> bool:
@@ -45,7 +48,8 @@ def load(source: str, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
     except (OSError, ValueError) as exc:  # a name too long, or holding a NUL character
         raise SourceError(f"{source[:80]}: not a usable file or folder name ({getattr(exc, 'strerror', None) or exc})") from None
     if not exists:
-        raise SourceError(f"{source}: no such file or folder (looked for {path})")
+        web = f"; for a feed, write the whole address: https://{source.strip()}" if _WEB_ADDRESS.fullmatch(source.strip()) else ""
+        raise SourceError(f"{source}: no such file or folder (looked for {path}){web}")
     if is_dir:
         from . import markdown
 
