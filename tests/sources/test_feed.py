@@ -280,3 +280,13 @@ def test_control_characters_in_a_broken_feed_are_dropped(tmp_path, write):
     [item] = load("feed.xml", root=tmp_path)
 
     assert (item.title, item.summary) == ("ABC", "sum")
+
+
+def test_a_pubdate_without_a_time_zone_gives_its_day(tmp_path, write):
+    # RFC 822 wants a zone, but some CMS feeds leave it out; feedparser then gives no parsed date at all
+    write("feed.xml", b'<rss version="2.0"><channel><title>x</title><item><title>A</title><link>https://example.org/a</link>'
+          b"<pubDate>Thu, 10 Jun 2021 23:30:00</pubDate></item></channel></rss>")
+
+    [item] = load("feed.xml", root=tmp_path)
+
+    assert item.date == dt.date(2021, 6, 10)

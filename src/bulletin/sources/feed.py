@@ -136,8 +136,9 @@ def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
     # plain dict lookups: feedparser's own maps "updated" to "published" with a DeprecationWarning
     raw = dict.get(entry, "published") or dict.get(entry, "updated")
     stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-    if stamp:
-        values["date"] = _local_date(raw) or dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
+    day = _local_date(raw)  # also reads an RFC 822 date without its zone, which feedparser gives up on
+    if day or stamp:
+        values["date"] = day or dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
     elif raw:
         found.append(f"date: expected a date, got {_fields.show(raw)}")
     else:
