@@ -282,3 +282,32 @@ def test_control_characters_in_a_spreadsheet_cell_do_not_break_the_build(tmp_pro
 
     html = (result.out_dir / "index.html").read_text(encoding="utf-8")
     assert "A [31mB" in html and "\x00" not in html and "\x1b" not in html
+
+
+def test_a_copied_item_file_whose_url_was_not_changed_is_a_warning(tmp_project, write):
+    # staff copy last month's file as a start; forgetting the url silently dropped the new item as a "duplicate"
+    old = (tmp_project / "content/2021-06-10-industrial-strategy.md").read_text(encoding="utf-8")
+    write("content/2021-06-29-new-item.md", old.replace("date: 2021-06-10", "date: 2021-06-29").replace(
+        "EU Industrial Strategy Update", "A brand new item"))
+
+    result = build(ISSUE)
+
+    assert (
+        "content/2021-06-29-new-item.md:1: has the same url as content/2021-06-10-industrial-strategy.md:1 "
+        "(https://example.org/news/industrial-strategy) but another title, so it is left out as a duplicate; "
+        "give it its own url"
+    ) in result.warnings
+
+
+def test_the_same_news_from_a_feed_and_a_file_is_no_warning(tmp_project, write):
+    write("more/items.yaml", "- date: 2021-06-10\n  title: EU Industrial Strategy Update\n"
+          "  url: https://example.org/news/industrial-strategy/\n")
+    write("issues/d.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsource: [content/, more/items.yaml]\n"
+          "sections: [{title: All}]\n")
+    title = front_matter(tmp_project / "content/2021-06-10-industrial-strategy.md")["title"]
+    write("more/items.yaml", f"- date: 2021-06-10\n  title: {json.dumps(title)}\n  url: https://example.org/news/industrial-strategy/\n")
+
+    result = build("issues/d.yaml")
+
+    assert not [w for w in result.warnings if "duplicate" in w]
+    assert result.manifest["left_out_counts"]["duplicate"] == 1

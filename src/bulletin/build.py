@@ -17,7 +17,7 @@ from .config import load_issue, load_project
 from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
 from .model import IssueSpec, Item, Project, Selection
 from .render import Rendered, render_issue
-from .select import fold, select, tags_in
+from .select import fold, same_page, select, tags_in
 from .yamlfile import hint
 
 WARN_BYTES = 90 * 1024
@@ -164,6 +164,7 @@ def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered
     for item in selection.items:
         if item.image and not item.image.alt:
             warnings.append(f"{item.origin}: image has no alt text")
+    warnings.extend(_copied_urls(items, selection))
     unused: dict[str, list[str]] = {}
     for item in items:
         for key in item.ignored:
@@ -171,6 +172,24 @@ def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered
     for key, origins in unused.items():
         more = f" (and {len(origins) - 1} more items)" if len(origins) > 1 else ""
         warnings.append(f"{origins[0]}: '{key}' is not an item field, so it is ignored{more}")
+    return warnings
+
+
+def _copied_urls(items: list[Item], selection: Selection) -> list[str]:
+    """Duplicates that are not the same news twice: an item file copied as a start, its url left unchanged."""
+    first: dict[str, Item] = {}
+    for item in items:
+        first.setdefault(same_page(item.url), item)
+    warnings = []
+    for left in selection.left_out:
+        kept = first.get(same_page(left.item.url), left.item)
+        # a feed and a file may both hold the same news under slightly different titles: only files are compared
+        from_files = "html" not in (kept.summary_format, left.item.summary_format)
+        if left.reason == "duplicate" and from_files and fold(kept.title) != fold(left.item.title):
+            warnings.append(
+                f"{left.item.origin}: has the same url as {kept.origin} ({kept.url}) but another title, "
+                "so it is left out as a duplicate; give it its own url"
+            )
     return warnings
 
 
