@@ -133,6 +133,26 @@ def test_a_plain_send_after_a_scheduled_one_is_already_sent(fake_sendgrid: FakeS
     assert fake_sendgrid.mail_requests() == 1
 
 
+def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
+        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    members = people(3)
+    assert schedule("2021-07-01 11:00", clock).outcome == "handed over"
+    clock.set(T0 + dt.timedelta(hours=3))  # SendGrid sent it an hour ago
+    assert fake_sendgrid.delivered() == Counter({m: 1 for m in members})
+    assert schedule(None, clock).outcome == "already sent"  # not "handed over ... to cancel it: ..."
+    assert schedule("2021-07-02 09:00", clock).outcome == "already sent"  # not "cancel it first" (too late for that)
+    issue = sendgrid_project / "issues" / "example.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
+    with pytest.raises(LedgerError) as caught:
+        schedule(None, clock)
+    assert "has changed since it was sent to 'members' (dispatch 1" in str(caught.value) and "--new-dispatch" in str(caught.value)
+    assert "cancel" not in str(caught.value)
+    again = schedule(None, clock, new_dispatch=True)  # the corrected issue, to the whole list, as the README says
+    assert again.outcome == "sent" and again.accepted == (1, 3)
+    assert [(d[0], d[1]) for d in dispatches(sendgrid_project)] == [(1, "superseded"), (2, "done")]
+    assert fake_sendgrid.delivered() == Counter({m: 2 for m in members})
+
+
 def test_safe_without_a_time_sends_15_minutes_from_now(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]]) -> None:
     people(3)
     report = schedule(None, clock, safe=True)

@@ -223,9 +223,10 @@ class _Run:
         with self._ledger() as ledger:
             ledger.lock()  # a dry run too: it would otherwise see another run's requests as interrupted
             existing = ledger.find_dispatch(slug, list_name, name)
-            if when is not None or (existing is not None and existing.send_at is not None):
-                from .scheduled import to_list_at
+            from .scheduled import gone, to_list_at
 
+            if when is not None or (existing is not None and existing.send_at is not None
+                                    and not gone(existing, (self.clock or utc_now)())):
                 return to_list_at(self, ledger, existing, list_name, people, out, when=when, safe=safe, dry_run=dry_run,
                                   confirm=confirm, new_dispatch=new_dispatch,
                                   unknown_action="resend" if resend_unknown else "skip" if skip_unknown else None)

@@ -9,6 +9,7 @@ is not handed over yet (new time, or a changed issue), or finishes a hand-over t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
     shown = run.transport.describe()
     same = existing is not None and existing.content_hash == run.result.content_hash
     supersede: Dispatch | None = None
-    if existing is not None and existing.send_at is not None:
+    if existing is not None and existing.send_at is not None and not gone(existing, now):
         planned = local_text(read_stored(existing.send_at), existing.timezone or run.project.timezone)
         _describe(out, existing)
         if existing.state == "scheduled":  # not handed over: nothing of it was sent, it can simply be replaced
@@ -69,7 +70,7 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
                 return SendReport(out, "dry run", existing.id, transport=shown)
             return handover(ledger, existing.id, transport=run.transport, project=run.project, retry=run.retry, clock=run.clock,
                             progress=run.progress, out=out, unknown_action=unknown_action)
-    elif existing is not None:  # sent, or being sent, right away
+    elif existing is not None:  # sent, or being sent, right away (or its scheduled time has come and gone)
         if same and existing.state == "done":
             out.state, out.dispatch = "already sent", existing.id
             out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
@@ -105,6 +106,11 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
         return handover(ledger, dispatch, transport=run.transport, project=run.project, retry=run.retry, clock=run.clock,
                         progress=run.progress, out=out, replan_now=False)  # planned a moment ago
     return SendReport(out, "scheduled", dispatch, transport=shown)
+
+
+def gone(dispatch: Dispatch, now: dt.datetime) -> bool:
+    """Whether a scheduled dispatch was handed over whole and its time has come: it is sent, like any other."""
+    return dispatch.state == "done" and dispatch.send_at is not None and read_stored(dispatch.send_at) <= now
 
 
 def _describe(out: SendPlan, existing: Dispatch) -> None:
