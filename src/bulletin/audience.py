@@ -78,6 +78,7 @@ class AudienceReport:
     statuses: Counter[str] = field(default_factory=Counter)
     missing_fields: list[str] = field(default_factory=list)  # merge fields with no column
     withdrawn: set[str] = field(default_factory=set)  # keys yielded, then unsubscribed by a later row
+    suppressed: dict[str, str] = field(default_factory=dict)  # key -> unsubscribed | bounced | invalid (an unknown status)
 
     def problems(self) -> list[Problem]:
         """Every bad and duplicate row, in file order, as located problems."""
@@ -208,7 +209,7 @@ class Audience:
         wanted = self.list_name.casefold() if self.list_name is not None else None
         width = len(header)
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
-        suppressed: dict[str, str] = {}  # key -> "unsubscribed" | "bounced" | "invalid" (an unknown status)
+        suppressed = report.suppressed  # never mailed, whatever another row says
         known_lists: dict[str, str] = {}  # casefold -> first spelling
         too_wide: list[Problem] = []
         skipped, statuses, stats = report.skipped, report.statuses, self.stats

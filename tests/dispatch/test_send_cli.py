@@ -159,6 +159,23 @@ def test_test_send_marks_the_subject_and_never_counts_as_the_real_one(sendgrid_p
     assert [(r["kind"], r["state"], r["accepted"]) for r in rows] == [("test", "done", 2), ("real", "done", 5)]
 
 
+def test_a_test_is_never_sent_to_an_address_that_unsubscribed_or_bounced(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    for args in (("--test", "me@org.example", "--test", "Old.Member@member-org.example", "--test", "<bounced@member-org.example>"),
+                 ("--test", "old.member@member-org.example", "--dry-run")):
+        result = run("send", "issues/example.yaml", *args)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("Error: Not sent: a test address may not be mailed (")
+        assert "--test Old.Member@member-org.example: unsubscribed in subscribers.example.csv" in result.output or \
+            "--test old.member@member-org.example: unsubscribed in subscribers.example.csv" in result.output
+    assert "--test <bounced@member-org.example>: bounced in subscribers.example.csv" in run(
+        "send", "issues/example.yaml", "--test", "<bounced@member-org.example>").output
+    (sendgrid_project / "people.csv").write_text("email,lists,status\nwho@x.example,members,unsubscibed\n", encoding="utf-8")
+    result = run("send", "issues/example.yaml", "--subscribers", "people.csv", "--test", "who@x.example")
+    assert result.exit_code == 2 and "--test who@x.example: has a status bulletin does not know in people.csv" in result.output
+    assert fake_sendgrid.requests == []
+    assert not (sendgrid_project / ".bulletin" / "ledger.db").exists() or batch_states(sendgrid_project) == []
+
+
 def test_status_lists_dispatches(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
     run("send", "issues/example.yaml", "--list", "members", "--yes")
     table = run("status", "issues/example.yaml")

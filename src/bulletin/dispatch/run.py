@@ -15,7 +15,7 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError
 
-from ..audience import Audience, normalise
+from ..audience import SUPPRESSED, Audience, normalise
 from ..build import BuildResult, prepare
 from ..config import display_path as shown
 from ..config import load_project
@@ -172,6 +172,7 @@ class _Run:
 
     def test(self, addresses: list[str], people: tuple[Path, str], *, dry_run: bool) -> SendReport:
         emails: dict[str, str] = {}
+        given: dict[str, str] = {}  # as typed, for messages
         problems = []
         for address in addresses:
             try:
@@ -180,14 +181,24 @@ class _Run:
                 problems.append(Problem(f"--test {address}", str(exc)))
                 continue
             emails.setdefault(email.lower(), email)
+            given.setdefault(email.lower(), address)
         raise_if(problems, AudienceError, "Not a valid test address")
         found: dict[str, tuple[str, ...]] = {}
+        audience = self._audience(people, None)
         try:  # merge values of test addresses that are subscribers; fallbacks otherwise
-            for recipient in self._audience(people, None):
+            for recipient in audience:
                 if recipient.key in emails and recipient.key not in found:
                     found[recipient.key] = recipient.values
         except AudienceError:
             pass
+        for key in emails:  # a test is mail too: never to someone who unsubscribed or bounced
+            status = audience.report.suppressed.get(key)
+            if status in SUPPRESSED:
+                problems.append(Problem(f"--test {given[key]}", f"{status} in {people[1]}: nobody who unsubscribed or bounced is mailed"))
+            elif status:
+                problems.append(Problem(f"--test {given[key]}", f"has a status bulletin does not know in {people[1]} "
+                                                                 "(see bulletin subscribers check), so it is not mailed"))
+        raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
         blank = ("",) * len(self.message.fields)
         rows = [[email, *found.get(key, blank)] for key, email in emails.items()]
         out = self._plan(None, people)
