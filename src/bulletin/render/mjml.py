@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 from mjml import mjml2html
 
@@ -29,10 +31,16 @@ def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | N
         found = locate(len(tokens.restore(protected[:offset]))) if locate else None
         return found or origin
 
+    safe = mrml_safe(protected)
     try:
         # fonts={} : MRML would otherwise add Google Fonts <link>s for the default font stack
-        html = mjml2html(protected, disable_comments=True, fonts={})
+        html = mjml2html(safe, disable_comments=True, fonts={})
     except Exception as exc:  # mjml-python raises ValueError, but wrap anything at the boundary
+        if safe is not protected:  # MRML's positions must be in the text the locator knows
+            try:
+                mjml2html(protected, disable_comments=True, fonts={})
+            except Exception as plain:
+                exc = plain
         problem = find_problem(protected)
         if problem:
             offset, explanation = problem
@@ -51,6 +59,27 @@ def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | N
             " (check its spelling at https://documentation.mjml.io)"
         )
     return tokens.restore(html)
+
+
+# Unicode categories whose characters MRML writes into attribute values as Rust escapes ('\u{a0}' for a no-break
+# space in an alt text or aria-label): spaces other than ' ', format characters (soft hyphen, zero-width joiner),
+# combining marks (a decomposed 'é', an emoji's variation selector), private and unassigned code points.
+_MANGLED = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Co", "Cs", "Cn", "Mn", "Me", "Mc"})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _reference(char: str) -> str:
+    return f"&#x{ord(char):x};" if unicodedata.category(char) in _MANGLED else char
+
+
+def mrml_safe(source: str) -> str:
+    """``source`` with those characters written as character references, which MRML passes through unchanged
+    (the same object when there are none)."""
+    if source.isascii():
+        return source
+    safe = _NON_ASCII.sub(lambda found: _reference(found.group()), source)
+    return source if safe == source else safe
 
 
 def _text_at(source: str, offset: int, tokens: Placeholders, length: int = 40) -> str:
