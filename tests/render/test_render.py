@@ -10,6 +10,7 @@ from lxml import html as lxml_html
 
 from bulletin.model import Image, Section, Selection
 from bulletin.render import Rendered, render_issue
+from bulletin.render.context import fill_merge_tags
 
 UTM = "utm_source=newsletter&utm_medium=email&utm_campaign=2021-h1"
 HOSTILE = 'Fish & "chips" <script>alert(1)</script> \'quoted\''
@@ -130,6 +131,38 @@ def test_hostile_text_is_escaped(make_project, spec, make_item, inliner):
     assert summaries[0] == HOSTILE  # Markdown: raw HTML shown as text
     assert summaries[1] == "Fish & \"chips\"  'quoted'"  # HTML: the script is removed
     assert HOSTILE in rendered.text
+
+
+def test_merge_tags_in_item_text_stay_text(make_project, spec, make_item, inliner):
+    """A '*|NAME|*' in an item (a Mailchimp archive feed, a pasted title) is data: never filled per subscriber."""
+    item = make_item(1, title="Win *|NAME|* prizes", summary="<p>Dear *|FNAME|*, read on</p>", summary_format="html",
+                     image=True, tags=("*|EMAIL|*",))
+    item = dataclasses.replace(item, image=Image("https://e.org/i.png", "*|NAME|* photo"))
+    rendered = render_issue(make_project(inliner=inliner), spec, Selection(None, [Section("News", "news", [item])], []))
+    values = {"name": "Ann", "fname": "Ann", "email": "ann@x.example"}
+    for part, escape in ((rendered.html, True), (rendered.text, False)):
+        filled = fill_merge_tags(part, values, escape=escape)
+        assert "Win *|NAME|* prizes" in filled.replace("\u200c", "") and "Dear *|FNAME|*, read on" in filled.replace("\u200c", "")
+        assert "Win Ann" not in filled and "Dear Ann, read on" not in filled and "ann@x.example</b>" not in filled
+    doc = lxml_html.fromstring(fill_merge_tags(rendered.html, values, escape=True))
+    assert doc.xpath("//h3")[0].text_content().replace("\u200c", "") == "Win *|NAME|* prizes"
+    assert doc.xpath("//img")[0].get("alt").replace("\u200c", "") == "*|NAME|* photo"
+
+
+@pytest.mark.parametrize("text", [
+    "Pourquoi\u00a0? L\u2019Europe sociale",  # French typography: a no-break space before '?'
+    "Caf\u0065\u0301 d\u00e9bat",            # a decomposed é (combining accent), as macOS writes file names
+    "Soft\u00adhyphen and \u2764\ufe0f and \U0001f469\u200d\U0001f4bb",  # soft hyphen, emoji sequences
+])
+def test_attributes_keep_every_character(make_project, spec, make_item, inliner, text):
+    """MRML writes some characters into attributes as Rust escapes ('\\u{a0}'): alt texts and aria-labels stay whole."""
+    item = dataclasses.replace(make_item(1, title=text), image=Image("https://e.org/i.png", text))
+    rendered = render_issue(make_project(inliner=inliner), spec, Selection(None, [Section("News", "news", [item])], []))
+    assert "\\u{" not in rendered.html
+    doc = lxml_html.fromstring(rendered.html)
+    assert doc.xpath("//img")[0].get("alt") == text
+    assert doc.xpath("//a[text()='Read more']")[0].get("aria-label") == f"Read more: {text}"
+    assert doc.xpath("//h3")[0].text_content() == text
 
 
 def test_deterministic(make_project, spec, make_selection, inliner):

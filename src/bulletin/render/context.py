@@ -45,6 +45,7 @@ import html as htmllib  # "html" names local strings below
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import nh3
@@ -54,6 +55,8 @@ from markupsafe import Markup
 
 from ..model import Image, Item, IssueSpec, Project, Section, Selection, Utm
 from .text import html_to_text
+
+_Text = TypeVar("_Text", str, Markup)
 
 #: SendGrid substitutes this with the recipient's unsubscribe link (ASM group).
 UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
@@ -304,16 +307,23 @@ def rich_text(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
 def item_view(item: Item, params: Params) -> ItemView:
     """The template view of an item."""
     html, text = _summary(item.summary, item.summary_format, params)
+    image = Image(src=item.image.src, alt=inert(item.image.alt)) if item.image else None
     return ItemView(
-        title=item.title,
+        title=inert(item.title),
         url=add_utm(item.url, params),
         date=item.date,
         date_label=date_label(item.date),
-        tags=tuple(item.tags),
-        summary_html=html,
-        summary_text=text,
-        image=item.image,
+        tags=tuple(map(inert, item.tags)),
+        summary_html=inert(html),
+        summary_text=inert(text),
+        image=image,
     )
+
+
+def inert(text: _Text) -> _Text:
+    """Item text is data: a ``*|NAME|*`` in it (a Mailchimp archive feed, a pasted title) must not become a merge tag
+    filled per subscriber, so an invisible zero-width non-joiner goes between ``*`` and ``|``."""
+    return text.replace("*|", "*\u200c|") if "*|" in text else text  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=4096)
