@@ -275,3 +275,10 @@ def test_addresses_written_as_mail_programs_export_them(tmp_path: Path) -> None:
     assert [(row, email) for row, email, _ in found] == [(2, "Carl@example.org"), (3, "dora@x.example"), (4, "eve@x.example")]
     assert dict(report.skipped) == {"unsubscribed": 2, "duplicate": 1}
     assert [str(p) for p in report.problems()] == ["people.csv row 7: carl@example.org appears in an earlier row (kept the first)"]
+
+
+def test_a_long_bad_address_is_shortened_in_its_message(tmp_path: Path) -> None:
+    path = write(tmp_path, f"email,lists\n{'x' * 300},members\n")
+    _, report = recipients(path, list_name=None, shown="people.csv")
+    [problem] = report.problems()
+    assert str(problem).startswith(f"people.csv row 2: '{'x' * 60}…' is not a valid email address") and len(str(problem)) < 200

@@ -240,7 +240,8 @@ class Audience:
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
-                self._bad(row_no, f"'{raw}' is not a valid email address: {exc}" if raw else "no email address")
+                shown = raw if len(raw) <= 60 else raw[:60] + "…"
+                self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
                 continue
             if status not in STATUSES:
                 # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
