@@ -282,3 +282,12 @@ def test_a_long_bad_address_is_shortened_in_its_message(tmp_path: Path) -> None:
     _, report = recipients(path, list_name=None, shown="people.csv")
     [problem] = report.problems()
     assert str(problem).startswith(f"people.csv row 2: '{'x' * 60}…' is not a valid email address") and len(str(problem)) < 200
+
+
+def test_an_excel_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    # "sep=;" as a first line tells Excel the delimiter and is not shown as a row: the header is row 1
+    path = write(tmp_path, "sep=;\r\nemail;name;lists\r\na@x.example;Smith, Ann;members\r\nbad;B;members\r\n")
+    found, report = recipients(path, shown="people.csv")
+    assert found == [(2, "a@x.example", ("Smith, Ann",))]
+    assert [str(p) for p in report.problems()] == ["people.csv row 3: 'bad' is not a valid email address: An email address must have an @-sign."]
+    assert report.delimiter == ";"

@@ -188,7 +188,10 @@ class Audience:
             header_line = next(lines, None)
         if header_line is None:
             raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
-        delimiter = header_delimiter(header_line)
+        sep = _SEP_LINE.fullmatch(header_line.rstrip("\r\n"))
+        if sep:  # Excel's "sep=;" line names the delimiter; Excel does not show it as a row
+            header_line = next(lines, "")
+        delimiter = sep.group(1) if sep else header_delimiter(header_line)
         report.delimiter = delimiter
         reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter, strict=False)
         try:
@@ -307,6 +310,9 @@ class Audience:
         self.report.skipped["invalid"] += 1
         if len(self.report.bad_rows) < MAX_REPORTED:
             self.report.bad_rows.append(BadRow(row, message))
+
+
+_SEP_LINE = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
 
 
 def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
