@@ -277,6 +277,23 @@ def test_addresses_written_as_mail_programs_export_them(tmp_path: Path) -> None:
     assert [str(p) for p in report.problems()] == ["people.csv row 7: carl@example.org appears in an earlier row (kept the first)"]
 
 
+@pytest.mark.parametrize("column", ["email", "name"])
+def test_a_quote_never_closed_is_an_error_not_the_rest_of_the_file_swallowed(tmp_path: Path, column: str) -> None:
+    # one stray '"' made the csv reader take every following row as part of one value: those people vanished silently
+    broken = '"a@x.example,Ann,members' if column == "email" else 'a@x.example,"Ann,members'
+    path = write(tmp_path, f"email,name,lists\nz@x.example,Zoe,members\n{broken}\nb@x.example,Bob,members\nc@x.example,Cy,members\n")
+    with pytest.raises(AudienceError) as caught:
+        recipients(path, shown="people.csv")
+    assert str(caught.value) == (
+        "people.csv row 3: a double quote (\") opens a value that is never closed, so the 3 lines from there to the end of "
+        "the file were read as one value; add the closing quote or remove the stray one")
+
+
+def test_a_value_with_line_breaks_in_the_last_row_is_fine(tmp_path: Path) -> None:
+    path = write(tmp_path, 'email,name,lists\na@x.example,"Ann\n""the boss""\nSmith",members\n')
+    assert recipients(path)[0] == [(2, "a@x.example", ('Ann\n"the boss"\nSmith',))]
+
+
 def test_a_long_bad_address_is_shortened_in_its_message(tmp_path: Path) -> None:
     path = write(tmp_path, f"email,lists\n{'x' * 300},members\n")
     _, report = recipients(path, list_name=None, shown="people.csv")

@@ -193,7 +193,8 @@ class Audience:
             header_line = next(lines, "")
         delimiter = sep.group(1) if sep else header_delimiter(header_line)
         report.delimiter = delimiter
-        reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter, strict=False)
+        source = _Records(itertools.chain([header_line], lines), delimiter)
+        reader = csv.reader(source, delimiter=delimiter, strict=False)
         try:
             header = [h.strip() for h in next(reader)]
         except csv.Error as exc:
@@ -218,6 +219,7 @@ class Audience:
         skipped, statuses, stats = report.skipped, report.statuses, self.stats
         row_no = 1
         while True:
+            source.start()
             try:
                 cells = next(reader)
             except StopIteration:
@@ -225,6 +227,11 @@ class Audience:
             except csv.Error as exc:
                 raise AudienceError(f"{where} row {row_no + 1}: {exc}") from None
             row_no += 1
+            if source.unclosed():
+                raise AudienceError(
+                    f"{where} row {row_no}: a double quote (\") opens a value that is never closed, so the {len(source.record)} lines "
+                    "from there to the end of the file were read as one value; add the closing quote or remove the stray one"
+                )
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 if len(too_wide) < 20:
                     too_wide.append(Problem(
@@ -313,6 +320,45 @@ class Audience:
 
 
 _SEP_LINE = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
+
+
+class _Records:
+    """The file's lines as the csv reader takes them, keeping those of the record being read.
+
+    A '"' never closed makes the reader take the rest of the file as one value, silently: a record that
+    runs to the end of the file over several lines and does not parse strictly is that.
+    """
+
+    def __init__(self, lines: Iterator[str], delimiter: str) -> None:
+        self.lines, self.delimiter = lines, delimiter
+        self.record: list[str] = []
+        self.ended = False
+
+    def __iter__(self) -> _Records:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self.lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self.record.append(line)
+        return line
+
+    def start(self) -> None:
+        """A new record begins."""
+        self.record.clear()
+
+    def unclosed(self) -> bool:
+        """Whether the record just read ran to the end of the file inside a quoted value."""
+        if not self.ended or len(self.record) < 2:
+            return False
+        try:
+            list(csv.reader(self.record, delimiter=self.delimiter, strict=True))
+        except csv.Error as exc:
+            return "unexpected end of data" in str(exc)
+        return False
 
 
 def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
