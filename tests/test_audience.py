@@ -225,6 +225,15 @@ def test_a_utf8_file_with_a_bom_is_read_as_utf8_whatever_is_declared(tmp_path: P
     assert found == [(2, "zoe@x.example", ("Zoë Ça",))]
 
 
+def test_a_utf8_file_without_a_bom_is_read_as_utf8_whatever_is_declared(tmp_path: Path) -> None:
+    # LibreOffice and Google Sheets save UTF-8 without a BOM: read as cp1252 every accent became 'Ã©'
+    path = write(tmp_path, "email;name;lists\r\nzoe@x.example;Zoë Ça “Renée”;members\r\n".encode())
+    found, _ = recipients(path, encoding="cp1252")
+    assert found == [(2, "zoe@x.example", ("Zoë Ça “Renée”",))]
+    cp1252 = write(tmp_path, "email;name;lists\r\nzoe@x.example;Zoë Ça;members\r\n".encode("cp1252"), "old.csv")
+    assert recipients(cp1252, encoding="cp1252")[0] == [(2, "zoe@x.example", ("Zoë Ça",))]
+
+
 def test_a_row_whose_merge_values_sendgrid_would_refuse_is_a_bad_row(tmp_path: Path) -> None:
     # SendGrid refuses a request where one recipient's substitutions exceed 10,000 bytes: the whole batch would fail
     long = '"' * 2000  # HTML-escaped to &quot; six bytes each

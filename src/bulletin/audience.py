@@ -162,6 +162,8 @@ class Audience:
             if raw.peek(3)[:3] == codecs.BOM_UTF8:  # a BOM says UTF-8, whatever bulletin.yaml declares
                 raw.read(3)
                 encoding = "utf-8"
+            elif encoding != "utf-8" and _is_utf8(self.path):  # so does text that is UTF-8 (LibreOffice writes no BOM)
+                encoding = "utf-8"
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             try:
                 yield from self._read(text)
@@ -403,6 +405,21 @@ def _encoding(name: str, where: str) -> str:
     if not "a\n".encode(info.name).endswith(b"a\n"):
         raise AudienceError(f"bulletin.yaml: subscribers_encoding: '{name}' is not supported; save {where} as CSV UTF-8")
     return "utf-8" if info.name == "utf-8-sig" else info.name  # the BOM is skipped before decoding
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the file is UTF-8 text with some non-ASCII characters: Windows-1252 text with accents almost never is."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    non_ascii = False
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+                non_ascii = non_ascii or not chunk.isascii()
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return non_ascii
 
 
 def _decode_error(path: Path, encoding: str, declared: str, where: str) -> AudienceError:
