@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import display_path as shown
-from .config import load_issue, load_project
+from .config import load_project
 from .dispatch.deliver import OnProgress, SendReport
 from .dispatch.handover import call, handover, scheduling, transport_for
 from .dispatch.retry import RetryPolicy
@@ -101,7 +101,8 @@ def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, proje
            clock: Clock | None = None, transport: Transport | None = None, retry: RetryPolicy | None = None) -> Cancelled:
     """Cancel the scheduled dispatch of ISSUE (to ``list_name``): in the ledger if not handed over, else at SendGrid."""
     project = project or load_project(issue)
-    slug = load_issue(issue, project).slug
+    # the ledger knows the dispatch by the issue's name: cancelling must work while the file is broken or gone
+    slug = Path(issue).name.removesuffix(".yaml").removesuffix(".yml")
     now = (clock or utc_now)()
     ledger = _open(project, clock)
     if ledger is None:

@@ -107,3 +107,24 @@ def test_the_list_name_of_a_cancel_ignores_case(clock: Clock, people: Callable[[
     result = run("cancel", "issues/example.yaml", "--list", "Members")
     assert result.exit_code == 0, result.output
     assert dispatches(sendgrid_project) == [(1, "cancelled", "2021-07-06T07:00:00+00:00", None)]
+
+
+def test_cancel_works_while_the_issue_file_is_broken_or_gone(clock: Clock, people: Callable[[int], list[str]],
+                                                             sendgrid_project: Path) -> None:
+    # "quick, cancel it": the issue has a mistake being fixed, or was renamed; the ledger knows the dispatch by its name
+    people(5)
+    issue = sendgrid_project / "issues" / "example.yaml"
+    good = issue.read_text(encoding="utf-8")
+    schedule("2021-07-06 09:00", clock)
+    issue.write_text(good.replace("period:", "period: oops\nx:"), encoding="utf-8")
+    result = run("cancel", "issues/example.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Cancelled dispatch 1 of issues/example.yaml to 'members'")
+    issue.write_text(good, encoding="utf-8")
+    schedule("2021-07-07 09:00", clock)
+    issue.unlink()
+    result = run("cancel", "issues/example.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Cancelled dispatch 2 of issues/example.yaml to 'members'")
+    assert run("cancel", "example").output == "Error: example is already cancelled (dispatch 2)\n"
+    assert [d[1] for d in dispatches(sendgrid_project)] == ["cancelled", "cancelled"]
