@@ -186,6 +186,20 @@ def test_status_lists_dispatches(sendgrid_project: Path, fake_sendgrid: FakeSend
     assert row["list"] == "members" and row["transport"] == "sendgrid" and row["recipients"] == 5
 
 
+def test_status_of_an_issue_whose_file_now_has_a_mistake_or_is_gone(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    assert run("send", "issues/example.yaml", "--list", "members", "--yes").exit_code == 0
+    issue = sendgrid_project / "issues" / "example.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("period:", "period: oops\nx:"), encoding="utf-8")
+    for args in (("issues/example.yaml",), ("example",)):
+        result = run("status", *args)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Dispatch 1: example to 'members' via sendgrid")
+    issue.unlink()
+    assert [row["dispatch"] for row in json.loads(run("status", "issues/example.yaml", "--json").output)] == [1]
+    typo = run("status", "issues/exampel.yaml")  # nothing of that name: the file's own error, as before
+    assert (typo.exit_code, typo.output) == (2, "Error: issues/exampel.yaml: file not found\n")
+
+
 def test_outbox_writes_the_exact_bodies_and_a_sample_message(tmp_project: Path) -> None:
     result = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert result.exit_code == 0, result.output

@@ -8,31 +8,41 @@ from typing import Any
 
 from ..config import display_path as shown
 from ..config import load_issue, load_project
-from ..ledger import Ledger, ledger_path
+from ..errors import BulletinError
+from ..ledger import Dispatch, Ledger, ledger_path
 from ..model import Project
 
 
 def status(issue: str | os.PathLike[str] | None = None, *, project: Project | None = None) -> list[dict[str, Any]]:
     """Every dispatch (of one issue), oldest first, with batch counts and the unknown/failed batches."""
     project = project or load_project(issue if issue is not None else None)
-    slug = load_issue(issue, project).slug if issue is not None else None
+    slug, problem = None, None
+    if issue is not None:
+        try:
+            slug = load_issue(issue, project).slug
+        except BulletinError as exc:  # what was sent stays readable while the file has a mistake, or is gone
+            slug, problem = Path(issue).name.removesuffix(".yaml").removesuffix(".yml"), exc
     path = ledger_path(project.root, project.state_dir)
-    if not path.exists():
-        return []
-    out = []
-    with Ledger(path, shown=shown(path, Path(project.root))) as ledger:
-        for d in ledger.dispatches(slug):
-            counts = {state: {"requests": n, "recipients": r} for state, (n, r) in sorted(d.batches.items())}
-            attention = [
-                {"batch": b.seq, "state": b.state, "recipients": b.size, "error": b.error, "updated": b.updated}
-                for b in ledger.batches(d.id, ["unknown", "failed", "sending"])
-            ]
-            out.append({
-                "dispatch": d.id, "kind": d.kind, "issue": d.slug, "list": d.list_name, "transport": d.transport,
-                "state": d.state, "created": d.created, "updated": d.updated, "recipients": d.recipients,
-                "accepted": counts.get("accepted", {}).get("recipients", 0), "batches": counts, "skipped": d.skipped,
-                "content_hash": d.content_hash, "send_at": d.send_at, "batch_id": d.batch_id,
-                "superseded_by": d.superseded_by, "attention": attention,
-                "resent_after_unknown": [b.seq for b in ledger.batches(d.id) if b.was_unknown and b.state not in ("skipped", "unknown")],
-            })
-    return out
+    rows = []
+    if path.exists():
+        with Ledger(path, shown=shown(path, Path(project.root))) as ledger:
+            rows = [_row(ledger, d) for d in ledger.dispatches(slug)]
+    if problem is not None and not rows:
+        raise problem
+    return rows
+
+
+def _row(ledger: Ledger, d: Dispatch) -> dict[str, Any]:
+    counts = {state: {"requests": n, "recipients": r} for state, (n, r) in sorted(d.batches.items())}
+    attention = [
+        {"batch": b.seq, "state": b.state, "recipients": b.size, "error": b.error, "updated": b.updated}
+        for b in ledger.batches(d.id, ["unknown", "failed", "sending"])
+    ]
+    return {
+        "dispatch": d.id, "kind": d.kind, "issue": d.slug, "list": d.list_name, "transport": d.transport,
+        "state": d.state, "created": d.created, "updated": d.updated, "recipients": d.recipients,
+        "accepted": counts.get("accepted", {}).get("recipients", 0), "batches": counts, "skipped": d.skipped,
+        "content_hash": d.content_hash, "send_at": d.send_at, "batch_id": d.batch_id,
+        "superseded_by": d.superseded_by, "attention": attention,
+        "resent_after_unknown": [b.seq for b in ledger.batches(d.id) if b.was_unknown and b.state not in ("skipped", "unknown")],
+    }
