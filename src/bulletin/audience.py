@@ -26,6 +26,7 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from .errors import AudienceError, Problem
 from .sources.csv import delimiter as header_delimiter  # the same guess for every spreadsheet export
+from .sources.csv import sep_line
 from .yamlfile import hint
 
 STATUSES = ("subscribed", "unsubscribed", "bounced")
@@ -190,10 +191,10 @@ class Audience:
             header_line = next(lines, None)
         if header_line is None:
             raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
-        sep = _SEP_LINE.fullmatch(header_line.rstrip("\r\n"))
-        if sep:  # Excel's "sep=;" line names the delimiter; Excel does not show it as a row
+        named = sep_line(header_line)
+        if named:
             header_line = next(lines, "")
-        delimiter = sep.group(1) if sep else header_delimiter(header_line)
+        delimiter = named or header_delimiter(header_line)
         report.delimiter = delimiter
         source = _Records(itertools.chain([header_line], lines), delimiter)
         reader = csv.reader(source, delimiter=delimiter, strict=False)
@@ -319,9 +320,6 @@ class Audience:
         self.report.skipped["invalid"] += 1
         if len(self.report.bad_rows) < MAX_REPORTED:
             self.report.bad_rows.append(BadRow(row, message))
-
-
-_SEP_LINE = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
 
 
 class _Records:

@@ -99,6 +99,16 @@ def test_unknown_and_missing_columns_are_reported_on_row_1(tmp_path, write):
     ]
 
 
+def test_excel_sep_line_names_the_delimiter(tmp_path, write):
+    path = write("items.csv", "sep=;\r\ndate;title;url\r\n2021-06-10;A, B;https://example.org/a\r\n2021-06-11;;https://example.org/b\r\n")
+
+    error = read_error(path, tmp_path)
+
+    assert "items.csv row 3: title: required" in str(error)  # rows as Excel shows them: the sep line is not one
+    write("items.csv", "sep=;\r\ndate;title;url\r\n2021-06-10;A, B;https://example.org/a\r\n")
+    assert [i.title for i in csv_source.read(path, root=tmp_path)] == ["A, B"]
+
+
 def test_draft_column(tmp_path, write):
     path = write("items.csv", "date,title,url,draft\n2021-06-10,A,https://example.org/a,yes\n2021-06-10,B,https://example.org/b,\n"
                               "2021-06-10,C,https://example.org/c,no\n")

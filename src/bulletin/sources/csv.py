@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from ..config import display_path
@@ -30,7 +31,10 @@ def read(path: Path, *, root: Path) -> list[Item]:
             'in your spreadsheet, save or export it as "CSV UTF-8"'
         ) from None
     # strict: a stray or unclosed quote is an error, not a silently merged or mangled row
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text), strict=True)
+    first, _, rest = text.lstrip("\r\n").partition("\n")
+    named = sep_line(first)
+    text = rest if named else text
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=named or delimiter(text), strict=True)
     problems: list[Problem] = []
     items: list[Item] = []
     header: list[str] | None = None
@@ -61,6 +65,15 @@ def _quoting(message: str) -> str:
     if message.endswith("expected after '\"'"):
         return 'a " inside a value: put the whole value in quotes and write the " twice ("")'
     return message
+
+
+_SEP_LINE = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
+
+
+def sep_line(line: str) -> str | None:
+    """The delimiter an Excel "sep=;" first line names (Excel does not show that line as a row), else None."""
+    found = _SEP_LINE.fullmatch(line.rstrip("\r\n"))
+    return found.group(1) if found else None
 
 
 def delimiter(text: str) -> str:
