@@ -207,6 +207,13 @@ def test_project_errors(write):
     ]
 
 
+def test_a_value_checked_twice_is_one_problem(write):
+    write("bulletin.yaml", "organisation: {name: X, address: A}\nsender: {email: a@example.org, reply_to: [b@example.org]}\n")
+    with pytest.raises(ConfigError) as info:
+        load_project()
+    assert [str(p) for p in info.value.problems] == ["bulletin.yaml:2: sender.reply_to: expected text, got a list"]
+
+
 def test_sender_and_organisation_names_are_one_line(write):
     path = write("bulletin.yaml", "organisation: {name: \"ESNF\\nBrussels\", address: A}\nsender:\n  email: a@example.org\n  name: |\n    ESNF\n    Bulletin\n")
     project = load_project(path)

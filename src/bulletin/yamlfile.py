@@ -270,7 +270,9 @@ class Checker:
 
     def error(self, path: Path_, message: str) -> None:
         """Record a problem at ``path``."""
-        self.problems.append(Problem(self.where(path), f"{dotted(path)}: {message}" if path else message))
+        problem = Problem(self.where(path), f"{dotted(path)}: {message}" if path else message)
+        if problem not in self.problems:  # a value read twice (to check it, then to use it) is one problem
+            self.problems.append(problem)
 
     def mapping(self, data: Any, path: Path_, allowed: list[str], required: tuple[str, ...] = ()) -> dict:
         """Check a mapping's keys: unknown keys (with a hint) and missing required ones."""
