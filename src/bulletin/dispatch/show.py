@@ -105,7 +105,7 @@ def _scheduled_report(console: Console, report: SendReport) -> bool:
         requests, recipients = report.accepted
         if outcome == "handed over":
             console.print(f"Handed over {who} to {escape(report.transport)}: {n(recipients)} recipients in {n(requests)} "
-                          f"request{'s' if requests != 1 else ''}. SendGrid sends it {escape(scheduled_time(plan))}.")
+                          f"request{'s' if requests != 1 else ''}. It goes out {escape(scheduled_time(plan))}.")
         else:
             console.print(f"Already handed over to {target}: {who} goes {escape(scheduled_time(plan))}. Nothing was sent now.")
         console.print(f"To cancel it (until {escape(scheduled_time(plan, -CANCEL_CUTOFF))}): {cancel}")
@@ -294,7 +294,7 @@ def print_due(console: Console, report: Any, *, quiet: bool) -> None:
         what = f"dispatch {done.dispatch} of '{escape(plan.slug)}' to '{escape(str(plan.list_name))}'"
         if done.outcome == "handed over":
             console.print(f"Handed over {what}: {n(done.accepted[1])} recipients in {n(done.accepted[0])} request{'s' if done.accepted[0] != 1 else ''}; "
-                          f"SendGrid sends it {escape(scheduled_time(plan))}.")
+                          f"It goes out {escape(scheduled_time(plan))}.")
         elif done.outcome not in ("incomplete",):
             console.print(f"{what}: {done.outcome}")
         for note in plan.notes:
