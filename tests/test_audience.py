@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from bulletin.audience import check_subscribers, normalise, read_audience
+from bulletin.addresses import normalise
+from bulletin.audience import check_subscribers, read_audience
 from bulletin.errors import AudienceError
 
 

@@ -17,15 +17,16 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+from email_validator import EmailNotValidError
 
+from .addresses import normalise
 from .errors import AudienceError, Problem
-from .sources.csv import delimiter as header_delimiter  # the same guess for every spreadsheet export
+from .sources.csv import (
+    delimiter as header_delimiter,  # the same guess for every spreadsheet export
+)
 from .sources.csv import sep_line
 from .yamlfile import hint
 
@@ -85,51 +86,6 @@ class AudienceReport:
         """Every bad and duplicate row, in file order, as located problems."""
         rows = sorted(self.bad_rows + self.duplicates, key=lambda b: b.row)
         return [Problem(f"{self.path} row {b.row}", b.message) for b in rows]
-
-
-def normalise(address: str) -> str:
-    """The address as SendGrid takes it (domain lower-cased, in ASCII); raise EmailNotValidError when invalid.
-
-    SendGrid drops addresses with non-ASCII characters before the @ (it has no SMTPUTF8), so they are
-    invalid here; an international domain is sent in its ASCII (IDNA) form. Forms mail programs export
-    ("Name <address>", "<address>", "mailto:address") give their address.
-    """
-    address = address.strip()
-    if address[:7].lower() == "mailto:":
-        address = address[7:].strip()
-    match = _FAST.fullmatch(address)
-    if match and len(address) <= 254:
-        # Plain ASCII addresses (nearly all) skip the Unicode machinery; the domain check is cached.
-        # tests/test_audience.py proves this path agrees with email-validator.
-        local, domain = match.group(1), _domain(match.group(2))
-        if domain is not None:
-            if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
-                local = local.lower()
-            out = f"{local}@{domain}"
-            if len(out) <= 254:
-                return out
-    try:
-        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False, allow_display_name=True)
-    except EmailNotValidError as exc:
-        if "Internationalized characters before the @-sign" in str(exc):
-            raise EmailNotValidError(f"{exc} SendGrid cannot deliver to such addresses.") from None
-        raise
-    assert checked.ascii_email is not None  # always set without SMTPUTF8
-    return checked.ascii_email
-
-
-_ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
-_FAST = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)")
-
-
-@lru_cache(maxsize=1 << 16)
-def _domain(domain: str) -> str | None:
-    """The normalised domain when it is valid and plain ASCII, else None (use the full check)."""
-    try:
-        checked = validate_email(f"a@{domain}", check_deliverability=False)
-    except EmailNotValidError:
-        return None
-    return checked.domain if checked.domain == checked.ascii_domain else None
 
 
 class Audience:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError
 
-from ..audience import SUPPRESSED, Audience, normalise
+from ..addresses import normalise
+from ..audience import SUPPRESSED, Audience
 from ..build import BuildResult, prepare
 from ..config import display_path as shown
 from ..config import load_project

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError
 
-from ..audience import Recipient, normalise, read_audience
+from ..addresses import normalise
+from ..audience import Recipient, read_audience
 from ..errors import AudienceError
 from ..model import Project
 
