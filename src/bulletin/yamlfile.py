@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import yaml

@@ -16,7 +16,7 @@ from .jinja import render_template, source_locator, template_dirs, template_orig
 from .mjml import compile_mjml
 from .text import tidy
 
-__all__ = ["Rendered", "render_issue", "render_context", "template_dirs"]
+__all__ = ["Rendered", "render_context", "render_issue", "template_dirs"]
 
 HTML_TEMPLATE = "email.mjml.j2"
 TEXT_TEMPLATE = "email.txt.j2"

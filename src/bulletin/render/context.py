@@ -53,7 +53,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from ..model import Image, Item, IssueSpec, Project, Section, Selection, Utm
+from ..model import Image, IssueSpec, Item, Project, Section, Selection, Utm
 from .text import html_to_text
 
 _Text = TypeVar("_Text", str, Markup)
@@ -62,8 +62,9 @@ _Text = TypeVar("_Text", str, Markup)
 UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 
 MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
 DASH = " \u2013 "  # spaced en dash, as in "January – June 2021"
 
 

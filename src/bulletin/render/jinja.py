@@ -119,7 +119,7 @@ def render_template(project: Project, theme: str, name: str, context: dict) -> s
         raise RenderError(f"{where}:{line}: syntax error: {_friendly(message or '', env)}") from None
     except RenderError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure inside a template is the template's
+    except Exception as exc:  # any failure inside a template is the template's
         raise RenderError(_runtime_message(project, name, exc, dirs)) from exc
     finally:
         current_merge.reset(token)

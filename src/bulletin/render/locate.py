@@ -68,7 +68,9 @@ def source_map(marked: str, output: str) -> Callable[[int], tuple[str, int] | No
 # --- tag balance -----------------------------------------------------------------------------
 
 #: HTML elements that never have a closing tag.
-VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
 _NAME = r"[A-Za-z][A-Za-z0-9:_-]*"
 _START = re.compile(
     rf"<({_NAME})((?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'))?)*)\s*(/?)>"

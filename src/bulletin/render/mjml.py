@@ -36,20 +36,17 @@ def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | N
         # fonts={} : MRML would otherwise add Google Fonts <link>s for the default font stack
         html = mjml2html(safe, disable_comments=True, fonts={})
     except Exception as exc:  # mjml-python raises ValueError, but wrap anything at the boundary
-        if safe is not protected:  # MRML's positions must be in the text the locator knows
-            try:
-                mjml2html(protected, disable_comments=True, fonts={})
-            except Exception as plain:
-                exc = plain
+        # MRML's positions must be in the text the locator knows
+        failure = (_error_in(protected) if safe is not protected else None) or exc
         problem = find_problem(protected)
         if problem:
             offset, explanation = problem
-            raise RenderError(f"{where(offset)}: {explanation} (near {_text_at(protected, offset, tokens)!r})") from exc
-        message, offset = _near(str(exc), protected, tokens)
+            raise RenderError(f"{where(offset)}: {explanation} (near {_text_at(protected, offset, tokens)!r})") from failure
+        message, offset = _near(str(failure), protected, tokens)
         raise RenderError(
             f"{where(offset) if offset is not None else origin}: MJML compilation failed: {message}"
             " (check that the template's MJML/HTML tags are balanced and attributes quoted)"
-        ) from exc
+        ) from failure
     # MRML copies a misspelt component (<mj-colum>) into the HTML as it is instead of failing
     unknown = _UNKNOWN.search(html)
     if unknown:
@@ -80,6 +77,15 @@ def mrml_safe(source: str) -> str:
         return source
     safe = _NON_ASCII.sub(lambda found: _reference(found.group()), source)
     return source if safe == source else safe
+
+
+def _error_in(source: str) -> Exception | None:
+    """MRML's error for ``source``, None if it compiles."""
+    try:
+        mjml2html(source, disable_comments=True, fonts={})
+    except Exception as exc:  # noqa: BLE001 - whatever MRML raises is the user's template error
+        return exc
+    return None
 
 
 def _text_at(source: str, offset: int, tokens: Placeholders, length: int = 40) -> str:

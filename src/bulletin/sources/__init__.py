@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import SourceError
 from ..model import Item
 
-__all__ = ["load", "is_feed", "Fetch"]
+__all__ = ["Fetch", "is_feed", "load"]
 
 Fetch = Callable[[str], bytes]
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from ..model import Image, Item
 from ..yamlfile import Path_ as Key
-from ..yamlfile import hint, show
+from ..yamlfile import show
 
 FIELDS = ("date", "title", "url", "tags", "summary", "image", "draft")
 REQUIRED = ("date", "title", "url")
@@ -99,8 +99,8 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
 
 def misspelt(key: str, known: Sequence[str]) -> str | None:
     """The known field an unknown one is a typo of ('titel', 'tgas', 'Date'), or None when it is a field bulletin
-    does not use (author, categories, draft: files exported from a CMS carry them; ignored, with a warning)."""
-    from rapidfuzz.distance import OSA  # edit distance counting a swap of two letters as one edit
+    does not use (author, categories: files exported from a CMS carry them; ignored, with a warning)."""
+    from rapidfuzz.distance import OSA  # an edit distance that counts swapping two letters as one edit
 
     word = key.lower()
     limit = 1 if len(word) <= 4 else 2

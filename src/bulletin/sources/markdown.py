@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import yamlfile
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from .. import yamlfile
 from . import _fields
 
 _TEXT_FIELDS = ("title", "summary")  # where a '#' is text, not a comment ("Bulletin #8")

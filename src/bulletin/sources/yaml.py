@@ -6,10 +6,11 @@ from pathlib import Path
 
 import yaml
 
+from .. import yamlfile
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from .. import yamlfile
+from ..yamlfile import hint
 from . import _fields
 
 
@@ -37,7 +38,7 @@ def read(path: Path, *, root: Path) -> list[Item]:
         for key in data:
             if key != "items":
                 line = yamlfile.line_of(node, (str(key),))
-                problems.append(Problem(f"{name}:{line}", f"{key}: unknown key{_fields.hint(str(key), ['items'])}"))
+                problems.append(Problem(f"{name}:{line}", f"{key}: unknown key{hint(str(key), ['items'])}"))
         data = data.get("items")
         node = _items_node(node)
     if data is None:
