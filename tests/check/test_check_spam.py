@@ -6,10 +6,13 @@ import email
 import email.policy
 import shutil
 
+from click.testing import CliRunner
+
 from bulletin.build import prepare
 from bulletin.check import run_checks
 from bulletin.check.message import build_message
 from bulletin.check.spam import parse_report
+from bulletin.cli import main
 
 CAPS_TEMPLATE = """<mjml lang="en">
 <mj-head><mj-title>{{ issue.subject }}</mj-title></mj-head>
@@ -36,7 +39,7 @@ def test_message_is_multipart_alternative_with_bulk_sender_headers(tmp_project):
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert msg["From"] == "ESNF Bulletin <bulletin@example.org>"
     assert msg["Subject"] == "Bulletin on EU Social Affairs #7 — January to June 2021"
-    assert msg["List-Unsubscribe"] == "<https://example.org/unsubscribe?u=sample>"
+    assert msg["List-Unsubscribe"] == "<mailto:communications@example.org?subject=unsubscribe>, <https://example.org/unsubscribe?u=sample>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert msg["Date"] == "Thu, 01 Jul 2021 09:00:00 +0000"
     for name in ("To", "Message-ID", "MIME-Version", "Reply-To"):
@@ -44,6 +47,20 @@ def test_message_is_multipart_alternative_with_bulk_sender_headers(tmp_project):
     html = msg.get_body(("html",)).get_content()
     assert "Dear colleague," in html and "*|NAME|*" not in html and "<%asm" not in html
     assert 'href="https://example.org/unsubscribe?u=sample"' in html
+
+
+def test_scored_message_has_the_headers_of_the_sent_one(tmp_project):
+    """The spam check scores what the outbox shows would be sent: the same builder, the same headers."""
+    result = CliRunner().invoke(main, ["send", "issues/example.yaml", "--list", "members", "--yes"])
+    assert result.exit_code == 0, result.output
+    [eml] = (tmp_project / "outbox" / "example").rglob("*.eml")
+    sent = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    scored = email.message_from_bytes(bytes(build_message(prepare("issues/example.yaml"))), policy=email.policy.default)
+    assert sorted(scored.keys()) == sorted(sent.keys())
+    for name in ("From", "Subject", "Reply-To", "List-Unsubscribe-Post", "X-Categories"):
+        assert scored[name] == sent[name], name
+    assert sent["List-Unsubscribe"].replace("<%asm_group_unsubscribe_raw_url%>", "https://example.org/unsubscribe?u=sample") \
+        == scored["List-Unsubscribe"]
 
 
 def test_example_issue_scores_at_most_one(tmp_project):

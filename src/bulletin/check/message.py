@@ -1,14 +1,16 @@
-"""The MIME message a subscriber would receive, built the way SendGrid sends it, for scoring."""
+"""The MIME message a subscriber would receive, built as it is sent (dispatch's request body, the outbox's
+message), with SendGrid's tags as sample links, for scoring."""
 
 from __future__ import annotations
 
 import datetime as dt
-from email.headerregistry import Address
+import json
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 from ..build import BuildResult
-from ..render.context import fill_merge_tags
+from ..dispatch.message import BodyBuilder, message_for
+from ..dispatch.outbox import sample
 
 #: What SendGrid substitutes for its tags, in form (the real links are per recipient).
 SAMPLE_SENDGRID = {
@@ -16,16 +18,7 @@ SAMPLE_SENDGRID = {
     "<%asm_global_unsubscribe_raw_url%>": "https://{domain}/unsubscribe?all=1&u=sample",
     "<%asm_preferences_raw_url%>": "https://{domain}/preferences?u=sample",
 }
-SAMPLE_RECIPIENT = Address("Sample Reader", "reader", "example.com")
-
-
-def fill(text: str, result: BuildResult, domain: str) -> str:
-    """Replace merge tags by their fallbacks and SendGrid tags by sample links, as in a delivered message."""
-    fallbacks = {k.lower(): v for k, v in result.rendered.merge_fields.items()}
-    text = fill_merge_tags(text, fallbacks, escape=False)
-    for tag, url in SAMPLE_SENDGRID.items():
-        text = text.replace(tag, url.format(domain=domain))
-    return text
+SAMPLE_RECIPIENT = "reader@example.com"
 
 
 def sample_date(result: BuildResult) -> dt.datetime:
@@ -35,25 +28,16 @@ def sample_date(result: BuildResult) -> dt.datetime:
 
 
 def build_message(result: BuildResult, date: dt.datetime | None = None) -> EmailMessage:
-    """multipart/alternative (text, then HTML) with the headers a bulk sender must set."""
-    project, spec = result.project, result.spec
-    sender = project.sender
-    domain = sender.email.rpartition("@")[2] or "example.org"
-    date = date or sample_date(result)
-    unsubscribe = SAMPLE_SENDGRID["<%asm_group_unsubscribe_raw_url%>"].format(domain=domain)
-    msg = EmailMessage()
-    msg["From"] = formataddr((sender.name or project.organisation.name, sender.email))
-    msg["To"] = str(SAMPLE_RECIPIENT)
-    if sender.reply_to:
-        msg["Reply-To"] = sender.reply_to
-    msg["Subject"] = fill(spec.subject, result, domain)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = f"<{spec.slug}.{result.manifest.get('content_hash', 'x')[:16]}@{domain}>"
-    msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(fill(result.rendered.text, result, domain), subtype="plain", cte="quoted-printable")
-    msg.add_alternative(fill(result.rendered.html, result, domain), subtype="html", cte="quoted-printable")
-    msg.set_boundary(f"=_bulletin_{result.manifest.get('content_hash', 'x')[:24]}")  # deterministic bytes
+    """multipart/alternative (text, then HTML) with the headers bulletin sends, for a recipient with no merge values."""
+    message = message_for(result)
+    domain = message.from_email.rpartition("@")[2] or "example.org"
+    body = BodyBuilder(message, custom_args={}).body([[SAMPLE_RECIPIENT, *("" for _ in message.fields)]], batch=1)
+    text = json.dumps(body)
+    for tag, url in SAMPLE_SENDGRID.items():  # in the content and the List-Unsubscribe header
+        text = text.replace(json.dumps(tag)[1:-1], json.dumps(url.format(domain=domain))[1:-1])
+    digest = result.manifest.get("content_hash", "x")
+    msg = sample(json.loads(text), date or sample_date(result), message_id=f"<{result.spec.slug}.{digest[:16]}@{domain}>")
+    msg.set_boundary(f"=_bulletin_{digest[:24]}")  # deterministic bytes
     return msg
 
 

@@ -74,8 +74,8 @@ class OutboxTransport:
         return f"OutboxTransport({self.shown!r})"
 
 
-def sample(body: dict[str, Any], when: dt.datetime) -> EmailMessage:
-    """The message the first recipient of a request body would get."""
+def sample(body: dict[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
+    """The message the first recipient of a request body would get (the outbox's .eml, the spam check's input)."""
     first = body["personalizations"][0]
     subs: dict[str, str] = first.get("substitutions", {})
     msg = EmailMessage()
@@ -86,7 +86,7 @@ def sample(body: dict[str, Any], when: dt.datetime) -> EmailMessage:
         msg["Reply-To"] = body["reply_to"]["email"]
     msg["Subject"] = fill(body["subject"], subs)
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = make_msgid(domain=sender["email"].rpartition("@")[2])
+    msg["Message-ID"] = message_id or make_msgid(domain=sender["email"].rpartition("@")[2])
     for key, value in body.get("headers", {}).items():
         msg[key] = value
     if body.get("categories"):
