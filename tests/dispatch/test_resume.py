@@ -164,3 +164,18 @@ def test_a_list_is_the_same_list_whatever_its_case(fake_sendgrid: FakeSendGrid, 
     again = bulletin.send("issues/example.yaml", list_name="MEMBERS", retry=NO_WAIT)
     assert again.outcome == "already sent"
     assert sum(fake_sendgrid.recipients().values()) == 5 and fake_sendgrid.mail_requests() == 2
+
+
+def test_an_edit_before_finishing_says_how_to_finish_or_start_again(fake_sendgrid: FakeSendGrid, people: Path) -> None:
+    fake_sendgrid.fail(2, "503")
+    fake_sendgrid.fail(3, "503")
+    with pytest.raises(DispatchError, match="gave up after 2 tries"):
+        send()
+    item = Path("content") / "2021-06-17-pay-transparency.md"
+    item.write_text(item.read_text(encoding="utf-8").replace("title: Pay", "title: Fair pay", 1), encoding="utf-8")
+    with pytest.raises(LedgerError) as caught:
+        send()
+    message = str(caught.value)
+    assert "was being sent to 'members' on " in message and "(dispatch 1, 1,000 recipients mailed, not finished)" in message
+    assert "one of its items" in message and "undo that edit" in message and "--new-dispatch" in message
+    assert fake_sendgrid.mail_requests() == 3  # the refused run sent nothing

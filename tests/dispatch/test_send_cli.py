@@ -102,7 +102,9 @@ def test_a_changed_issue_needs_new_dispatch(sendgrid_project: Path, fake_sendgri
     spec.write_text(spec.read_text(encoding="utf-8").replace("Six months of work", "Half a year of work"), encoding="utf-8")
     refused = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert refused.exit_code == 2
-    assert "has changed since it was sent to 'members' (dispatch 1" in refused.output and "--new-dispatch" in refused.output
+    assert "issues/example.yaml was sent to 'members' on " in refused.output and "(dispatch 1, 5 recipients mailed)" in refused.output
+    assert "has changed since: the issue, one of its items, a template or bulletin.yaml was edited" in refused.output
+    assert "add --new-dispatch." in refused.output and "undo" not in refused.output  # it was finished: nothing to finish
     assert fake_sendgrid.mail_requests() == 1
     again = run("send", "issues/example.yaml", "--list", "members", "--yes", "--new-dispatch")
     assert again.exit_code == 0, again.output

@@ -145,7 +145,8 @@ def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
     issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
     with pytest.raises(LedgerError) as caught:
         schedule(None, clock)
-    assert "has changed since it was sent to 'members' (dispatch 1" in str(caught.value) and "--new-dispatch" in str(caught.value)
+    assert "was sent to 'members' on " in str(caught.value) and "(dispatch 1, 3 recipients mailed)" in str(caught.value)
+    assert "has changed since" in str(caught.value) and "--new-dispatch" in str(caught.value)
     assert "cancel" not in str(caught.value)
     again = schedule(None, clock, new_dispatch=True)  # the corrected issue, to the whole list, as the README says
     assert again.outcome == "sent" and again.accepted == (1, 3)

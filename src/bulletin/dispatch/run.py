@@ -31,7 +31,7 @@ from ..errors import (
 )
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
-from ..sendtime import SAFE_LEAD, SendTime, parse_at, round_up
+from ..sendtime import SAFE_LEAD, SendTime, local_text, parse_at, read_stored, round_up
 from .deliver import OnProgress, SendReport, deliver
 from .handover import transport_for
 from .message import message_for
@@ -245,7 +245,7 @@ class _Run:
             supersede: Dispatch | None = None
             if existing and existing.content_hash != self.result.content_hash:
                 if not new_dispatch:
-                    raise LedgerError(_changed_message(existing, out.issue))
+                    raise LedgerError(_changed_message(existing, out.issue, self.result.project.timezone))
                 supersede, existing = existing, None
             elif existing and new_dispatch:
                 raise LedgerError(
@@ -318,10 +318,14 @@ class _Run:
         return dispatch
 
 
-def _changed_message(existing: Dispatch, issue: str) -> str:
+def _changed_message(existing: Dispatch, issue: str, zone: str) -> str:
     mailed = existing.batches.get("accepted", (0, 0))[1]
+    when = local_text(read_stored(existing.created), zone)
+    finished = existing.state == "done"
     return (
-        f"{issue} has changed since it was sent to '{existing.list_name}' (dispatch {existing.id}, {existing.created}, "
-        f"{mailed} recipients mailed). To send the changed version to the whole list as a new dispatch, add --new-dispatch; "
-        "to finish the earlier one, restore the issue as it was."
+        f"{issue} was {'sent' if finished else 'being sent'} to '{existing.list_name}' on {when} (dispatch {existing.id}, "
+        f"{mailed:,} recipient{'s' if mailed != 1 else ''} mailed{'' if finished else ', not finished'}), and the email it "
+        "makes has changed since: the issue, one of its items, a template or bulletin.yaml was edited. Nothing was sent. "
+        "To send the new version to the whole list again, add --new-dispatch"
+        + ("." if finished else "; to finish the earlier dispatch instead, undo that edit and run the same command.")
     )
