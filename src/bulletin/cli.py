@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import BulletinError
+from .words import count
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -151,8 +152,9 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
     else:
         print_report(console, report)
     if not report.ok:
-        count = len(report.errors)
-        raise CheckError(f"{issue}: {count} error{'s' * (count != 1)} found; the issue must not be sent until they are fixed")
+        errors = len(report.errors)
+        raise CheckError(f"{issue}: {count(errors, 'error')} found; the issue must not be sent until "
+                         f"{'it is' if errors == 1 else 'they are'} fixed")
 
 
 @main.command("preview")
@@ -245,8 +247,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         shown.append(plan)
         if yes:
             return True
-        question = f"Schedule it for {scheduled_time(plan)} to {plan.recipients:,} recipients?" if plan.send_at else \
-            f"Send to {plan.recipients:,} recipients now?"
+        question = f"Schedule it for {scheduled_time(plan)} to {count(plan.recipients, 'recipient')}?" if plan.send_at else \
+            f"Send to {count(plan.recipients, 'recipient')} now?"
         try:
             return click.confirm(question, default=False)
         except click.Abort:  # Ctrl-C or end of input: a no
@@ -317,7 +319,7 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
     where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
-    click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({done.recipients:,} recipients, "
+    click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({count(done.recipients, 'recipient')}, "
                f"for {done.local}): {where}. Nobody gets it.")
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from .words import count
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -46,4 +48,4 @@ def print_items(console: Console, items: list[Item]) -> None:
         title = f"{item.title} (draft)" if item.draft else item.title
         table.add_row(item.date.isoformat(), *(Text(cell) for cell in (", ".join(item.tags), title, item.origin)))
     console.print(table)
-    console.print(f"{len(items)} items")
+    console.print(count(len(items), "item"))

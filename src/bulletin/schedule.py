@@ -26,6 +26,7 @@ from .errors import BulletinError, LedgerError
 from .ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
 from .model import Project
 from .sendtime import CANCEL_CUTOFF, HANDOVER, local_text, minutes, read_stored, stored
+from .words import count
 
 Log = Callable[[str], None]
 
@@ -206,7 +207,7 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
     if ledger is None:
         return report
     with ledger:
-        if not _due(ledger, clock, report, count=True):
+        if not _due(ledger, clock, report, note_waiting=True):
             return report
         try:
             ledger.lock()
@@ -226,7 +227,7 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
     return report
 
 
-def _due(ledger: Ledger, clock: Clock, report: DueReport, *, count: bool = False) -> list[Dispatch]:
+def _due(ledger: Ledger, clock: Clock, report: DueReport, *, note_waiting: bool = False) -> list[Dispatch]:
     now = clock()
     due, later = [], []
     for d in ledger.scheduled():
@@ -235,7 +236,7 @@ def _due(ledger: Ledger, clock: Clock, report: DueReport, *, count: bool = False
             due.append(d)
         elif d.state == "scheduled":
             later.append(read_stored(d.send_at) - HANDOVER)
-    if count:
+    if note_waiting:
         report.waiting = len(later)
         report.next_handover = stored(min(later)) if later else None
     return due
@@ -245,9 +246,9 @@ def _attention(d: Dispatch, done: SendReport) -> str:
     parts = []
     if done.unknown:
         people = sum(b.size for b in done.unknown)
-        parts.append(f"{len(done.unknown)} request(s) ({people:,} recipients) got no answer")
+        parts.append(f"{count(len(done.unknown), 'request')} ({count(people, 'recipient')}) got no answer")
     if done.failed:
-        parts.append(f"{len(done.failed)} request(s) failed: {done.failed[0].error}")
+        parts.append(f"{count(len(done.failed), 'request')} failed: {done.failed[0].error}")
     hint = (f"run bulletin send issues/{d.slug}.yaml --list {d.list_name} with --resend-unknown or --skip-unknown"
             if done.unknown and not d.safe else "the next run tries again")
     return f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {'; '.join(parts)}; {hint}"

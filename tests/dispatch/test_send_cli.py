@@ -178,6 +178,14 @@ def test_a_test_is_never_sent_to_an_address_that_unsubscribed_or_bounced(sendgri
     assert not (sendgrid_project / ".bulletin" / "ledger.db").exists() or batch_states(sendgrid_project) == []
 
 
+def test_one_recipient_is_written_in_the_singular(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    result = run("send", "issues/example.yaml", "--test", "me@org.example")
+    assert result.exit_code == 0, result.output
+    assert "1 recipient in 1 request" in result.output and "1 recipients" not in result.output
+    status = run("status").output
+    assert "1 recipient: 1 accepted (1 request)" in status and "1 recipients" not in status
+
+
 def test_status_lists_dispatches(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
     run("send", "issues/example.yaml", "--list", "members", "--yes")
     table = run("status", "issues/example.yaml")

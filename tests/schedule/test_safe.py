@@ -120,7 +120,7 @@ def test_without_safe_unknown_requests_wait_for_the_user(fake_sendgrid: FakeSend
     crash(clock, fake_sendgrid, "2021-07-01 11:00", 2, after_sending=False, safe=False)  # request 2 never left
     found = due(clock)
     assert [r.outcome for r in found.handed] == ["incomplete"]
-    assert found.problems == [("dispatch 1 of 'example' to 'members': 1 request(s) (1,000 recipients) got no answer; run bulletin send "
+    assert found.problems == [("dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run bulletin send "
                               "issues/example.yaml --list members with --resend-unknown or --skip-unknown")]
     assert fake_sendgrid.calls(*CANCEL) == 0 and fake_sendgrid.mail_requests() == 2  # batch 3 went on
     assert schedule(None, clock, resend_unknown=True).outcome == "handed over"

@@ -17,6 +17,7 @@ from ..ledger import OPEN_BATCH, Batch, Ledger
 from .message import BodyBuilder, Message
 from .plan import SendPlan
 from .retry import RetryPolicy
+from ..words import count
 from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
@@ -99,7 +100,7 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             if isinstance(exc, UnexpectedAnswer):  # not SendGrid answering: every request would go the same way
                 ledger.refresh_state(dispatch)
                 raise DispatchError(
-                    f"stopped: {exc}. Batch {batch.seq} ({batch.size:,} recipients) may or may not have been sent; once that is "
+                    f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
                     "fixed, run the same command again with --resend-unknown or --skip-unknown."
                 ) from None
             if silent >= STOP_AFTER_UNKNOWN:

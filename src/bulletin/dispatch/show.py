@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..sendtime import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
+from ..words import count
 from .plan import SKIP_REASONS, duration_text
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def print_plan(console: Console, plan: SendPlan) -> None:
         console.print(f"  [yellow]Note:[/] {escape(note)}")
     if plan.resume:
         r = plan.resume
-        console.print(f"  Resuming dispatch {r.dispatch} of {when(r.created)}: {n(r.accepted[1])} recipients already accepted "
+        console.print(f"  Resuming dispatch {r.dispatch} of {when(r.created)}: {count(r.accepted[1], 'recipient')} already accepted "
                       f"in {n(r.accepted[0])} request{'s' if r.accepted[0] != 1 else ''}")
         if r.dropped:
             console.print(f"  {n(r.dropped)} not yet mailed have unsubscribed, bounced or left the list since: they are left out")
@@ -96,7 +97,7 @@ def _scheduled_report(console: Console, report: SendReport) -> bool:
     target = "SendGrid" if report.transport.startswith("SendGrid") else "the outbox"
     cancel = f"bulletin cancel issues/{plan.slug}.yaml --list {plan.list_name}"
     if outcome in ("scheduled", "already scheduled"):
-        console.print(f"{'Scheduled' if outcome == 'scheduled' else 'Already scheduled:'} {who}: {n(plan.recipients)} recipients, "
+        console.print(f"{'Scheduled' if outcome == 'scheduled' else 'Already scheduled:'} {who}: {count(plan.recipients, 'recipient')}, "
                       f"for {escape(scheduled_time(plan))}.")
         console.print(f"It waits in the ledger. 'bulletin dispatch-due' hands it over to {target} from {escape(scheduled_time(plan, -HANDOVER))}: "
                       "run it every few minutes from cron or a systemd timer, or keep 'bulletin scheduler' running.")
@@ -104,7 +105,7 @@ def _scheduled_report(console: Console, report: SendReport) -> bool:
     elif outcome in ("handed over", "already handed over"):
         requests, recipients = report.accepted
         if outcome == "handed over":
-            console.print(f"Handed over {who} to {escape(report.transport)}: {n(recipients)} recipients in {n(requests)} "
+            console.print(f"Handed over {who} to {escape(report.transport)}: {count(recipients, 'recipient')} in {n(requests)} "
                           f"request{'s' if requests != 1 else ''}. It goes out {escape(scheduled_time(plan))}.")
         else:
             console.print(f"Already handed over to {target}: {who} goes {escape(scheduled_time(plan))}. Nothing was sent now.")
@@ -122,7 +123,7 @@ def print_report(console: Console, report: SendReport) -> None:
     if report.outcome == "already sent":
         accepted = plan.resume.accepted if plan.resume else (0, 0)
         console.print(f"Already sent: dispatch {report.dispatch} of {escape(plan.issue)} to '{escape(str(plan.list_name))}' "
-                      f"is complete ({n(accepted[1])} recipients). Nothing was sent.")
+                      f"is complete ({count(accepted[1], 'recipient')}). Nothing was sent.")
         return
     if report.outcome == "declined":
         console.print("Not sent: nothing was written or sent.")
@@ -138,15 +139,15 @@ def print_report(console: Console, report: SendReport) -> None:
     else:
         verb = "Wrote" if report.transport.startswith("outbox") else "Sent"
         what = "test message" if plan.test else "dispatch"
-        console.print(f"{verb} {what} {report.dispatch}: {n(recipients)} recipients in {n(requests)} "
+        console.print(f"{verb} {what} {report.dispatch}: {count(recipients, 'recipient')} in {n(requests)} "
                       f"request{'s' if requests != 1 else ''} in {report.seconds:.1f} s through {escape(report.transport)}.")
     for batch in report.failed:
-        console.print(f"  [red]Batch {batch.seq} ({n(batch.size)} recipients) failed:[/] {escape(batch.error or '')}")
+        console.print(f"  [red]Batch {batch.seq} ({count(batch.size, 'recipient')}) failed:[/] {escape(batch.error or '')}")
     if report.unknown:
         console.print(f"[yellow]{len(report.unknown)} request{'s' if len(report.unknown) != 1 else ''} got no answer, so whether "
                       f"SendGrid accepted {'them' if len(report.unknown) != 1 else 'it'} is unknown:[/]")
         for batch in report.unknown:
-            console.print(f"  batch {batch.seq}: {n(batch.size)} recipients ({escape(batch.error or 'no answer')})")
+            console.print(f"  batch {batch.seq}: {count(batch.size, 'recipient')} ({escape(batch.error or 'no answer')})")
         if plan.send_at and plan.safe:
             console.print("This is a safe scheduled send: the next 'bulletin dispatch-due' (or this command again) cancels "
                           "its SendGrid batch and sends it all again under a new one, so nobody gets it twice.")
@@ -176,13 +177,13 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
         parts = []
         for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped", "cancelled"):
             if state in batches:
-                count = batches[state]
-                parts.append(f"{n(count['recipients'])} {state} ({n(count['requests'])} request{'s' if count['requests'] != 1 else ''})")
-        console.print(f"  {n(row['recipients'])} recipients: {', '.join(parts) or 'none'}")
+                tally = batches[state]
+                parts.append(f"{n(tally['recipients'])} {state} ({count(tally['requests'], 'request')})")
+        console.print(f"  {count(row['recipients'], 'recipient')}: {', '.join(parts) or 'none'}")
         if row["superseded_by"]:
             console.print(f"  replaced by dispatch {row['superseded_by']} (the issue changed)")
         for item in row["attention"]:
-            console.print(f"  batch {item['batch']} ({n(item['recipients'])} recipients) {item['state']}: {escape(item['error'] or '')}")
+            console.print(f"  batch {item['batch']} ({count(item['recipients'], 'recipient')}) {item['state']}: {escape(item['error'] or '')}")
 
 
 def print_subscribers(console: Console, report: AudienceReport) -> None:
@@ -259,8 +260,7 @@ class ProgressView:
         if event.kind == "start":
             if not event.requests_total:
                 return
-            plural = "s" if event.requests_total != 1 else ""
-            self.console.print(f"Sending {n(event.recipients_total)} recipients in {n(event.requests_total)} request{plural}")
+            self.console.print(f"Sending {count(event.recipients_total, 'recipient')} in {count(event.requests_total, 'request')}")
             self._last = (time.monotonic(), 0)
             return
         if event.kind in ("wait", "unknown"):
@@ -273,7 +273,7 @@ class ProgressView:
         if step != self._last[1] or now - self._last[0] >= 10 or event.requests_total <= 20:
             self._last = (now, step)
             self.console.print(f"  {n(event.requests_done)}/{n(event.requests_total)} requests, "
-                               f"{n(event.recipients_done)}/{n(event.recipients_total)} recipients")
+                               f"{n(event.recipients_done)}/{count(event.recipients_total, 'recipient')}")
 
 
 def print_upcoming(console: Console, rows: list[dict[str, Any]]) -> None:
@@ -283,7 +283,7 @@ def print_upcoming(console: Console, rows: list[dict[str, Any]]) -> None:
         return
     for row in rows:
         console.print(f"[bold]{escape(row['local'])}[/]: {escape(row['issue'])} to '{escape(str(row['list']))}', "
-                      f"{n(row['recipients'])} recipients (dispatch {row['dispatch']}, {row['state']}{', safe' if row['safe'] else ''})")
+                      f"{count(row['recipients'], 'recipient')} (dispatch {row['dispatch']}, {row['state']}{', safe' if row['safe'] else ''})")
         console.print(f"  {escape(row['status'])}")
 
 
@@ -293,7 +293,7 @@ def print_due(console: Console, report: Any, *, quiet: bool) -> None:
         plan = done.plan
         what = f"dispatch {done.dispatch} of '{escape(plan.slug)}' to '{escape(str(plan.list_name))}'"
         if done.outcome == "handed over":
-            console.print(f"Handed over {what}: {n(done.accepted[1])} recipients in {n(done.accepted[0])} request{'s' if done.accepted[0] != 1 else ''}; "
+            console.print(f"Handed over {what}: {count(done.accepted[1], 'recipient')} in {n(done.accepted[0])} request{'s' if done.accepted[0] != 1 else ''}; "
                           f"It goes out {escape(scheduled_time(plan))}.")
         elif done.outcome not in ("incomplete",):
             console.print(f"{what}: {done.outcome}")
