@@ -14,10 +14,10 @@ from typing import Any
 
 from ..errors import DispatchError
 from ..ledger import OPEN_BATCH, Batch, Ledger
+from ..words import count
 from .message import BodyBuilder, Message
 from .plan import SendPlan
 from .retry import RetryPolicy
-from ..words import count
 from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop

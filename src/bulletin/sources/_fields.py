@@ -100,7 +100,8 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
 def misspelt(key: str, known: Sequence[str]) -> str | None:
     """The known field an unknown one is a typo of ('titel', 'tgas', 'Date'), or None when it is a field bulletin
     does not use (author, categories: files exported from a CMS carry them; ignored, with a warning)."""
-    from rapidfuzz.distance import OSA  # an edit distance that counts swapping two letters as one edit
+    # an edit distance that counts swapping two letters as one edit
+    from rapidfuzz.distance import OSA
 
     word = key.lower()
     limit = 1 if len(word) <= 4 else 2
