@@ -133,7 +133,7 @@ class Audience:
             return open(self.path, "rb")
         except FileNotFoundError:
             raise AudienceError(
-                f"{self.report.path}: subscribers file not found (set 'subscribers:' in bulletin.yaml or use --subscribers PATH)"
+                f"{self.report.path}: subscribers file not found (check the file name, or the 'subscribers:' line in bulletin.yaml)"
             ) from None
         except IsADirectoryError:
             raise AudienceError(f"{self.report.path}: is a folder, expected a CSV file") from None
