@@ -263,7 +263,8 @@ def test_subscribers_check_reads_an_excel_export(tmp_project: Path) -> None:
     result = CliRunner().invoke(main, ["subscribers", "check", "people.csv"])
     assert result.exit_code == 1  # an invalid row
     assert result.output.startswith("people.csv: 3 rows, columns email, name, lists, status (semicolon-separated)\n")
-    assert "Would be mailed once each: 1 addresses; invalid rows: 1; duplicates: 0" in result.output
+    assert "Would be mailed once each: 1 address; invalid rows: 1; duplicates: 0" in result.output
+    assert "Rows per list and status" in result.output and "Rows not mailed because of a problem:" in result.output
     assert "people.csv row 4: 'bad' is not a valid email address" in result.output
     assert [line.split() for line in result.output.splitlines() if line.startswith(("│ board", "│ members"))] == [
         ["│", "board", "│", "1", "│", "0", "│", "0", "│"], ["│", "members", "│", "1", "│", "1", "│", "0", "│"]]

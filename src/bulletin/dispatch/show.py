@@ -190,7 +190,7 @@ def print_subscribers(console: Console, report: AudienceReport) -> None:
     """Counts per list and status, then every bad row."""
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
     console.print(f"[bold]{escape(report.path)}[/]: {n(report.rows)} rows, columns {', '.join(c for c in report.columns if c)} ({delimiter}-separated)")
-    table = Table(title="Lists", title_justify="left")
+    table = Table(title="Rows per list and status", title_justify="left")
     for column in ("List", "Subscribed", "Unsubscribed", "Bounced"):
         table.add_column(column, justify="left" if column == "List" else "right")
     for name in sorted(report.lists, key=str.casefold):
@@ -199,8 +199,8 @@ def print_subscribers(console: Console, report: AudienceReport) -> None:
     table.add_row("[bold]All rows[/]", *(n(report.statuses[s]) for s in ("subscribed", "unsubscribed", "bounced")))
     console.print(table)
     invalid, dupes = report.skipped.get("invalid", 0), report.skipped.get("duplicate", 0)
-    console.print(f"Would be mailed once each: {n(report.recipients)} addresses; invalid rows: {n(invalid)}; duplicates: {n(dupes)}")
-    _problems(console, [str(p) for p in report.problems()], "Rows that are never mailed")
+    console.print(f"Would be mailed once each: {count(report.recipients, 'address', 'addresses')}; invalid rows: {n(invalid)}; duplicates: {n(dupes)}")
+    _problems(console, [str(p) for p in report.problems()], "Rows not mailed because of a problem")
 
 
 class ProgressView:
