@@ -191,6 +191,7 @@ def test_status_lists_dispatches(sendgrid_project: Path, fake_sendgrid: FakeSend
     table = run("status", "issues/example.yaml")
     assert table.exit_code == 0
     assert "members" in table.output and "done" in table.output
+    assert "(Europe/Brussels)" in table.output and " UTC" in table.output  # times as bulletin.yaml's zone, and UTC
     [row] = json.loads(run("status", "issues/example.yaml", "--json").output)
     assert row["batches"] == {"accepted": {"requests": 1, "recipients": 5}}
     assert row["list"] == "members" and row["transport"] == "sendgrid" and row["recipients"] == 5

@@ -156,9 +156,9 @@ def print_report(console: Console, report: SendReport) -> None:
                           "with --resend-unknown (they may get it twice) or --skip-unknown (they may miss it).")
 
 
-def when(stamp: str) -> str:
-    """'2021-07-05T09:00:00+00:00' -> '2021-07-05 09:00 UTC'."""
-    return stamp.replace("T", " ")[:16] + " UTC"
+def when(stamp: str, zone: str = "UTC") -> str:
+    """A stored instant as 'Mon 2021-07-05 09:00 CEST (Europe/Brussels), 07:00 UTC' ('… UTC' alone for UTC)."""
+    return local_text(read_stored(stamp), zone)
 
 
 def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
@@ -170,10 +170,10 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
         batches = row["batches"]
         who = "test send" if row["kind"] == "test" else f"to '{escape(row['list'])}'"
         console.print(f"[bold]Dispatch {row['dispatch']}[/]: {escape(row['issue'])} {who} via {row['transport']}, "
-                      f"created {when(row['created'])}: [bold]{row['state']}[/]")
+                      f"created {when(row['created'], row['timezone'])}: [bold]{row['state']}[/]")
         if row.get("send_at"):
-            batch = f", SendGrid batch {row['batch_id']}" if row.get("batch_id") else ""
-            console.print(f"  scheduled for {when(row['send_at'])}{batch}")
+            batch = f", batch {row['batch_id']}" if row.get("batch_id") else ""
+            console.print(f"  scheduled for {when(row['send_at'], row['timezone'])}{batch}")
         parts = []
         for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped", "cancelled"):
             if state in batches:
@@ -294,7 +294,7 @@ def print_due(console: Console, report: Any, *, quiet: bool) -> None:
         what = f"dispatch {done.dispatch} of '{escape(plan.slug)}' to '{escape(str(plan.list_name))}'"
         if done.outcome == "handed over":
             console.print(f"Handed over {what}: {count(done.accepted[1], 'recipient')} in {n(done.accepted[0])} request{'s' if done.accepted[0] != 1 else ''}; "
-                          f"It goes out {escape(scheduled_time(plan))}.")
+                          f"it goes out {escape(scheduled_time(plan))}.")
         elif done.outcome not in ("incomplete",):
             console.print(f"{what}: {done.outcome}")
         for note in plan.notes:

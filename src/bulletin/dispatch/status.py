@@ -26,13 +26,13 @@ def status(issue: str | os.PathLike[str] | None = None, *, project: Project | No
     rows = []
     if path.exists():
         with Ledger(path, shown=shown(path, Path(project.root))) as ledger:
-            rows = [_row(ledger, d) for d in ledger.dispatches(slug)]
+            rows = [_row(ledger, d, project.timezone) for d in ledger.dispatches(slug)]
     if problem is not None and not rows:
         raise problem
     return rows
 
 
-def _row(ledger: Ledger, d: Dispatch) -> dict[str, Any]:
+def _row(ledger: Ledger, d: Dispatch, zone: str) -> dict[str, Any]:
     counts = {state: {"requests": n, "recipients": r} for state, (n, r) in sorted(d.batches.items())}
     attention = [
         {"batch": b.seq, "state": b.state, "recipients": b.size, "error": b.error, "updated": b.updated}
@@ -43,6 +43,6 @@ def _row(ledger: Ledger, d: Dispatch) -> dict[str, Any]:
         "state": d.state, "created": d.created, "updated": d.updated, "recipients": d.recipients,
         "accepted": counts.get("accepted", {}).get("recipients", 0), "batches": counts, "skipped": d.skipped,
         "content_hash": d.content_hash, "send_at": d.send_at, "batch_id": d.batch_id,
-        "superseded_by": d.superseded_by, "attention": attention,
+        "superseded_by": d.superseded_by, "attention": attention, "timezone": d.timezone or zone,
         "resent_after_unknown": [b.seq for b in ledger.batches(d.id) if b.was_unknown and b.state not in ("skipped", "unknown")],
     }
