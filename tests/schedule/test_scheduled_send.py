@@ -197,6 +197,7 @@ def test_schedule_list(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callab
     text = run("schedule", "list").output
     assert "Tue 2021-07-06 09:00 CEST (Europe/Brussels), 07:00 UTC: example to 'members', 4 recipients" in text
     assert "handed over to SendGrid from Sat 2021-07-03 10:00 CEST" in text
+    assert "1 recipient (dispatch 2, handed over, safe)" in text and "4 recipients (dispatch 1, waiting, safe)" in text
     clock.set(dt.datetime(2021, 7, 1, 14, 0, tzinfo=dt.UTC))
     assert [r["list"] for r in json.loads(run("schedule", "list", "--json").output)] == ["members"]  # press was sent
 

@@ -283,8 +283,13 @@ def print_upcoming(console: Console, rows: list[dict[str, Any]]) -> None:
         return
     for row in rows:
         console.print(f"[bold]{escape(row['local'])}[/]: {escape(row['issue'])} to '{escape(str(row['list']))}', "
-                      f"{count(row['recipients'], 'recipient')} (dispatch {row['dispatch']}, {row['state']}{', safe' if row['safe'] else ''})")
+                      f"{count(row['recipients'], 'recipient')} (dispatch {row['dispatch']}, "
+                      f"{_UPCOMING.get(row['state'], row['state'])}{', safe' if row['safe'] else ''})")
         console.print(f"  {escape(row['status'])}")
+
+
+# a scheduled dispatch's ledger state in words: "done" means handed over, not sent
+_UPCOMING = {"scheduled": "waiting", "done": "handed over", "handing_over": "being handed over"}
 
 
 def print_due(console: Console, report: Any, *, quiet: bool) -> None:
