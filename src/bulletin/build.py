@@ -38,6 +38,7 @@ class BuildResult:
     manifest: dict
     warnings: list[str] = field(default_factory=list)
     out_dir: Path | None = None
+    content_warnings: list[Problem] = field(default_factory=list)  # those about the inputs (check shows them too)
 
     @property
     def content_hash(self) -> str:
@@ -78,9 +79,10 @@ def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fe
             f"{', '.join(spec.sources)} is dated {spec.period.start} to {spec.period.end} and matches a section"
         )
     rendered = render_issue(project, spec, selection)
-    warnings = _feed_reach(spec, loaded) + _warnings(spec, items, selection, rendered)
+    about_inputs = _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
+    warnings = _output_warnings(selection, rendered) + [str(problem) for problem in about_inputs]
     manifest = _manifest(project, spec, selection, rendered, warnings)
-    return BuildResult(project, spec, items, selection, rendered, manifest, warnings)
+    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs)
 
 
 def build(
@@ -134,36 +136,44 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _feed_reach(spec: IssueSpec, loaded: list[tuple[str, list[Item]]]) -> list[str]:
+def _feed_reach(spec: IssueSpec, loaded: list[tuple[str, list[Item]]]) -> list[Problem]:
     """A feed lists only its newest entries (WordPress: 10): say so when one does not reach back to the period's start."""
     warnings = []
     for source, found in loaded:
         oldest = min((item.date for item in found), default=None)
         if sources.is_feed(source) and oldest and oldest > spec.period.start:
-            warnings.append(
-                f"{source}: its oldest entry is from {oldest}, after the period starts ({spec.period.start}): older items "
+            warnings.append(Problem(
+                source,
+                f"its oldest entry is from {oldest}, after the period starts ({spec.period.start}): older items "
                 "may be missing, as a feed lists only the newest entries (WordPress: 10, set under Settings > Reading "
-                "> 'Syndication feeds show the most recent'; or add the next page, e.g. …/feed/?paged=2, as another source)"
-            )
+                "> 'Syndication feeds show the most recent'; or add the next page, e.g. …/feed/?paged=2, as another source)",
+            ))
     return warnings
 
 
-def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered: Rendered) -> list[str]:
+def _output_warnings(selection: Selection, rendered: Rendered) -> list[str]:
+    """Size and alt texts (check reports them in its own words)."""
     warnings = []
     size = len(rendered.html.encode())
     if size > GMAIL_CLIP_BYTES:
         warnings.append(f"index.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB; remove items or shorten summaries")
     elif size > WARN_BYTES:
         warnings.append(f"index.html is {size / 1024:.0f} KB, close to Gmail's 102 KB clipping limit")
+    for item in selection.items:
+        if item.image and not item.image.alt:
+            warnings.append(f"{item.origin}: image has no alt text")
+    return warnings
+
+
+def _input_warnings(spec: IssueSpec, items: list[Item], selection: Selection) -> list[Problem]:
+    """What in the issue or its items is probably not what was meant, though it builds."""
+    warnings = []
     known = sorted(tags_in(items))
     folded = {fold(tag) for tag in known}
     for section in spec.sections:
         for tag in section.tags:
             if fold(tag) not in folded:
-                warnings.append(f"{spec.path}: section '{section.title}': no item has the tag '{tag}'{hint(tag, known, list_all=False)}")
-    for item in selection.items:
-        if item.image and not item.image.alt:
-            warnings.append(f"{item.origin}: image has no alt text")
+                warnings.append(Problem(spec.path, f"section '{section.title}': no item has the tag '{tag}'{hint(tag, known, list_all=False)}"))
     warnings.extend(_copied_urls(items, selection))
     unused: dict[str, list[str]] = {}
     for item in items:
@@ -171,11 +181,11 @@ def _warnings(spec: IssueSpec, items: list[Item], selection: Selection, rendered
             unused.setdefault(key, []).append(item.origin)
     for key, origins in unused.items():
         more = f" (and {len(origins) - 1} more items)" if len(origins) > 1 else ""
-        warnings.append(f"{origins[0]}: '{key}' is not an item field, so it is ignored{more}")
+        warnings.append(Problem(origins[0], f"'{key}' is not an item field, so it is ignored{more}"))
     return warnings
 
 
-def _copied_urls(items: list[Item], selection: Selection) -> list[str]:
+def _copied_urls(items: list[Item], selection: Selection) -> list[Problem]:
     """Duplicates that are not the same news twice: an item file copied as a start, its url left unchanged."""
     first: dict[str, Item] = {}
     for item in items:
@@ -186,10 +196,11 @@ def _copied_urls(items: list[Item], selection: Selection) -> list[str]:
         # a feed and a file may both hold the same news under slightly different titles: only files are compared
         from_files = "html" not in (kept.summary_format, left.item.summary_format)
         if left.reason == "duplicate" and from_files and fold(kept.title) != fold(left.item.title):
-            warnings.append(
-                f"{left.item.origin}: has the same url as {kept.origin} ({kept.url}) but another title, "
-                "so it is left out as a duplicate; give it its own url"
-            )
+            warnings.append(Problem(
+                left.item.origin,
+                f"has the same url as {kept.origin} ({kept.url}) but another title, so it is left out as a duplicate; "
+                "give it its own url",
+            ))
     return warnings
 
 

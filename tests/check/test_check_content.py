@@ -19,6 +19,16 @@ def test_example_issue_has_no_errors_or_warnings(tmp_project):
     assert report.checks == ["content", "size", "accessibility"]
 
 
+def test_the_builds_warnings_about_the_inputs_are_warnings_here_too(tmp_project, write):
+    item = tmp_project / "content" / "2021-06-17-pay-transparency.md"
+    item.write_text(item.read_text(encoding="utf-8").replace("---\n", "---\nauthor: Ann\n", 1), encoding="utf-8")
+    result = prepare("issues/example.yaml")
+    report = run_checks(result)
+    found = [(f.code, f.where, f.message) for f in report.warnings]
+    assert found == [("build-warning", "content/2021-06-17-pay-transparency.md:1", "'author' is not an item field, so it is ignored")]
+    assert [str(f) for f in report.warnings] == [w for w in result.warnings if "author" in w]
+
+
 def test_minimal_template_passes(tmp_project, template):
     template()
     report = run_checks(prepare("issues/example.yaml"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "note"]
@@ -55,7 +56,7 @@ class CheckReport:
         """True when nothing blocks sending."""
         return not self.errors
 
-    def extend(self, findings: list[Finding]) -> None:
+    def extend(self, findings: Iterable[Finding]) -> None:
         """Add findings of one check."""
         self.findings.extend(findings)
 
