@@ -232,8 +232,6 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
              resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, at: str | None, tz: str | None,
              safe: bool | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
-    if list_name and not dry_run and not yes and not _interactive():
-        raise BulletinError("not asking for confirmation without a terminal: check the plan with --dry-run, then add --yes to send")
     from .dispatch.run import send
     from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
     from .sendtime import clock_from_env
@@ -243,10 +241,14 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
     shown = []  # the plan is printed once: before sending when there is something to send, else after
 
     def confirm(plan: Any) -> bool:
+        if yes:
+            print_plan(out, plan)
+            shown.append(plan)
+            return True
+        if not _interactive():  # asked only once the inputs are known to be right: their mistakes come first
+            raise BulletinError("not asking for confirmation without a terminal: check the plan with --dry-run, then add --yes to send")
         print_plan(out, plan)
         shown.append(plan)
-        if yes:
-            return True
         question = f"Schedule it for {scheduled_time(plan)} to {count(plan.recipients, 'recipient')}?" if plan.send_at else \
             f"Send to {count(plan.recipients, 'recipient')} now?"
         try:

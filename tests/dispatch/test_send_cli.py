@@ -118,7 +118,15 @@ def test_no_terminal_and_no_yes_is_refused_before_anything(sendgrid_project: Pat
     assert result.exit_code == 2
     assert "add --yes" in result.output
     assert fake_sendgrid.mail_requests() == 0
-    assert not (sendgrid_project / ".bulletin" / "ledger.db").exists()
+    assert json.loads(run("status", "--json").output) == []  # nothing recorded either
+
+
+def test_without_a_terminal_a_mistake_in_the_input_is_named_before_asking_for_yes(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    result = run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-05 09:00")
+    assert result.exit_code == 2 and "in the past" in result.output and "--yes" not in result.output
+    result = run("send", "issues/example.yaml", "--list", "nobody-list")
+    assert result.exit_code == 2 and "nobody is on the list 'nobody-list'" in result.output
+    assert fake_sendgrid.requests == []
 
 
 @pytest.mark.parametrize(("answer", "sent"), [("n\n", 0), ("y\n", 5)])
