@@ -215,8 +215,8 @@ def test_status_of_an_issue_whose_file_now_has_a_mistake_or_is_gone(sendgrid_pro
         assert result.output.startswith("Dispatch 1: example to 'members' via sendgrid")
     issue.unlink()
     assert [row["dispatch"] for row in json.loads(run("status", "issues/example.yaml", "--json").output)] == [1]
-    typo = run("status", "issues/exampel.yaml")  # nothing of that name: the file's own error, as before
-    assert (typo.exit_code, typo.output) == (2, "Error: issues/exampel.yaml: file not found\n")
+    typo = run("status", "issues/exampel.yaml")  # nothing of that name: says so, with the file's own error
+    assert (typo.exit_code, typo.output) == (2, "Error: no dispatches of 'exampel' in the ledger; issues/exampel.yaml: file not found\n")
 
 
 def test_outbox_writes_the_exact_bodies_and_a_sample_message(tmp_project: Path) -> None:

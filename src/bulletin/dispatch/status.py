@@ -8,7 +8,7 @@ from typing import Any
 
 from ..config import display_path as shown
 from ..config import load_issue, load_project
-from ..errors import BulletinError
+from ..errors import BulletinError, ConfigError
 from ..ledger import Dispatch, Ledger, ledger_path
 from ..model import Project
 
@@ -28,6 +28,8 @@ def status(issue: str | os.PathLike[str] | None = None, *, project: Project | No
         with Ledger(path, shown=shown(path, Path(project.root))) as ledger:
             rows = [_row(ledger, d, project.timezone) for d in ledger.dispatches(slug)]
     if problem is not None and not rows:
+        if not Path(issue).exists():  # type: ignore[arg-type] - issue is set when problem is
+            raise ConfigError(f"no dispatches of '{slug}' in the ledger; {problem}")
         raise problem
     return rows
 
