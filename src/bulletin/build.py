@@ -18,6 +18,7 @@ from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
 from .model import IssueSpec, Item, Project, Selection
 from .render import Rendered, render_issue
 from .select import fold, same_page, select, tags_in
+from .words import count
 from .yamlfile import hint
 
 WARN_BYTES = 90 * 1024
@@ -75,7 +76,7 @@ def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fe
         )
     if not selection.items:
         raise ConfigError(
-            f"{spec.path}: no items to put in the issue: none of the {len(items)} items in "
+            f"{spec.path}: no items to put in the issue: none of the {count(len(items), 'item')} in "
             f"{', '.join(spec.sources)} is dated {spec.period.start} to {spec.period.end} and matches a section"
         )
     rendered = render_issue(project, spec, selection)
@@ -180,7 +181,7 @@ def _input_warnings(spec: IssueSpec, items: list[Item], selection: Selection) ->
         for key in item.ignored:
             unused.setdefault(key, []).append(item.origin)
     for key, origins in unused.items():
-        more = f" (and {len(origins) - 1} more items)" if len(origins) > 1 else ""
+        more = f" (and {count(len(origins) - 1, 'more item')})" if len(origins) > 1 else ""
         warnings.append(Problem(origins[0], f"'{key}' is not an item field, so it is ignored{more}"))
     return warnings
 

@@ -63,7 +63,7 @@ def test_retries_are_bounded(fake_sendgrid: FakeSendGrid, members: list[str]) ->
         fake_sendgrid.fail(number, "503")
     with pytest.raises(DispatchError, match="gave up after 6 tries") as caught:
         send()
-    assert "1000 recipients were sent before this; run the same command again" in str(caught.value)
+    assert "1,000 recipients were sent before this; run the same command again" in str(caught.value)
     assert [s for *_, s, _ in batch_states(Path.cwd())] == ["accepted", "failed", "pending", "pending", "pending"]
     fake_sendgrid.faults.clear()
     assert send().outcome == "sent"  # the failed batch was never accepted: sending it again is safe

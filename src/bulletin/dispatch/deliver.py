@@ -115,7 +115,8 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             ledger.refresh_state(dispatch)
             accepted = done_recipients
             if accepted:
-                raise type(exc)(f"{exc}\n{accepted} recipients were sent before this; run the same command again to send the rest.") from None
+                raise type(exc)(f"{exc}\n{count(accepted, 'recipient')} {'was' if accepted == 1 else 'were'} sent before this; "
+                                "run the same command again to send the rest.") from None
             raise
         except BaseException:
             ledger.finish(batch.id, "unknown", error="interrupted during the request")

@@ -17,6 +17,7 @@ from ..build import BuildResult
 from ..errors import Problem
 from ..ledger import LIVE, OPEN_BATCH, Batch, Ledger
 from ..render.context import UNSUBSCRIBE_TAG
+from ..words import count
 from .message import MAX_PER_REQUEST
 
 ALREADY = "in another list's dispatch"  # of the same issue: they get it (or got it) from that one
@@ -211,7 +212,6 @@ def duration_text(seconds: float) -> str:
     if seconds < 60:
         return "under a minute"
     if seconds < 3600:
-        minutes = round(seconds / 60)
-        return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+        return f"about {count(round(seconds / 60), 'minute')}"
     hours = round(seconds / 3600, 1)
-    return f"about {hours:g} hours"
+    return f"about {hours:g} hour{'' if hours == 1 else 's'}"

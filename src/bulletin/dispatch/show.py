@@ -189,7 +189,7 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
 def print_subscribers(console: Console, report: AudienceReport) -> None:
     """Counts per list and status, then every bad row."""
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
-    console.print(f"[bold]{escape(report.path)}[/]: {n(report.rows)} rows, columns {', '.join(c for c in report.columns if c)} ({delimiter}-separated)")
+    console.print(f"[bold]{escape(report.path)}[/]: {count(report.rows, 'row')}, columns {', '.join(c for c in report.columns if c)} ({delimiter}-separated)")
     table = Table(title="Rows per list and status", title_justify="left")
     for column in ("List", "Subscribed", "Unsubscribed", "Bounced"):
         table.add_column(column, justify="left" if column == "List" else "right")
@@ -249,7 +249,7 @@ class ProgressView:
             return
         elapsed = max(time.monotonic() - self._started, 1e-6)
         self._bar.update(self._task, completed=event.recipients_done,
-                         requests=f"{event.requests_done}/{event.requests_total} requests",
+                         requests=f"{n(event.requests_done)}/{count(event.requests_total, 'request')}",
                          rate=f"{event.recipients_done / elapsed:,.0f}/s")
         if event.kind in ("wait", "unknown"):
             self._bar.console.print(f"[yellow]{escape(event.message)}[/]")
@@ -272,7 +272,7 @@ class ProgressView:
         now = time.monotonic()
         if step != self._last[1] or now - self._last[0] >= 10 or event.requests_total <= 20:
             self._last = (now, step)
-            self.console.print(f"  {n(event.requests_done)}/{n(event.requests_total)} requests, "
+            self.console.print(f"  {n(event.requests_done)}/{count(event.requests_total, 'request')}, "
                                f"{n(event.recipients_done)}/{count(event.recipients_total, 'recipient')}")
 
 

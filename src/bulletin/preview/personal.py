@@ -10,6 +10,7 @@ from ..addresses import normalise
 from ..audience import Recipient, read_audience
 from ..errors import AudienceError
 from ..model import Project
+from ..words import count
 
 #: How many addresses the page's picker lists; enough to find someone, small enough to stay fast.
 PICKER_LIMIT = 200
@@ -44,8 +45,8 @@ def find_subscriber(project: Project, email: str, fields: list[str] | None = Non
         if recipient.key == wanted:
             return dict(zip(names, recipient.values))
     raise AudienceError(
-        f"{project.subscribers}: '{email.strip()}' is not one of the {len(recipients)} subscribed addresses "
-        f"({rows} rows; unsubscribed and bounced rows get nothing)"
+        f"{project.subscribers}: '{email.strip()}' is not one of the {count(len(recipients), 'subscribed address', 'subscribed addresses')} "
+        f"({count(rows, 'row')}; unsubscribed and bounced rows get nothing)"
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..build import GMAIL_CLIP_BYTES, WARN_BYTES, BuildResult
 from ..errors import BulletinError
+from ..words import count
 
 Builder = Callable[[], BuildResult]
 Log = Callable[[str], None]
@@ -101,7 +102,7 @@ def _describe(result: BuildResult | None, error: str | None, seconds: float) -> 
         return error
     assert result is not None
     size = len(result.rendered.html.encode()) / 1024
-    return f"built in {seconds * 1000:.0f} ms: {len(result.selection.items)} items, {size:.0f} KB"
+    return f"built in {seconds * 1000:.0f} ms: {count(len(result.selection.items), 'item')}, {size:.0f} KB"
 
 
 def _status(result: BuildResult | None, error: str | None, kind: str | None, build_id: int, as_email: str | None) -> dict:
