@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .words import count
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -77,6 +79,4 @@ class CheckError(BulletinError):
 def raise_if(problems: list[Problem], error: type[BulletinError], message: str) -> None:
     """Raise ``error`` listing every problem, if there are any."""
     if problems:
-        count = len(problems)
-        noun = "problem" if count == 1 else "problems"
-        raise error(f"{message} ({count} {noun}):", problems)
+        raise error(f"{message} ({count(len(problems), 'problem')}):", problems)

@@ -68,10 +68,10 @@ def upcoming(*, project: Project | None = None, clock: Clock | None = None) -> l
             elif d.state == "done":
                 status = f"handed over to {target} (batch {d.batch_id}); cancellable until {local_text(send_at - CANCEL_CUTOFF, zone)}"
             elif unknown:
-                status = f"hand-over interrupted, {unknown} request{'s' if unknown != 1 else ''} of unknown outcome: " + (
+                status = f"hand-over interrupted, {count(unknown, 'request')} of unknown outcome: " + (
                     "the next dispatch-due cancels the batch and sends it again" if d.safe else "needs --resend-unknown or --skip-unknown")
             elif failed:
-                status = f"{failed} request{'s' if failed != 1 else ''} refused or failed; the next dispatch-due tries again (bulletin status shows why)"
+                status = f"{count(failed, 'request')} refused or failed; the next dispatch-due tries again (bulletin status shows why)"
             else:
                 status = "being handed over (or interrupted: the next dispatch-due finishes it)"
             rows.append({

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import BulletinError, ConfigError
+from .words import count
 
 WINDOW = dt.timedelta(hours=72)  # SendGrid: send_at at most 72 hours ahead
 HANDOVER = dt.timedelta(hours=71)  # handed over an hour early: sending a large list takes time
@@ -150,7 +151,7 @@ def minutes(delta: dt.timedelta) -> str:
     days, rest = divmod(total, 24 * 60)
     hours, mins = divmod(rest, 60)
     parts = [(days, "day"), (hours, "hour"), (mins, "minute")]
-    shown = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n][:2]
+    shown = [count(n, unit) for n, unit in parts if n][:2]
     return " ".join(shown) or "less than a minute"
 
 

@@ -212,7 +212,7 @@ def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, 
         if send_at - now < CANCEL_CUTOFF:
             people = sum(b.size for b in unknown)
             raise DispatchError(
-                f"dispatch {found.id}: {len(unknown)} request{'s' if len(unknown) != 1 else ''} ({count(people, 'recipient')}) "
+                f"dispatch {found.id}: {count(len(unknown), 'request')} ({count(people, 'recipient')}) "
                 f"{'have' if len(unknown) != 1 else 'has'} an unknown "
                 f"outcome, and its SendGrid batch can no longer be cancelled (it goes {local_text(send_at, found.timezone or 'UTC')}; "
                 f"cancelling closes 10 minutes before). Look them up in SendGrid's Activity Feed, then run bulletin send "
@@ -229,6 +229,6 @@ def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, 
             recipients += ledger.add_batches(found.id, [rows], start_seq=ledger.next_seq(found.id))[1]
         ledger.set_dispatch(found.id, batch_id=None, state="scheduled")
     out.notes.append(
-        f"Dispatch {found.id}: a hand-over was cut off with {len(unknown)} request{'s' if len(unknown) != 1 else ''} of unknown outcome, "
+        f"Dispatch {found.id}: a hand-over was cut off with {count(len(unknown), 'request')} of unknown outcome, "
         f"so its whole SendGrid batch was cancelled and all {count(recipients, 'recipient')} are handed over again under a new batch id."
     )

@@ -32,6 +32,7 @@ from ..errors import (
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
 from ..sendtime import SAFE_LEAD, SendTime, local_text, parse_at, read_stored, round_up
+from ..words import count
 from .deliver import OnProgress, SendReport, deliver
 from .handover import transport_for
 from .message import message_for
@@ -324,7 +325,7 @@ def _changed_message(existing: Dispatch, issue: str, zone: str) -> str:
     finished = existing.state == "done"
     return (
         f"{issue} was {'sent' if finished else 'being sent'} to '{existing.list_name}' on {when} (dispatch {existing.id}, "
-        f"{mailed:,} recipient{'s' if mailed != 1 else ''} mailed{'' if finished else ', not finished'}), and the email it "
+        f"{count(mailed, 'recipient')} mailed{'' if finished else ', not finished'}), and the email it "
         "makes has changed since: the issue, one of its items, a template or bulletin.yaml was edited. Nothing was sent. "
         "To send the new version to the whole list again, add --new-dispatch"
         + ("." if finished else "; to finish the earlier dispatch instead, undo that edit and run the same command.")

@@ -43,7 +43,7 @@ def print_plan(console: Console, plan: SendPlan) -> None:
     if plan.resume:
         r = plan.resume
         console.print(f"  Resuming dispatch {r.dispatch} of {when(r.created)}: {count(r.accepted[1], 'recipient')} already accepted "
-                      f"in {n(r.accepted[0])} request{'s' if r.accepted[0] != 1 else ''}")
+                      f"in {count(r.accepted[0], 'request')}")
         if r.dropped:
             console.print(f"  {n(r.dropped)} not yet mailed have unsubscribed, bounced or left the list since: they are left out")
         if r.added:
@@ -51,12 +51,12 @@ def print_plan(console: Console, plan: SendPlan) -> None:
         if r.unknown:
             what = {"resend": ": to be sent again (--resend-unknown)", "skip": ": to be skipped (--skip-unknown)",
                     None: ": left alone; add --resend-unknown or --skip-unknown"}[r.unknown_action]
-            console.print(f"  [yellow]{len(r.unknown)} request{'s' if len(r.unknown) != 1 else ''} with unknown outcome ({n(sum(b.size for b in r.unknown))} "
+            console.print(f"  [yellow]{count(len(r.unknown), 'request')} with unknown outcome ({n(sum(b.size for b in r.unknown))} "
                           f"recipients; batches {', '.join(str(b.seq) for b in r.unknown)}){what}[/]")
     if plan.state == "already sent" or plan.state == "scheduled":
         return
     label = "To send now" if plan.resume else "Recipients"
-    console.print(f"  {label}: [bold]{n(plan.recipients)}[/] in {n(plan.requests)} request{'s' if plan.requests != 1 else ''}"
+    console.print(f"  {label}: [bold]{n(plan.recipients)}[/] in {count(plan.requests, 'request')}"
                   f" (at most 1,000 each); estimated time: {duration_text(plan.seconds)}")
     skipped = [f"{n(plan.skipped[r])} {r}" for r in SKIP_REASONS if plan.skipped.get(r)]
     if skipped:
@@ -105,8 +105,8 @@ def _scheduled_report(console: Console, report: SendReport) -> bool:
     elif outcome in ("handed over", "already handed over"):
         requests, recipients = report.accepted
         if outcome == "handed over":
-            console.print(f"Handed over {who} to {escape(report.transport)}: {count(recipients, 'recipient')} in {n(requests)} "
-                          f"request{'s' if requests != 1 else ''}. It goes out {escape(scheduled_time(plan))}.")
+            console.print(f"Handed over {who} to {escape(report.transport)}: {count(recipients, 'recipient')} in {count(requests, 'request')}. "
+                          f"It goes out {escape(scheduled_time(plan))}.")
         else:
             console.print(f"Already handed over to {target}: {who} goes {escape(scheduled_time(plan))}. Nothing was sent now.")
         console.print(f"To cancel it (until {escape(scheduled_time(plan, -CANCEL_CUTOFF))}): {cancel}")
@@ -139,12 +139,12 @@ def print_report(console: Console, report: SendReport) -> None:
     else:
         verb = "Wrote" if report.transport.startswith("outbox") else "Sent"
         what = "test message" if plan.test else "dispatch"
-        console.print(f"{verb} {what} {report.dispatch}: {count(recipients, 'recipient')} in {n(requests)} "
-                      f"request{'s' if requests != 1 else ''} in {report.seconds:.1f} s through {escape(report.transport)}.")
+        console.print(f"{verb} {what} {report.dispatch}: {count(recipients, 'recipient')} in {count(requests, 'request')} "
+                      f"in {report.seconds:.1f} s through {escape(report.transport)}.")
     for batch in report.failed:
         console.print(f"  [red]Batch {batch.seq} ({count(batch.size, 'recipient')}) failed:[/] {escape(batch.error or '')}")
     if report.unknown:
-        console.print(f"[yellow]{len(report.unknown)} request{'s' if len(report.unknown) != 1 else ''} got no answer, so whether "
+        console.print(f"[yellow]{count(len(report.unknown), 'request')} got no answer, so whether "
                       f"SendGrid accepted {'them' if len(report.unknown) != 1 else 'it'} is unknown:[/]")
         for batch in report.unknown:
             console.print(f"  batch {batch.seq}: {count(batch.size, 'recipient')} ({escape(batch.error or 'no answer')})")
@@ -298,7 +298,7 @@ def print_due(console: Console, report: Any, *, quiet: bool) -> None:
         plan = done.plan
         what = f"dispatch {done.dispatch} of '{escape(plan.slug)}' to '{escape(str(plan.list_name))}'"
         if done.outcome == "handed over":
-            console.print(f"Handed over {what}: {count(done.accepted[1], 'recipient')} in {n(done.accepted[0])} request{'s' if done.accepted[0] != 1 else ''}; "
+            console.print(f"Handed over {what}: {count(done.accepted[1], 'recipient')} in {count(done.accepted[0], 'request')}; "
                           f"it goes out {escape(scheduled_time(plan))}.")
         elif done.outcome not in ("incomplete",):
             console.print(f"{what}: {done.outcome}")
