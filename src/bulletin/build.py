@@ -8,7 +8,6 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +22,6 @@ from .yamlfile import hint
 
 WARN_BYTES = 90 * 1024
 GMAIL_CLIP_BYTES = 102 * 1024
-
-Fetch = Callable[[str], bytes]
 
 
 @dataclass
@@ -47,7 +44,7 @@ class BuildResult:
         return str(self.manifest["content_hash"])
 
 
-def load_items(spec: IssueSpec, project: Project, fetch: Fetch | None = None) -> list[tuple[str, list[Item]]]:
+def load_items(spec: IssueSpec, project: Project, fetch: sources.Fetch | None = None) -> list[tuple[str, list[Item]]]:
     """Read every source of the issue (each with its items); report the problems of all of them at once."""
     items: list[tuple[str, list[Item]]] = []
     problems: list[Problem] = []
@@ -62,7 +59,7 @@ def load_items(spec: IssueSpec, project: Project, fetch: Fetch | None = None) ->
     return items
 
 
-def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fetch: Fetch | None = None) -> BuildResult:
+def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None) -> BuildResult:
     """Load, select and render an issue without writing anything."""
     project = project or load_project(issue)
     spec = load_issue(issue, project)
@@ -91,7 +88,7 @@ def build(
     *,
     out: str | os.PathLike[str] | None = None,
     project: Project | None = None,
-    fetch: Fetch | None = None,
+    fetch: sources.Fetch | None = None,
 ) -> BuildResult:
     """Build an issue into ``out`` (default ``build/<slug>/``): index.html, index.txt, index.mjml, manifest.json."""
     result = prepare(issue, project=project, fetch=fetch)

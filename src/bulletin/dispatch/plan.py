@@ -23,7 +23,6 @@ from .message import MAX_PER_REQUEST
 ALREADY = "in another list's dispatch"  # of the same issue: they get it (or got it) from that one
 SKIP_REASONS = (*REASONS, ALREADY)
 Row = list[str]  # [email, merge values...]
-Sink = Callable[[Iterable[list[Row]]], Any]
 
 
 @dataclass

@@ -33,14 +33,14 @@ class Invalid(ValueError):
     """A field value that cannot be used; the message says what was expected."""
 
 
-def check(data: Mapping[Any, Any], *, allowed: Sequence[str] = FIELDS) -> tuple[dict[str, Any], Found]:
+def check(data: Mapping[Any, Any]) -> tuple[dict[str, Any], Found]:
     """Validate an item's raw fields; return Item keyword arguments and every problem found."""
     found: Found = []
     values: dict[str, Any] = {"ignored": []}
     for key in data:
-        if str(key) not in allowed:
-            if misspelt(str(key), allowed):
-                found.append(((str(key),), f"{key}: {_unknown(str(key), allowed)}"))
+        if str(key) not in FIELDS:
+            if misspelt(str(key), FIELDS):
+                found.append(((str(key),), f"{key}: {_unknown(str(key), FIELDS)}"))
             else:
                 values["ignored"].append(str(key))
     for name in REQUIRED:
