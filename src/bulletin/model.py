@@ -1,4 +1,4 @@
-"""Data model: items, issue specs, sections, and the view handed to templates."""
+"""Data model: items, issue specs, the selection and the project settings (templates see views of them: render/context.py)."""
 
 from __future__ import annotations
 

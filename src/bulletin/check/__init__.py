@@ -1,8 +1,8 @@
 """Pre-send checks: will this bulletin land in the inbox, whole, and work for everyone?
 
 Public API: :func:`run_checks` and :class:`CheckReport` (``.errors``, ``.warnings``, ``.notes``,
-``.ok``, ``.to_json()``), :class:`Finding`. The fast checks (content, size, accessibility) need no
-network; ``links=True`` checks every URL over HTTP and ``spam=True`` scores the message with
+``.ok``, ``.to_json()``), :class:`Finding`. The fast checks (content, size, accessibility, and the
+build's warnings about the inputs) need no network; ``links=True`` checks every URL over HTTP and ``spam=True`` scores the message with
 SpamAssassin when it is installed.
 """
 

@@ -1,7 +1,8 @@
 """The send plan: who gets the issue, who does not and why, how many requests, what blocks sending.
 
-Recipients are streamed from the subscribers file into batches of at most 1000 (one request each),
-either into the ledger (``sink``) or only counted (a dry run): both give the same figures.
+Recipients are streamed from the subscribers file (a ``Collector``) into batches of at most 1000 (one
+request each) in the ledger; a dry run does the same inside a transaction it rolls back, so both give the
+same figures.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class SendPlan:
 
 
 def new_plan(result: BuildResult, *, list_name: str | None, transport: str, subscribers: str) -> SendPlan:
-    """A plan with the issue's figures filled in; recipients are counted by ``collect``."""
+    """A plan with the issue's figures filled in; the recipients are filled in by ``fill_counts``."""
     sizes = result.manifest.get("sizes", {})
     return SendPlan(
         issue=result.spec.path, slug=result.spec.slug, subject=result.spec.subject, list_name=list_name,
