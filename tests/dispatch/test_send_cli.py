@@ -194,6 +194,14 @@ def test_one_recipient_is_written_in_the_singular(sendgrid_project: Path, fake_s
     assert "1 recipient: 1 accepted (1 request)" in status and "1 recipients" not in status
 
 
+def test_a_warning_about_the_inputs_is_shown_once(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    item = sendgrid_project / "content" / "2021-06-17-pay-transparency.md"
+    item.write_text(item.read_text(encoding="utf-8").replace("---\n", "---\nauthor: Ann\n", 1), encoding="utf-8")
+    result = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("'author' is not an item field") == 1
+
+
 def test_status_lists_dispatches(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
     run("send", "issues/example.yaml", "--list", "members", "--yes")
     table = run("status", "issues/example.yaml")

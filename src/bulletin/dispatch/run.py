@@ -163,7 +163,8 @@ class _Run:
         errors, warnings = blocking_checks(self.result, self.transport.name)
         if isinstance(self.transport, _NoKey):
             errors.append(self.transport.problem)
-        out.errors, out.warnings = errors, out.warnings + warnings
+        # the build's warnings about the inputs are also the checks' warnings: each is shown once
+        out.errors, out.warnings = errors, list(dict.fromkeys(out.warnings + warnings))
         return out
 
     def _audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
