@@ -14,6 +14,7 @@ from ..yamlfile import show
 
 FIELDS = ("date", "title", "url", "tags", "summary", "image", "draft")
 REQUIRED = ("date", "title", "url")
+TEXT_FIELDS = ("title", "summary")  # where a '#' is text, not a comment ("Bulletin #8")
 IMAGE_FIELDS = ("src", "alt")
 
 Found = list[tuple[Key, str]]  # (key path inside the item, message naming that key)

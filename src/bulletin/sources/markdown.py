@@ -10,7 +10,6 @@ from ..errors import Problem, SourceError, raise_if
 from ..model import Item
 from . import _fields
 
-_TEXT_FIELDS = ("title", "summary")  # where a '#' is text, not a comment ("Bulletin #8")
 FRONT_MATTER_HINT = "the file must start with a line '---', then date:, title:, url:, then a line '---'"
 
 
@@ -75,7 +74,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
         for line, key, first in yamlfile.duplicate_keys(node)
     ]
     values, found = _fields.check(data)
-    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, front.splitlines(), _TEXT_FIELDS))
+    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, front.splitlines(), _fields.TEXT_FIELDS))
     if body and "summary" in data:
         found.append((("summary",), "summary: given both here and as the text after the front matter; keep one"))
     for key, message in found:

@@ -69,7 +69,7 @@ def _entry(
         return None
     bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in yamlfile.duplicate_keys(node)]
     values, found = _fields.check(entry)
-    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, lines, ("title", "summary")))
+    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, lines, _fields.TEXT_FIELDS))
     bad.extend((yamlfile.line_of(node, key) or start, message) for key, message in found)
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
