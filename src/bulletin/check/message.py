@@ -4,7 +4,6 @@ message), with SendGrid's tags as sample links, for scoring."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -32,13 +31,19 @@ def build_message(result: BuildResult, date: dt.datetime | None = None) -> Email
     message = message_for(result)
     domain = message.from_email.rpartition("@")[2] or "example.org"
     body = BodyBuilder(message, custom_args={}).body([[SAMPLE_RECIPIENT, *("" for _ in message.fields)]], batch=1)
-    text = json.dumps(body)
-    for tag, url in SAMPLE_SENDGRID.items():  # in the content and the List-Unsubscribe header
-        text = text.replace(json.dumps(tag)[1:-1], json.dumps(url.format(domain=domain))[1:-1])
+    # SendGrid's tags appear in the content and the List-Unsubscribe header
+    body["content"] = [{**part, "value": _sample_links(part["value"], domain)} for part in body["content"]]
+    body["headers"] = {name: _sample_links(value, domain) for name, value in body["headers"].items()}
     digest = result.manifest.get("content_hash", "x")
-    msg = sample(json.loads(text), date or sample_date(result), message_id=f"<{result.spec.slug}.{digest[:16]}@{domain}>")
+    msg = sample(body, date or sample_date(result), message_id=f"<{result.spec.slug}.{digest[:16]}@{domain}>")
     msg.set_boundary(f"=_bulletin_{digest[:24]}")  # deterministic bytes
     return msg
+
+
+def _sample_links(text: str, domain: str) -> str:
+    for tag, url in SAMPLE_SENDGRID.items():
+        text = text.replace(tag, url.format(domain=domain))
+    return text
 
 
 def received_header(result: BuildResult, date: dt.datetime | None = None) -> str:
