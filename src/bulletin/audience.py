@@ -153,7 +153,8 @@ class Audience:
         delimiter = named or header_delimiter(header_line)
         report.delimiter = delimiter
         source = _Records(itertools.chain([header_line], lines), delimiter)
-        reader = csv.reader(source, delimiter=delimiter, strict=False)
+        reader = csv.reader(iter(source), delimiter=delimiter, strict=False)
+        new_record = source.record.clear
         try:
             header = [h.strip() for h in next(reader)]
         except csv.Error as exc:
@@ -178,7 +179,7 @@ class Audience:
         skipped, statuses, stats = report.skipped, report.statuses, self.stats
         row_no = 1
         while True:
-            source.start()
+            new_record()
             try:
                 cells = next(reader)
             except StopIteration:
@@ -186,7 +187,7 @@ class Audience:
             except csv.Error as exc:
                 raise AudienceError(f"{where} row {row_no + 1}: {exc}") from None
             row_no += 1
-            if source.unclosed():
+            if source.ended and source.unclosed():
                 raise AudienceError(
                     f"{where} row {row_no}: a double quote (\") opens a value that is never closed, so the {len(source.record)} lines "
                     "from there to the end of the file were read as one value; add the closing quote or remove the stray one"
@@ -290,25 +291,18 @@ class _Records:
         self.record: list[str] = []
         self.ended = False
 
-    def __iter__(self) -> _Records:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            line = next(self.lines)
-        except StopIteration:
-            self.ended = True
-            raise
-        self.record.append(line)
-        return line
-
-    def start(self) -> None:
-        """A new record begins."""
-        self.record.clear()
+    def __iter__(self) -> Iterator[str]:
+        # a generator, not __next__: this runs for every line of a file of up to millions
+        keep = self.record.append
+        for line in self.lines:
+            keep(line)
+            yield line
+        self.ended = True
 
     def unclosed(self) -> bool:
-        """Whether the record just read ran to the end of the file inside a quoted value."""
-        if not self.ended or len(self.record) < 2:
+        """Whether the record just read (the last one: call it once ``ended``) ran to the end of the file inside a
+        quoted value."""
+        if len(self.record) < 2:
             return False
         try:
             list(csv.reader(self.record, delimiter=self.delimiter, strict=True))
