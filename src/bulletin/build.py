@@ -44,7 +44,7 @@ class BuildResult:
         return str(self.manifest["content_hash"])
 
 
-def load_items(spec: IssueSpec, project: Project, fetch: sources.Fetch | None = None) -> list[tuple[str, list[Item]]]:
+def load_sources(spec: IssueSpec, project: Project, fetch: sources.Fetch | None = None) -> list[tuple[str, list[Item]]]:
     """Read every source of the issue (each with its items); report the problems of all of them at once."""
     items: list[tuple[str, list[Item]]] = []
     problems: list[Problem] = []
@@ -63,7 +63,7 @@ def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fe
     """Load, select and render an issue without writing anything."""
     project = project or load_project(issue)
     spec = load_issue(issue, project)
-    loaded = load_items(spec, project, fetch)
+    loaded = load_sources(spec, project, fetch)
     items = [item for _source, found in loaded for item in found]
     selection = select(spec, items)
     if not items:
