@@ -240,11 +240,17 @@ def dotted(path: Path_) -> str:
     return out
 
 
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice ``word`` is most likely a misspelling of, if any is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def hint(word: str, choices: Sequence[str], *, list_all: bool = True) -> str:
     """A did-you-mean suffix; else the valid choices (``list_all``) or nothing."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = closest(word, choices)
     if close:
-        return f" (did you mean '{close[0]}'?)"
+        return f" (did you mean '{close}'?)"
     return f" (expected one of: {', '.join(choices)})" if list_all and choices else ""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import traceback
@@ -15,6 +14,7 @@ import jinja2
 
 from ..errors import RenderError
 from ..model import Image, Project
+from ..yamlfile import closest
 from . import context as context_module
 from .context import current_merge, merge_global
 from .locate import LineMarks, source_map
@@ -218,15 +218,15 @@ def _friendly(message: str, env: jinja2.Environment) -> str:
     if found and found.group(1) in _VIEWS:
         label, view = _VIEWS[found.group(1)]
         names = [f.name for f in dataclasses.fields(view)]
-        close = difflib.get_close_matches(found.group(2), names, n=1)
-        hint = f"did you mean {close[0]!r}?; " if close else ""
+        close = closest(found.group(2), names)
+        hint = f"did you mean {close!r}?; " if close else ""
         return f"{label} has no {found.group(2)!r} ({hint}it has: {', '.join(names)})"
     found = _NO_FILTER.match(message)
     if found:
         known = env.filters if found.group(1) == "filter" else env.tests
-        close = difflib.get_close_matches(found.group(2), list(known), n=1)
+        close = closest(found.group(2), list(known))
         if close:
-            return f"{message[: found.end()]} (did you mean {close[0]!r}?){message[found.end():].removeprefix(' found')}"
+            return f"{message[: found.end()]} (did you mean {close!r}?){message[found.end():].removeprefix(' found')}"
     return message
 
 
