@@ -157,6 +157,54 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
                          f"{'it is' if errors == 1 else 'they are'} fixed")
 
 
+@main.command("publish")
+@click.argument("issue", required=False, type=click.Path(dir_okay=False))
+@click.option("--pdf", is_flag=True, help="Also print site/<slug>/<slug>.pdf (A4) with Chromium.")
+@click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --pdf (default /usr/bin/chromium).")
+@handle_errors
+def publish_cmd(issue: str | None, pdf: bool, browser: str | None) -> None:
+    """Put ISSUE's web edition into site/<slug>/, then the archive site/index.html and the feed site/feed.xml.
+
+    Without ISSUE: make the whole site again from the published issues.
+    """
+    from .sendtime import clock_from_env
+    from .site import publish
+
+    report = publish(issue, pdf=pdf, browser=browser, clock=clock_from_env())
+    _print_site(report, "Published")
+
+
+@main.command("unpublish")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@handle_errors
+def unpublish_cmd(issue: str) -> None:
+    """Take ISSUE (its file or its name) out of the site: its page, the archive and the feed."""
+    from .sendtime import clock_from_env
+    from .site import unpublish
+
+    report = unpublish(issue, clock=clock_from_env())
+    _print_site(report, "Unpublished")
+    click.echo(f"On the website, delete the folder {next(iter(report.issues))}/ as well (rsync: --delete does it).")
+
+
+def _print_site(report: Any, verb: str) -> None:
+    from .config import display_path
+
+    def shown(path: Path) -> str:
+        return display_path(path, Path.cwd())
+
+    for slug, url in report.issues.items():
+        click.echo(f"{verb} {slug} ({url})")
+    for path in report.written:
+        click.echo(f"  wrote     {shown(path)}")
+    for path in report.removed:
+        click.echo(f"  removed   {shown(path)}")
+    if report.unchanged:
+        click.echo(f"  unchanged {', '.join(shown(p) for p in report.unchanged)}")
+    click.echo(f"The archive and the feed list {count(report.archived, 'published issue')}. "
+               f"Upload the folder {shown(report.site)}/ to {report.urls.site} (rsync, FTP, your CMS).")
+
+
 @main.command("preview")
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
