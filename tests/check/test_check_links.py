@@ -14,6 +14,7 @@ import pytest
 from bulletin.build import prepare
 from bulletin.check import run_checks
 from bulletin.check.links import HttpProbe
+from bulletin.site import publish
 
 T0 = dt.datetime(2022, 6, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -171,6 +172,23 @@ def test_view_in_browser_page_not_online_is_only_a_warning(tmp_project, news, te
     report = run()
     [finding] = by_code(report, "web-copy")
     assert finding.severity == "warning" and report.ok
+    assert finding.message == (
+        f"the 'View in browser' page {base}/missing/check/ does not answer (404 Not Found): publish it "
+        "(bulletin publish issues/check.yaml) and upload the folder site/ to the website before sending"
+    )
+
+
+def test_a_published_web_edition_that_does_not_answer_was_not_uploaded(tmp_project, news, template, server, write):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    text = (tmp_project / "bulletin.yaml").read_text()
+    write("bulletin.yaml", text.replace('web_url: "https://example.org/bulletin/{slug}/"', f'web_url: "{base}/missing/{{slug}}/"'))
+    news("ok.md", url=f"{base}/ok")
+    publish("issues/check.yaml")
+    [finding] = by_code(run(), "web-copy")
+    assert finding.message == (
+        f"the 'View in browser' page {base}/missing/check/ does not answer (404 Not Found): the web edition is in "
+        "site/check/: upload the folder site/ to the website before sending"
+    )
 
 
 def test_progress_is_reported(link_issue):

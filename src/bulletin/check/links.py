@@ -23,6 +23,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
+from ..render.context import issue_url
+from ..site.state import is_published
 from .document import Document
 from .findings import Finding
 
@@ -192,9 +194,13 @@ def _finding(doc: Document, status: LinkStatus, el: _Element, web_copy: bool) ->
         return None
     problem = status.error or f"HTTP {status.status}"
     if web_copy:
-        # the web copy is usually published when the issue is sent, so it may not exist yet
-        return Finding("warning", "web-copy", f"the 'view in browser' page {status.url} is not online yet ({problem}); "
-                       "publish it before sending", where, "links")
+        # a warning: the web edition is often uploaded just before sending
+        project, spec = doc.result.project, doc.result.spec
+        site = f"{project.site_dir}/"
+        todo = (f"the web edition is in {site}{spec.slug}/: upload the folder {site} to the website" if is_published(project, spec.slug)
+                else f"publish it (bulletin publish {spec.path}) and upload the folder {site} to the website")
+        return Finding("warning", "web-copy", f"the 'View in browser' page {status.url} does not answer ({problem}): "
+                       f"{todo} before sending", where, "links")
     if status.status in REFUSED:
         return Finding("warning", "link-refused", f"{what} {status.url}: the site refused the check ({problem}); "
                        "open it in a browser to make sure it works", where, "links")
@@ -204,8 +210,7 @@ def _finding(doc: Document, status: LinkStatus, el: _Element, web_copy: bool) ->
 
 
 def _web_url(doc: Document) -> str | None:
-    project = doc.result.project
-    return project.web_url.replace("{slug}", quote(doc.result.spec.slug)) if project.web_url else None
+    return issue_url(doc.result.project, doc.result.spec.slug)
 
 
 def _utcnow() -> dt.datetime:
