@@ -16,7 +16,7 @@ from .jinja import render_template, source_locator, template_dirs, template_orig
 from .mjml import compile_mjml
 from .text import tidy
 
-__all__ = ["Rendered", "render_context", "render_issue", "template_dirs"]
+__all__ = ["Rendered", "render_context", "render_issue", "template_dirs", "template_line_of"]
 
 HTML_TEMPLATE = "email.mjml.j2"
 TEXT_TEMPLATE = "email.txt.j2"
@@ -55,6 +55,15 @@ def render_issue(project: Project, spec: IssueSpec, selection: Selection, *, web
     _not_empty(text, template_origin(project, theme, TEXT_TEMPLATE))
     text = tidy(text)
     return Rendered(html=html, text=text, mjml=source, merge_fields=dict(context["merge"].fields))
+
+
+def template_line_of(project: Project, spec: IssueSpec, selection: Selection, text: str, *, web: bool = False) -> str | None:
+    """'template file:line' that wrote ``text`` into the issue's MJML first, or None (for messages)."""
+    context = render_context(project, spec, selection, web=web)
+    theme = spec.template or "default"
+    source = render_template(project, theme, HTML_TEMPLATE, context)
+    offset = source.find(text)
+    return source_locator(project, theme, HTML_TEMPLATE, context, source)(offset) if offset >= 0 else None
 
 
 def _not_empty(output: str, origin: str) -> None:

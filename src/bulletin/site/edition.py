@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from ..build import BuildResult
 from ..errors import ConfigError, RenderError
 from ..model import Project
-from ..render import HTML_TEMPLATE, render_issue
+from ..render import HTML_TEMPLATE, render_issue, template_line_of
 from ..render.context import MERGE_TAG, archive_url, issue_url, site_url
 from ..render.jinja import template_origin
 
@@ -74,7 +74,8 @@ def web_edition(result: BuildResult, urls: SiteUrls) -> str:
     html = MERGE_TAG.sub(lambda m: str(escape(fallbacks.get(m.group(1).lower(), ""))), rendered.html)
     tag = _SENDGRID_TAG.search(html)
     if tag:
-        origin = template_origin(project, spec.template or "default", HTML_TEMPLATE)
+        origin = template_line_of(project, spec, result.selection, tag.group(0), web=True) or \
+            template_origin(project, spec.template or "default", HTML_TEMPLATE)
         raise RenderError(
             f"{origin}: the web edition would show SendGrid's {tag.group(0)}, a personal link that only works in an "
             "email: put it inside {% if not web %} … {% endif %} (as the built-in theme's _footer.mjml.j2 does)"
