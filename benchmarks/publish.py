@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import make_project  # noqa: E402  (the same generated project as the build benchmark)
+
 from bulletin.browser import CHROMIUM_ARGS, DEFAULT_BROWSER
 from bulletin.site import publish
 
