@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-T0 = dt.datetime(2021, 7, 5, 7, 0, tzinfo=dt.UTC)
+from sitetools import T0
 
 #: (slug, title, period): three quarters of 2021 from the example's content/.
 ISSUES = (
@@ -37,8 +36,3 @@ def quarters(tmp_project: Path, write: Callable[[str, str], Path]) -> Path:
 def clock() -> Callable[[], dt.datetime]:
     """A fixed 'now' for publish (2021-07-05 07:00 UTC)."""
     return lambda: T0
-
-
-def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``root`` with its bytes and mtime (ns)."""
-    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}

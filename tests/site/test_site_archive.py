@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import lxml.etree
 import lxml.html
-from conftest import T0
+from sitetools import T0
 
 from bulletin.ledger import Ledger
 from bulletin.site import publish

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import lxml.etree
 import pytest
 
-from bulletin.browser import CHROMIUM_ARGS, DEFAULT_BROWSER
+from bulletin.browser import CHROMIUM_ARGS, DEFAULT_BROWSER, in_own_thread
 from bulletin.build import prepare
 from bulletin.site import publish
 from bulletin.site.pdf import MARGINS
@@ -22,17 +23,22 @@ MARGINS_MM = {side: float(value.removesuffix("mm")) for side, value in MARGINS.i
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator:
-    """Debian's Chromium driven by playwright; fails (never skips) when it is not installed."""
+def in_chromium(work: Callable[[Any], list[str]]) -> list[str]:
+    """``work(browser)`` with Debian's Chromium, in a thread of its own (the preview tests' session keeps a
+    playwright loop running in the main thread); fails (never skips) when Chromium is not installed."""
     if not Path(DEFAULT_BROWSER).is_file():
         pytest.fail(f"{DEFAULT_BROWSER} not found: the browser tests need Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=DEFAULT_BROWSER, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    def run() -> list[str]:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=DEFAULT_BROWSER, args=CHROMIUM_ARGS)
+            try:
+                return work(browser)
+            finally:
+                browser.close()
+
+    return in_own_thread(run)
 
 
 def pdftotext(pdf: Path, page: int | None = None) -> str:
@@ -65,30 +71,35 @@ def letters(text: str) -> str:
     return re.sub(r"\W|_", "", text)
 
 
-def test_the_site_opened_from_disk_has_no_broken_relative_link(quarters, chromium):
+def test_the_site_opened_from_disk_has_no_broken_relative_link(quarters):
     publish("issues/2021-q1.yaml")
     publish("issues/2021-q3.yaml")
     site = quarters / "site"
     pages = sorted(site.rglob("*.html"))
     assert len(pages) == 3
-    context = chromium.new_context()
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
-    tab = context.new_page()
-    checked = 0
-    for page in pages:
-        tab.goto(page.as_uri())
-        # the browser resolves each relative href against the page it is on
-        targets = tab.eval_on_selector_all(
-            "a[href], link[href]",
-            "els => els.filter(e => !/^(https?:|mailto:|#)/.test(e.getAttribute('href'))).map(e => e.href)",
-        )
-        for target in targets:
-            path = Path(unquote(urlsplit(target).path))
-            assert path.is_file(), f"{page.relative_to(site)} links to {target}, which does not exist"
-            assert site.resolve() in path.resolve().parents
-            checked += 1
-    context.close()
-    assert checked >= 2 + 2 + 3  # each issue: back to the archive (top, footer), its feed; the archive: two issues, its feed
+
+    def relative_links(browser: Any) -> list[str]:
+        context = browser.new_context()
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        tab = context.new_page()
+        found = []
+        for page in pages:
+            tab.goto(page.as_uri())
+            # the browser resolves each relative href against the page it is on
+            found += [f"{page.relative_to(site)} {target}" for target in tab.eval_on_selector_all(
+                "a[href], link[href]",
+                "els => els.filter(e => !/^(https?:|mailto:|#)/.test(e.getAttribute('href'))).map(e => e.href)",
+            )]
+        context.close()
+        return found
+
+    found = in_chromium(relative_links)
+    for line in found:
+        page, target = line.split(" ", 1)
+        path = Path(unquote(urlsplit(target).path))
+        assert path.is_file(), f"{page} links to {target}, which does not exist"
+        assert site.resolve() in path.resolve().parents
+    assert len(found) >= 2 * 3 + 3  # each issue: back to the archive (top, footer), its feed; the archive: two issues, its feed
 
 
 def test_pdf_has_every_title_and_no_item_split_across_pages(tmp_project):

@@ -10,10 +10,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from conftest import T0, snapshot
+from sitetools import T0, snapshot
 
-from bulletin.check import run_checks
 from bulletin.build import prepare
+from bulletin.check import run_checks
 from bulletin.cli import main
 from bulletin.errors import BulletinError, ConfigError, RenderError
 from bulletin.site import publish, unpublish
