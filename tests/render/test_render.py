@@ -42,7 +42,11 @@ def test_head_lang_title_and_preheader(doc, spec):
     assert doc.get("lang") == "en"
     assert doc.findtext(".//title") == spec.subject
     preheader = doc.xpath("//body//div[contains(translate(@style, ' ', ''), 'display:none')]")[0]
-    assert preheader.text_content() == spec.preheader
+    assert preheader.text_content().startswith(spec.preheader)
+    # invisible filler after it, so inbox previews do not run on into the body's first words
+    filler = preheader.text_content()[len(spec.preheader):]
+    assert len(filler) >= 150 and set(filler) == {"\u034f", "\u200c", "\xa0"}
+    assert "mso-hide:all" in preheader.get("style").replace(" ", "")  # hidden in Outlook for Windows too
     assert preheader.getnext() is not None  # comes first, before the visible email
     assert "color:#ffffff" not in preheader.get("style").replace(" ", "")  # SpamAssassin's low-contrast rule
 
@@ -53,8 +57,11 @@ def test_header_greeting_and_toc(doc, selection):
     assert "Dear *|NAME|*," in doc.text_content()
     toc = [(a.get("href"), a.text_content()) for a in doc.xpath("//ul/li/a")]
     assert toc == [(f"#{s.anchor}", s.title) for s in selection.sections]
-    for section in selection.sections:  # every anchor exists, on an h2
-        assert doc.xpath(f"//h2[@id='{section.anchor}']")[0].text_content() == section.title
+    for section in selection.sections:  # every anchor exists, on an h2, and as <a name> just before it
+        heading = doc.xpath(f"//h2[@id='{section.anchor}']")[0]
+        assert heading.text_content() == section.title
+        target = heading.getprevious()  # Outlook for Windows and Gmail follow only <a name>
+        assert target.tag == "a" and target.get("name") == section.anchor and target.get("href") is None
 
 
 def test_items_featured_and_links(doc, selection):

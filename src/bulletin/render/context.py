@@ -28,8 +28,8 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
 ``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
 ``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
-``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src`` and
-``alt``, or None).
+``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
+``alt``, and ``width``/``height`` of the file or None, or None).
 
 Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
 paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
@@ -43,7 +43,7 @@ import contextvars
 import datetime as dt
 import html as htmllib  # "html" names local strings below
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -308,7 +308,7 @@ def rich_text(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
 def item_view(item: Item, params: Params) -> ItemView:
     """The template view of an item."""
     html, text = _summary(item.summary, item.summary_format, params)
-    image = Image(src=item.image.src, alt=inert(item.image.alt)) if item.image else None
+    image = replace(item.image, alt=inert(item.image.alt)) if item.image else None
     return ItemView(
         title=inert(item.title),
         url=add_utm(item.url, params),
