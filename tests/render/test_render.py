@@ -60,8 +60,9 @@ def test_header_greeting_and_toc(doc, selection):
     for section in selection.sections:  # every anchor exists, on an h2, and as <a name> just before it
         heading = doc.xpath(f"//h2[@id='{section.anchor}']")[0]
         assert heading.text_content() == section.title
-        target = heading.getprevious()  # Outlook for Windows and Gmail follow only <a name>
-        assert target.tag == "a" and target.get("name") == section.anchor and target.get("href") is None
+        [target] = doc.xpath(f"//a[@name='{section.anchor}']")  # Outlook for Windows and Gmail follow only <a name>
+        assert target.get("href") is None and not target.text_content()
+        assert target.getnext().xpath(".//h2")[0] is heading  # right before the heading's table
 
 
 def test_items_featured_and_links(doc, selection):
