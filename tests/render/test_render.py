@@ -234,7 +234,7 @@ def test_right_to_left_texts_take_their_own_direction(make_project, make_spec, m
     for summary in doc.xpath("//h3/following-sibling::div[1] | //h2[a]/following-sibling::div[1]"):
         assert summary.get("dir") == "auto" and summary.xpath("./p"), lxml_html.tostring(summary)
     assert doc.xpath("//h2[@id='news']")[0].get("dir") == "auto"
-    note = doc.xpath("//h2[@id='news']/following-sibling::div[1]")[0]
+    note = doc.xpath("//h2[@id='news']/ancestor::table[1]/following-sibling::div[1]")[0]
     assert note.get("dir") == "auto" and arabic in note.text_content()
     intro = [d for d in doc.xpath("//div[@dir='auto']") if d.text_content().strip() == arabic]
     assert len(intro) >= 3  # intro, note, featured summary
