@@ -179,6 +179,26 @@ def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, scre
     run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line))
 
 
+@main.group("theme")
+def theme_group() -> None:
+    """The look of the bulletin: copy the built-in theme's files into templates/ to change them."""
+
+
+@theme_group.command("copy")
+@click.argument("files", nargs=-1)
+@click.option("--force", is_flag=True, help="Overwrite files already in templates/default/.")
+@handle_errors
+def theme_copy_cmd(files: tuple[str, ...], force: bool) -> None:
+    """Copy FILES of the default theme (all when none is named) into templates/default/."""
+    from .config import load_project
+    from .theme import copy_theme
+
+    project = load_project()
+    for path in copy_theme(project, list(files), force=force):
+        click.echo(f"Copied {Path(path).relative_to(project.root).as_posix()}")
+    click.echo("Edit the copies: they take the place of the built-in files (bulletin preview shows each change).")
+
+
 @main.group("subscribers")
 def subscribers_group() -> None:
     """Check the subscribers file."""
