@@ -156,7 +156,7 @@ def scan(html: str) -> list[Use]:
 def _short(element: _Element) -> str:
     """The element's tag with its class (or first attribute): "<td class="it">"."""
     names = [k for k in ("class", "name", "href", "src", "width") if element.get(k) is not None][:1]
-    attrs = "".join(f' {k}="{element.get(k)[:40]}"' for k in names)
+    attrs = "".join(f' {k}="{(element.get(k) or "")[:40]}"' for k in names)
     return f"<{element.tag}{attrs}>"
 
 
