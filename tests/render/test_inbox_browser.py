@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bulletin.check.clients import outlook_view
 from bulletin.render import render_issue
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
 
 # WCAG 2.x relative luminance and contrast of every text node against its computed background
 # (the first ancestor with an opaque background colour, or a bgcolor attribute Chromium maps to one)
@@ -39,16 +35,10 @@ CONTRAST_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(chromium):
+    """The session's one headless Chromium (tests/conftest.py): two Playwright instances cannot share a process."""
+    return chromium
 
 
 @pytest.fixture
