@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -13,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 import lxml.etree
 import pytest
 
-from bulletin.browser import CHROMIUM_ARGS, DEFAULT_BROWSER, in_own_thread
 from bulletin.build import prepare
 from bulletin.site import publish
 from bulletin.site.pdf import MARGINS
@@ -21,24 +19,6 @@ from bulletin.site.pdf import MARGINS
 MARGINS_MM = {side: float(value.removesuffix("mm")) for side, value in MARGINS.items()}
 
 pytestmark = pytest.mark.browser
-
-
-def in_chromium(work: Callable[[Any], list[str]]) -> list[str]:
-    """``work(browser)`` with Debian's Chromium, in a thread of its own (the preview tests' session keeps a
-    playwright loop running in the main thread); fails (never skips) when Chromium is not installed."""
-    if not Path(DEFAULT_BROWSER).is_file():
-        pytest.fail(f"{DEFAULT_BROWSER} not found: the browser tests need Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    def run() -> list[str]:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=DEFAULT_BROWSER, args=CHROMIUM_ARGS)
-            try:
-                return work(browser)
-            finally:
-                browser.close()
-
-    return in_own_thread(run)
 
 
 def pdftotext(pdf: Path, page: int | None = None) -> str:
@@ -71,7 +51,7 @@ def letters(text: str) -> str:
     return re.sub(r"\W|_", "", text)
 
 
-def test_the_site_opened_from_disk_has_no_broken_relative_link(quarters):
+def test_the_site_opened_from_disk_has_no_broken_relative_link(quarters, chromium):
     publish("issues/2021-q1.yaml")
     publish("issues/2021-q3.yaml")
     site = quarters / "site"
@@ -93,7 +73,7 @@ def test_the_site_opened_from_disk_has_no_broken_relative_link(quarters):
         context.close()
         return found
 
-    found = in_chromium(relative_links)
+    found = relative_links(chromium)
     for line in found:
         page, target = line.split(" ", 1)
         path = Path(unquote(urlsplit(target).path))
