@@ -169,7 +169,7 @@ def test_blank_or_odd_source_entries_are_errors(write):
     found = problems(write, GOOD + "source: [content/, '', {path: x}]\n")
     assert found == [
         "issues/t.yaml:6: source[1]: expected a path or feed URL, got ''",
-        "issues/t.yaml:6: source[2]: expected a path or feed URL, got a mapping",
+        "issues/t.yaml:6: source[2]: expected a path or feed URL or {wordpress: https://…}, got a mapping",
     ]
     assert problems(write, GOOD + "source: ' '\n") == ["issues/t.yaml:6: source: expected a path or feed URL, got ' '"]
 

@@ -61,16 +61,20 @@ def main(debug: bool) -> None:
     _State.debug = debug
 
 
+REFRESH_HELP = "Fetch websites and feeds anew instead of using the answers kept in .bulletin/cache/ (kept for an hour)."
+
+
 @main.command("build")
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the files here instead of build/<slug>/.")
+@click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
-def build_cmd(issue: str, out: str | None) -> None:
+def build_cmd(issue: str, out: str | None, refresh: bool) -> None:
     """Build ISSUE (issues/<slug>.yaml) into build/<slug>/."""
     from .build import build
     from .report import print_build
 
-    result = build(issue, out=out)
+    result = build(issue, out=out, refresh=refresh)
     print_build(_console(), result)
 
 
@@ -80,18 +84,28 @@ def build_cmd(issue: str, out: str | None) -> None:
 @click.option("--tag", "tags", multiple=True, help="Only items with this tag (repeatable).")
 @click.option("--source", "sources", multiple=True, help="Path or feed URL (default: the project's content folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
-def items_cmd(start: dt.datetime | None, end: dt.datetime | None, tags: tuple[str, ...], sources: tuple[str, ...], as_json: bool) -> None:
+def items_cmd(start: dt.datetime | None, end: dt.datetime | None, tags: tuple[str, ...], sources: tuple[str, ...], as_json: bool,
+              refresh: bool) -> None:
     """List the items the sources hold, newest first."""
+    from .build import web_cache
+    from .config import load_project
     from .items import list_items
     from .report import print_items
 
+    project = load_project()
+    cache = web_cache(project, refresh=refresh)
     found = list_items(
         sources=list(sources) or None,
         start=start.date() if start else None,
         end=end.date() if end else None,
         tags=list(tags),
+        project=project,
+        cache=cache,
     )
+    for warning in cache.warnings.values():
+        click.echo(f"Warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps([_item_json(i) for i in found], indent=2, ensure_ascii=False))
     else:
@@ -164,8 +178,10 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
 @click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
 @click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png, then exit.")
 @click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
+@click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
-def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None) -> None:
+def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None,
+                refresh: bool) -> None:
     """Show ISSUE in the browser; it updates every time you save a file."""
     if screenshot_dir is not None:
         from .preview import take_screenshots
@@ -175,7 +191,7 @@ def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, scre
         return
     from .preview import run
 
-    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line))
+    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh)
 
 
 @main.group("subscribers")

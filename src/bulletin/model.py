@@ -13,6 +13,8 @@ class Image:
 
     src: str
     alt: str = ""
+    width: int | None = None  # pixels, when the source knows them (WordPress's featured media)
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,21 @@ class Item:
     path: str | None = None  # the item's file, relative to the project, when it has its own file
     draft: bool = False  # "draft: true" in its file: never in an issue (as in Hugo, Jekyll and mkdocs)
     ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
+
+
+@dataclass(frozen=True)
+class WordPressSource:
+    """``source: {wordpress: URL, categories: [...], exclude_categories: [...]}``: posts through the REST API."""
+
+    url: str  # the site's address, e.g. https://www.example.org
+    categories: tuple[str, ...] = ()  # category names: only posts in one of them
+    exclude_categories: tuple[str, ...] = ()  # category names: never posts in one of them
+
+    def __str__(self) -> str:
+        return self.url
+
+
+Source = str | WordPressSource  # a path or feed URL, or a WordPress site
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ class IssueSpec:
     title: str
     subject: str
     period: Period
-    sources: list[str]
+    sources: list[Source]
     sections: list[SectionSpec]
     preheader: str = ""
     exclude_tags: tuple[str, ...] = ()
@@ -169,3 +186,4 @@ class Project:
     state_dir: str = ".bulletin"
     outbox_dir: str = "outbox"
     templates_dir: str = "templates"
+    source: list[Source] | None = None  # the default source of issues (``source:`` in bulletin.yaml)
