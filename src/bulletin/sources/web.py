@@ -61,9 +61,11 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
 
 class _KeepErrors(urllib.request.HTTPErrorProcessor):
-    """Hand 4xx/5xx answers back as answers: what they mean depends on the source."""
+    """Hand 4xx/5xx answers back as answers (what they mean depends on the source); redirects are followed."""
 
     def http_response(self, request: Any, response: Any) -> Any:  # noqa: D102
+        if 300 <= response.status < 400:
+            return super().http_response(request, response)
         return response
 
     https_response = http_response
