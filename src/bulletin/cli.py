@@ -120,6 +120,81 @@ def _item_json(item: Any) -> dict[str, Any]:
     }
 
 
+@main.command("init")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--name", default=None, help="The organisation's name.")
+@click.option("--address", default=None, help="Its postal address (shown in every email, as the law requires).")
+@click.option("--email", default=None, help="The address the bulletin is sent from.")
+@click.option("--sender-name", default=None, help="The sender's name in inboxes (default: the organisation's name).")
+@click.option("--website", default=None, help="The organisation's website; a WordPress site becomes the source of new issues.")
+@click.option("--timezone", default=None, help="Time zone for sending times, e.g. Europe/Brussels (default: this computer's).")
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: use the options and the defaults.")
+@handle_errors
+def init_cmd(folder: str | None, name: str | None, address: str | None, email: str | None, sender_name: str | None,
+             website: str | None, timezone: str | None, yes: bool) -> None:
+    """Make a bulletin project in FOLDER (created if needed), or in the current folder when it is empty."""
+    from .init import Answers, check_folder, init_project, missing
+
+    target = Path(folder) if folder else Path.cwd()
+    check_folder(target, named=folder is not None)  # before any question: no answers typed in vain
+    answers = Answers(name, address, email, sender_name, website, timezone)
+    if _interactive() and not yes:
+        answers = _ask(answers)
+    elif missing(answers):
+        why = "there is no terminal to ask them" if not yes else "--yes asks nothing"
+        raise BulletinError(f"missing answers ({why}): {', '.join(missing(answers))}; give them as options")
+    created = init_project(target, answers, named=folder is not None)
+    where = folder or "."
+    click.echo(f"Created the bulletin project in {where}: {', '.join(created.files)}")
+    if created.kept_gitignore:
+        click.echo("Kept the folder's own .gitignore: add build/, outbox/ and .bulletin/cache/ to it.")
+    if created.wordpress:
+        click.echo(f"{created.website_note}: new issues take their items from its posts (source: in bulletin.yaml).")
+    elif created.website_note:
+        click.echo(f"Not WordPress ({created.website_note}): new issues take their items from content/ "
+                   "(see content/README.md; a feed works too: source: https://…/feed/).")
+    click.echo("Every send is recorded in .bulletin/ledger.db once you send: keep that file and back it up "
+               "(it is how bulletin never mails anyone twice).")
+    step = f"cd {folder} && " if folder else ""
+    click.echo(f"Next: {step}bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30")
+
+
+def _ask(given: Any) -> Any:
+    """Prompt for every answer not given as an option, each checked as bulletin.yaml checks it."""
+    from .config import email_problem, timezone_problem, website_problem
+    from .init import Answers, local_timezone
+
+    def checked(problem: Callable[[str], str | None], optional: bool = False, web: bool = False) -> Callable[[str], str]:
+        def check(value: str) -> str:
+            value = value.strip()
+            if optional and not value:
+                return ""
+            if web and not value.lower().startswith(("http://", "https://")):
+                value = f"https://{value}"  # www.example.org, as people type it
+            found = problem(value) if value else "required"
+            if found:
+                raise click.UsageError(found)
+            return value
+        return check
+
+    def ask(value: str | None, text: str, check: Callable[[str], str], default: str | None = None) -> str:
+        if value:
+            return value
+        return str(click.prompt(text, default=default, value_proc=check, show_default=bool(default)))
+
+    def nothing(value: str) -> str | None:
+        return None
+
+    name = ask(given.name, "Organisation name", checked(nothing))
+    address = ask(given.address, "Postal address (shown in every email)", checked(nothing))
+    email = ask(given.email, "Sender address (From:)", checked(email_problem))
+    sender = ask(given.sender_name, "Sender name in inboxes", checked(nothing), default=name)
+    website = given.website if given.website is not None else \
+        click.prompt("Website (empty: none)", default="", value_proc=checked(website_problem, optional=True, web=True), show_default=False)
+    zone = ask(given.timezone, "Time zone", checked(timezone_problem), default=local_timezone())
+    return Answers(name, address, email, sender, website or None, zone)
+
+
 @main.command("new-issue")
 @click.argument("slug")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (YYYY-MM-DD).")

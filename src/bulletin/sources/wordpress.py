@@ -303,3 +303,27 @@ def _wp_message(answer: web.Answer) -> str:
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         return f": {plain_text(data['message'])} ({data.get('code', '?')})"
     return ""
+
+
+_API_LINK = re.compile(r"<([^>]+)>\s*;\s*rel=\"?https://api\.w\.org/\"?")
+_API_TAG = re.compile(r"<link\b[^>]*rel=[\"']https://api\.w\.org/[\"'][^>]*>", re.IGNORECASE)
+_HREF = re.compile(r"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+
+def discover(website: str, *, deadline: float = 10.0) -> tuple[str | None, str]:
+    """Ask ``website`` whether it is WordPress, as its REST API documents (the ``rel="https://api.w.org/"`` link).
+
+    Returns the site's address for ``source: {wordpress: …}`` (None when it is not WordPress) and what was found.
+    """
+    try:
+        answer = web.get(website, accept="text/html", deadline=deadline, max_bytes=2 * 1024 * 1024)
+    except SourceError as exc:
+        return None, str(exc)
+    link = _API_LINK.search(answer.headers.get("link", ""))
+    tag = _API_TAG.search(answer.body[:512 * 1024].decode("utf-8", "replace"))
+    root = link.group(1) if link else (_HREF.search(tag.group(0)).group(1) if tag and _HREF.search(tag.group(0)) else None)
+    if root is None:
+        return None, f"{website} does not announce a WordPress REST API (HTTP {answer.status})"
+    root = html.unescape(root)
+    base = root.split("/wp-json", 1)[0] if "/wp-json" in root else root.split("?rest_route=", 1)[0]
+    return base.rstrip("/") or website.rstrip("/"), f"{website} is a WordPress site (REST API at {root})"
