@@ -279,16 +279,16 @@ def _sources(check: yamlfile.Checker, data: Any) -> list[Source]:
 def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> WordPressSource | None:
     """``{wordpress: https://www.example.org, categories: [News], exclude_categories: [Jobs]}``."""
     entry = check.mapping(data, path, ["wordpress", "categories", "exclude_categories"], ("wordpress",))
-    url = check.text(entry, "wordpress", path)
-    if url and not url.strip().lower().startswith(("http://", "https://")) and website_problem(f"https://{url.strip()}") is None:
-        check.error(path + ("wordpress",), f"write the whole address, with https://: https://{url.strip()}")
-        return None
-    if url and website_problem(url):
+    url = (check.text(entry, "wordpress", path) or "").strip()
+    if url and not url.lower().startswith(("http://", "https://")) and website_problem(f"https://{url}") is None:
+        check.error(path + ("wordpress",), f"write the whole address, with https://: https://{url}")
+        url = ""
+    elif url and website_problem(url):
         check.error(path + ("wordpress",), website_problem(url) or "")
-        return None
+        url = ""
     categories = tuple(check.text_list(entry, "categories", path, "category names"))
     excluded = tuple(check.text_list(entry, "exclude_categories", path, "category names"))
-    return WordPressSource(url.strip().rstrip("/"), categories, excluded) if url else None
+    return WordPressSource(url.rstrip("/"), categories, excluded) if url else None
 
 
 def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
