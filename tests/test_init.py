@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakes.wordpress_server import FakeWordPress
 
 from bulletin.cli import main
 from bulletin.config import load_project
 from bulletin.init import SUBSCRIBERS_HEADER, THEME_DIR
 from bulletin.model import WordPressSource
+from fakes.wordpress_server import FakeWordPress
 
 OPTIONS = ["--name", 'CECOP & "Friends"', "--address", "Avenue Milcamps 105, 1030 Brussels", "--email", "news@cecop.coop",
            "--timezone", "Europe/Brussels"]

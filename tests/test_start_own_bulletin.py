@@ -12,10 +12,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from fakes.wordpress_server import FakeWordPress, sample_site
 
 from bulletin.cli import main
 from bulletin.preview import Preview
+from fakes.wordpress_server import FakeWordPress, sample_site
 
 PERIOD = ("2021-03-10", "2021-04-20")  # 126 posts: two pages of the REST API
 

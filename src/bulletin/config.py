@@ -265,9 +265,9 @@ def _sources(check: yamlfile.Checker, data: Any) -> list[Source]:
     for index, entry in enumerate(entries):
         path = ("source", index) if isinstance(data, list) else ("source",)
         if isinstance(entry, dict) and (set(map(str, entry)) & {"wordpress", "categories", "exclude_categories"}):
-            site = _wordpress(check, entry, path)
-            if site:
-                out.append(site)
+            wordpress = _wordpress(check, entry, path)
+            if wordpress:
+                out.append(wordpress)
         elif isinstance(entry, bool) or not isinstance(entry, (str, int)) or not str(entry).strip():
             # an empty entry would mean the project folder itself: every .md file in it
             site = " or {wordpress: https://…}" if isinstance(entry, dict) else ""

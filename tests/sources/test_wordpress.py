@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes.wordpress_server import FakeWordPress, sample_site
 
 from bulletin.errors import SourceError
 from bulletin.model import Image, WordPressSource
 from bulletin.sources import Cache, load, web, wordpress
+from fakes.wordpress_server import FakeWordPress, sample_site
 
 SPRING = (dt.date(2021, 3, 10), dt.date(2021, 6, 10))
 

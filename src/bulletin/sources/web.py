@@ -47,17 +47,17 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
 
     max_repeats = max_redirections = MAX_REDIRECTS + 1  # urllib's own checks never come first
 
+    def __init__(self) -> None:
+        self.hops = 0  # one handler per request: build_opener makes a new one each time
+        self.first: str | None = None
+
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:  # noqa: D102
-        hops = getattr(req, "bulletin_hops", 0) + 1
-        if hops > MAX_REDIRECTS:
+        self.first = self.first or req.full_url
+        self.hops += 1
+        if self.hops > MAX_REDIRECTS:
             fp.close()
-            first = getattr(req, "bulletin_first", req.full_url)
-            raise SourceError(f"{first}: more than {MAX_REDIRECTS} redirects (the site sends it on and on, or in a loop)")
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None:
-            new.bulletin_hops = hops
-            new.bulletin_first = getattr(req, "bulletin_first", req.full_url)
-        return new
+            raise SourceError(f"{self.first}: more than {MAX_REDIRECTS} redirects (the site sends it on and on, or in a loop)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class _KeepErrors(urllib.request.HTTPErrorProcessor):

@@ -191,7 +191,7 @@ def _post(post: dict) -> tuple[dict[str, Any], list[str]]:
         values["url"] = _fields.as_url(post.get("link"))
     except _fields.Invalid as exc:
         found.append(f"link: {exc}")
-    embedded = post.get("_embedded") if isinstance(post.get("_embedded"), dict) else {}
+    embedded: dict[str, Any] = post["_embedded"] if isinstance(post.get("_embedded"), dict) else {}
     terms = [t for group in embedded.get("wp:term") or [] if isinstance(group, list) for t in group if isinstance(t, dict)]
     names = (html.unescape(str(t.get("name") or "")).strip() for t in sorted(terms, key=lambda t: t.get("taxonomy") != "category"))
     values["tags"] = _fields.as_tags([name for name in names if name])
@@ -226,8 +226,8 @@ def _image(media: Any, title: str) -> Image | None:
         src = _fields.as_url(first["source_url"])
     except _fields.Invalid:
         return None
-    details = first.get("media_details") if isinstance(first.get("media_details"), dict) else {}
-    size = [details.get(k) if isinstance(details.get(k), int) and details.get(k) > 0 else None for k in ("width", "height")]
+    details: dict[str, Any] = first["media_details"] if isinstance(first.get("media_details"), dict) else {}
+    size = [value if isinstance(value, int) and value > 0 else None for value in (details.get("width"), details.get("height"))]
     alt = " ".join(str(first.get("alt_text") or "").split()) or title  # no alt text in the media library: the title
     return Image(src=src, alt=alt, width=size[0], height=size[1])
 
@@ -321,7 +321,8 @@ def discover(website: str, *, deadline: float = 10.0) -> tuple[str | None, str]:
         return None, str(exc)
     link = _API_LINK.search(answer.headers.get("link", ""))
     tag = _API_TAG.search(answer.body[:512 * 1024].decode("utf-8", "replace"))
-    root = link.group(1) if link else (_HREF.search(tag.group(0)).group(1) if tag and _HREF.search(tag.group(0)) else None)
+    href = _HREF.search(tag.group(0)) if tag else None
+    root = link.group(1) if link else href.group(1) if href else None
     if root is None:
         return None, f"{website} does not announce a WordPress REST API (HTTP {answer.status})"
     root = html.unescape(root)
