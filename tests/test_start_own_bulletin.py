@@ -96,13 +96,17 @@ def test_preview_refresh_fetches_anew_once(own, site):
 
 
 def test_build_refresh_fetches_anew(own, site):
-    assert run("build", "issues/2021-h1.yaml").exit_code == 0
+    first = run("build", "issues/2021-h1.yaml")
+    assert first.exit_code == 0 and "Note:" not in first.output
     asked = len(site.requests)
-    assert run("build", "issues/2021-h1.yaml").exit_code == 0
+    again = run("build", "issues/2021-h1.yaml")
     assert len(site.requests) == asked
+    assert f"Note: {site.url}: the posts as fetched less than a minute ago (kept in .bulletin/cache/; add --refresh to fetch them anew)" \
+        in again.output
 
-    assert run("build", "issues/2021-h1.yaml", "--refresh").exit_code == 0
+    refreshed = run("build", "issues/2021-h1.yaml", "--refresh")
 
+    assert refreshed.exit_code == 0 and "Note:" not in refreshed.output
     assert len(site.requests) == asked + 2
 
 

@@ -37,6 +37,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     out_dir: Path | None = None
     content_warnings: list[Problem] = field(default_factory=list)  # those about the inputs (check shows them too)
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing wrong (e.g. a website's posts from the cache)
 
     @property
     def content_hash(self) -> str:
@@ -93,7 +94,9 @@ def prepare(
     about_inputs = list(cache.warnings.values()) + _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
     warnings = _output_warnings(selection, rendered) + [str(problem) for problem in about_inputs]
     manifest = _manifest(project, spec, selection, rendered, warnings)
-    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs)
+    notes = [f"{site}: the posts as fetched {age} ago (kept in {project.state_dir}/cache/; add --refresh to fetch them anew)"
+             for site, age in cache.ages().items()]
+    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs, notes=notes)
 
 
 def build(

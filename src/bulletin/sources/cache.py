@@ -58,6 +58,10 @@ class Cache:
             self._write(url, answer)
         return answer
 
+    def ages(self) -> dict[str, str]:
+        """How old the oldest answer reused (not fetched) of each site is, in words: "12 minutes"."""
+        return {site: _age(self.clock() - fetched) for site, fetched in self.reused.items()}
+
     def warn(self, site: str, text: str) -> None:
         """Say something about a site in the build's warnings (once per site and text)."""
         self.warnings.setdefault(f"{site}\0{text}", Problem(site, text))
@@ -120,7 +124,9 @@ def _site(url: str) -> str:
 
 def _age(seconds: float) -> str:
     minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute"
     if minutes < 120:
-        return count(max(minutes, 1), "minute")
+        return count(minutes, "minute")
     hours = minutes // 60
     return count(hours, "hour") if hours < 48 else count(hours // 24, "day")
