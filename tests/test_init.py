@@ -12,10 +12,11 @@ from click.testing import CliRunner
 
 from bulletin.cli import main
 from bulletin.config import load_project
-from bulletin.init import SUBSCRIBERS_HEADER, THEME_DIR
+from bulletin.init import SUBSCRIBERS_HEADER
 from bulletin.model import WordPressSource
 from fakes.wordpress_server import FakeWordPress
 
+REPO = Path(__file__).resolve().parent.parent
 OPTIONS = ["--name", 'CECOP & "Friends"', "--address", "Avenue Milcamps 105, 1030 Brussels", "--email", "news@cecop.coop",
            "--timezone", "Europe/Brussels"]
 
@@ -46,7 +47,8 @@ def test_with_options_it_makes_a_whole_project(empty):
     assert (root / "subscribers.csv").read_text() == SUBSCRIBERS_HEADER == "email,name,first_name,lists,status,language\n"
     assert (root / "issues").is_dir() and (root / "content" / "README.md").is_file()
     templates = (root / "templates" / "README.md").read_text()
-    assert str(THEME_DIR) in templates and (THEME_DIR / "email.mjml.j2").is_file()
+    assert templates == (REPO / "templates" / "README.md").read_text()  # the starter's copy is kept the same
+    assert "bulletin theme copy" in templates
     ignored = (root / ".gitignore").read_text()
     assert {"build/", "outbox/", ".bulletin/cache/"} <= set(ignored.split())
     assert ".bulletin/\n" not in ignored and ".bulletin/ledger.db" in ignored and "back it up" in ignored

@@ -18,7 +18,6 @@ from .config import PROJECT_FILE, email_problem, load_project, timezone_problem,
 from .errors import BulletinError, ConfigError, Problem, raise_if
 
 STARTER = Path(__file__).resolve().parent / "starter"
-THEME_DIR = Path(__file__).resolve().parent / "themes" / "default"
 SUBSCRIBERS_HEADER = "email,name,first_name,lists,status,language\n"
 REQUIRED = {"name": "--name (the organisation's name)", "address": "--address (its postal address)",
             "email": "--email (the address the bulletin is sent from)"}
@@ -117,7 +116,7 @@ def init_project(folder: str | os.PathLike[str], answers: Answers, *, named: boo
     files = {
         PROJECT_FILE: settings,
         "content/README.md": (STARTER / "content-README.md").read_text(encoding="utf-8"),
-        "templates/README.md": (STARTER / "templates-README.md").read_text(encoding="utf-8").replace("THEME_DIR", str(THEME_DIR)),
+        "templates/README.md": (STARTER / "templates-README.md").read_text(encoding="utf-8"),
         "subscribers.csv": SUBSCRIBERS_HEADER,
         ".gitignore": (STARTER / "gitignore").read_text(encoding="utf-8"),
     }
