@@ -82,7 +82,7 @@ def build_cmd(issue: str, out: str | None, refresh: bool) -> None:
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
 @click.option("--tag", "tags", multiple=True, help="Only items with this tag (repeatable).")
-@click.option("--source", "sources", multiple=True, help="Path or feed URL (default: the project's content folder).")
+@click.option("--source", "sources", multiple=True, help="Path or feed URL (default: bulletin.yaml's source, else the content folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
@@ -133,66 +133,31 @@ def _item_json(item: Any) -> dict[str, Any]:
 def init_cmd(folder: str | None, name: str | None, address: str | None, email: str | None, sender_name: str | None,
              website: str | None, timezone: str | None, yes: bool) -> None:
     """Make a bulletin project in FOLDER (created if needed), or in the current folder when it is empty."""
-    from .init import Answers, check_folder, init_project, missing
+    from .init import Answers, ask, check_folder, init_project, missing
 
     target = Path(folder) if folder else Path.cwd()
     check_folder(target, named=folder is not None)  # before any question: no answers typed in vain
     answers = Answers(name, address, email, sender_name, website, timezone)
     if _interactive() and not yes:
-        answers = _ask(answers)
+        answers = ask(answers, _prompt)
     elif missing(answers):
         why = "there is no terminal to ask them" if not yes else "--yes asks nothing"
         raise BulletinError(f"missing answers ({why}): {', '.join(missing(answers))}; give them as options")
     created = init_project(target, answers, named=folder is not None)
-    where = folder or "."
-    click.echo(f"Created the bulletin project in {where}: {', '.join(created.files)}")
-    if created.kept_gitignore:
-        click.echo("Kept the folder's own .gitignore: add build/, outbox/ and .bulletin/cache/ to it.")
-    if created.wordpress:
-        click.echo(f"{created.website_note}: new issues take their items from its posts (source: in bulletin.yaml).")
-    elif created.website_note:
-        click.echo(f"Not WordPress ({created.website_note}): new issues take their items from content/ "
-                   "(see content/README.md; a feed works too: source: https://…/feed/).")
-    click.echo("Every send is recorded in .bulletin/ledger.db once you send: keep that file and back it up "
-               "(it is how bulletin never mails anyone twice).")
-    step = f"cd {folder} && " if folder else ""
-    click.echo(f"Next: {step}bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30")
+    for line in created.report(folder):
+        click.echo(line)
 
 
-def _ask(given: Any) -> Any:
-    """Prompt for every answer not given as an option, each checked as bulletin.yaml checks it."""
-    from .config import email_problem, timezone_problem, website_problem
-    from .init import Answers, local_timezone
+def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
+    """Ask on the terminal until ``check`` accepts the answer (it raises ConfigError saying why not)."""
 
-    def checked(problem: Callable[[str], str | None], optional: bool = False, web: bool = False) -> Callable[[str], str]:
-        def check(value: str) -> str:
-            value = value.strip()
-            if optional and not value:
-                return ""
-            if web and not value.lower().startswith(("http://", "https://")):
-                value = f"https://{value}"  # www.example.org, as people type it
-            found = problem(value) if value else "required"
-            if found:
-                raise click.UsageError(found)
-            return value
-        return check
+    def proc(value: str) -> str:
+        try:
+            return check(value)
+        except BulletinError as exc:
+            raise click.UsageError(str(exc)) from None  # click says it and asks again
 
-    def ask(value: str | None, text: str, check: Callable[[str], str], default: str | None = None) -> str:
-        if value:
-            return value
-        return str(click.prompt(text, default=default, value_proc=check, show_default=bool(default)))
-
-    def nothing(value: str) -> str | None:
-        return None
-
-    name = ask(given.name, "Organisation name", checked(nothing))
-    address = ask(given.address, "Postal address (shown in every email)", checked(nothing))
-    email = ask(given.email, "Sender address (From:)", checked(email_problem))
-    sender = ask(given.sender_name, "Sender name in inboxes", checked(nothing), default=name)
-    website = given.website if given.website is not None else \
-        click.prompt("Website (empty: none)", default="", value_proc=checked(website_problem, optional=True, web=True), show_default=False)
-    zone = ask(given.timezone, "Time zone", checked(timezone_problem), default=local_timezone())
-    return Answers(name, address, email, sender, website or None, zone)
+    return str(click.prompt(text, default=default, value_proc=proc, show_default=bool(default)))
 
 
 @main.command("new-issue")

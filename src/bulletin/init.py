@@ -23,6 +23,7 @@ REQUIRED = {"name": "--name (the organisation's name)", "address": "--address (i
             "email": "--email (the address the bulletin is sent from)"}
 
 Discover = Callable[[str], tuple[str | None, str]]
+Prompt = Callable[[str, str | None, Callable[[str], str]], str]  # (question, default, check) -> the accepted answer
 
 
 @dataclass
@@ -46,6 +47,22 @@ class Created:
     wordpress: str | None = None  # the site's address when it is WordPress (the default source)
     website_note: str | None = None  # what asking the website found
     kept_gitignore: bool = False  # the folder had a .gitignore (left as it was)
+
+    def report(self, named: str | None) -> list[str]:
+        """What to tell the user: what was made, what the website is, where the ledger will be, what next."""
+        lines = [f"Created the bulletin project in {named or '.'}: {', '.join(self.files)}"]
+        if self.kept_gitignore:
+            lines.append("Kept the folder's own .gitignore: add build/, outbox/ and .bulletin/cache/ to it.")
+        if self.wordpress:
+            lines.append(f"{self.website_note}: new issues take their items from its posts (source: in bulletin.yaml).")
+        elif self.website_note:
+            lines.append(f"Not WordPress ({self.website_note}): new issues take their items from content/ "
+                         "(see content/README.md; a feed works too: source: https://…/feed/).")
+        lines.append("Every send is recorded in .bulletin/ledger.db once you send: keep that file and back it up "
+                     "(it is how bulletin never mails anyone twice).")
+        step = f"cd {named} && " if named else ""
+        lines.append(f"Next: {step}bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30")
+        return lines
 
 
 def missing(answers: Answers) -> list[str]:
@@ -98,6 +115,35 @@ def problems(answers: Answers) -> list[Problem]:
               ("--timezone", answers.timezone, timezone_problem))
     found += [Problem(option, check(value) or "") for option, value, check in checks if value and check(value)]
     return found
+
+
+def ask(given: Answers, prompt: Prompt) -> Answers:
+    """Ask (through ``prompt``) every answer not given, each checked as bulletin.yaml checks it."""
+
+    def checked(problem: Callable[[str], str | None] | None, optional: bool = False, web: bool = False) -> Callable[[str], str]:
+        def check(value: str) -> str:
+            value = value.strip()
+            if optional and not value:
+                return ""
+            if web and not value.lower().startswith(("http://", "https://")):
+                value = f"https://{value}"  # www.example.org, as people type it
+            found = (problem(value) if problem else None) if value else "required"
+            if found:
+                raise ConfigError(found)
+            return value
+        return check
+
+    def one(value: str | None, question: str, check: Callable[[str], str], default: str | None = None) -> str:
+        return value or prompt(question, default, check)
+
+    name = one(given.name, "Organisation name", checked(None))
+    address = one(given.address, "Postal address (shown in every email)", checked(None))
+    email = one(given.email, "Sender address (From:)", checked(email_problem))
+    sender = one(given.sender_name, "Sender name in inboxes", checked(None), default=name)
+    website = given.website if given.website is not None else \
+        prompt("Website (empty: none)", "", checked(website_problem, optional=True, web=True))
+    zone = one(given.timezone, "Time zone", checked(timezone_problem), default=local_timezone())
+    return Answers(name, address, email, sender, website or None, zone)
 
 
 def init_project(folder: str | os.PathLike[str], answers: Answers, *, named: bool = True, discover: Discover | None = None) -> Created:
