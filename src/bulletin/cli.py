@@ -194,10 +194,12 @@ def subscribers_check_cmd(path: str | None) -> None:
     from .audience import check_subscribers
     from .config import display_path, load_project
     from .dispatch.show import print_subscribers
+    from .suppressions import suppressed_keys
 
     project = load_project()
     file = Path(path) if path else Path(project.root) / project.subscribers
-    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)))
+    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)),
+                               sendgrid=suppressed_keys(project.root, project.state_dir))
     print_subscribers(_console(), report)
     if report.skipped.get("invalid"):
         sys.exit(1)
