@@ -205,6 +205,22 @@ def subscribers_check_cmd(path: str | None) -> None:
         sys.exit(1)
 
 
+@main.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (counts only).")
+@handle_errors
+def sync_cmd(as_json: bool) -> None:
+    """Fetch unsubscribes, bounces, spam reports and invalid addresses from SendGrid; they are never mailed."""
+    from .feedback.show import print_sync
+    from .feedback.sync import sync
+    from .sendtime import clock_from_env
+
+    report = sync(clock=clock_from_env(), on_wait=lambda seconds, why: click.echo(f"{why}: waiting {seconds:.0f} s", err=True))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        print_sync(_console(), report)
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 

@@ -1,0 +1,28 @@
+"""Terminal output of sync, the suppressed list and the report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from ..suppressions import KINDS, SUPPRESSING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .sync import SyncReport
+
+
+def print_sync(console: Console, report: SyncReport) -> None:
+    """Per kind: fetched, new, stored."""
+    table = Table(title=f"Synced with SendGrid at {report.synced} ({report.requests} requests)", title_justify="left")
+    for column in ("Kind", "Fetched", "New", "Stored"):
+        table.add_column(column, justify="left" if column == "Kind" else "right")
+    for kind, result in report.kinds.items():
+        gone = f" (-{result.removed:,})" if result.removed else ""
+        table.add_row(KINDS[kind], f"{result.fetched:,}", f"{result.new:,}{gone}", f"{report.stored.get(kind, 0):,}")
+    console.print(table)
+    suppressing = sum(n for kind, n in report.stored.items() if kind in SUPPRESSING)
+    console.print(f"These {suppressing:,} entries are never mailed (blocks are temporary and do not count). "
+                  "bulletin subscribers suppressed --csv FILE lists them for your member records.")
