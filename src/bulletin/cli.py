@@ -221,6 +221,27 @@ def sync_cmd(as_json: bool) -> None:
         print_sync(_console(), report)
 
 
+@subscribers_group.command("suppressed")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the list to this CSV file (as the subscribers file is written: delimiter, encoding).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only those suppressed from this day on (YYYY-MM-DD).")
+@handle_errors
+def subscribers_suppressed_cmd(csv_file: str | None, since: dt.datetime | None) -> None:
+    """Who SendGrid suppresses (after bulletin sync), to mark in your member records: email, status, kind, reason, date."""
+    from .config import load_project
+    from .feedback.export import suppressed, write_suppressed
+    from .feedback.show import print_suppressed
+
+    project = load_project()
+    day = since.date() if since else None
+    if csv_file:
+        written = write_suppressed(project, csv_file, since=day)
+        click.echo(f"Wrote {count(written, 'address', 'addresses')} to {csv_file}: set each one's status in your member records "
+                   "as its status column says.")
+    else:
+        print_suppressed(_console(), suppressed(project, since=day), project.timezone)
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 

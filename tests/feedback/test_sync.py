@@ -16,9 +16,8 @@ from bulletin.errors import DispatchError
 from bulletin.feedback.api import SendGridAPI
 from bulletin.feedback.sync import OVERLAP, sync
 from bulletin.ledger import utc_now
-from fakes.sendgrid_server import FakeSendGrid
-
 from dispatch.helpers import run
+from fakes.sendgrid_server import FakeSendGrid
 
 NOW = 1_700_000_000  # the fake's entries are dated relative to this
 LISTS = {"bounces": "bounce", "unsubscribes": "unsubscribe", "spam_reports": "spam_report", "invalid_emails": "invalid_email",
