@@ -328,6 +328,24 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
         print_status(_console(), rows)
 
 
+@main.command("report")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--people", is_flag=True, help="Also list the recipients suppressed since (bounced, unsubscribed...).")
+@handle_errors
+def report_cmd(issue: str, as_json: bool, people: bool) -> None:
+    """What became of ISSUE: delivered, bounced, opened, clicked, unsubscribed, and which items were read."""
+    from .feedback.report import report
+    from .feedback.show import print_issue_report
+    from .sendtime import clock_from_env
+
+    found = report(issue, clock=clock_from_env(), people=people)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_issue_report(_console(), found)
+
+
 @main.group("schedule")
 def schedule_group() -> None:
     """Scheduled dispatches (bulletin send ... --at TIME)."""

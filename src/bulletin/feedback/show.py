@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..suppressions import Suppression
+    from .report import IssueReport
     from .sync import SyncReport
 
 
@@ -44,3 +45,51 @@ def print_suppressed(console: Console, rows: list[Suppression], zone: str) -> No
         reason = f", {row.reason}" if row.reason else ""
         console.print(f"  {escape(row.email)}: {STATUS[row.kind]} — {KINDS[row.kind]}, "
                       f"{row.when.astimezone(ZoneInfo(zone)).date().isoformat()}{escape(reason)}", overflow="ignore", crop=False)
+
+
+def print_issue_report(console: Console, report: IssueReport) -> None:
+    """The report: ledger figures, SendGrid's statistics with rates, clicks per section and item."""
+    from .report import OPENS_NOTE
+
+    figures, rates = report.figures, report.rates()
+    console.print(f"[bold]Report of {escape(report.slug)}[/] (SendGrid category {escape(report.category)})")
+    console.print(f"  Ledger: {report.dispatches:,} dispatch{'es' if report.dispatches != 1 else ''}, {report.requests:,} requests, "
+                  f"{report.accepted:,} recipients accepted by SendGrid" + (f", {report.unknown:,} unknown" if report.unknown else "")
+                  + (f"; first sent {report.first_sent}" if report.first_sent else ""))
+    if report.stats_note:
+        console.print(f"  [yellow]No statistics:[/] {escape(report.stats_note)}")
+    elif "delivered" in figures:
+        table = Table(title=f"SendGrid's statistics since {report.stats_from}", title_justify="left")
+        table.add_column("")
+        table.add_column("Count", justify="right")
+        table.add_column("Rate", justify="right")
+        labels = {"delivered": "Delivered", "bounces": "Bounced", "blocks": "Blocked", "spam_reports": "Spam reports",
+                  "unsubscribes": "Unsubscribed", "opens": "Opens", "unique_opens": "Unique opens", "clicks": "Clicks",
+                  "unique_clicks": "Unique clicks"}
+        for name, label in labels.items():
+            rate = rates.get(f"{name}_rate")
+            table.add_row(label, f"{figures.get(name, 0):,}", f"{rate:.1%}" if rate is not None else "–")
+        console.print(table)
+        console.print("  Rates are against delivered (delivered: against accepted). " + OPENS_NOTE)
+    if report.events:
+        sections = Table(title="Clicks per section (Event Webhook)", title_justify="left")
+        for column in ("Section", "Clicks", "People"):
+            sections.add_column(column, justify="left" if column == "Section" else "right")
+        for section, (clicks, unique) in report.sections.items():
+            sections.add_row(escape(section), f"{clicks:,}", f"{unique:,}")
+        console.print(sections)
+        items = Table(title="Clicks per item", title_justify="left")
+        for column in ("Item", "Section", "Clicks", "People"):
+            items.add_column(column, justify="right" if column in ("Clicks", "People") else "left")
+        for item in report.items:
+            items.add_row(escape(item.title), escape(item.section), f"{item.clicks:,}", f"{item.unique_clicks:,}")
+        console.print(items)
+        if report.other_clicks:
+            console.print(f"  Other links (view in browser, website…): {report.other_clicks:,} clicks")
+    else:
+        console.print("  Clicks per item need the Event Webhook (bulletin webhook; see the README, 'After sending').")
+    if report.people is not None:
+        if not report.people:
+            console.print("  Nobody who received it was suppressed since (as of the last bulletin sync or webhook event).")
+        for kind, emails in report.people.items():
+            console.print(f"  {KINDS[kind]}: {', '.join(escape(e) for e in emails)}", overflow="ignore", crop=False)
