@@ -346,6 +346,23 @@ def report_cmd(issue: str, as_json: bool, people: bool) -> None:
         print_issue_report(_console(), found)
 
 
+@main.command("webhook")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind your web server).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port.")
+@click.option("--path", "url_path", default="/sendgrid/events", show_default=True, help="The one path SendGrid posts to.")
+@handle_errors
+def webhook_cmd(host: str, port: int, url_path: str) -> None:
+    """Receive SendGrid's signed Event Webhook: bounces and unsubscribes at once, clicks for bulletin report."""
+    from .feedback.webhook import serve
+
+    def ready(server: Any) -> None:
+        click.echo(f"Listening on {server.url} (signed posts only); Ctrl+C stops.", err=True)
+
+    if not url_path.startswith("/"):
+        raise BulletinError(f"--path must start with '/', got '{url_path}'")
+    serve(host, port, path=url_path, log=lambda line: click.echo(line, err=True), ready=ready)
+
+
 @main.group("schedule")
 def schedule_group() -> None:
     """Scheduled dispatches (bulletin send ... --at TIME)."""

@@ -68,7 +68,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         value = check.text(sender, key, ("sender",))
         if value and not _EMAIL.match(value):
             check.error(("sender", key), f"expected an email address, got '{value}'")
-    sendgrid = check.mapping(data.get("sendgrid"), ("sendgrid",), ["unsubscribe_group_id", "categories"])
+    sendgrid = check.mapping(data.get("sendgrid"), ("sendgrid",), ["unsubscribe_group_id", "categories", "webhook_public_key"])
     group = sendgrid.get("unsubscribe_group_id")
     if group is not None and (isinstance(group, bool) or not isinstance(group, int) or group <= 0):
         check.error(("sendgrid", "unsubscribe_group_id"), f"expected a whole number (the SendGrid unsubscribe group id), got {group!r}")
@@ -110,7 +110,8 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         ),
         subscribers=check.text(data, "subscribers", default="subscribers.csv") or "subscribers.csv",
         subscribers_encoding=check.text(data, "subscribers_encoding", default="utf-8-sig") or "utf-8-sig",
-        sendgrid=SendGridSettings(unsubscribe_group_id=group, categories=tuple(categories)),
+        sendgrid=SendGridSettings(unsubscribe_group_id=group, categories=tuple(categories),
+                                  webhook_public_key=check.text(sendgrid, "webhook_public_key", ("sendgrid",))),
         transport=check.choice(data, "transport", ["outbox", "sendgrid"], default="outbox"),  # type: ignore[arg-type]
         web_url=web_url,
         utm=_utm(check, data.get("utm"), ("utm",)),
