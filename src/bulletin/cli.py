@@ -335,15 +335,17 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
 @handle_errors
 def report_cmd(issue: str, as_json: bool, people: bool) -> None:
     """What became of ISSUE: delivered, bounced, opened, clicked, unsubscribed, and which items were read."""
+    from .config import load_project
     from .feedback.report import report
     from .feedback.show import print_issue_report
     from .sendtime import clock_from_env
 
-    found = report(issue, clock=clock_from_env(), people=people)
+    project = load_project(issue)
+    found = report(issue, project=project, clock=clock_from_env(), people=people)
     if as_json:
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
     else:
-        print_issue_report(_console(), found)
+        print_issue_report(_console(), found, project.timezone)
 
 
 @main.command("webhook")

@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..suppressions import KINDS, SUPPRESSING
+from ..words import count
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,15 +48,16 @@ def print_suppressed(console: Console, rows: list[Suppression], zone: str) -> No
                       f"{row.when.astimezone(ZoneInfo(zone)).date().isoformat()}{escape(reason)}", overflow="ignore", crop=False)
 
 
-def print_issue_report(console: Console, report: IssueReport) -> None:
+def print_issue_report(console: Console, report: IssueReport, zone: str = "UTC") -> None:
     """The report: ledger figures, SendGrid's statistics with rates, clicks per section and item."""
+    from ..sendtime import local_text, read_stored
     from .report import OPENS_NOTE
 
     figures, rates = report.figures, report.rates()
     console.print(f"[bold]Report of {escape(report.slug)}[/] (SendGrid category {escape(report.category)})")
-    console.print(f"  Ledger: {report.dispatches:,} dispatch{'es' if report.dispatches != 1 else ''}, {report.requests:,} requests, "
-                  f"{report.accepted:,} recipients accepted by SendGrid" + (f", {report.unknown:,} unknown" if report.unknown else "")
-                  + (f"; first sent {report.first_sent}" if report.first_sent else ""))
+    console.print(f"  Ledger: {count(report.dispatches, 'dispatch', 'dispatches')}, {count(report.requests, 'request')}, "
+                  f"{count(report.accepted, 'recipient')} accepted by SendGrid" + (f", {report.unknown:,} unknown" if report.unknown else "")
+                  + (f"; first sent {local_text(read_stored(report.first_sent), zone)}" if report.first_sent else ""))
     if report.stats_note:
         console.print(f"  [yellow]No statistics:[/] {escape(report.stats_note)}")
     elif "delivered" in figures:
@@ -85,7 +87,7 @@ def print_issue_report(console: Console, report: IssueReport) -> None:
             items.add_row(escape(item.title), escape(item.section), f"{item.clicks:,}", f"{item.unique_clicks:,}")
         console.print(items)
         if report.other_clicks:
-            console.print(f"  Other links (view in browser, website…): {report.other_clicks:,} clicks")
+            console.print(f"  Other links (view in browser, website…): {count(report.other_clicks, 'click')}")
     else:
         console.print("  Clicks per item need the Event Webhook (bulletin webhook; see the README, 'After sending').")
     if report.people is not None:
