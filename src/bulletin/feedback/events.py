@@ -33,6 +33,8 @@ CREATE INDEX IF NOT EXISTS events_kind ON events (event);
 #: Event -> suppression kind (suppressions.KINDS).
 SUPPRESSING_EVENTS = {"bounce": "bounce", "dropped": "dropped", "spamreport": "spam_report", "unsubscribe": "unsubscribe",
                       "group_unsubscribe": "group_unsubscribe"}
+#: A drop suppresses only when it is about the address; not for "Spam Content" (the message) or a bad request.
+ADDRESS_DROPS = ("bounced address", "unsubscribed address", "spam reporting address", "invalid")
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def store_events(store: SuppressionStore, events: Iterable[dict[str, Any]], now:
             if cursor.rowcount == 0:
                 continue  # a replay
             new += 1
-            if kind in SUPPRESSING_EVENTS and email:
+            about_address = kind != "dropped" or str(event.get("reason") or "").strip().lower().startswith(ADDRESS_DROPS)
+            if kind in SUPPRESSING_EVENTS and email and about_address:
                 reason = " ".join(str(event[k]) for k in ("status", "reason") if event.get(k))
                 if kind == "group_unsubscribe" and event.get("asm_group_id"):
                     reason = f"unsubscribe group {event['asm_group_id']}"
