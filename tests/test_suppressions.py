@@ -106,3 +106,17 @@ def test_send_warns_when_sync_never_ran_or_is_old(sendgrid_project: Path, fake_s
 def test_the_outbox_transport_does_not_warn(tmp_project: Path) -> None:
     result = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
     assert result.exit_code == 0 and "bulletin sync" not in result.output
+
+
+def test_the_audience_counts_a_suppressed_address_once_and_never_as_withdrawn(tmp_path: Path) -> None:
+    from bulletin.audience import Audience
+
+    csv = tmp_path / "people.csv"
+    csv.write_text("email,lists,status\nA@x.example,members,\nb@x.example,members,\na@x.example,members,\n"
+                   "a@x.example,members,unsubscribed\nc@x.example,press,\n", encoding="utf-8")
+    audience = Audience(csv, list_name="members", sendgrid={"a@x.example": "bounce", "c@x.example": "spam_report"})
+    assert [r.email for r in audience] == ["b@x.example"]
+    report = audience.report
+    assert report.sendgrid == Counter({"bounce": 1})  # c@ is not on the list: not counted
+    assert report.skipped["suppressed at SendGrid"] == 1 and report.skipped["duplicate"] == 1
+    assert report.skipped["unsubscribed"] == 1 and not report.withdrawn and report.recipients == 1
