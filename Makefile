@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python benchmarks/schedule.py
 	$(BIN)/python benchmarks/preview.py
 	$(BIN)/python benchmarks/publish.py
+	$(BIN)/python benchmarks/start.py
 
 clean:
 	rm -rf build outbox site .bulletin
