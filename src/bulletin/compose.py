@@ -13,7 +13,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, ScalarString, SingleQuotedScalarString
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
@@ -371,18 +375,19 @@ def rebase(original: str, before: str, after: str) -> str:
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, theirs, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        span = [where.get(i) for i in range(i1, i2)]
-        if any(line is None for line in span):
+        span = [where[i] for i in range(i1, i2) if i in where]
+        if len(span) != i2 - i1:
             return after
         if span:
-            start, end = span[0], span[-1] + 1  # type: ignore[operator]
+            start, end = span[0], span[-1] + 1
             if end - start != len(span):
                 return after
+        elif i1 == 0:
+            start = end = 0
+        elif i1 - 1 in where:
+            start = end = where[i1 - 1] + 1
         else:
-            anchor = where.get(i1 - 1) if i1 > 0 else -1
-            if anchor is None:
-                return after
-            start = end = anchor + 1
+            return after
         if start < done:
             return after
         out.extend(ours[done:start])
