@@ -59,10 +59,12 @@ def load_sources(spec: IssueSpec, project: Project, fetch: sources.Fetch | None 
     return items
 
 
-def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None) -> BuildResult:
-    """Load, select and render an issue without writing anything."""
+def prepare(
+    issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None, text: str | None = None,
+) -> BuildResult:
+    """Load, select and render an issue without writing anything (``text``: the issue file's content as it would be)."""
     project = project or load_project(issue)
-    spec = load_issue(issue, project)
+    spec = load_issue(issue, project, text=text)
     loaded = load_sources(spec, project, fetch)
     items = [item for _source, found in loaded for item in found]
     selection = select(spec, items)

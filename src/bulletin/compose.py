@@ -142,9 +142,10 @@ class IssueText:
 
     def include(self, item: ItemName, reason: str) -> None:
         """Put a left-out item in: out of exclude when that left it out, else into include."""
+        self._remove("exclude", item)
         if reason == "excluded":
-            self._remove("exclude", item)
-        elif any(item.named_by(entry) for entry in self._list("include")):
+            return
+        if any(item.named_by(entry) for entry in self._list("include")):
             raise ComposeError(f"'{item.name}' is already in include, but left out ({reason})")
         else:
             self._append("include", item.name)

@@ -144,8 +144,9 @@ def test_text_from_the_issue_is_shown_as_text_never_as_markup(page: Page, tmp_pr
     edit(tmp_project / ITEM, f'title: "{OLD_TITLE}"', f"title: '{nasty}'")
     expect(page.locator("#sections")).to_contain_text(nasty, timeout=WAIT)
     assert page.locator("#sections img").count() == 0
-    entry = page.locator("#sections ol li", has_text="onerror")
-    assert entry.inner_text() == nasty and entry.evaluate("(li) => li.children.length") == 0
+    entry = page.locator("#sections ol li .it-title", has_text="onerror")
+    assert entry.inner_text() == nasty and entry.evaluate("(title) => title.children.length") == 0
+    expect(page.get_by_role("button", name=f"Exclude: {nasty}")).to_have_count(1)  # the name is text too
     assert page.evaluate("window.__pwned") is None
 
 

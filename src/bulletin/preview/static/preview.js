@@ -10,7 +10,10 @@
     loadedAs: null,  // whom the frame currently shows
     mode: 'desktop',
     frameReady: false,
+    revision: null,  // the issue file's content the page shows; a write names it (a stale page is refused)
+    compose: false,  // false in --read-only mode: no actions at all
   };
+  const token = (document.querySelector('meta[name="bulletin-token"]') || {}).content || '';
   let busy = false;
   let again = false;
 
@@ -39,19 +42,149 @@
     return { ok: response.ok, text };
   }
 
+  // ---- compose actions: each one a small edit of the issue file, done by the server ----------
+
+  function actionButton(label, action, fields, title) {
+    // a real button whose accessible name says what it does to which item: "Exclude: Congress 2021"
+    const button = el('button', label);
+    button.type = 'button';
+    if (title !== undefined) button.setAttribute('aria-label', label + ': ' + title);
+    button.dataset.key = action + '\u0000' + (fields.item || fields.section || '');
+    button.addEventListener('click', () => act(Object.assign({ action }, fields)));
+    return button;
+  }
+
+  function itemActions(item, where) {
+    const acts = el('div', null, 'acts');
+    const add = (label, action) => acts.appendChild(actionButton(label, action, { item: item.name }, item.title));
+    if (where === 'featured') {
+      acts.appendChild(actionButton('Unfeature', 'unfeature', {}, item.title));
+    } else if (where === 'section') {
+      add('Feature', 'feature');
+      add(item.pinned ? 'Unpin' : 'Pin', item.pinned ? 'unpin' : 'pin');
+      if (item.pinned) {
+        add('Move up', 'up');
+        add('Move down', 'down');
+      }
+    }
+    if (where === 'left-out') {
+      if (item.reason !== 'duplicate') add('Include', 'include');
+    } else {
+      add('Exclude', 'exclude');
+    }
+    return acts;
+  }
+
+  function showStatus(text, refused) {
+    const status = $('compose-status');
+    status.textContent = text;
+    status.className = 'compose-status' + (refused ? ' refused' : '');
+  }
+
+  async function act(request, errorBox) {
+    request.base = state.revision;
+    showStatus('Saving…', false);
+    let reply;
+    try {
+      const response = await fetch('/compose', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Bulletin-Token': token },
+        body: JSON.stringify(request),
+        cache: 'no-store',
+      });
+      const type = response.headers.get('Content-Type') || '';
+      reply = type.startsWith('application/json') ? await response.json() : { ok: false, error: await response.text() };
+    } catch (error) {
+      reply = { ok: false, error: 'The preview is not reachable: ' + error };
+    }
+    if (reply.ok) {
+      showStatus(reply.message, false);
+      if (errorBox) errorBox.hidden = true;
+    } else {
+      showStatus(reply.error, true);
+      if (errorBox) {
+        errorBox.textContent = reply.error;
+        errorBox.hidden = false;
+      }
+    }
+    document.body.dataset.composed = String(Number(document.body.dataset.composed || 0) + 1);
+    await refresh();
+    return reply.ok;
+  }
+
+  function noteForm(section, s) {
+    const details = el('details', null, 'note-form');
+    details.dataset.section = section.title;
+    const summary = el('summary', section.note ? 'Note' : 'Add a note');
+    summary.setAttribute('aria-label', (section.note ? 'Note: ' : 'Add a note: ') + section.title);
+    details.appendChild(summary);
+    const form = el('form', null, 'field');
+    const id = 'note-' + section.anchor;
+    const label = el('label', 'Note under ' + section.title + ' (Markdown)');
+    label.htmlFor = id;
+    const area = el('textarea');
+    area.id = id;
+    area.rows = 3;
+    area.value = (s.notes || {})[section.title] || '';
+    const save = el('button', 'Save note');
+    save.type = 'submit';
+    save.setAttribute('aria-label', 'Save note: ' + section.title);
+    const error = el('p', null, 'field-error');
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    form.append(label, area, save, error);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      act({ action: 'note', section: section.title, value: area.value }, error);
+    });
+    details.appendChild(form);
+    return details;
+  }
+
+  function renderCompose(s) {
+    $('compose').hidden = !state.compose;
+    if (!state.compose || !s.issue) return;
+    const undo = $('undo');
+    undo.disabled = !s.undo;
+    undo.setAttribute('aria-label', s.undo ? 'Undo: ' + s.undo : 'Undo (nothing to undo)');
+    const values = { subject: s.issue.subject, preheader: s.issue.preheader, intro: s.issue.intro };
+    for (const [name, value] of Object.entries(values)) {
+      const field = $('field-' + name);
+      // a field the person is typing in keeps their text; others show the file's
+      if (field.dataset.shown === undefined || field.value === field.dataset.shown) field.value = value;
+      field.dataset.shown = value;
+    }
+  }
+
   // ---- side panel and header -------------------------------------------------------------
 
-  function itemList(items) {
+  function itemList(items, where) {
     const list = el('ol');
     for (const item of items) {
-      const li = el('li', item.title);
+      const li = el('li');
+      li.appendChild(el('span', item.title, 'it-title'));
       li.title = item.date + (item.origin ? ' · ' + item.origin : '');
+      li.dataset.item = item.name;
+      if (item.pinned && where === 'section') li.appendChild(el('span', 'pinned', 'pinned'));
+      if (state.compose) li.appendChild(itemActions(item, where));
       list.appendChild(li);
     }
     return list;
   }
 
   function renderPanel(s) {
+    // the panel is drawn again at every change: keep the keyboard focus on the same control
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined;
+    const open = [...document.querySelectorAll('.note-form[open]')].map((d) => d.dataset.section);
+    drawPanel(s, open);
+    if (focused) {
+      const again = [...document.querySelectorAll('.panel button')].find((b) => b.dataset.key === focused);
+      if (again) again.focus();
+      else if (document.activeElement === document.body && state.compose) $('compose-status').focus();
+    }
+  }
+
+  function drawPanel(s, open) {
     const sections = $('sections');
     clear(sections);
     if (!s.issue) {
@@ -63,14 +196,19 @@
       const li = el('li');
       li.appendChild(el('b', 'Featured'));
       li.appendChild(el('span', ' (1)', 'muted'));
-      li.appendChild(itemList([s.featured]));
+      li.appendChild(itemList([s.featured], 'featured'));
       sections.appendChild(li);
     }
     for (const section of s.sections) {
       const li = el('li');
       li.appendChild(el('b', section.title));
       li.appendChild(el('span', ' (' + section.items.length + ')', 'muted'));
-      li.appendChild(itemList(section.items));
+      if (state.compose) {
+        const note = noteForm(section, s);
+        note.open = open.includes(section.title);
+        li.appendChild(note);
+      }
+      li.appendChild(itemList(section.items, 'section'));
       sections.appendChild(li);
     }
 
@@ -84,8 +222,10 @@
     clear(leftOut);
     for (const item of s.left_out) {
       const li = el('li', item.title + ' ');
+      li.dataset.item = item.name;
       li.appendChild(el('span', item.reason, 'reason'));
       li.appendChild(el('div', item.date + ' · ' + item.origin, 'muted'));
+      if (state.compose) li.appendChild(itemActions(item, 'left-out'));
       leftOut.appendChild(li);
     }
 
@@ -207,7 +347,10 @@
       state.as = s.as_default || '';
       await loadPicker();
     }
+    state.revision = s.revision;
+    state.compose = Boolean(s.compose && token);
     renderHeader(s);
+    renderCompose(s);
     renderPanel(s);
     renderNote(s);
     let shown = true;
@@ -286,6 +429,14 @@
       state.as = event.target.value;
       refresh();
     });
+    $('undo').addEventListener('click', () => act({ action: 'undo' }));
+    for (const form of document.querySelectorAll('form.field[data-action]')) {
+      const field = form.querySelector('[name="value"]');
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        act({ action: form.dataset.action, value: field.value }, form.querySelector('.field-error'));
+      });
+    }
     refresh().then(listen);
   });
 })();
