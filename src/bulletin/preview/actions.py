@@ -82,6 +82,7 @@ class Composer:
             action = request["action"]
             data = self._read()
             if request.get("base") != revision_of(data):
+                session.rebuild()  # the page gets the file as it is now (the watcher may not have seen it yet)
                 raise Refused(STALE, 409)
             try:
                 text = data.decode("utf-8")

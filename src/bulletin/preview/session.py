@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from ..build import GMAIL_CLIP_BYTES, WARN_BYTES, BuildResult
 from ..compose import item_name
-from ..model import Item
 from ..errors import BulletinError
+from ..model import Item
 from ..words import count
 
 Builder = Callable[[], BuildResult]

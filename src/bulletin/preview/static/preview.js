@@ -107,8 +107,8 @@
         errorBox.hidden = false;
       }
     }
-    document.body.dataset.composed = String(Number(document.body.dataset.composed || 0) + 1);
     await refresh();
+    document.body.dataset.composed = String(Number(document.body.dataset.composed || 0) + 1);
     return reply.ok;
   }
 
