@@ -114,6 +114,8 @@ class Preview:
 
     def _changed(self, paths: set[Path]) -> None:
         assert self.session is not None
+        if self.composer is not None and paths == {self.issue.resolve()} and self.composer.revision() == self.session.revision:
+            return  # the page's own edit, already built before it was written
         outcome = self.session.rebuild()
         if outcome.changed or not outcome.ok:
             stamp = dt.datetime.now().strftime("%H:%M:%S")
