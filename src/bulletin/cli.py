@@ -162,7 +162,7 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--no-open", is_flag=True, help="Do not open the browser.")
 @click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
-@click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png, then exit.")
+@click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png (the email) and DIR/preview.png (the page), then exit.")
 @click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
 @click.option("--read-only", is_flag=True, help="No compose buttons: the page cannot change the issue file (for showing it to a colleague).")
 @handle_errors

@@ -156,10 +156,11 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_take_screenshots_writes_desktop_and_mobile_pngs(tmp_project: Path, tmp_path: Path) -> None:
+def test_take_screenshots_writes_desktop_and_mobile_pngs_and_the_page(tmp_project: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     paths = take_screenshots("issues/example.yaml", out, browser=CHROMIUM, remote=False)
-    assert paths == [out / "desktop.png", out / "mobile.png"]
+    assert paths == [out / "desktop.png", out / "mobile.png", out / "preview.png"]
+    assert _png_size(out / "preview.png") == (1280, 800)  # the page with its panel, on a laptop screen
     desktop, mobile = _png_size(out / "desktop.png"), _png_size(out / "mobile.png")
     assert desktop[0] == 700 and mobile[0] == 375
     assert mobile[1] > desktop[1] > 900  # the full email, longer when narrower
@@ -173,6 +174,7 @@ def test_preview_screenshot_command(tmp_project: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["preview", "issues/example.yaml", "--screenshot", str(out), "--as", "anna.keller@member-org.example"])
     assert result.exit_code == 0, result.output
     assert f"Wrote {out / 'desktop.png'}" in result.output and f"Wrote {out / 'mobile.png'}" in result.output
+    assert f"Wrote {out / 'preview.png'}" in result.output
     assert _png_size(out / "desktop.png")[0] == 700 and _png_size(out / "mobile.png")[0] == 375
     assert (out / "desktop.png").stat().st_size > 10_000
 

@@ -248,3 +248,28 @@ def test_read_only_offers_no_actions(chromium, issue: Path) -> None:
             expect(page.locator("#compose")).to_be_hidden()
             assert page.locator(".panel button:visible, .panel summary:visible").count() == 1  # only "Show the items"
             assert page.locator("#sections button, #left-out button").count() == 0
+
+
+def test_an_item_in_the_email_offers_the_actions_on_hover_and_focus(page: Page, issue: Path) -> None:
+    before = issue.read_text(encoding="utf-8")
+    frame = page.frame_locator("#email")
+    block = frame.locator("[data-item]", has_text=PAY)
+    block.hover()
+    tools = frame.get_by_role("group", name=f"Compose: {PAY}")
+    expect(tools).to_be_visible()
+    expect(tools.get_by_role("button")).to_have_text(["Feature", "Pin", "Exclude"])
+    page.mouse.move(1270, 790)  # away from the email: the buttons go
+    expect(tools).to_have_count(0)
+    block.get_by_role("link", name=f"Read more: {PAY}").focus()  # a keyboard user reaches them too
+    expect(tools).to_be_visible()
+    done = composed(page)
+    page.keyboard.press("Tab")
+    expect(frame.get_by_role("button", name=f"Feature: {PAY}")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Pin
+    until(page, "(done) => Number(document.body.dataset.composed || 0) > done", done)
+    shown_before(page, PAY, "European Child Guarantee")
+    assert changes(before, issue.read_text(encoding="utf-8")) == [
+        "-pin: [https://example.org/news/annual-report, 'content/2021-06-10-industrial-strategy.md']",
+        "+pin: [https://example.org/news/annual-report, 'content/2021-06-10-industrial-strategy.md', content/2021-06-17-pay-transparency.md]",
+    ]

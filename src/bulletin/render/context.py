@@ -29,7 +29,8 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
 ``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
 ``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src`` and
-``alt``, or None).
+``alt``, or None), ``position`` (1, 2, ...: its place in reading order, featured first; the preview's
+compose actions find an item's block in the email by ``data-item="{{ item.position }}"``).
 
 Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
 paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
@@ -106,6 +107,7 @@ class ItemView:
     summary_html: Markup
     summary_text: str
     image: Image | None
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def rich_text(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
 # --- views -----------------------------------------------------------------------------------
 
 
-def item_view(item: Item, params: Params) -> ItemView:
+def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
     """The template view of an item."""
     html, text = _summary(item.summary, item.summary_format, params)
     image = Image(src=item.image.src, alt=inert(item.image.alt)) if item.image else None
@@ -318,6 +320,7 @@ def item_view(item: Item, params: Params) -> ItemView:
         summary_html=inert(html),
         summary_text=inert(text),
         image=image,
+        position=position,
     )
 
 
@@ -333,10 +336,10 @@ def _summary(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
     return rich_text(source, fmt, params)
 
 
-def section_view(section: Section, params: Params) -> SectionView:
-    """The template view of a section."""
+def section_view(section: Section, params: Params, first: int = 1) -> SectionView:
+    """The template view of a section; its items' positions start at ``first``."""
     note_html, note_text = _summary(section.note, "markdown", params)
-    items = [item_view(item, params) for item in section.items]
+    items = [item_view(item, params, first + index) for index, item in enumerate(section.items)]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
@@ -357,7 +360,12 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
         intro_text=intro_text,
         lang=spec.lang or project.lang or "en",
     )
-    sections = [section_view(s, params) for s in selection.sections if s.items]
+    sections = []
+    position = 2 if selection.featured else 1
+    for section in selection.sections:
+        if section.items:
+            sections.append(section_view(section, params, position))
+            position += len(section.items)
     web_url = project.web_url.replace("{slug}", quote(spec.slug)) if project.web_url else None
     return {
         "org": OrgView(
@@ -367,7 +375,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
             website=org.website,
         ),
         "issue": issue,
-        "featured": item_view(selection.featured, params) if selection.featured else None,
+        "featured": item_view(selection.featured, params, 1) if selection.featured else None,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": web_url,

@@ -11,14 +11,15 @@
     mode: 'desktop',
     frameReady: false,
     revision: null,  // the issue file's content the page shows; a write names it (a stale page is refused)
+    reading: [],     // the items in reading order (featured first): data-item="N" in the email is reading[N - 1]
     compose: false,  // false in --read-only mode: no actions at all
   };
   const token = (document.querySelector('meta[name="bulletin-token"]') || {}).content || '';
   let busy = false;
   let again = false;
 
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
+  function el(tag, text, className, doc) {
+    const node = (doc || document).createElement(tag);
     if (text !== undefined && text !== null) node.textContent = String(text);
     if (className) node.className = className;
     return node;
@@ -44,9 +45,9 @@
 
   // ---- compose actions: each one a small edit of the issue file, done by the server ----------
 
-  function actionButton(label, action, fields, title) {
+  function actionButton(label, action, fields, title, doc) {
     // a real button whose accessible name says what it does to which item: "Exclude: Congress 2021"
-    const button = el('button', label);
+    const button = el('button', label, undefined, doc);
     button.type = 'button';
     if (title !== undefined) button.setAttribute('aria-label', label + ': ' + title);
     button.dataset.key = action + '\u0000' + (fields.item || fields.section || '');
@@ -54,11 +55,11 @@
     return button;
   }
 
-  function itemActions(item, where) {
-    const acts = el('div', null, 'acts');
-    const add = (label, action) => acts.appendChild(actionButton(label, action, { item: item.name }, item.title));
+  function itemActions(item, where, doc) {
+    const acts = el('div', null, 'acts', doc);
+    const add = (label, action) => acts.appendChild(actionButton(label, action, { item: item.name }, item.title, doc));
     if (where === 'featured') {
-      acts.appendChild(actionButton('Unfeature', 'unfeature', {}, item.title));
+      acts.appendChild(actionButton('Unfeature', 'unfeature', {}, item.title, doc));
     } else if (where === 'section') {
       add('Feature', 'feature');
       add(item.pinned ? 'Unpin' : 'Pin', item.pinned ? 'unpin' : 'pin');
@@ -153,6 +154,44 @@
       // a field the person is typing in keeps their text; others show the file's
       if (field.dataset.shown === undefined || field.value === field.dataset.shown) field.value = value;
       field.dataset.shown = value;
+    }
+  }
+
+  // the same buttons on the email itself: an item's block (data-item="N", N its place in reading order,
+  // set by the theme) shows them while the pointer is over it or the keyboard focus is in it
+  const TOOLS_STYLE = {
+    position: 'absolute', top: '2px', right: '2px', zIndex: '10', display: 'flex', gap: '3px', padding: '3px',
+    background: '#ffffff', border: '1px solid #0969da', borderRadius: '6px', boxShadow: '0 2px 8px rgba(0,0,0,.2)',
+  };
+  const TOOL_BUTTON_STYLE = {
+    font: '12px system-ui, sans-serif', padding: '2px 8px', border: '1px solid #d0d7de', borderRadius: '4px',
+    background: '#f6f8fa', color: '#1f2328', cursor: 'pointer',
+  };
+
+  function showTools(doc, block) {
+    const entry = state.reading[Number(block.dataset.item) - 1];
+    if (!state.compose || !entry || block.querySelector('.bulletin-tools')) return;
+    const tools = itemActions(entry.item, entry.where, doc);
+    tools.className = 'bulletin-tools';
+    tools.setAttribute('role', 'group');
+    tools.setAttribute('aria-label', 'Compose: ' + entry.item.title);
+    Object.assign(tools.style, TOOLS_STYLE);
+    for (const button of tools.querySelectorAll('button')) Object.assign(button.style, TOOL_BUTTON_STYLE);
+    block.style.position = 'relative';
+    block.appendChild(tools);
+  }
+
+  function hideTools(block) {
+    const tools = block.querySelector('.bulletin-tools');
+    if (tools) tools.remove();
+  }
+
+  function hookEmail(doc) {
+    for (const block of doc.querySelectorAll('[data-item]')) {
+      block.addEventListener('mouseenter', () => showTools(doc, block));
+      block.addEventListener('focusin', () => showTools(doc, block));
+      block.addEventListener('mouseleave', () => { if (!block.contains(doc.activeElement)) hideTools(block); });
+      block.addEventListener('focusout', (event) => { if (!block.contains(event.relatedTarget)) hideTools(block); });
     }
   }
 
@@ -308,6 +347,7 @@
     doc.write(html);
     doc.close();
     openLinksOutside(doc);
+    hookEmail(doc);
     win.scrollTo(x, y);
     // images may arrive later and change heights: restore once more when they have
     win.addEventListener('load', () => win.scrollTo(x, y), { once: true });
@@ -319,6 +359,7 @@
       frame.addEventListener('load', () => {
         state.frameReady = true;
         openLinksOutside(frame.contentDocument);
+        hookEmail(frame.contentDocument);
         resolve();
       }, { once: true });
       frame.src = url;
@@ -349,6 +390,8 @@
     }
     state.revision = s.revision;
     state.compose = Boolean(s.compose && token);
+    state.reading = (s.featured ? [{ item: s.featured, where: 'featured' }] : []).concat(
+      ...(s.sections || []).map((section) => section.items.map((item) => ({ item, where: 'section' }))));
     renderHeader(s);
     renderCompose(s);
     renderPanel(s);
