@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import make_project  # noqa: E402  (the same generated project as the build benchmark)
-from preview import percentile  # noqa: E402
 
 from bulletin.preview import Preview
 from bulletin.preview.screenshot import CHROMIUM_ARGS, DEFAULT_BROWSER
+from preview import percentile  # noqa: E402
 
 # Resolves once the frame's email does (or does not) contain the text: polled every frame, so the figure is what a reader sees.
 SHOWN = """([text, wanted]) => new Promise((resolve) => {
