@@ -273,3 +273,33 @@ def test_an_item_in_the_email_offers_the_actions_on_hover_and_focus(page: Page, 
         "-pin: [https://example.org/news/annual-report, 'content/2021-06-10-industrial-strategy.md']",
         "+pin: [https://example.org/news/annual-report, 'content/2021-06-10-industrial-strategy.md', content/2021-06-17-pay-transparency.md]",
     ]
+
+
+def test_the_panel_works_on_a_small_laptop_screen(chromium, issue: Path) -> None:
+    with Preview(ISSUE, port=0) as preview:
+        context = chromium.new_context(viewport={"width": 1024, "height": 600})
+        context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
+        page = context.new_page()
+        try:
+            page.goto(preview.url)
+            expect(page.frame_locator("#email").locator("body")).to_contain_text(CONGRESS, timeout=WAIT)
+            panel = page.locator(".panel")
+            assert panel.evaluate("(p) => p.scrollWidth <= p.clientWidth")  # nothing cut off sideways
+            email_box, panel_box = page.locator("#email").bounding_box(), panel.bounding_box()
+            assert email_box and panel_box and email_box["x"] + email_box["width"] <= panel_box["x"]  # side by side
+            button = page.get_by_role("button", name=f"Exclude: {WEBINAR}", exact=True)
+            button.scroll_into_view_if_needed()
+            done = composed(page)
+            button.click()  # playwright clicks only what is visible and not covered
+            until(page, "(done) => Number(document.body.dataset.composed || 0) > done", done)
+            expect(page.frame_locator("#email").locator("body")).not_to_contain_text(WEBINAR, timeout=WAIT)
+        finally:
+            context.close()
+
+
+def test_an_unchanged_subject_is_not_written(page: Page, issue: Path) -> None:
+    before = issue.read_bytes()
+    page.locator("#issue-fields summary").click()
+    page.get_by_role("button", name="Save subject").click()
+    expect(page.locator("#compose-status")).to_have_text("No change.")
+    assert issue.read_bytes() == before

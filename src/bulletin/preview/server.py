@@ -138,7 +138,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if self.server.composer is None or not self.server.token:
             return "this preview is read-only (--read-only)"
         # a page of another site may send a request here, but its browser names that site in Origin
-        if self.headers.get("Origin") != f"http://{self.headers.get('Host')}" or self.headers.get("Host", "").rsplit(":", 1)[-1] != str(self.server.server_address[1]):
+        host = self.headers.get("Host", "")
+        if self.headers.get("Origin") != f"http://{host}" or host.rsplit(":", 1)[-1] != str(self.server.server_address[1]):
             return "not from the preview page (Origin)"
         if self.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
             return "not from the preview page (Sec-Fetch-Site)"

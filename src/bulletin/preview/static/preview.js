@@ -477,6 +477,8 @@
       const field = form.querySelector('[name="value"]');
       form.addEventListener('submit', (event) => {
         event.preventDefault();
+        // unchanged: nothing to write (a subject shown from the title must not be written out as one)
+        if (field.value === field.dataset.shown) return showStatus('No change.', false);
         act({ action: form.dataset.action, value: field.value }, form.querySelector('.field-error'));
       });
     }
