@@ -129,6 +129,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def _refuse(self) -> None:
+        self._send(HTTPStatus.FORBIDDEN, b"Forbidden: the preview writes only through POST /compose\n", "text/plain; charset=utf-8", False)
+
+    do_PUT = do_PATCH = do_DELETE = _refuse
+
     def _write_refusal(self) -> str | None:
         """Why a write request is not from the preview page (None: it is)."""
         if urlsplit(self.path).path != COMPOSE_PATH:
