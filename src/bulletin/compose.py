@@ -23,7 +23,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from .errors import ConfigError
 from .model import Item
-from .select import same_page
+from .select import reference_forms, same_page
 
 #: Where a key that is not in the file yet goes: after the last present key that comes before it here
 #: (the order of `bulletin new-issue` and of the README's example).
@@ -54,11 +54,7 @@ class ItemName:
         """Whether a featured/pin/exclude/include entry refers to this item (as select reads them)."""
         if not isinstance(entry, (str, int, float)) or isinstance(entry, bool):
             return False
-        ref = str(entry).strip()
-        if not ref.lower().startswith(("http://", "https://")):
-            ref = ref.replace("\\", "/")
-        ref = ref.removeprefix("./")
-        return bool({ref, ref.rstrip("/"), same_page(ref)} & self.aliases)
+        return not self.aliases.isdisjoint(reference_forms(str(entry)))
 
 
 def item_name(item: Item) -> ItemName:
