@@ -303,3 +303,33 @@ def test_an_unchanged_subject_is_not_written(page: Page, issue: Path) -> None:
     page.get_by_role("button", name="Save subject").click()
     expect(page.locator("#compose-status")).to_have_text("No change.")
     assert issue.read_bytes() == before
+
+
+def test_a_section_note_is_edited_in_markdown_and_keeps_its_quotes(page: Page, issue: Path) -> None:
+    before = issue.read_text(encoding="utf-8")
+    page.locator("summary[aria-label='Note: Events']").click()
+    page.get_by_label("Note under Events (Markdown)").fill("Every event is *free* for members.")
+    page.get_by_role("button", name="Save note: Events").click()
+    expect(page.frame_locator("#email").locator("em", has_text="free")).to_have_count(1, timeout=WAIT)
+    assert changes(before, issue.read_text(encoding="utf-8")) == [
+        '-  Events: "All events this season are **online** and free for members."',
+        '+  Events: "Every event is *free* for members."',
+    ]
+    expect(page.locator("summary[aria-label='Note: Events']")).to_be_visible()  # the panel stays open where it was
+
+
+def test_a_refused_text_shows_its_message_under_the_field(chromium, issue: Path) -> None:
+    with Preview(ISSUE, port=0, watch=False) as preview:
+        for page in start_page(chromium, preview):
+            issue.write_text(issue.read_text(encoding="utf-8") + "# saved in the editor\n", encoding="utf-8")
+            page.locator("#issue-fields summary").click()
+            page.fill("#field-intro", "A new intro.")
+            page.get_by_role("button", name="Save intro").click()
+            error = page.locator("form[data-action='intro'] .field-error")
+            expect(error).to_be_visible(timeout=WAIT)
+            expect(error).to_contain_text("reloaded — try again")
+            expect(page.locator("#field-intro")).to_have_value("A new intro.")  # the person's text is kept
+            page.get_by_role("button", name="Save intro").click()  # the page has caught up: now it is saved
+            expect(error).to_be_hidden(timeout=WAIT)
+            expect(page.frame_locator("#email").locator("body")).to_contain_text("A new intro.", timeout=WAIT)
+            assert issue.read_text(encoding="utf-8").endswith("intro: |\n  A new intro.\ntemplate: default\n# saved in the editor\n")
