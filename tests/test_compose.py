@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.compose import ComposeError, IssueText, ItemName, edit, item_name, rebase
+from bulletin.compose import ComposeError, IssueText, ItemName, edit, item_name, publish, rebase
 from bulletin.model import Item
 
 REPO = Path(__file__).resolve().parent.parent
@@ -197,3 +197,12 @@ def test_rebase_applies_only_the_changed_lines() -> None:
 def test_a_broken_file_is_not_edited() -> None:
     with pytest.raises(ComposeError, match="cannot edit the file as it is"):
         IssueText("title: [oops\n", "issues/x.yaml")
+
+
+def test_publish_removes_only_the_draft_line_of_an_item_file() -> None:
+    item = '---\r\ndate: 2021-07-01\r\ntitle: "Summer: school"  # the title\r\ndraft: true\r\nurl: https://example.org/s\r\n---\r\nBody *text*.\r\n'
+    assert publish(item) == item.replace("draft: true\r\n", "")
+    with pytest.raises(ComposeError, match="is not a draft"):
+        publish(publish(item), "content/s.md")
+    with pytest.raises(ComposeError, match="no front matter"):
+        publish("just text\n", "content/s.md")

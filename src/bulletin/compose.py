@@ -181,6 +181,11 @@ class IssueText:
             order = [s for s in sections if s in notes or s == section]
             self._insert(notes, order.index(section), section, scalar)
 
+    def remove(self, key: str) -> None:
+        """Remove a top-level key (the comments and blank lines before the next one stay)."""
+        if key in self.data:
+            self._delete(self.data, key)
+
     def text(self) -> str:
         """The edited file, with the byte order mark and line ends it had."""
         out = self._dump()
@@ -392,6 +397,19 @@ def rebase(original: str, before: str, after: str) -> str:
         done = end
     out.extend(ours[done:])
     return "".join(out)
+
+
+def publish(text: str, shown: str = "the item") -> str:
+    """An item file's text without its ``draft:`` line: the rest of the file stays as it was."""
+    lines = text.splitlines(keepends=True)
+    close = next((n for n, line in enumerate(lines) if n and line.strip() in ("---", "...")), None)
+    if not lines or lines[0].removeprefix("\ufeff").strip() != "---" or close is None:
+        raise ComposeError(f"{shown}: no front matter between '---' lines to edit")
+    front = IssueText("".join(lines[1:close]), shown)
+    if front.data.get("draft") in (None, False):
+        raise ComposeError(f"{shown} is not a draft")
+    front.remove("draft")
+    return lines[0] + front.text() + "".join(lines[close:])
 
 
 Edit = Callable[[IssueText], None]

@@ -193,3 +193,26 @@ def test_undo_restores_the_file_byte_for_byte(still_preview: Preview, tmp_projec
     assert issue.read_bytes() == before
     code, body = post(still_preview, {"action": "undo"})
     assert code == 422 and json.loads(body)["error"] == "Nothing to undo."
+
+
+def test_publish_removes_draft_from_the_items_own_file_and_undo_puts_it_back(still_preview: Preview, tmp_project: Path) -> None:
+    item = tmp_project / INDUSTRY
+    published = item.read_bytes()
+    item.write_bytes(published.replace(b"---\n", b"---\ndraft: true   # not yet\n", 1))
+    draft = item.read_bytes()
+    issue = (tmp_project / ISSUE).read_bytes()
+    still_preview.rebuild()
+    code, body = post(still_preview, {"action": "publish", "item": INDUSTRY})
+    assert code == 200, body
+    assert item.read_bytes() == published and (tmp_project / ISSUE).read_bytes() == issue
+    status = json.loads(request(still_preview, "GET", "/status.json", headers={"Host": urlsplit(still_preview.url).netloc})[1])
+    assert INDUSTRY in [i["name"] for s in status["sections"] for i in s["items"]]
+    assert post(still_preview, {"action": "undo"})[0] == 200
+    assert item.read_bytes() == draft
+
+
+def test_publish_touches_only_a_draft_items_file(still_preview: Preview, tmp_project: Path, files: dict[Path, bytes]) -> None:
+    for name in (INDUSTRY, "https://example.org/news/industrial-strategy", "../bulletin.yaml", "bulletin.yaml"):
+        code, _ = post(still_preview, {"action": "publish", "item": name})
+        assert code in (409, 422)
+    assert unchanged(files, tmp_project)

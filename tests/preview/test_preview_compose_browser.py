@@ -333,3 +333,16 @@ def test_a_refused_text_shows_its_message_under_the_field(chromium, issue: Path)
             expect(error).to_be_hidden(timeout=WAIT)
             expect(page.frame_locator("#email").locator("body")).to_contain_text("A new intro.", timeout=WAIT)
             assert issue.read_text(encoding="utf-8").endswith("intro: |\n  A new intro.\ntemplate: default\n# saved in the editor\n")
+
+
+def test_publish_a_draft_item_from_the_left_out_list(chromium, issue: Path, tmp_project: Path) -> None:
+    item = tmp_project / "content/2021-06-17-pay-transparency.md"
+    published = item.read_text(encoding="utf-8")
+    item.write_text(published.replace("---\n", "---\ndraft: true\n", 1), encoding="utf-8")
+    with Preview(ISSUE, port=0) as preview:
+        for page in start_page(chromium, preview):
+            expect(page.frame_locator("#email").locator("body")).not_to_contain_text(PAY)
+            page.locator("#left-out-details summary").click()
+            click(page, f"Publish: {PAY}")
+            expect(page.frame_locator("#email").locator("body")).to_contain_text(PAY, timeout=WAIT)
+            assert item.read_text(encoding="utf-8") == published

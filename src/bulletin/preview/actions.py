@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..build import BuildResult, prepare
-from ..compose import ComposeError, IssueText, ItemName, item_name
+from ..compose import ComposeError, IssueText, ItemName, item_name, publish
 from ..errors import BulletinError
 from ..model import Item
 from .session import PreviewSession
@@ -21,7 +21,7 @@ from .session import PreviewSession
 ACTIONS: dict[str, tuple[str, ...]] = {
     "feature": ("item",), "unfeature": (), "pin": ("item",), "unpin": ("item",), "up": ("item",), "down": ("item",),
     "exclude": ("item",), "include": ("item",), "intro": ("value",), "subject": ("value",), "preheader": ("value",),
-    "note": ("section", "value"), "undo": (),
+    "note": ("section", "value"), "publish": ("item",), "undo": (),
 }
 STALE = "The issue file changed since this page was shown (saved in your editor?): reloaded — try again."
 
@@ -44,6 +44,7 @@ class Done:
 @dataclass(frozen=True)
 class _Step:
     label: str  # "Pin 'Annual report'": what Undo undoes
+    path: Path  # the issue file, or an item file (publish)
     before: str
     after: str
 
@@ -54,10 +55,11 @@ def revision_of(data: bytes) -> str:
 
 
 class Composer:
-    """Applies page actions to the one issue file being previewed; thread-safe; keeps an undo history."""
+    """Applies page actions to the one issue file being previewed (and to a draft item's file, to publish
+    it); thread-safe; keeps an undo history."""
 
     def __init__(self, issue: Path, validate: Callable[[str], BuildResult] | None = None) -> None:
-        self.issue = issue  # the only file ever written: fixed when the preview starts, never from a request
+        self.issue = issue  # the file written: fixed when the preview starts, never from a request
         self._validate = validate or (lambda text: prepare(issue, text=text))
         self._lock = threading.Lock()
         self._history: list[_Step] = []
@@ -80,19 +82,18 @@ class Composer:
             session = self.session
             assert session is not None, "Composer.session is set by the preview"
             action = request["action"]
-            data = self._read()
+            data = _read(self.issue)
             if request.get("base") != revision_of(data):
                 session.rebuild()  # the page gets the file as it is now (the watcher may not have seen it yet)
                 raise Refused(STALE, 409)
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                raise Refused(f"{self.issue.name}: not UTF-8 text; save it as UTF-8 in your editor") from None
+            text = _decode(data, self.issue)
             if action == "undo":
-                return self._undo(text, session)
+                return self._undo(session)
             result = session.result
             if result is None:
                 raise Refused("Nothing could be built yet: fix the error shown, then try again.", 409)
+            if action == "publish":
+                return self._publish(request, text, result, session)
             try:
                 issue = IssueText(text, result.spec.path)
                 label = _change(issue, request, result)
@@ -105,42 +106,73 @@ class Composer:
                 built = self._validate(new)
             except BulletinError as exc:
                 raise Refused(str(exc)) from None
-            self._write(new)
-            self._history.append(_Step(label, text, new))
+            _write(self.issue, new)
+            self._history.append(_Step(label, self.issue, text, new))
             session.rebuild(lambda: built)
             return Done(f"{label}: done. {result.spec.path} saved.")
 
-    def _undo(self, text: str, session: PreviewSession) -> Done:
+    def _publish(self, request: dict, issue_text: str, result: BuildResult, session: PreviewSession) -> Done:
+        """Remove ``draft: true`` from a draft item's own file (the build's file for the item, never a request's path)."""
+        item, _ = _find(result, request.get("item"))
+        root = Path(result.project.root).resolve()
+        file = (root / item.path).resolve() if item.path else None
+        if file is None or not item.draft or not file.is_relative_to(root) or file.suffix.lower() != ".md":
+            raise Refused(f"'{item.title}' is not a draft with a file of its own")
+        before = _decode(_read(file), file)
+        try:
+            after = publish(before, item.path or "")
+        except ComposeError as exc:
+            raise Refused(str(exc)) from None
+        _write(file, after)
+        try:
+            built = self._validate(issue_text)
+        except BulletinError as exc:
+            _write(file, before)
+            raise Refused(str(exc)) from None
+        label = f"Publish '{item.title}'"
+        self._history.append(_Step(label, file, before, after))
+        session.rebuild(lambda: built)
+        return Done(f"{label}: done. {item.path} saved (no more draft: true).")
+
+    def _undo(self, session: PreviewSession) -> Done:
         if not self._history:
             raise Refused("Nothing to undo.")
         step = self._history[-1]
-        if text != step.after:
+        if _decode(_read(step.path), step.path) != step.after:
             self._history.clear()
             session.refresh()
-            raise Refused("The issue file was changed in your editor since: undo there (the page's history is cleared).", 409)
-        self._write(step.before)
+            raise Refused(f"{step.path.name} was changed in your editor since: undo there (the page's history is cleared).", 409)
+        _write(step.path, step.before)
         self._history.pop()
         session.rebuild()
         return Done(f"Undone: {step.label}.")
 
-    def _read(self) -> bytes:
-        try:
-            return self.issue.read_bytes()
-        except OSError as exc:
-            raise Refused(f"cannot read {self.issue}: {exc.strerror}", 409) from None
 
-    def _write(self, text: str) -> None:
-        """Replace the file in one step (an editor or the watcher never sees half of it), keeping its mode."""
-        folder = self.issue.parent
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.issue.name}.", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.chmod(tmp, self.issue.stat().st_mode & 0o7777)
-            os.replace(tmp, self.issue)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise Refused(f"cannot write {self.issue}: {exc.strerror}", 500) from None
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise Refused(f"cannot read {path}: {exc.strerror}", 409) from None
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(f"{path.name}: not UTF-8 text; save it as UTF-8 in your editor") from None
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file in one step (an editor or the watcher never sees half of it), keeping its mode."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise Refused(f"cannot write {path}: {exc.strerror}", 500) from None
 
 
 def _find(result: BuildResult, name: object) -> tuple[Item, ItemName]:

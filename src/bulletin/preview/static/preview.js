@@ -70,6 +70,7 @@
     }
     if (where === 'left-out') {
       if (item.reason !== 'duplicate') add('Include', 'include');
+      if (item.reason === 'draft') add('Publish', 'publish');  // takes draft: true out of the item's file
     } else {
       add('Exclude', 'exclude');
     }
