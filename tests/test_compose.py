@@ -206,3 +206,10 @@ def test_publish_removes_only_the_draft_line_of_an_item_file() -> None:
         publish(publish(item), "content/s.md")
     with pytest.raises(ComposeError, match="no front matter"):
         publish("just text\n", "content/s.md")
+
+
+def test_lists_right_under_their_key_a_document_start_and_a_header_comment_are_kept() -> None:
+    text = "# My issue\n---\ntitle: T   # hi\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections:\n- {title: All}\npin:\n- content/a.md\n...\n"
+    after = edit(text, lambda f: f.pin(name("content/b.md")))
+    assert diff(text, after) == ["+- content/b.md"]
+    assert after.endswith("- content/a.md\n- content/b.md\n...\n")

@@ -78,7 +78,8 @@ class IssueText:
         self.yaml.width = 1_000_000  # never wrap a long line the person wrote on one line
         try:
             _, sequence, offset = load_yaml_guess_indent(self.original)
-            self.yaml.indent(mapping=2, sequence=sequence or 4, offset=offset or 2)
+            # "- x" right under its key (offset 0) or indented ("  - x"): written as the file has them
+            self.yaml.indent(mapping=2, sequence=4 if sequence is None else sequence, offset=2 if offset is None else offset)
             self.data = self.yaml.load(self.original)
         except YAMLError as exc:
             raise ComposeError(f"{shown}: cannot edit the file as it is ({' '.join(str(exc).split())}); fix it in your editor") from None
