@@ -213,3 +213,9 @@ def test_lists_right_under_their_key_a_document_start_and_a_header_comment_are_k
     after = edit(text, lambda f: f.pin(name("content/b.md")))
     assert diff(text, after) == ["+- content/b.md"]
     assert after.endswith("- content/a.md\n- content/b.md\n...\n")
+
+
+def test_a_key_that_is_not_a_list_is_not_replaced_by_one() -> None:
+    text = EXAMPLE.replace("pin: [https://example.org/news/annual-report]", "pin: https://example.org/news/annual-report")
+    with pytest.raises(ComposeError, match=r"pin: is not a list like \[content/x.md\]"):
+        edit(text, lambda f: f.pin(name("content/x.md")))

@@ -232,6 +232,8 @@ class IssueText:
     def _append(self, key: str, entry: str) -> None:
         value = self.data.get(key)
         scalar = self._scalar(entry)
+        if value is not None and not isinstance(value, CommentedSeq):
+            raise ComposeError(f"{self.shown}: {key}: is not a list like [{entry}]; fix it in your editor")
         if not isinstance(value, CommentedSeq):
             seq = CommentedSeq([scalar])
             seq.fa.set_flow_style()  # pin: [content/x.md], as the README writes them
