@@ -346,3 +346,14 @@ def test_publish_a_draft_item_from_the_left_out_list(chromium, issue: Path, tmp_
             click(page, f"Publish: {PAY}")
             expect(page.frame_locator("#email").locator("body")).to_contain_text(PAY, timeout=WAIT)
             assert item.read_text(encoding="utf-8") == published
+
+
+def test_a_note_being_typed_survives_a_save_of_another_file(page: Page, tmp_project: Path) -> None:
+    page.locator("summary[aria-label='Note: Events']").click()
+    area = page.get_by_label("Note under Events (Markdown)")
+    area.fill("Half typed")
+    item = tmp_project / "content/2021-06-10-industrial-strategy.md"
+    item.write_text(item.read_text(encoding="utf-8").replace(INDUSTRY, "Industrial strategy, renamed"), encoding="utf-8")
+    expect(page.locator("#sections")).to_contain_text("Industrial strategy, renamed", timeout=WAIT)
+    expect(page.get_by_label("Note under Events (Markdown)")).to_have_value("Half typed")
+    expect(page.get_by_label("Note under Events (Markdown)")).to_be_focused()

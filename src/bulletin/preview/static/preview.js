@@ -128,6 +128,8 @@
     area.id = id;
     area.rows = 3;
     area.value = (s.notes || {})[section.title] || '';
+    area.dataset.shown = area.value;
+    area.dataset.key = 'note-text\u0000' + section.title;
     const save = el('button', 'Save note');
     save.type = 'submit';
     save.setAttribute('aria-label', 'Save note: ' + section.title);
@@ -216,9 +218,15 @@
     // the panel is drawn again at every change: keep the keyboard focus on the same control
     const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined;
     const open = [...document.querySelectorAll('.note-form[open]')].map((d) => d.dataset.section);
+    // a note being typed survives a redraw (another file saved meanwhile)
+    const typing = [...document.querySelectorAll('.note-form textarea')].filter((a) => a.value !== a.dataset.shown);
     drawPanel(s, open);
+    for (const old of typing) {
+      const area = [...document.querySelectorAll('.note-form textarea')].find((a) => a.dataset.key === old.dataset.key);
+      if (area) area.value = old.value;
+    }
     if (focused) {
-      const again = [...document.querySelectorAll('.panel button')].find((b) => b.dataset.key === focused);
+      const again = [...document.querySelectorAll('.panel [data-key]')].find((b) => b.dataset.key === focused);
       if (again) again.focus();
       else if (document.activeElement === document.body && state.compose) $('compose-status').focus();
     }
