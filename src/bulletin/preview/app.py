@@ -35,9 +35,11 @@ class Preview:
         watch: bool = True,
         builder: Callable[[], BuildResult] | None = None,
         log: Log | None = None,
+        refresh: bool = False,
         read_only: bool = False,
     ) -> None:
         self.issue = Path(issue)
+        self.refresh = refresh  # the first build fetches web sources anew; rebuilds use the cache
         self.port = port
         self.as_email = as_email.strip() if as_email else None
         self.watch = watch
@@ -67,7 +69,13 @@ class Preview:
         if self.as_email:
             find_subscriber(project, self.as_email)  # an unknown address is an error now, not a blank page later
         issue = self.issue
-        builder = self._builder or (lambda: prepare(issue))
+        first = [self.refresh]
+
+        def build_issue() -> BuildResult:
+            refresh, first[0] = first[0], False
+            return prepare(issue, refresh=refresh)
+
+        builder = self._builder or build_issue
         composer = self.composer
         self.session = PreviewSession(
             builder, as_email=self.as_email, revision=(composer or Composer(issue)).revision,
@@ -130,12 +138,13 @@ def run(
     as_email: str | None = None,
     log: Log = print,
     stop: threading.Event | None = None,
+    refresh: bool = False,
     read_only: bool = False,
 ) -> None:
     """Serve the preview until Ctrl+C (or ``stop`` is set): print the URL, open the browser, rebuild on every save."""
     stop = stop or threading.Event()
     try:  # Ctrl+C may come at any moment, even mid-build or before the wait: it always ends in a clean stop
-        with Preview(issue, port=port, as_email=as_email, log=log, read_only=read_only) as preview:
+        with Preview(issue, port=port, as_email=as_email, log=log, refresh=refresh, read_only=read_only) as preview:
             if preview.note:
                 log(preview.note)
             who = f" as {as_email}" if as_email else ""
