@@ -57,11 +57,11 @@ def test_request_body_one_recipient_per_personalization_with_merge_fields(sendgr
     body = accepted.body
     assert [p["to"] for p in body["personalizations"]] == [[{"email": "ann@x.example"}], [{"email": "bob@x.example"}]]
     ann, bob = (p["substitutions"] for p in body["personalizations"])
-    assert ann == {"*|NAME|*": "Tom & Jerry <b>", "*|NAME:HTML|*": "Tom &amp; Jerry &lt;b&gt;"}
-    assert bob == {"*|NAME|*": "colleague", "*|NAME:HTML|*": "colleague"}  # merge_fallbacks in bulletin.yaml
+    assert ann == {"*|FIRST_NAME|*": "Tom & Jerry <b>", "*|FIRST_NAME:HTML|*": "Tom &amp; Jerry &lt;b&gt;"}
+    assert bob == {"*|FIRST_NAME|*": "colleague", "*|FIRST_NAME:HTML|*": "colleague"}  # merge_fallbacks in bulletin.yaml
     text, html = body["content"]
     assert text["type"] == "text/plain" and html["type"] == "text/html"
-    assert "*|NAME|*" in text["value"] and "*|NAME:HTML|*" in html["value"] and "*|NAME|*" not in html["value"]
+    assert "*|FIRST_NAME|*" in text["value"] and "*|FIRST_NAME:HTML|*" in html["value"] and "*|FIRST_NAME|*" not in html["value"]
     lxml_html.fromstring(html["value"])  # still a parseable document
     assert body["custom_args"] == {"bulletin_issue": "example", "bulletin_dispatch": "1", "bulletin_batch": "1"}
     assert body["categories"] == ["bulletin"]
@@ -159,7 +159,7 @@ def test_test_send_marks_the_subject_and_never_counts_as_the_real_one(sendgrid_p
     assert result.exit_code == 0, result.output
     [test] = fake_sendgrid.accepted
     assert test.body["subject"].startswith("[TEST] Bulletin on EU Social Affairs #7")
-    subs = {p["to"][0]["email"]: p["substitutions"]["*|NAME|*"] for p in test.body["personalizations"]}
+    subs = {p["to"][0]["email"]: p["substitutions"]["*|FIRST_NAME|*"] for p in test.body["personalizations"]}
     assert subs == {"Anna.Keller@member-org.example": "Anna Keller", "me@org.example": "colleague"}
     assert test.body["custom_args"]["bulletin_kind"] == "test"
     real = run("send", "issues/example.yaml", "--list", "members", "--yes")
