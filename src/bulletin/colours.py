@@ -150,6 +150,7 @@ def brand_problems(colour: str | None, accent: str | None) -> list[tuple[str, st
     if accent:
         ratio = min(worst(accent, LIGHT), worst(WHITE, [accent]))
         if ratio < AA_NORMAL:
-            out.append(("accent", f"links in {accent} on the white page (and white button text on it) have contrast {ratio:.2f}:1,"
+            out.append(("accent", f"links in {accent} on the white page and the light grey featured box, and white button text on it,"
+                                   f" have contrast down to {ratio:.2f}:1,"
                                   f" below WCAG AA {AA_NORMAL:g}:1; use a darker colour, e.g. {towards(accent, '#000000', LIGHT)}"))
     return out

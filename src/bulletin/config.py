@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import yamlfile
-from .colours import HEX_COLOUR, brand_problems
+from .colours import HEX_COLOUR, brand_problems, parse_color, to_hex
 from .errors import ConfigError, raise_if
 from .model import (
     DEFAULT_GREETING,
@@ -199,7 +199,8 @@ def _colour(check: yamlfile.Checker, brand: dict, key: str) -> str | None:
     if value is not None and not HEX_COLOUR.match(value):
         check.error(("brand", key), f"expected a colour like \"#1e3a5f\" (#rgb or #rrggbb, in quotes), got '{value}'")
         return None
-    return value.lower() if value else None
+    rgb = parse_color(value) if value else None
+    return to_hex(rgb) if rgb else None  # #rgb as #rrggbb: Outlook's bgcolor takes the long form
 
 
 def _logo(check: yamlfile.Checker, data: Any, org_name: str) -> Logo | None:

@@ -326,3 +326,13 @@ def test_events_stream_pushes_a_new_version_after_a_change(still_preview: Previe
         assert json.loads(second.split("data: ")[1])["version"] == version + 1
     finally:
         connection.close()
+
+
+def test_as_greets_by_first_name_when_the_subscribers_file_has_one(tmp_project: Path) -> None:
+    (tmp_project / "subscribers.example.csv").write_text(
+        "email,first_name,name\nzoe@x.example,Zoë,Zoë Müller\njean@x.example,,Jean Dupont\n", encoding="utf-8")
+    with Preview(ISSUE, port=0, watch=False) as preview:
+        for who, greeting in (("zoe@x.example", "Dear Zoë,"), ("jean@x.example", "Dear Jean Dupont,"), ("", "Dear colleague,")):
+            for route in ("/email.html", "/email.txt"):
+                code, _, body = get(preview.url, f"{route}?as={quote(who)}")
+                assert code == 200 and greeting in body.decode()
