@@ -338,3 +338,11 @@ def test_the_greeting_s_words_from_bulletin_yaml_reach_sendgrid(sendgrid_project
     }
     zoe = accepted.body["personalizations"][0]["substitutions"]
     assert zoe == {"*|FIRST_NAME|*": "Zoë", "*|FIRST_NAME:HTML|*": "Zoë", "*|ORG|*": "<Coop>", "*|ORG:HTML|*": "&lt;Coop&gt;"}
+
+
+def test_the_plan_says_when_no_column_holds_a_name_for_the_greeting(tmp_project: Path) -> None:
+    (tmp_project / "people.csv").write_text("email,lists\nzoe@x.example,members\n", encoding="utf-8")
+    use_subscribers(tmp_project, "people.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Merge field 'first_name' has no column (nor 'name') in people.csv: everyone gets the fallback" in " ".join(result.output.split())
