@@ -86,3 +86,16 @@ def test_greeting_is_read_and_defaults_to_the_first_name(write):
 ])
 def test_greeting_mistakes_are_config_errors(write, greeting, message):
     assert project_problems(write, f"greeting: {greeting!r}\n") == [f"bulletin.yaml:3: greeting: {message}"]
+
+
+def test_the_commented_examples_of_init_and_the_example_project_are_valid_once_uncommented(write, tmp_project):
+    from bulletin.init import Answers, project_text
+
+    answers = Answers(name="ESNF", address="Rue 1, Brussels", email="a@example.org", sender_name="ESNF", timezone="UTC")
+    for settings in (project_text(answers, None), (tmp_project / "bulletin.yaml").read_text(encoding="utf-8")):
+        lines = [line[2:] if line.startswith(("# brand:", "# greeting:")) else line for line in settings.splitlines()]
+        assert sum(line.startswith(("brand:", "greeting:")) for line in lines) == 2
+        write("bulletin.yaml", "\n".join(lines) + "\n")
+        project = load_project()
+        assert (project.brand.colour, project.brand.accent, project.greeting) == ("#1e3a5f", "#1d4ed8", "Dear {first_name},")
+        assert project.brand.logo is not None
