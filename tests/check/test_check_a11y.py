@@ -55,3 +55,11 @@ def test_hidden_preheader_is_not_a_contrast_problem(tmp_project):
     result = prepare("issues/example.yaml")
     assert "display:none" in result.rendered.html  # MJML's preheader: white text, hidden on purpose
     assert warnings(run_checks(result), "low-contrast") == []
+
+
+def test_a_brand_set_in_bulletin_yaml_gives_no_contrast_warning(tmp_project, write):
+    settings = (tmp_project / "bulletin.yaml").read_text(encoding="utf-8")
+    write("bulletin.yaml", settings + 'brand: {colour: "#3a73b3", accent: "#0b6e4f", font: Georgia}\n')
+    report = run_checks(prepare("issues/example.yaml"))
+    assert warnings(report, "low-contrast") == []
+    assert "#3a73b3" in prepare("issues/example.yaml").rendered.html  # the band, though too pale for headings on grey
