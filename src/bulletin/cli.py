@@ -271,13 +271,52 @@ def subscribers_check_cmd(path: str | None) -> None:
     from .audience import check_subscribers
     from .config import display_path, load_project
     from .dispatch.show import print_subscribers
+    from .suppressions import suppressed_keys
 
     project = load_project()
     file = Path(path) if path else Path(project.root) / project.subscribers
-    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)))
+    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)),
+                               sendgrid=suppressed_keys(project.root, project.state_dir))
     print_subscribers(_console(), report)
     if report.skipped.get("invalid"):
         sys.exit(1)
+
+
+@main.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (counts only).")
+@handle_errors
+def sync_cmd(as_json: bool) -> None:
+    """Fetch unsubscribes, bounces, spam reports and invalid addresses from SendGrid; they are never mailed."""
+    from .feedback.show import print_sync
+    from .feedback.sync import sync
+    from .sendtime import clock_from_env
+
+    report = sync(clock=clock_from_env(), on_wait=lambda seconds, why: click.echo(f"{why}: waiting {seconds:.0f} s", err=True))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        print_sync(_console(), report)
+
+
+@subscribers_group.command("suppressed")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the list to this CSV file (as the subscribers file is written: delimiter, encoding).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only those suppressed from this day on (YYYY-MM-DD).")
+@handle_errors
+def subscribers_suppressed_cmd(csv_file: str | None, since: dt.datetime | None) -> None:
+    """Who SendGrid suppresses (after bulletin sync), to mark in your member records: email, status, kind, reason, date."""
+    from .config import load_project
+    from .feedback.export import suppressed, write_suppressed
+    from .feedback.show import print_suppressed
+
+    project = load_project()
+    day = since.date() if since else None
+    if csv_file:
+        written = write_suppressed(project, csv_file, since=day)
+        click.echo(f"Wrote {count(written, 'address', 'addresses')} to {csv_file}: set each one's status in your member records "
+                   "as its status column says.")
+    else:
+        print_suppressed(_console(), suppressed(project, since=day), project.timezone)
 
 
 def _interactive() -> bool:
@@ -364,6 +403,43 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print_status(_console(), rows)
+
+
+@main.command("report")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--people", is_flag=True, help="Also list the recipients suppressed since (bounced, unsubscribed...).")
+@handle_errors
+def report_cmd(issue: str, as_json: bool, people: bool) -> None:
+    """What became of ISSUE: delivered, bounced, opened, clicked, unsubscribed, and which items were read."""
+    from .config import load_project
+    from .feedback.report import report
+    from .feedback.show import print_issue_report
+    from .sendtime import clock_from_env
+
+    project = load_project(issue)
+    found = report(issue, project=project, clock=clock_from_env(), people=people)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_issue_report(_console(), found, project.timezone)
+
+
+@main.command("webhook")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind your web server).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port.")
+@click.option("--path", "url_path", default="/sendgrid/events", show_default=True, help="The one path SendGrid posts to.")
+@handle_errors
+def webhook_cmd(host: str, port: int, url_path: str) -> None:
+    """Receive SendGrid's signed Event Webhook: bounces and unsubscribes at once, clicks for bulletin report."""
+    from .feedback.webhook import serve
+
+    def ready(server: Any) -> None:
+        click.echo(f"Listening on {server.url} (signed posts only); Ctrl+C stops.", err=True)
+
+    if not url_path.startswith("/"):
+        raise BulletinError(f"--path must start with '/', got '{url_path}'")
+    serve(host, port, path=url_path, log=lambda line: click.echo(line, err=True), ready=ready)
 
 
 @main.group("schedule")

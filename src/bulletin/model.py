@@ -164,6 +164,7 @@ class SendGridSettings:
 
     unsubscribe_group_id: int | None = None
     categories: tuple[str, ...] = ()
+    webhook_public_key: str | None = None  # the Event Webhook's verification key (public; SendGrid shows it)
 
 
 @dataclass(frozen=True)
