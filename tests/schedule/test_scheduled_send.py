@@ -154,6 +154,21 @@ def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
     assert fake_sendgrid.delivered() == Counter({m: 2 for m in members})
 
 
+def test_scheduling_an_issue_edited_after_it_was_sent_says_it_changed(
+        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    """Issue 9, defect 1: sent, title edited, then --at: it crashed with a TypeError (_changed_message without its zone)."""
+    people(3)
+    assert schedule(None, clock).outcome == "sent"
+    issue = sendgrid_project / "issues" / "example.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
+    with pytest.raises(LedgerError) as caught:
+        schedule("2021-07-06 09:00", clock)
+    message = str(caught.value)
+    assert "was sent to 'members' on Thu 2021-07-01 09:00 CEST" in message and "(dispatch 1, 3 recipients mailed)" in message
+    assert "has changed since" in message and "--new-dispatch" in message
+    assert fake_sendgrid.mail_requests() == 1 and [d[1] for d in dispatches(sendgrid_project)] == ["done"]
+
+
 def test_safe_without_a_time_sends_15_minutes_from_now(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]]) -> None:
     people(3)
     report = schedule(None, clock, safe=True)
