@@ -86,6 +86,15 @@ def test_unknown_key_with_hint(write):
     assert found == ["issues/t.yaml:6: prehaeder: unknown key (did you mean 'preheader'?)"]
 
 
+def test_an_unknown_key_holding_a_block_is_reported_on_its_own_line(write):
+    """Issue 9, defect 2: 'sectoins:' on line 6, its list below, was reported as line 7."""
+    found = problems(write, GOOD + "sectoins:\n  - {title: Events, tags: [Event]}\nnotes:\n  Event: hi\n")
+    assert found == [
+        "issues/t.yaml:6: sectoins: unknown key (did you mean 'sections'?)",
+        "issues/t.yaml:9: notes.Event: unknown key (did you mean 'Events'?)",
+    ]
+
+
 def test_bad_section_tags(write):
     found = problems(write, """\
         title: T

@@ -215,8 +215,9 @@ def load(path: Path, shown: str, error: type[BulletinError]) -> Document:
     return doc
 
 
-def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str]) -> None:
-    doc.lines[path] = node.start_mark.line + 1
+def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str], line: int | None = None) -> None:
+    # a key's line is where the key stands, not where its value starts ("sections:" above its list)
+    doc.lines[path] = line or node.start_mark.line + 1
     cut = comment_cut(node, lines)
     if cut:
         doc.cuts[path] = cut
@@ -224,9 +225,7 @@ def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str]) -> None
         for line, key, first in duplicate_keys(node):
             doc.repeats.append((path + (key,), line, first))
         for key, value in node.value:
-            sub = path + (str(key.value),)
-            _walk(value, sub, doc, lines)
-            doc.lines.setdefault(sub, key.start_mark.line + 1)
+            _walk(value, path + (str(key.value),), doc, lines, key.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
             _walk(value, path + (index,), doc, lines)
