@@ -288,6 +288,20 @@ def test_addresses_written_as_mail_programs_export_them(tmp_path: Path) -> None:
     assert [str(p) for p in report.problems()] == ["people.csv row 7: carl@example.org appears in an earlier row (kept the first)"]
 
 
+def test_accented_display_names_are_read_like_plain_ones(tmp_path: Path) -> None:
+    """Issue 9, defect 3: 'Zoë Müller <zoe@coop.de>' was rejected while 'Zoe Mueller <zoe@coop.de>' was read."""
+    path = write(tmp_path, (
+        "email,name,lists\n"
+        '"Zoë Müller <zoe@coop.de>",Zoë,members\n'
+        '"Zoe Mueller <zoe.m@coop.de>",Zoe,members\n'
+        '"Müller, Zoë <zm@coop.de>",Zoë,members\n'
+        '"Łukasz Żółw <lz@coop.pl>",Łukasz,members\n'
+    ))
+    found, report = recipients(path, shown="people.csv")
+    assert [email for _, email, _ in found] == ["zoe@coop.de", "zoe.m@coop.de", "zm@coop.de", "lz@coop.pl"]
+    assert not report.problems()
+
+
 @pytest.mark.parametrize("column", ["email", "name"])
 def test_a_quote_never_closed_is_an_error_not_the_rest_of_the_file_swallowed(tmp_path: Path, column: str) -> None:
     # one stray '"' made the csv reader take every following row as part of one value: those people vanished silently
