@@ -233,7 +233,7 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
              safe: bool | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
     from .dispatch.run import send
-    from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
+    from .dispatch.show import ProgressView, print_findings, print_plan, print_report, scheduled_time
     from .sendtime import clock_from_env
 
     out, err = _console(), _console(stderr=True)
@@ -268,6 +268,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
+    elif tests and not shown:  # staff test to review: what check finds comes first
+        print_findings(out, report.plan)
     print_report(out, report)
     if report.unknown or report.failed:
         sys.exit(1)

@@ -280,3 +280,25 @@ def test_ctrl_c_while_sending_gives_the_terminal_its_cursor_back(sendgrid_projec
     assert "\x1b[?25l" in shown  # the progress bar hid the cursor...
     assert shown.rindex("\x1b[?25h") > shown.rindex("\x1b[?25l")  # ...and showed it again
     assert [state for *_, state, _ in batch_states(sendgrid_project)] == ["unknown"]  # resumable: listed on the next run
+
+
+def test_a_test_send_shows_what_check_finds_then_sends_the_test(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    """Issue 9, defect 4: a test send said nothing about the errors that make a real send refuse."""
+    item = sendgrid_project / "content" / "2021-05-20-congress-2021.md"
+    item.write_text(item.read_text(encoding="utf-8").replace('alt: "Participants in the plenary hall at the 2019 Congress"', 'alt: ""'),
+                    encoding="utf-8")
+    checked = run("check", "issues/example.yaml")
+    assert checked.exit_code == 1
+    finding = "content/2021-05-20-congress-2021.md:1: image https://example.org/img/congress-2021.jpg has no alt text"
+    assert " ".join(finding.split(": ", 1)[1].split()) in " ".join(checked.output.split())
+    result = run("send", "issues/example.yaml", "--test", "me@org.example")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    error = next(i for i, line in enumerate(lines) if finding in line)
+    assert "✗ error" in lines[error]
+    assert "Checks: 1 error, 0 warnings; a real send refuses" in result.output  # as check says: 1 error (not 2 ways)
+    sent = next(i for i, line in enumerate(lines) if line.startswith("Sent test message"))
+    assert error < sent  # shown first, then the test is sent all the same
+    assert fake_sendgrid.mail_requests() == 1
+    refused = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert refused.exit_code == 1 and finding in refused.output and fake_sendgrid.mail_requests() == 1

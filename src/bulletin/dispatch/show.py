@@ -65,10 +65,25 @@ def print_plan(console: Console, plan: SendPlan) -> None:
     for name in plan.missing_fields:
         console.print(f"  [yellow]Merge field '{name}' has no column in {escape(plan.subscribers)}: everyone gets the fallback[/]")
     _problems(console, [str(p) for p in plan.problems], "Rows not mailed")
+    if plan.test:
+        print_findings(console, plan)
+        return
     for warning in plan.warnings:
         console.print(f"  [yellow]Warning:[/] {escape(warning)}")
     for error in plan.errors:
         console.print(f"  [red]Blocks sending:[/] {escape(error)}")
+
+
+def print_findings(console: Console, plan: SendPlan) -> None:
+    """A test send's findings, as bulletin check shows them: errors (a real send refuses) first, then warnings."""
+    if not plan.errors and not plan.warnings:
+        return
+    refuses = "; a real send refuses until the errors are fixed, a test is sent all the same" if plan.errors else ""
+    console.print(f"  Checks: {count(len(plan.errors), 'error')}, {count(len(plan.warnings), 'warning')}{refuses}")
+    for error in plan.errors:
+        console.print(f"    [bold red]✗ error[/]   {escape(error)}")
+    for warning in plan.warnings:
+        console.print(f"    [yellow]! warning[/] {escape(warning)}")
 
 
 def _problems(console: Console, lines: list[str], title: str) -> None:
