@@ -322,7 +322,13 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
     from .sendtime import clock_from_env
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
-    where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
+    target = "SendGrid" if done.transport == "sendgrid" else f"the {done.transport}"
+    if not done.at_sendgrid:
+        where = f"it had not been handed over to {target} yet"
+    elif done.transport == "sendgrid":
+        where = "its SendGrid batch is cancelled"
+    else:
+        where = f"its batch in {target} is cancelled" + (f" ({done.marked} is marked CANCELLED.txt)" if done.marked else "")
     click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({count(done.recipients, 'recipient')}, "
                f"for {done.local}): {where}. Nobody gets it.")
 
