@@ -294,7 +294,7 @@ class _Run:
         if out.recipients == 0:
             raise AudienceError(
                 f"{people[1]}: nobody to send to on the list '{list_name}' "
-                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items()) or 'no rows'})"
+                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items() if r != 'not on list') or 'no rows'})"
             )
         ledger.set_dispatch(dispatch, recipients=out.recipients, skipped=out.skipped)
         if supersede:
