@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bulletin.build import build
+from bulletin.check import run_checks
 from bulletin.errors import BulletinError, ConfigError, RenderError, SourceError
 
 ISSUE = "issues/example.yaml"
@@ -219,7 +220,9 @@ def test_unknown_section_tag_is_a_warning_with_hint(tmp_project, write):
     write("issues/w.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\n"
           "sections: [{title: Events, tags: [Evnt]}, {title: More}]\n")
     result = build("issues/w.yaml")
-    assert "issues/w.yaml: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
+    assert "issues/w.yaml:3: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
+    assert not [w for w in result.warnings if "is not a section's tag" in w]  # the section's tag is the typo, not the items'
+    assert not [w for w in result.warnings if "is empty" in w]  # the warning above says why
 
 
 def test_item_fields_bulletin_does_not_use_are_one_warning_each(tmp_project, write):
@@ -311,3 +314,42 @@ def test_the_same_news_from_a_feed_and_a_file_is_no_warning(tmp_project, write):
 
     assert not [w for w in result.warnings if "duplicate" in w]
     assert result.manifest["left_out_counts"]["duplicate"] == 1
+
+
+EDITOR_ISSUE = """\
+title: T
+period: {start: 2021-01-01, end: 2021-06-30}
+sections:
+  - {title: News, tags: [News]}
+  - {title: Position papers, tags: [Position paper]}
+  - {title: Events, tags: [Event]}
+  - {title: More news}
+"""
+
+
+def test_an_empty_section_is_a_warning_saying_why_and_match_order_fills_it(tmp_project, write):
+    write("issues/w.yaml", EDITOR_ISSUE)
+    result = build("issues/w.yaml")
+    assert [s.title for s in result.selection.sections] == ["News", "Position papers", "Events", "More news"]
+    write("content/2021-03-01-summit.md", "---\ndate: 2021-03-01\ntitle: Summit\nurl: https://example.org/summit\ntags: [News, Event]\n---\n")
+    for name in ("2021-01-27-webinar-digital-inclusion", "2021-05-11-workshop", "2021-05-20-congress-2021"):
+        path = tmp_project / "content" / f"{name}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("tags: [Event]", "tags: [News, Event]"), encoding="utf-8")
+    result = build("issues/w.yaml")
+    assert "Events" not in [s.title for s in result.selection.sections]
+    assert ("issues/w.yaml:6: section 'Events' is empty, so it is left out: all 4 items tagged Event went to News, which comes "
+            "earlier in sections (add match_order: to say which section takes an item first)") in result.warnings
+    assert build("issues/w.yaml").warnings == json.loads((tmp_project / "build" / "w" / "manifest.json").read_text())["warnings"]
+    write("issues/w.yaml", EDITOR_ISSUE + "match_order: [Events, Position papers]\n")
+    result = build("issues/w.yaml")
+    assert [len(s.items) for s in result.selection.sections if s.title == "Events"] == [4]
+    assert not [w for w in result.warnings if "is empty" in w]
+
+
+def test_an_item_tag_close_to_a_section_tag_is_a_warning(tmp_project, write):
+    write("content/2021-03-01-summit.md", "---\ndate: 2021-03-01\ntitle: Summit\nurl: https://example.org/summit\ntags: [Events]\n---\n")
+    write("issues/w.yaml", EDITOR_ISSUE)
+    result = build("issues/w.yaml")
+    assert "content/2021-03-01-summit.md:1: tag 'Events' is not a section's tag: did you mean 'Event' (section 'Events')?" in result.warnings
+    checked = run_checks(result)
+    assert "tag 'Events' is not a section's tag: did you mean 'Event' (section 'Events')?" in [f.message for f in checked.warnings]

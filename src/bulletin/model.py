@@ -83,6 +83,7 @@ class IssueSpec:
     template: str = "default"
     utm: Utm | None = None
     lang: str | None = None
+    match_order: list[str] = field(default_factory=list)  # section titles, most specific first: which section takes an item
     # line of each editorial entry, for "unknown url" errors: ("pin", 0) -> 12
     lines: dict[tuple[str, int | str], int] = field(default_factory=dict)
 
@@ -105,6 +106,16 @@ class LeftOut:
     reason: Literal["outside period", "excluded tag", "excluded", "no matching section", "duplicate", "draft"]
 
 
+@dataclass(frozen=True)
+class NearMiss:
+    """An item tag one or two edits from a section's tag ('Events' for 'Event'): probably meant to match it."""
+
+    tag: str
+    section_tag: str
+    section: str
+    items: tuple[Item, ...]
+
+
 @dataclass
 class Selection:
     """The result of selecting an issue's items."""
@@ -112,6 +123,8 @@ class Selection:
     featured: Item | None
     sections: list[Section]
     left_out: list[LeftOut]
+    empty: dict[str, str | None] = field(default_factory=dict)  # section title -> why it is empty (None: no item has its tags)
+    near_misses: list[NearMiss] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:
