@@ -113,7 +113,7 @@ def _item_json(item: Any) -> dict[str, Any]:
 @click.option("--force", is_flag=True, help="Overwrite an existing issue file.")
 @handle_errors
 def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) -> None:
-    """Create issues/SLUG.yaml with the default sections."""
+    """Create issues/SLUG.yaml, its sections proposed from the tags used in the period (most used first)."""
     from .scaffold import new_issue
 
     path = new_issue(slug, start.date(), end.date(), force=force)

@@ -100,9 +100,9 @@ def matching_order(spec: IssueSpec) -> list[SectionSpec]:
 
 def _why_empty(spec: IssueSpec, section: SectionSpec, tags: set[str], buckets: dict[str, list[Item]], items: list[Item],
                lead: Item | None, reasons: dict[int, str]) -> str | None:
-    """Why a section got no item, in words (None: no item has its tags, which the unknown-tag warning says)."""
-    if not section.tags:
-        return "every item went to a section with tags"
+    """Why a section got no item, in words (None: no item has its tags, which the unknown-tag warning says; or a catch-all)."""
+    if not section.tags:  # nothing left over for the catch-all: every item found its section, nothing to warn about
+        return None
     named = " or ".join(section.tags)
     took = Counter(title for title, chosen in buckets.items() for item in chosen if tags & {fold(t) for t in item.tags})
     tagged = [item for item in items if tags & {fold(t) for t in item.tags}]
