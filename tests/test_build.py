@@ -13,9 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from bulletin.build import build
 from bulletin.check import run_checks
+from bulletin.cli import main
 from bulletin.errors import BulletinError, ConfigError, RenderError, SourceError
 
 ISSUE = "issues/example.yaml"
@@ -353,3 +355,52 @@ def test_an_item_tag_close_to_a_section_tag_is_a_warning(tmp_project, write):
     assert "content/2021-03-01-summit.md:1: tag 'Events' is not a section's tag: did you mean 'Event' (section 'Events')?" in result.warnings
     checked = run_checks(result)
     assert "tag 'Events' is not a section's tag: did you mean 'Event' (section 'Events')?" in [f.message for f in checked.warnings]
+
+
+# --- issue 9: titles exactly as written -----------------------------------------------------------
+
+FRENCH = "Transparence salariale\u00a0: quelles suites\u202f? 10\u2007000 membres"
+FRENCH_SUMMARY = "Notre avis\u00a0: oui\u202f!"
+NO_BREAK = "\u00a0\u202f\u2007"
+
+
+def _source(kind: str) -> tuple[str, str]:
+    """(file name, text) of a source holding one item titled FRENCH, in the given format."""
+    if kind == "markdown":
+        return "content/2021-03-01-fr.md", (f'---\ndate: 2021-03-01\ntitle: "{FRENCH}"\nurl: https://example.org/fr\n'
+                                            f"tags: [News]\n---\n{FRENCH_SUMMARY}\n")
+    if kind == "yaml":
+        return "items.yaml", (f'- date: 2021-03-01\n  title: "{FRENCH}"\n  url: https://example.org/fr\n  tags: [News]\n'
+                              f'  summary: "{FRENCH_SUMMARY}"\n')
+    if kind == "csv":
+        return "items.csv", f"date,title,url,tags,summary\n2021-03-01,{FRENCH},https://example.org/fr,News,{FRENCH_SUMMARY}\n"
+    return "feed.xml", ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>F</title><link>https://example.org/</link>'
+                        f"<description>d</description><item><title>{FRENCH}</title><link>https://example.org/fr</link>"
+                        f"<pubDate>Mon, 01 Mar 2021 10:00:00 +0000</pubDate><category>News</category>"
+                        f"<description>{FRENCH_SUMMARY}</description></item></channel></rss>")
+
+
+@pytest.mark.parametrize("kind", ["markdown", "yaml", "csv", "feed"])
+def test_no_break_spaces_are_kept_end_to_end(tmp_project, write, kind):
+    """Issue 9: U+00A0, U+202F and U+2007 in titles and summaries (French typography) were turned into plain spaces."""
+    name, text = _source(kind)
+    write(name, text)
+    source = "content/" if kind == "markdown" else name
+    write("issues/fr.yaml", f'title: "Bulletin\u00a0#8"\nsubject: "Bulletin\u00a0: suites\u202f?"\nsource: {source}\n'
+                            "period: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: All}]\n"
+                            f'notes: {{All: "En ligne\u00a0!"}}\nintro: "Bienvenue\u202f!"\n')
+    result = build("issues/fr.yaml")
+    root = lxml.html.fromstring(result.rendered.html.encode())
+    assert FRENCH in [link.text_content().strip() for link in root.iter("a")]  # the title links to the item
+    body = root.text_content()
+    for expected in (FRENCH, FRENCH_SUMMARY, "En ligne\u00a0!", "Bienvenue\u202f!"):
+        assert expected in body
+        assert expected in result.rendered.text
+    assert result.spec.subject == "Bulletin\u00a0: suites\u202f?" and result.spec.title == "Bulletin\u00a0#8"
+    manifest = json.loads((tmp_project / "build" / "fr" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["subject"] == "Bulletin\u00a0: suites\u202f?"
+    assert [i["title"] for s in manifest["sections"] for i in s["items"] if "Transparence" in i["title"]] == [FRENCH]
+
+    if kind == "markdown":
+        listed = CliRunner().invoke(main, ["items", "--from", "2021-03-01", "--to", "2021-03-01"], env={"COLUMNS": "200"})
+        assert FRENCH in listed.output

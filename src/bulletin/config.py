@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import yamlfile
 from .errors import ConfigError, raise_if
 from .model import IssueSpec, Organisation, Period, Project, SectionSpec, Sender, SendGridSettings, Utm
+from .spacing import one_line
 
 PROJECT_FILE = "bulletin.yaml"
 
@@ -188,7 +189,7 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
 
     lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
     # one-line texts: a YAML block (|) would put line breaks into the Subject header and the inbox preview
-    title, subject, preheader = (" ".join((check.text(data, key) or "").split()) for key in ("title", "subject", "preheader"))
+    title, subject, preheader = (one_line(check.text(data, key) or "") for key in ("title", "subject", "preheader"))
     spec = IssueSpec(
         slug=slug,
         path=name,
