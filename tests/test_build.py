@@ -404,3 +404,15 @@ def test_no_break_spaces_are_kept_end_to_end(tmp_project, write, kind):
     if kind == "markdown":
         listed = CliRunner().invoke(main, ["items", "--from", "2021-03-01", "--to", "2021-03-01"], env={"COLUMNS": "200"})
         assert FRENCH in listed.output
+
+
+def test_a_title_yaml_misreads_builds_as_written_with_a_note(tmp_project, write):
+    write("content/2021-03-01-stand-up.md", '---\ndate: 2021-03-01\ntitle: "Stand Up: "A solidarity Action Plan for All" event"\n'
+                                            "url: https://example.org/stand-up\ntags: [News]\n---\n")
+    result = build(ISSUE)
+    title = 'Stand Up: "A solidarity Action Plan for All" event'
+    assert title in [link.text_content().strip() for link in lxml.html.fromstring(result.rendered.html.encode()).iter("a")]
+    assert title in result.rendered.text
+    [note] = [w for w in result.warnings if w.startswith("content/2021-03-01-stand-up.md:3: title: read as written")]
+    assert note.endswith('write: title: "Stand Up: \\"A solidarity Action Plan for All\\" event"')
+    assert "title: read as written" in " ".join(f.message for f in run_checks(result).warnings)

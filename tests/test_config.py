@@ -362,3 +362,23 @@ def test_with_match_order_the_catch_all_may_be_shown_first(write):
     assert [s.title for s in spec(write, shown_first + "match_order: [Events]\n").sections] == ["More", "Events"]
     assert problems(write, shown_first + "  - {title: Rest}\nmatch_order: [Events]\n") == [
         "issues/t.yaml:6: sections[2]: a second section without tags: only one (now 'More') can take the remaining items"]
+
+
+@pytest.mark.parametrize(("line", "title"), [
+    ("title: EU Strategy: our reaction", "EU Strategy: our reaction"),
+    ('title: "EU" strategy', '"EU" strategy'),
+    ("title: [Draft] Our reaction", "[Draft] Our reaction"),
+    ("title: @ESNF at the summit", "@ESNF at the summit"),
+    ('title: "Stand Up for Social Europe: "A solidarity Action Plan for All" event"',
+     'Stand Up for Social Europe: "A solidarity Action Plan for All" event'),
+    ('title: "Porto" and "Lisbon": two summits', '"Porto" and "Lisbon": two summits'),
+])
+def test_the_double_quote_hint_is_never_a_wrong_fix(write, line, title):
+    """Issue 9: for title: "Stand Up …: "A …" event" the hint proposed a value that built with stray outer quotes."""
+    rest = "\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: A}]\n"
+    with pytest.raises(ConfigError) as info:
+        spec(write, line + rest)
+    message = str(info.value)
+    assert "issues/t.yaml:1: YAML syntax error" in message and "needs double quotes around it: title: " in message
+    fix = message.rpartition("needs double quotes around it: ")[2].rstrip(")")
+    assert spec(write, fix + rest).title == title

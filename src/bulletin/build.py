@@ -181,6 +181,7 @@ def _input_warnings(spec: IssueSpec, items: list[Item], selection: Selection) ->
         warnings.append(Problem(near.items[0].origin, f"tag '{near.tag}' is not a section's tag{more}: did you mean "
                                                       f"'{near.section_tag}' (section '{near.section}')?"))
     warnings.extend(_copied_urls(items, selection))
+    warnings.extend(Problem(where, message) for item in items for where, message in item.notes)
     unused: dict[str, list[str]] = {}
     for item in items:
         for key in item.ignored:

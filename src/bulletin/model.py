@@ -30,6 +30,7 @@ class Item:
     path: str | None = None  # the item's file, relative to the project, when it has its own file
     draft: bool = False  # "draft: true" in its file: never in an issue (as in Hugo, Jekyll and mkdocs)
     ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
+    notes: tuple[tuple[str, str], ...] = ()  # (where, message): how a line YAML misreads was read instead, for a warning
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
         path=path,
         draft=values.get("draft", False),
         ignored=tuple(values.get("ignored", ())),
+        notes=tuple(values.get("notes", ())),
     )
 
 
