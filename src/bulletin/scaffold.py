@@ -12,9 +12,9 @@ from . import sources
 from .config import load_project
 from .errors import BulletinError, ConfigError
 from .model import Item, Project
+from .render.context import period_label
 from .select import fold
 from .words import count
-from .render.context import period_label
 
 _TEMPLATE = """\
 # The {slug} issue. Edit the texts, then run: bulletin build issues/{slug}.yaml

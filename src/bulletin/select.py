@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, Problem, raise_if
@@ -99,7 +99,7 @@ def matching_order(spec: IssueSpec) -> list[SectionSpec]:
 
 
 def _why_empty(spec: IssueSpec, section: SectionSpec, tags: set[str], buckets: dict[str, list[Item]], items: list[Item],
-               lead: Item | None, reasons: dict[int, str]) -> str | None:
+               lead: Item | None, reasons: Mapping[int, str]) -> str | None:
     """Why a section got no item, in words (None: no item has its tags, which the unknown-tag warning says; or a catch-all)."""
     if not section.tags:  # nothing left over for the catch-all: every item found its section, nothing to warn about
         return None
@@ -200,7 +200,7 @@ class _References:
                 at = f" (line {line})" if line else ""
                 self._problem(key, index, f"'{ref}' is also in exclude{at}: remove it from one of the two")
 
-    def not_shown(self, key: str, reasons: dict[int, str]) -> None:
+    def not_shown(self, key: str, reasons: Mapping[int, str]) -> None:
         """Report every entry of ``key`` naming an item the issue leaves out (asking for it does nothing)."""
         for index, ref, item in self.found.get(key, []):
             reason = reasons.get(id(item))
