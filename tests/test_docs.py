@@ -15,7 +15,10 @@ _MENTION = re.compile(r"\]\(([^)#\s]+)\)|`((?:\.\./|\./|[\w.-]+/)[\w./-]*\.(?:md
 def mentions(page: Path) -> list[str]:
     """The repository paths a page points to."""
     found = []
-    for link, code in _MENTION.findall(page.read_text(encoding="utf-8")):
+    text = page.read_text(encoding="utf-8")
+    # a Markdown link shown as an example inside `code` is not one the page makes
+    text = re.sub(r"`[^`\n]*\]\([^`\n]*`", "", text)
+    for link, code in _MENTION.findall(text):
         target = link or code
         if "://" not in target and not target.startswith(("mailto:", "content/2021-06-10", "issues/2021-h1", "templates/default/")):
             found.append(target)
