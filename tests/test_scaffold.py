@@ -9,6 +9,7 @@ import pytest
 from bulletin.build import build
 from bulletin.config import load_issue, load_project
 from bulletin.errors import BulletinError
+from bulletin.model import WordPressSource
 from bulletin.scaffold import new_issue
 
 H1 = (dt.date(2021, 1, 1), dt.date(2021, 6, 30))
@@ -58,3 +59,23 @@ def test_without_tagged_items_in_the_period_the_usual_sections_are_proposed(tmp_
     assert "no tagged item is dated in this period (0 items): the usual sections" in text
     assert [s.title for s in load_issue(tmp_project / path, load_project(tmp_project)).sections] == [
         "Position papers", "Events", "Publications", "Press releases", "More news"]
+
+
+def test_in_a_project_of_ones_own_the_issue_takes_bulletin_yamls_source_and_organisation(tmp_project):
+    config = tmp_project / "bulletin.yaml"
+    config.write_text(config.read_text().replace("  name: European Social Network Federation", "  name: CECOP")
+                      + 'source: {wordpress: "https://www.cecop.coop", categories: [News, "Policy & Advocacy"]}\n')
+
+    path = new_issue("2021-h1", *H1)
+
+    text = (tmp_project / path).read_text()
+    assert 'source: {wordpress: https://www.cecop.coop, categories: ["News", "Policy & Advocacy"]}\n' in text
+    spec = load_issue(tmp_project / path, load_project(tmp_project))
+    assert spec.sources == [WordPressSource("https://www.cecop.coop", ("News", "Policy & Advocacy"))]
+    assert spec.title == "CECOP bulletin"
+
+
+def test_without_a_source_in_bulletin_yaml_the_issue_reads_the_content_folder(tmp_project):
+    path = new_issue("2021-h1", *H1)
+
+    assert "\nsource: content/\n" in (tmp_project / path).read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import sources
 from .config import load_project
 from .errors import BulletinError, ConfigError
-from .model import Item, Project
+from .model import Item, Project, Source, WordPressSource
 from .render.context import period_label
 from .select import fold
 from .words import count
@@ -22,7 +22,7 @@ title: {title}
 subject: {subject}
 preheader: "News, events, publications and position papers from {label}"
 period: {{start: {start}, end: {end}}}    # inclusive
-source: {content}/
+source: {source}
 {sections}order: newest
 intro: |
   Welcome to this issue of our bulletin, covering {label}.
@@ -39,6 +39,23 @@ sections:                                 # {why}: the usual sections
 """
 MAX_PROPOSED = 8  # sections proposed from tags; rarer tags go to the catch-all
 _PLAIN = re.compile(r"[A-Za-z0-9][\w .&()/'-]*")  # written as is in a YAML flow mapping
+
+
+def source_yaml(sources: list[Source]) -> str:
+    """``source:``'s value as bulletin.yaml gives it (a path, a feed, ``{wordpress: …}``), on one line."""
+
+    def plain(text: str) -> str:  # a JSON string is a YAML double-quoted one
+        return text if re.fullmatch(r"[\w./:~-]+", text) else json.dumps(text, ensure_ascii=False)
+
+    def one(source: Source) -> str:
+        if isinstance(source, WordPressSource):
+            parts = [f"wordpress: {plain(source.url)}"]
+            parts += [f"{key}: {json.dumps(list(names), ensure_ascii=False)}"
+                      for key, names in (("categories", source.categories), ("exclude_categories", source.exclude_categories)) if names]
+            return "{" + ", ".join(parts) + "}"
+        return plain(source)
+
+    return one(sources[0]) if len(sources) == 1 else "[" + ", ".join(map(one, sources)) + "]"
 
 
 def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, project: Project | None = None) -> Path:
@@ -61,7 +78,7 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     text = _TEMPLATE.format(
         # JSON strings are YAML double-quoted strings: quotes and backslashes in the name survive
         slug=slug, title=json.dumps(title, ensure_ascii=False), subject=json.dumps(f"{title} — {label}", ensure_ascii=False),
-        label=label, start=start, end=end, content=project.content_dir.rstrip("/"),
+        label=label, start=start, end=end, source=source_yaml(project.source or [project.content_dir.rstrip("/") + "/"]),
         sections=proposed_sections(_items_of(project, start, end)),
     )
     try:
@@ -73,9 +90,17 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
 
 
 def _items_of(project: Project, start: dt.date, end: dt.date) -> list[Item] | None:
-    """The items of the content folder dated in the period (drafts left out); None when it cannot be read."""
+    """The items of the project's local sources dated in the period (drafts left out); None when there are none to read.
+
+    Feeds and WordPress sites are not fetched: new-issue works offline, and says so in the file.
+    """
+    local = [source for source in project.source or [project.content_dir] if isinstance(source, str) and not sources.is_feed(source)]
+    if not local:
+        return None
+    found: list[Item] = []
     try:
-        found = sources.load(project.content_dir, root=Path(project.root))
+        for source in local:
+            found += sources.load(source, root=Path(project.root))
     except BulletinError:  # no content folder yet, or an item with a mistake: the build will say which
         return None
     return [item for item in found if start <= item.date <= end and not item.draft]
@@ -84,7 +109,7 @@ def _items_of(project: Project, start: dt.date, end: dt.date) -> list[Item] | No
 def proposed_sections(items: list[Item] | None) -> str:
     """``sections:`` (and ``match_order:``) for the tags used by ``items``, most frequent first, plus a catch-all."""
     if items is None:
-        return _USUAL.replace("{why}", "the content folder cannot be read yet")
+        return _USUAL.replace("{why}", "no local source to read the tags of (a feed is not fetched here)")
     spelling: dict[str, str] = {}
     used: Counter[str] = Counter()
     for item in items:
