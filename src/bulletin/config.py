@@ -185,13 +185,13 @@ def _utm(check: yamlfile.Checker, data: Any, path: yamlfile.Path_) -> Utm | None
     return Utm(*(check.text(utm, key, path) for key in ("source", "medium", "campaign")))
 
 
-def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
-    """Load and validate an issue spec; raise one ConfigError listing every problem."""
+def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | None = None) -> IssueSpec:
+    """Load and validate an issue spec (``text``: its content, instead of the file's); raise one ConfigError listing every problem."""
     file = Path(path)
     root = Path(project.root)
     name = display_path(file, root)
     _check_issue_file(file, name, root)
-    doc = yamlfile.load(file, name, ConfigError)
+    doc = yamlfile.load(file, name, ConfigError, text)
     if doc.data is None:
         raise ConfigError(f"{name}: the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)")
     check = yamlfile.Checker(name, doc)

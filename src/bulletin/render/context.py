@@ -29,7 +29,9 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
 ``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
 ``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
-``alt``, and ``width``/``height`` of the file or None, or None).
+``alt``, and ``width``/``height`` of the file or None, or None), ``position`` (1, 2, ...: its place
+in reading order, featured first; the preview's compose actions find an item's block in the email by
+``data-item="{{ item.position }}"``).
 
 Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
 paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
@@ -107,6 +109,7 @@ class ItemView:
     summary_html: Markup
     summary_text: str
     image: Image | None
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -328,7 +331,7 @@ def rich_text(source: str, fmt: str, params: Params, base: str | None = None) ->
 # --- views -----------------------------------------------------------------------------------
 
 
-def item_view(item: Item, params: Params) -> ItemView:
+def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
     """The template view of an item; its summary's relative links point into the item's own page's site."""
     try:
         html, text = _summary(item.summary, item.summary_format, params, item.url)
@@ -345,6 +348,7 @@ def item_view(item: Item, params: Params) -> ItemView:
         summary_html=inert(html),
         summary_text=inert(text),
         image=image,
+        position=position,
     )
 
 
@@ -360,10 +364,11 @@ def _summary(source: str, fmt: str, params: Params, base: str | None) -> tuple[M
     return rich_text(source, fmt, params, base)
 
 
-def section_view(section: Section, params: Params, base: str | None = None) -> SectionView:
-    """The template view of a section (relative links in its note resolved against ``base``)."""
+def section_view(section: Section, params: Params, base: str | None = None, first: int = 1) -> SectionView:
+    """The template view of a section (relative links in its note resolved against ``base``; its items'
+    positions start at ``first``)."""
     note_html, note_text = _summary(section.note, "markdown", params, base)
-    items = [item_view(item, params) for item in section.items]
+    items = [item_view(item, params, first + index) for index, item in enumerate(section.items)]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
@@ -373,7 +378,12 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
     org = project.organisation
     try:  # the intro and notes are the organisation's words: their relative links point into its website
         intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
-        sections = [section_view(s, params, org.website) for s in selection.sections if s.items]
+        sections: list[SectionView] = []
+        position = 2 if selection.featured else 1
+        for section in selection.sections:
+            if section.items:
+                sections.append(section_view(section, params, org.website, position))
+                position += len(section.items)
     except RelativeLink as exc:
         raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
                           " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against") from None
@@ -398,7 +408,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
             website=org.website,
         ),
         "issue": issue,
-        "featured": item_view(selection.featured, params) if selection.featured else None,
+        "featured": item_view(selection.featured, params, 1) if selection.featured else None,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": web_url,
