@@ -216,32 +216,38 @@ class Audience:
             raw = cells[email_at].strip()
             status = cells[status_at].strip().lower() if status_at is not None else ""
             status = STATUS_ALIASES.get(status, status or "subscribed")
+            names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []
+            # a row of another list counts as "not on list" only, whatever else is wrong with it
+            on_list = wanted is None or any(name.strip().casefold() == wanted for name in names)
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
-                shown = raw if len(raw) <= 60 else raw[:60] + "…"
-                self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+                if on_list:
+                    shown = raw if len(raw) <= 60 else raw[:60] + "…"
+                    self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+                else:
+                    skipped["not on list"] += 1
                 continue
             if status not in STATUSES:
                 # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
-                self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                if on_list:
+                    self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                else:
+                    skipped["not on list"] += 1
                 suppressed.setdefault(email.lower(), "invalid")
                 continue
             statuses[status] += 1
-            names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []
-            on_list = wanted is None
             for name in names:
                 name = name.strip()
                 if name:
                     folded = name.casefold()
                     known_lists.setdefault(folded, name)
-                    on_list = on_list or folded == wanted
                     if stats:
                         report.lists.setdefault(known_lists[folded], Counter())[status] += 1
             key = email.lower()
             if status != "subscribed":
-                skipped[status] += 1
-                suppressed.setdefault(key, status)
+                skipped[status if on_list else "not on list"] += 1
+                suppressed.setdefault(key, status)  # never mailed on any list
                 continue
             if not on_list:
                 skipped["not on list"] += 1
