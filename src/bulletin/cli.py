@@ -167,7 +167,7 @@ def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
 @click.option("--force", is_flag=True, help="Overwrite an existing issue file.")
 @handle_errors
 def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) -> None:
-    """Create issues/SLUG.yaml with the default sections."""
+    """Create issues/SLUG.yaml, its sections proposed from the tags used in the period (most used first)."""
     from .scaffold import new_issue
 
     path = new_issue(slug, start.date(), end.date(), force=force)
@@ -401,7 +401,7 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
              safe: bool | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
     from .dispatch.run import send
-    from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
+    from .dispatch.show import ProgressView, print_findings, print_plan, print_report, scheduled_time
     from .sendtime import clock_from_env
 
     out, err = _console(), _console(stderr=True)
@@ -436,6 +436,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
+    elif tests and not shown:  # staff test to review: what check finds comes first
+        print_findings(out, report.plan)
     print_report(out, report)
     if report.unknown or report.failed:
         sys.exit(1)
@@ -525,7 +527,13 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
     from .sendtime import clock_from_env
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
-    where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
+    target = "SendGrid" if done.transport == "sendgrid" else f"the {done.transport}"
+    if not done.at_sendgrid:
+        where = f"it had not been handed over to {target} yet"
+    elif done.transport == "sendgrid":
+        where = "its SendGrid batch is cancelled"
+    else:
+        where = f"its batch in {target} is cancelled" + (f" ({done.marked} is marked CANCELLED.txt)" if done.marked else "")
     click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({count(done.recipients, 'recipient')}, "
                f"for {done.local}): {where}. Nobody gets it.")
 

@@ -25,8 +25,18 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     The web edition must not show it: put it inside ``{% if not web %}``.
 ``merge(name, fallback)``
     returns the merge tag ``*|NAME|*`` and records the fallback (the project's
-    ``merge_fallbacks[name]`` wins over the template's) in ``Rendered.merge_fields``.
+    ``merge_fallbacks[name]`` wins over the template's; for ``first_name``, then ``merge_fallbacks[name]``)
+    in ``Rendered.merge_fields``. A send fills ``*|FIRST_NAME|*`` from the ``name`` column when the
+    subscriber has no first name (``model.MERGE_ALTERNATIVES``).
     In the web edition it returns that fallback itself ("Dear colleague,").
+``greeting``
+    bulletin.yaml's ``greeting:`` ("Dear {first_name}," by default) with merge tags for its fields:
+    ``{{ greeting }}`` in either part (escaped in the HTML one); false when the greeting is empty.
+``brand``
+    a ``BrandView`` (render/brand.py) of bulletin.yaml's ``brand:``: ``logo`` (``src``, ``alt``, ``width``;
+    or None), ``font`` (a CSS font list), ``colour`` (header band), ``colour_muted`` (text on the band
+    besides white), ``accent`` (links, button), ``heading`` (headings on white), ``dark_heading`` and
+    ``dark_accent`` (dark mode). Without a brand, the default theme's own colours; all meet WCAG AA.
 ``web``
     True when rendering the web edition (``bulletin publish``): the page on the website, shared by
     everyone, so no personal link; False for the email.
@@ -68,7 +78,8 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from ..errors import RenderError
-from ..model import Image, IssueSpec, Item, Project, Section, Selection, Utm
+from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
+from .brand import GreetingView, brand_view
 from .text import html_to_text
 
 _Text = TypeVar("_Text", str, Markup)
@@ -178,7 +189,9 @@ class MergeTags:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
             raise ValueError(f"merge(): invalid merge field name {name!r} (letters, digits, _)")
         key = name.lower()
-        self.fields.setdefault(key, self.overrides.get(key, str(fallback)))
+        if key not in self.fields:
+            stand_ins = (key, *MERGE_ALTERNATIVES.get(key, ()))
+            self.fields[key] = next((self.overrides[k] for k in stand_ins if k in self.overrides), str(fallback))
         if self.neutral:
             return Markup.escape(self.fields[key])
         return Markup(merge_tag(name))
@@ -437,6 +450,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
     archive = archive_url(project)
     if web and archive and archive == site_url(project):
         archive = "../index.html"  # relative: the site folder works on any host and opened from disk
+    merge = MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()}, neutral=web)
     return {
         "org": OrgView(
             name=org.name,
@@ -450,7 +464,9 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": None if web else web_url,
         "unsubscribe_url": Markup(UNSUBSCRIBE_TAG),
-        "merge": MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()}, neutral=web),
+        "merge": merge,
+        "greeting": GreetingView(project.greeting, merge),
+        "brand": brand_view(project.brand),
         "web": web,
         "archive_url": archive,
         "subscribe_url": project.subscribe_url,

@@ -19,6 +19,7 @@ from ..config import display_path
 from ..errors import BulletinError
 from ..ledger import Ledger, ledger_path
 from ..model import Project
+from ..render.brand import brand_view
 from ..render.context import OrgView, date_label
 from ..render.jinja import render_template
 from .edition import FEED_FILE, PAGE_FILE, SiteUrls
@@ -88,6 +89,7 @@ def archive_html(project: Project, state: SiteState, urls: SiteUrls, sent: dict[
             name=org.name, address=org.address, website=org.website,
             address_lines=[line.strip() for line in org.address.splitlines() if line.strip()],
         ),
+        "brand": brand_view(project.brand),
         "issues": entries,
     }
     return render_template(project, "default", ARCHIVE_TEMPLATE, context)
