@@ -100,3 +100,19 @@ def test_nothing_left_after_the_last_unpublish(quarters):
     assert feed.feed.updated == "2021-07-06T07:00:00Z"
     page = lxml.html.parse(str(quarters / "site" / "index.html")).getroot()
     assert "No issue is published yet." in page.text_content()
+
+
+def test_archive_and_web_edition_carry_the_brand_and_a_neutral_greeting(quarters):
+    config = quarters / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + (
+        'brand: {colour: "#7a1f3d", logo: {src: "https://example.org/logo.png", alt: "ESNF logo", width: 160},'
+        ' font: "\'Open Sans\', Arial, sans-serif"}\ngreeting: "Hello {first_name} & welcome,"\n'
+    ), encoding="utf-8")
+    publish("issues/2021-q1.yaml", clock=lambda: T0)
+    page = lxml.html.parse(str(quarters / "site" / "index.html")).getroot()
+    assert "header{background:#7a1f3d;" in page.findtext(".//style")
+    assert page.find("body").get("style") == "font-family:Open Sans, Arial, sans-serif"  # as the brand gives it
+    [logo] = page.cssselect("header img")
+    assert (logo.get("src"), logo.get("alt")) == ("https://example.org/logo.png", "ESNF logo")
+    web = lxml.html.parse(str(quarters / "site" / "2021-q1" / "index.html")).getroot()
+    assert "Hello colleague & welcome," in " ".join(web.text_content().split())
