@@ -103,7 +103,7 @@ def site_title(project: Project) -> str:
 def feed_xml(project: Project, state: SiteState, urls: SiteUrls) -> bytes:
     """The Atom feed (RFC 4287): one entry per published issue, newest first."""
     records = newest_first(state)
-    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]  # the default namespace
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # None: the default namespace
     feed.set(XML_LANG, project.lang)
     _text(feed, "id", urls.archive)
     _text(feed, "title", site_title(project))
