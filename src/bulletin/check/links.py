@@ -23,13 +23,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
+from .. import web
 from .document import Document
 from .findings import Finding
 
 CACHE_FILE = "linkcheck.json"
 CACHE_TTL = dt.timedelta(days=1)
 WORKERS = 8
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # seconds per request, all of it (connect, ask, answer)
 GET_FALLBACK = {403, 405, 501}  # servers that refuse or do not implement HEAD
 REFUSED = {401, 403, 429}  # usually a bot wall, not a broken page: a warning, check by hand
 USER_AGENT = "bulletin-linkcheck/1 (+https://example.org; pre-send link check)"
@@ -68,8 +69,8 @@ class HttpProbe:
 
     def __init__(self, timeout: float = TIMEOUT) -> None:
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_KeepMethod())
-        self._direct = urllib.request.build_opener(_KeepMethod(), urllib.request.ProxyHandler({}))
+        self._opener = web.opener(_KeepMethod())
+        self._direct = web.opener(_KeepMethod(), urllib.request.ProxyHandler({}))
 
     def __call__(self, url: str) -> LinkStatus:
         """Check one URL."""
@@ -89,12 +90,12 @@ class HttpProbe:
             return url if not reached or reached == wire else reached
 
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with web.deadline(self.timeout), opener.open(request, timeout=self.timeout) as response:
                 return LinkStatus(url, response.status, final(response.geturl()))
         except urllib.error.HTTPError as exc:
             exc.close()
             return LinkStatus(url, exc.code, final(exc.geturl()), f"{exc.code} {exc.reason}")
-        except TimeoutError:
+        except TimeoutError:  # one read, or the whole request (web.DeadlineExceeded)
             return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
         except urllib.error.URLError as exc:
             reason = exc.reason
