@@ -192,8 +192,11 @@ class _Run:
             for recipient in audience:
                 if recipient.key in emails and recipient.key not in found:
                     found[recipient.key] = recipient.values
-        except AudienceError:
-            pass
+        except AudienceError as exc:  # a file that cannot be read whole may hide who left: a test is mail too
+            raise AudienceError(
+                f"Not sent: {people[1]} cannot be read whole, so bulletin cannot tell whether a test address unsubscribed or "
+                f"bounced; fix the file (bulletin subscribers check lists its problems), then send the test again:\n{exc}"
+            ) from None
         for key in emails:  # a test is mail too: never to someone who unsubscribed or bounced
             status = audience.report.suppressed.get(key)
             if status in SUPPRESSED:
