@@ -6,6 +6,9 @@ their recipients. Each batch goes ``pending -> sending`` (committed before its r
 ``accepted | failed | unknown`` (committed after). A batch still ``sending`` when a run starts was cut
 off mid-request: it becomes ``unknown`` and is only re-sent when the user asks.
 
+Addresses left out of a dispatch because another list's dispatch of the issue holds them are kept in
+``held``: when that one lets them go (they left its list, it was cancelled), the first owes them the issue.
+
 Dispatch states: planned, sending, done, incomplete, superseded, scheduled, handing_over, cancelled.
 Batch states: pending, sending, accepted, failed, unknown, skipped, cancelled.
 
@@ -76,6 +79,11 @@ CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT,
     updated TEXT NOT NULL,
     UNIQUE (dispatch, seq)
+);
+CREATE TABLE IF NOT EXISTS held (       -- left out of a dispatch because another list's dispatch of the issue holds them
+    dispatch INTEGER NOT NULL REFERENCES dispatches (id),
+    key TEXT NOT NULL,                  -- the address, lower-cased
+    PRIMARY KEY (dispatch, key)
 );
 """
 
@@ -440,6 +448,19 @@ class Ledger:
             for batch in self.batches(dispatch, states):
                 for row in self.recipients(batch.id):
                     yield row[0].lower()
+
+    def hold(self, dispatch: int, keys: Iterable[str]) -> None:
+        """Record (replacing) who this dispatch leaves to another list's dispatch (inside a transaction)."""
+        self.db.execute("DELETE FROM held WHERE dispatch = ?", (dispatch,))
+        self.db.executemany("INSERT OR IGNORE INTO held (dispatch, key) VALUES (?, ?)", ((dispatch, k) for k in keys))
+
+    def held(self, dispatch: int) -> list[str]:
+        """Who this dispatch leaves to another list's dispatch."""
+        return [row[0] for row in self.db.execute("SELECT key FROM held WHERE dispatch = ? ORDER BY key", (dispatch,))]
+
+    def holding(self) -> list[int]:
+        """Dispatches that leave someone to another list's dispatch."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT dispatch FROM held ORDER BY dispatch")]
 
     def refresh_state(self, dispatch: int) -> str:
         """Derive a sending dispatch's state from its batches: done, incomplete or sending."""

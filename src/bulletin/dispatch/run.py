@@ -34,7 +34,7 @@ from ..model import Project
 from ..sendtime import SAFE_LEAD, SendTime, local_text, parse_at, read_stored, round_up
 from ..words import count
 from .deliver import OnProgress, SendReport, deliver
-from .handover import transport_for
+from .handover import settle_owed, transport_for
 from .message import message_for
 from .plan import (
     Collector,
@@ -259,6 +259,10 @@ class _Run:
                 )
             exclude = already_planned(ledger, slug, list_name, name)
             if existing and existing.state == "done":
+                paid = settle_owed(ledger, existing.id, transport=self.transport, project=self.project, retry=self.retry,
+                                   progress=self.progress, out=out, dry_run=dry_run, confirm=confirm)
+                if paid is not None and paid.outcome != "already sent":
+                    return paid  # it left people to another list's dispatch that no longer mails them
                 out.state, out.dispatch = "already sent", existing.id
                 out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
                 return SendReport(out, "already sent", existing.id, transport=self.transport.describe())
@@ -289,6 +293,7 @@ class _Run:
         )
         collector = Collector(self._audience(people, list_name), exclude)
         ledger.add_batches(dispatch, batched(collector.rows()))
+        ledger.hold(dispatch, collector.held)
         withdrawn = {hash(k) for k in collector.withdrawn()}
         if withdrawn:
             filter_open(ledger, dispatch, lambda h: h not in withdrawn)
