@@ -302,3 +302,29 @@ def test_a_broken_subscribers_file_refuses_a_test_send(sendgrid_project: Path, f
     assert fake_sendgrid.requests == []
     other = run("send", "issues/example.yaml", "--subscribers", "people.csv", "--test", "me@org.example")
     assert other.exit_code == 2 and fake_sendgrid.requests == []  # nobody's test goes while the file is broken
+
+
+def test_a_full_disk_while_writing_the_outbox_leaves_no_temporary_file(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import io
+    import os
+
+    from bulletin.dispatch import outbox
+
+    real = os.fdopen
+
+    class Full(io.TextIOWrapper):
+        def write(self, text: str) -> int:
+            super().write(text[: len(text) // 2])  # half of it reaches the disk, then it is full
+            self.flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def fdopen(fd: int, *args: object, **kwargs: object) -> io.TextIOWrapper:
+        handle = real(fd, "wb")
+        return Full(handle, encoding="utf-8", newline="")
+
+    monkeypatch.setattr(outbox.os, "fdopen", fdopen)
+    result = run("send", "issues/example.yaml", "--test", "me@org.example")
+    assert result.exit_code == 1, result.output
+    assert "cannot write to the outbox" in result.output and "No space left on device" in result.output
+    assert [p.name for p in (tmp_project / "outbox").rglob("*") if p.is_file()] == []  # no .batch-0001.json.xxxx left

@@ -244,11 +244,14 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".linkcheck.", dir=path.parent)
+    except OSError:
+        return  # the cache only saves time; failing to write it must not fail the check
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"version": 1, "links": entries}, handle, indent=1, sort_keys=True)
         os.replace(tmp, path)
     except OSError:
-        pass  # the cache only saves time; failing to write it must not fail the check
+        Path(tmp).unlink(missing_ok=True)  # a full disk: no half-written leftover
 
 
 __all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls"]
