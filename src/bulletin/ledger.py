@@ -308,7 +308,7 @@ class Ledger:
     def content(self, dispatch: int) -> dict[str, Any]:
         """The message frozen with a dispatch."""
         row = self.db.execute("SELECT content FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
-        return dict(json.loads(row[0])) if row else {}
+        return dict(self._json(row[0], f"dispatch {dispatch}: content", dict)) if row else {}
 
     def find_dispatch(self, slug: str, list_name: str, transport: str) -> Dispatch | None:
         """The live real dispatch of this issue to this list (its name in any case) through this transport, if any."""
@@ -345,9 +345,39 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
+    def _damaged(self, what: str, value: object, expected: str) -> LedgerError:
+        """The error for a value no bulletin writes (a hand edit, a damaged file)."""
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
+        return LedgerError(
+            f"{self.shown}: the ledger is damaged ({what} is {shown}, not {expected}). It records who was already mailed: "
+            "restore it from a backup; it must not be edited or replaced by hand"
+        )
+
+    def _json(self, text: Any, what: str, kind: type) -> Any:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, kind):
+            raise self._damaged(what, text, f"a JSON {'list' if kind is list else 'object'}")
+        return value
+
+    def _stamps(self, what: str, **stamps: str | None) -> None:
+        """Check stored times (send_at may be absent): read_stored() must not fail on them later."""
+        for column, stamp in stamps.items():
+            if stamp is None and column == "send_at":
+                continue
+            try:
+                dt.datetime.fromisoformat(str(stamp)).astimezone(dt.UTC)
+            except (ValueError, OverflowError):
+                raise self._damaged(f"{what}: {column}", stamp, "a time like 2021-07-05T07:00:00+00:00") from None
+
     def _dispatch(self, row: Sequence[Any]) -> Dispatch:
         values = list(row)
-        values[11], values[12], values[16] = json.loads(values[11]), json.loads(values[12]), bool(values[16])
+        what = f"dispatch {values[0]}"
+        values[11], values[12] = self._json(values[11], f"{what}: skipped", dict), self._json(values[12], f"{what}: fields", list)
+        values[16] = bool(values[16])
+        self._stamps(what, created=values[7], updated=values[8], send_at=values[13])
         found = Dispatch(*values)
         for state, batches, recipients in self.db.execute(
             "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
@@ -364,12 +394,15 @@ class Ledger:
         if states:
             sql += f" AND state IN ({', '.join('?' * len(states))})"
             args += list(states)
-        return [_batch(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
+        found = [_batch(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
+        for batch in found:
+            self._stamps(f"dispatch {dispatch} batch {batch.seq}", send_at=batch.send_at)
+        return found
 
     def recipients(self, batch: int) -> list[list[str]]:
         """The recipient rows of a batch: [email, merge values...]."""
         row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
-        return list(json.loads(row[0])) if row else []
+        return list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
 
     def replace_recipients(self, batch: int, rows: Sequence[Sequence[str]]) -> None:
         """Rewrite a not-yet-sent batch's recipients; an emptied batch is marked skipped."""
