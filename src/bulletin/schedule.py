@@ -20,6 +20,7 @@ from .config import display_path as shown
 from .config import load_project
 from .dispatch.deliver import OnProgress, SendReport
 from .dispatch.handover import call, handover, scheduling, settle_owed, transport_for
+from .dispatch.record import lost_dispatches
 from .dispatch.retry import RetryPolicy
 from .dispatch.transport import Transport
 from .errors import BulletinError, LedgerError
@@ -203,6 +204,7 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
     project = project or load_project()
     clock = clock or utc_now
     report = DueReport(timezone=project.timezone)
+    report.problems.extend(lost_dispatches(project, clock))  # a lost ledger must not look like "nothing scheduled"
     ledger = _open(project, clock)
     if ledger is None:
         return report

@@ -196,3 +196,40 @@ def test_someone_left_to_a_cancelled_dispatch_gets_it_from_the_next_send_to_thei
     assert "Already sent" in run("send", "issues/example.yaml", "--list", "board", "--yes").output
     assert run("dispatch-due").exit_code == 0
     assert fake_sendgrid.delivered() == Counter({"b1@x.example": 1, "both@x.example": 1})
+
+
+# --- issue 10: a lost ledger does not make a scheduled dispatch vanish silently ----------------------------------
+
+
+def test_a_deleted_or_emptied_ledger_after_scheduling_is_noticed(fake_sendgrid: FakeSendGrid, clock: Clock,
+                                                                 people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(10)
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    ledger = sendgrid_project / ".bulletin" / "ledger.db"
+    for lose in ("delete", "empty"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{ledger}{suffix}").unlink(missing_ok=True)
+        if lose == "empty":
+            Ledger(ledger).close()
+        due_run = run("dispatch-due")
+        assert due_run.exit_code == 1, due_run.output
+        assert "Nothing scheduled" not in due_run.output
+        assert "has lost dispatch 1 of 'example' to 'members', scheduled for Tue 2021-07-06 09:00 CEST" in due_run.output
+        assert "Restore the ledger from a backup" in due_run.output
+        status = run("status")
+        assert "has lost dispatch 1 of 'example' to 'members'" in status.output
+    assert fake_sendgrid.mail_requests() == 0
+
+
+def test_the_second_record_goes_when_the_dispatch_is_cancelled_or_sent(fake_sendgrid: FakeSendGrid, clock: Clock,
+                                                                       people: Callable[[int], list[str]]) -> None:
+    people(10)
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    assert run("cancel", "issues/example.yaml", "--list", "members").exit_code == 0
+    assert run("dispatch-due").output.startswith("Nothing scheduled")
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    clock.set(WINDOW_OPENS)
+    assert "Handed over" in run("dispatch-due").output
+    clock.set(SEND_AT + dt.timedelta(minutes=1))
+    assert run("dispatch-due").output.startswith("Nothing scheduled")
+    assert "lost" not in run("status").output

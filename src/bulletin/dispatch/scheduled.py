@@ -20,6 +20,7 @@ from ..sendtime import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
 from .deliver import SendReport
 from .handover import handover, settle_owed
 from .plan import Resume, SendPlan, already_planned, estimate
+from .record import remember
 
 if TYPE_CHECKING:
     from .run import _Run
@@ -106,6 +107,9 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
     if dry_run:
         out.dispatch = None  # it was rolled back
         return SendReport(out, "dry run", transport=shown)
+    note = remember(ledger, dispatch)  # a second record: losing the ledger is noticed
+    if note:
+        out.notes.append(note)
     if when.utc - now <= HANDOVER:
         return handover(ledger, dispatch, transport=run.transport, project=run.project, retry=run.retry, clock=run.clock,
                         progress=run.progress, out=out, replan_now=False)  # planned a moment ago
