@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
@@ -26,15 +25,24 @@ def _limit_memory() -> None:  # a regression must fail the test, not take the ma
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
+# the command, reporting its own peak memory (VmHWM: this process since exec, not the test process it forked from)
+MEASURED = """
+import atexit, sys
+from bulletin.cli import main
+def peak():
+    with open("/proc/self/status") as status:
+        print("VmHWM", next(line for line in status if line.startswith("VmHWM")).split()[1], file=sys.stderr)
+atexit.register(peak)
+main()
+"""
+
+
 def build_measured(project: Path, *args: str) -> tuple[int, str, float]:
     """(exit code, output, peak resident MB) of ``bulletin ARGS`` run as its own process."""
-    process = subprocess.Popen([sys.executable, "-m", "bulletin.cli", *args], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, preexec_fn=_limit_memory)
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, output, usage.ru_maxrss / 1024  # ru_maxrss is in KB on Linux
+    done = subprocess.run([sys.executable, "-c", MEASURED, *args], cwd=project, capture_output=True, text=True,
+                          preexec_fn=_limit_memory, check=False)
+    kb = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("VmHWM"))
+    return done.returncode, done.stdout + done.stderr, kb / 1024
 
 
 @pytest.mark.parametrize("where", ["issues/example.yaml", "bulletin.yaml"])
