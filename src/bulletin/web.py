@@ -34,13 +34,13 @@ class DeadlineExceeded(TimeoutError):
 
 
 class Deadline:
-    """The end of one request's time; shuts down the sockets of the connections it watches when it passes."""
+    """The end of one request's time; shuts down the sockets it watches when it passes."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.ends = time.monotonic() + seconds
         self.expired = False
-        self._connections: list[http.client.HTTPConnection] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
@@ -49,27 +49,25 @@ class Deadline:
         """Seconds left (0 or less once passed)."""
         return self.ends - time.monotonic()
 
-    def watch(self, connection: http.client.HTTPConnection) -> None:
-        """Cut this connection when the deadline passes."""
+    def watch(self, sock: socket.socket) -> None:
+        """Cut this socket when the deadline passes (it outlives its connection: the answer reads from it)."""
         with self._lock:
-            self._connections.append(connection)
+            self._sockets.append(sock)
             if self.expired:
-                _cut(connection)
+                _cut(sock)
 
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            for connection in self._connections:
-                _cut(connection)
+            for sock in self._sockets:
+                _cut(sock)
 
 
-def _cut(connection: http.client.HTTPConnection) -> None:
-    sock = connection.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)  # a blocked recv/send returns at once
-        except OSError:
-            pass  # closed already
+def _cut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # a blocked recv/send returns at once
+    except OSError:
+        pass  # closed already
 
 
 @contextmanager
@@ -92,29 +90,33 @@ def deadline(seconds: float) -> Iterator[Deadline]:
         raise DeadlineExceeded(seconds)
 
 
-def _start(connection: http.client.HTTPConnection) -> None:
-    """Before connecting: socket timeouts no longer than the time left, and the connection watched."""
+def _start(connection: http.client.HTTPConnection) -> Deadline | None:
+    """Before connecting: socket timeouts no longer than the time left (connecting and a TLS handshake keep to them)."""
     limit: Deadline | None = getattr(_active, "deadline", None)
     if limit is None:
-        return
+        return None
     left = limit.remaining()
     if left <= 0:
         raise TimeoutError("timed out")
     if not isinstance(connection.timeout, (int, float)) or connection.timeout > left:
         connection.timeout = left
-    limit.watch(connection)
+    return limit
 
 
 class _HTTPConnection(http.client.HTTPConnection):
     def connect(self) -> None:
-        _start(self)
+        limit = _start(self)
         super().connect()
+        if limit is not None and self.sock is not None:
+            limit.watch(self.sock)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
-        _start(self)
+        limit = _start(self)
         super().connect()
+        if limit is not None and self.sock is not None:
+            limit.watch(self.sock)
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):

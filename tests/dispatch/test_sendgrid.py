@@ -145,9 +145,10 @@ def test_sendgrids_own_json_5xx_is_retryable_but_not_a_json_body_of_another_shap
 
 def test_a_trickling_answer_ends_at_the_deadline(fake_sendgrid: FakeSendGrid) -> None:
     transport = SendGridTransport(fake_sendgrid.api_key, base_url=fake_sendgrid.url, timeout=1.5)
-    fake_sendgrid.fail(1, "trickle", length=100_000, seconds=20)
+    fake_sendgrid.fail(1, "trickle", length=100_000, seconds=60)
     with pytest.raises(OutcomeUnknown, match=r"no complete answer within 1.5 s"):
         transport.post(BODY)
+    assert fake_sendgrid.wait_trickles() == ["client left"]  # cut at the deadline, not when the server stopped
 
 
 def test_an_answer_that_is_not_sendgrids_202_is_unknown_not_accepted(transport: SendGridTransport,

@@ -119,6 +119,7 @@ class FakeSendGrid:
         self.requests: list[tuple[Request, int]] = []  # every request and the status answered (0: none)
         self.accepted: list[Accepted] = []
         self.invalid: list[str] = []  # why requests broke the spec or the limits
+        self.trickles: list[str] = []  # how each "trickle" ended: "client left" | "server ended"
         self.routes: dict[tuple[str, str], Handler] = {
             ("POST", "/v3/mail/send"): self._mail_send,
             ("POST", "/v3/mail/batch"): self._new_batch,
@@ -160,6 +161,14 @@ class FakeSendGrid:
     def recipients(self) -> Counter[str]:
         """How many times each address was in an accepted request (lower-cased)."""
         return Counter(r.lower() for a in self.accepted for r in a.recipients)
+
+    def wait_trickles(self) -> list[str]:
+        """How the "trickle" answers ended, once each has (it notices a client gone at its next byte)."""
+        for _ in range(100):
+            if len(self.trickles) >= sum(1 for kind, _ in self.faults.values() if kind == "trickle"):
+                break
+            time.sleep(0.05)
+        return list(self.trickles)
 
     def mail_requests(self) -> int:
         """How many mail/send requests arrived (whatever became of them)."""
@@ -411,7 +420,9 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     time.sleep(1.0)
             except OSError:
-                pass  # the client gave up
+                fake.trickles.append("client left")  # the client gave up
+                return
+            fake.trickles.append("server ended")
 
         def _send(self, reply: Reply) -> None:
             if isinstance(reply.body, (str, bytes)):  # a web page, as a proxy or gateway answers

@@ -134,14 +134,18 @@ def test_http_error_names_the_url(tmp_path, feed_server):
 def test_a_trickling_feed_ends_at_the_deadline_with_an_error_naming_the_url(tmp_path, feed_server, monkeypatch):
     import time
 
+    ended = []
+
     def trickle(out) -> None:  # one byte every 0.2 s: each read is quick, the whole never ends
         try:
-            for _ in range(100):
+            for _ in range(300):
                 out.write(b" ")
                 out.flush()
                 time.sleep(0.2)
         except OSError:
-            pass  # the client gave up
+            ended.append("client left")
+            return
+        ended.append("server ended")
 
     monkeypatch.setattr(feed, "TIMEOUT", 1)
     feed_server.routes["/slow.xml"] = (200, "application/rss+xml", trickle, {"Content-Length": "100000"})
@@ -151,6 +155,11 @@ def test_a_trickling_feed_ends_at_the_deadline_with_an_error_naming_the_url(tmp_
         load(url, root=tmp_path)
 
     assert str(info.value) == f"{url}: cannot fetch the feed: no complete answer within 1 s"
+    for _ in range(50):  # the server notices at its next byte
+        if ended:
+            break
+        time.sleep(0.1)
+    assert ended == ["client left"]  # cut at the deadline, not when the server stopped
 
 
 def test_connection_refused_names_the_url(tmp_path):
