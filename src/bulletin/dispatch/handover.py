@@ -33,6 +33,7 @@ from ..sendtime import (
     round_up,
     stored,
 )
+from ..suppressions import suppressed_keys
 from ..words import count
 from .deliver import OnProgress, SendReport, deliver
 from .message import Message
@@ -236,7 +237,8 @@ def _audience(ledger: Ledger, found: Dispatch, project: Project) -> Audience:
     message = Message.from_dict(ledger.content(found.id))
     shown = found.subscribers or project.subscribers
     return Audience(Path(project.root) / shown, list_name=found.list_name, fields=message.fields,
-                    encoding=project.subscribers_encoding, shown=shown)
+                    encoding=project.subscribers_encoding, shown=shown,
+                    sendgrid=suppressed_keys(project.root, project.state_dir))
 
 
 def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, retry: RetryPolicy, out: SendPlan,

@@ -32,6 +32,7 @@ from ..errors import (
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
 from ..sendtime import SAFE_LEAD, SendTime, local_text, parse_at, read_stored, round_up
+from ..suppressions import last_sync, stale_warning, suppressed_keys, why
 from ..words import count
 from .deliver import OnProgress, SendReport, deliver
 from .handover import settle_owed, transport_for
@@ -154,6 +155,7 @@ class _Run:
         self.message = message_for(result)
         path = ledger_path(project.root, project.state_dir)
         self.ledger_file, self.ledger_shown = path, shown(path, Path(project.root))
+        self.sendgrid = suppressed_keys(project.root, project.state_dir)  # SendGrid's suppressions (bulletin sync)
 
     def _ledger(self) -> Ledger:
         return Ledger(self.ledger_file, clock=self.clock, shown=self.ledger_shown)
@@ -164,12 +166,15 @@ class _Run:
         if isinstance(self.transport, _NoKey):
             errors.append(self.transport.problem)
         # the build's warnings about the inputs are also the checks' warnings: each is shown once
+        if self.transport.name == "sendgrid":
+            stale = stale_warning(last_sync(self.project.root, self.project.state_dir), (self.clock or utc_now)())
+            warnings += [stale] if stale else []
         out.errors, out.warnings = errors, list(dict.fromkeys(out.warnings + warnings))
         return out
 
     def _audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
         return Audience(people[0], list_name=list_name, fields=self.message.fields,
-                        encoding=self.project.subscribers_encoding, shown=people[1])
+                        encoding=self.project.subscribers_encoding, shown=people[1], sendgrid=self.sendgrid)
 
     # --- test sends --------------------------------------------------------------------------
 
@@ -204,6 +209,9 @@ class _Run:
             elif status:
                 problems.append(Problem(f"--test {given[key]}", f"has a status bulletin does not know in {people[1]} "
                                                                  "(see bulletin subscribers check), so it is not mailed"))
+            elif key in self.sendgrid:
+                problems.append(Problem(f"--test {given[key]}", f"{why(self.project.root, self.project.state_dir, key)} "
+                                                                 "(bulletin subscribers suppressed lists them)"))
         raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
         blank = ("",) * len(self.message.fields)
         rows = [[email, *found.get(key, blank)] for key, email in emails.items()]
