@@ -108,7 +108,8 @@ def test_an_address_unsubscribed_in_any_row_is_never_mailed(tmp_path: Path) -> N
     assert [r.email for r in audience] == ["y@x.example"]  # yielded before row 5 was read...
     assert audience.report.withdrawn == {"y@x.example"}  # ...so the caller is told to drop it
     assert audience.report.recipients == 0
-    assert dict(audience.report.skipped) == {"unsubscribed": 2, "bounced": 2}
+    # row 5 (board) counts as not on list; the members row it withdraws counts as bounced (issue 9, defect 7)
+    assert dict(audience.report.skipped) == {"unsubscribed": 2, "bounced": 1, "not on list": 1}
 
 
 def test_subscribers_check_counts_per_list_and_status(tmp_path: Path) -> None:
@@ -288,6 +289,20 @@ def test_addresses_written_as_mail_programs_export_them(tmp_path: Path) -> None:
     assert [str(p) for p in report.problems()] == ["people.csv row 7: carl@example.org appears in an earlier row (kept the first)"]
 
 
+def test_accented_display_names_are_read_like_plain_ones(tmp_path: Path) -> None:
+    """Issue 9, defect 3: 'Zoë Müller <zoe@coop.de>' was rejected while 'Zoe Mueller <zoe@coop.de>' was read."""
+    path = write(tmp_path, (
+        "email,name,lists\n"
+        '"Zoë Müller <zoe@coop.de>",Zoë,members\n'
+        '"Zoe Mueller <zoe.m@coop.de>",Zoe,members\n'
+        '"Müller, Zoë <zm@coop.de>",Zoë,members\n'
+        '"Łukasz Żółw <lz@coop.pl>",Łukasz,members\n'
+    ))
+    found, report = recipients(path, shown="people.csv")
+    assert [email for _, email, _ in found] == ["zoe@coop.de", "zoe.m@coop.de", "zm@coop.de", "lz@coop.pl"]
+    assert not report.problems()
+
+
 @pytest.mark.parametrize("column", ["email", "name"])
 def test_a_quote_never_closed_is_an_error_not_the_rest_of_the_file_swallowed(tmp_path: Path, column: str) -> None:
     # one stray '"' made the csv reader take every following row as part of one value: those people vanished silently
@@ -343,3 +358,14 @@ def test_a_too_wide_row_with_two_addresses_is_not_read(tmp_path) -> None:
     with pytest.raises(AudienceError):
         list(audience)
     assert audience.report.suppressed == {}
+
+
+def test_first_name_is_the_name_column_where_a_row_has_none(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,First Name,name\na@x.example,Ann,Ann Lee\nb@x.example,,Bob Roe\nc@x.example, ,\n")
+    audience = read_audience(path, list_name=None, fields=["first_name", "name"])
+    assert [r.values for r in audience] == [("Ann", "Ann Lee"), ("Bob Roe", "Bob Roe"), ("", "")]
+    assert audience.report.missing_fields == []
+    only_names = write(tmp_path, "email,name\na@x.example,Ann Lee\n", "names.csv")
+    audience = read_audience(only_names, list_name=None, fields=["first_name", "title"])
+    assert [r.values for r in audience] == [("Ann Lee", "")]
+    assert audience.report.missing_fields == ["title"]  # first_name has its stand-in

@@ -24,6 +24,7 @@ from email_validator import EmailNotValidError
 
 from .addresses import normalise
 from .errors import AudienceError, Problem
+from .model import MERGE_ALTERNATIVES
 from .sources.csv import (
     delimiter as header_delimiter,  # the same guess for every spreadsheet export
 )
@@ -172,8 +173,11 @@ class Audience:
                 "'lists' holding list names separated by ';' (e.g. members;board)"
             )
         value_at = [col.get(f) for f in self.fields]
+        # a field's stand-in columns (first_name: name), read in order when its own cell is empty or missing
+        stand_ins = [(i, at) for i, f in enumerate(self.fields) if (at := [col[a] for a in MERGE_ALTERNATIVES.get(f, ()) if a in col])]
         tag_bytes = substitution_bytes(self.fields, [""] * len(self.fields))
-        report.missing_fields = [f for f, at in zip(self.fields, value_at, strict=True) if at is None]
+        report.missing_fields = [f for i, (f, at) in enumerate(zip(self.fields, value_at, strict=True))
+                                 if at is None and i not in dict(stand_ins)]
         wanted = self.list_name.casefold() if self.list_name is not None else None
         width = len(header)
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
@@ -215,32 +219,38 @@ class Audience:
             raw = cells[email_at].strip()
             status = cells[status_at].strip().lower() if status_at is not None else ""
             status = STATUS_ALIASES.get(status, status or "subscribed")
+            names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []
+            # a row of another list counts as "not on list" only, whatever else is wrong with it
+            on_list = wanted is None or any(name.strip().casefold() == wanted for name in names)
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
-                shown = raw if len(raw) <= 60 else raw[:60] + "…"
-                self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+                if on_list:
+                    shown = raw if len(raw) <= 60 else raw[:60] + "…"
+                    self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+                else:
+                    skipped["not on list"] += 1
                 continue
             if status not in STATUSES:
                 # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
-                self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                if on_list:
+                    self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                else:
+                    skipped["not on list"] += 1
                 suppressed.setdefault(email.lower(), "invalid")
                 continue
             statuses[status] += 1
-            names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []
-            on_list = wanted is None
             for name in names:
                 name = name.strip()
                 if name:
                     folded = name.casefold()
                     known_lists.setdefault(folded, name)
-                    on_list = on_list or folded == wanted
                     if stats:
                         report.lists.setdefault(known_lists[folded], Counter())[status] += 1
             key = email.lower()
             if status != "subscribed":
-                skipped[status] += 1
-                suppressed.setdefault(key, status)
+                skipped[status if on_list else "not on list"] += 1
+                suppressed.setdefault(key, status)  # never mailed on any list
                 continue
             if not on_list:
                 skipped["not on list"] += 1
@@ -263,6 +273,8 @@ class Audience:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
             values = tuple([cells[at].strip() if at is not None else "" for at in value_at])
+            if stand_ins:
+                values = _stand_in(values, stand_ins, cells)
             # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
             if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
                 size = substitution_bytes(self.fields, values)
@@ -361,6 +373,15 @@ def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
         # a merge tag inside a value gets a space ('*|' -> '* |', dispatch/message.py), in both copies
         total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
     return total
+
+
+def _stand_in(values: tuple[str, ...], stand_ins: list[tuple[int, list[int]]], cells: list[str]) -> tuple[str, ...]:
+    """``values`` with each empty one taken from its first filled stand-in column."""
+    filled = list(values)
+    for index, columns in stand_ins:
+        if not filled[index]:
+            filled[index] = next((v for at in columns if (v := cells[at].strip())), "")
+    return tuple(filled)
 
 
 def read_audience(

@@ -167,7 +167,7 @@ def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
 @click.option("--force", is_flag=True, help="Overwrite an existing issue file.")
 @handle_errors
 def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) -> None:
-    """Create issues/SLUG.yaml with the default sections."""
+    """Create issues/SLUG.yaml, its sections proposed from the tags used in the period (most used first)."""
     from .scaffold import new_issue
 
     path = new_issue(slug, start.date(), end.date(), force=force)
@@ -217,13 +217,16 @@ def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool)
 @click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--no-open", is_flag=True, help="Do not open the browser.")
 @click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
-@click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png, then exit.")
+@click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png (the email) and DIR/preview.png (the page), then exit.")
 @click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
 @click.option("--refresh", is_flag=True, help=REFRESH_HELP)
+@click.option("--read-only", is_flag=True, help="No compose buttons: the page cannot change the issue file (for showing it to a colleague).")
 @handle_errors
-def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None,
-                refresh: bool) -> None:
-    """Show ISSUE in the browser; it updates every time you save a file."""
+def preview_cmd(
+    issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None, refresh: bool,
+    read_only: bool,
+) -> None:
+    """Show ISSUE in the browser; it updates every time you save a file, and its buttons edit ISSUE."""
     if screenshot_dir is not None:
         from .preview import take_screenshots
 
@@ -232,7 +235,8 @@ def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, scre
         return
     from .preview import run
 
-    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh)
+    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh,
+        read_only=read_only)
 
 
 @main.group("theme")
@@ -349,7 +353,7 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
              safe: bool | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
     from .dispatch.run import send
-    from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
+    from .dispatch.show import ProgressView, print_findings, print_plan, print_report, scheduled_time
     from .sendtime import clock_from_env
 
     out, err = _console(), _console(stderr=True)
@@ -384,6 +388,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
+    elif tests and not shown:  # staff test to review: what check finds comes first
+        print_findings(out, report.plan)
     print_report(out, report)
     if report.unknown or report.failed:
         sys.exit(1)
@@ -478,7 +484,13 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
     from .sendtime import clock_from_env
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
-    where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
+    target = "SendGrid" if done.transport == "sendgrid" else f"the {done.transport}"
+    if not done.at_sendgrid:
+        where = f"it had not been handed over to {target} yet"
+    elif done.transport == "sendgrid":
+        where = "its SendGrid batch is cancelled"
+    else:
+        where = f"its batch in {target} is cancelled" + (f" ({done.marked} is marked CANCELLED.txt)" if done.marked else "")
     click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({count(done.recipients, 'recipient')}, "
                f"for {done.local}): {where}. Nobody gets it.")
 

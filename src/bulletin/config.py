@@ -10,17 +10,30 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import yamlfile
 from .errors import ConfigError, raise_if
-from .model import IssueSpec, Organisation, Period, Project, SectionSpec, Sender, SendGridSettings, Source, Utm, WordPressSource
+from .housestyle import read_brand, read_greeting
+from .model import (
+    IssueSpec,
+    Organisation,
+    Period,
+    Project,
+    SectionSpec,
+    Sender,
+    SendGridSettings,
+    Source,
+    Utm,
+    WordPressSource,
+)
+from .spacing import one_line
 
 PROJECT_FILE = "bulletin.yaml"
 
 _PROJECT_KEYS = [
     "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
-    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source",
+    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source", "brand", "greeting",
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
-    "pin", "exclude", "include", "notes", "intro", "template", "utm", "lang",
+    "pin", "exclude", "include", "notes", "intro", "template", "utm", "lang", "match_order",
 ]
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -118,12 +131,13 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         check.error(("web_url",), f"'{web_url}' has no {{slug}}: every issue would link to the same page; write it like https://example.org/bulletin/{{slug}}/")
     paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
     fallbacks = _fallbacks(check, data.get("merge_fallbacks"))
+    org_name = " ".join((check.text(org, "name", ("organisation",)) or "").split())
 
     project = Project(
         root=str(root),
         path=str(path),
         organisation=Organisation(
-            name=" ".join((check.text(org, "name", ("organisation",)) or "").split()),  # one line: it may name the sender
+            name=org_name,  # one line: it may name the sender
             address=check.text(org, "address", ("organisation",)) or "",
             website=check.text(org, "website", ("organisation",)),
         ),
@@ -143,6 +157,8 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         timezone=timezone,
         lang=check.text(data, "lang", default="en") or "en",
         merge_fallbacks=fallbacks,
+        brand=read_brand(check, data.get("brand"), org_name),
+        greeting=read_greeting(check, data, fallbacks),
         content_dir=check.text(paths, "content", ("paths",), "content") or "content",
         build_dir=check.text(paths, "build", ("paths",), "build") or "build",
         state_dir=check.text(paths, "state", ("paths",), ".bulletin") or ".bulletin",
@@ -184,13 +200,13 @@ def _utm(check: yamlfile.Checker, data: Any, path: yamlfile.Path_) -> Utm | None
     return Utm(*(check.text(utm, key, path) for key in ("source", "medium", "campaign")))
 
 
-def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
-    """Load and validate an issue spec; raise one ConfigError listing every problem."""
+def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | None = None) -> IssueSpec:
+    """Load and validate an issue spec (``text``: its content, instead of the file's); raise one ConfigError listing every problem."""
     file = Path(path)
     root = Path(project.root)
     name = display_path(file, root)
     _check_issue_file(file, name, root)
-    doc = yamlfile.load(file, name, ConfigError)
+    doc = yamlfile.load(file, name, ConfigError, text)
     if doc.data is None:
         raise ConfigError(f"{name}: the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)")
     check = yamlfile.Checker(name, doc)
@@ -208,14 +224,16 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     default: Any = project.source or [project.content_dir]
     sources = _sources(check, data["source"]) if "source" in data else list(default)
 
-    sections = _sections(check, data.get("sections"))
+    match_order = _match_order(check, data)
+    sections = _sections(check, data.get("sections"), ordered=bool(match_order))
     titles = [s.title for s in sections]
+    _check_match_order(check, match_order, sections)
     notes_raw = check.mapping(data.get("notes"), ("notes",), titles) if data.get("notes") is not None else {}
     notes = {str(k): check.text(notes_raw, k, ("notes",)) or "" for k in notes_raw if str(k) in titles}
 
     lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
     # one-line texts: a YAML block (|) would put line breaks into the Subject header and the inbox preview
-    title, subject, preheader = (" ".join((check.text(data, key) or "").split()) for key in ("title", "subject", "preheader"))
+    title, subject, preheader = (one_line(check.text(data, key) or "") for key in ("title", "subject", "preheader"))
     spec = IssueSpec(
         slug=slug,
         path=name,
@@ -236,6 +254,7 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
         template=check.text(data, "template") or "default",
         utm=_utm(check, data.get("utm"), ("utm",)),
         lang=check.text(data, "lang"),
+        match_order=match_order,
         lines=_reference_lines(doc.lines),
     )
     if spec.template and not _SLUG.match(spec.template):
@@ -278,6 +297,31 @@ def _sources(check: yamlfile.Checker, data: Any) -> list[Source]:
     return out
 
 
+def _match_order(check: yamlfile.Checker, data: dict) -> list[str]:
+    """match_order: section titles, most specific first (which section takes an item that fits several)."""
+    value = data.get("match_order")
+    if isinstance(value, list) and not value:
+        check.error(("match_order",), "empty: list section titles like [Events, Publications], or leave match_order out")
+    return check.text_list(data, "match_order", (), "section titles")
+
+
+def _check_match_order(check: yamlfile.Checker, titles: list[str], sections: list[SectionSpec]) -> None:
+    """Every match_order entry names a section once; the catch-all (no tags), always matched last, only at the end."""
+    known = [s.title for s in sections]
+    catch_all = {s.title for s in sections if not s.tags}
+    seen: set[str] = set()
+    for index, title in enumerate(titles):
+        path = ("match_order", index)
+        if title not in known:
+            check.error(path, f"'{title}' is not a section title{yamlfile.hint(title, known)}")
+        elif title in seen:
+            check.error(path, f"'{title}' is listed twice")
+        elif title in catch_all and index != len(titles) - 1:
+            check.error(path, f"'{title}' has no tags: it takes the items no other section takes, so it is matched last; "
+                              "remove it from match_order")
+        seen.add(title)
+
+
 def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> WordPressSource | None:
     """``{wordpress: https://www.example.org, categories: [News], exclude_categories: [Jobs]}``."""
     entry = check.mapping(data, path, ["wordpress", "categories", "exclude_categories"], ("wordpress",))
@@ -293,7 +337,7 @@ def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> Wor
     return WordPressSource(url.rstrip("/"), categories, excluded) if url else None
 
 
-def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
+def _sections(check: yamlfile.Checker, data: Any, *, ordered: bool = False) -> list[SectionSpec]:
     if not isinstance(data, list) or not data:
         if data is not None:
             check.error(("sections",), "expected a list of sections like - {title: Events, tags: [Event]}")
@@ -311,9 +355,12 @@ def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
             continue
         if title in (s.title for s in out):
             check.error(path + ("title",), f"a section named '{title}' is already defined")
-        if catch_all is not None:
-            check.error(path, f"comes after the catch-all section '{out[catch_all].title}' (no tags), so it can never get an item")
+        if catch_all is not None and not ordered:  # with match_order, the catch-all is matched last wherever it is shown
+            check.error(path, f"comes after the catch-all section '{out[catch_all].title}' (no tags), so it can never get an item "
+                              "(move it up, or add match_order: to keep this display order)")
         if not tags and "tags" not in section:
+            if catch_all is not None and ordered:
+                check.error(path, f"a second section without tags: only one (now '{out[catch_all].title}') can take the remaining items")
             catch_all = len(out)
         out.append(SectionSpec(title, tuple(tags)))
     return out
@@ -323,7 +370,7 @@ def _reference_lines(lines: dict[yamlfile.Path_, int]) -> dict[tuple[str, int | 
     """Lines of featured/pin/exclude/include/source entries, so messages about them can name them."""
     out: dict[tuple[str, int | str], int] = {}
     for path, line in lines.items():
-        if len(path) == 2 and path[0] in ("pin", "exclude", "include", "source"):
+        if len(path) == 2 and path[0] in ("pin", "exclude", "include", "source", "sections", "match_order"):
             out[(str(path[0]), path[1])] = line
         elif path in (("featured",), ("source",)):
             out.setdefault((str(path[0]), 0), line)

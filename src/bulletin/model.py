@@ -35,6 +35,7 @@ class Item:
     path: str | None = None  # the item's file, relative to the project, when it has its own file
     draft: bool = False  # "draft: true" in its file: never in an issue (as in Hugo, Jekyll and mkdocs)
     ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
+    notes: tuple[tuple[str, str], ...] = ()  # (where, message): how a line YAML misreads was read instead, for a warning
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class IssueSpec:
     template: str = "default"
     utm: Utm | None = None
     lang: str | None = None
+    match_order: list[str] = field(default_factory=list)  # section titles, most specific first: which section takes an item
     # line of each editorial entry, for "unknown url" errors: ("pin", 0) -> 12
     lines: dict[tuple[str, int | str], int] = field(default_factory=dict)
 
@@ -125,6 +127,16 @@ class LeftOut:
     reason: Literal["outside period", "excluded tag", "excluded", "no matching section", "duplicate", "draft"]
 
 
+@dataclass(frozen=True)
+class NearMiss:
+    """An item tag one or two edits from a section's tag ('Events' for 'Event'): probably meant to match it."""
+
+    tag: str
+    section_tag: str
+    section: str
+    items: tuple[Item, ...]
+
+
 @dataclass
 class Selection:
     """The result of selecting an issue's items."""
@@ -132,6 +144,8 @@ class Selection:
     featured: Item | None
     sections: list[Section]
     left_out: list[LeftOut]
+    empty: dict[str, str | None] = field(default_factory=dict)  # section title -> why it is empty (None: no item has its tags)
+    near_misses: list[NearMiss] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:
@@ -167,6 +181,34 @@ class SendGridSettings:
     webhook_public_key: str | None = None  # the Event Webhook's verification key (public; SendGrid shows it)
 
 
+@dataclass(frozen=True)
+class Logo:
+    """The organisation's logo at the top of the email."""
+
+    src: str  # an http(s) address
+    alt: str  # read out (and shown) when pictures are off
+    width: int = 160  # pixels shown; the file should be twice as wide for sharp screens
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The house style from bulletin.yaml's ``brand:``; None keeps the theme's own."""
+
+    logo: Logo | None = None
+    colour: str | None = None  # the header band, behind white text: #rrggbb
+    accent: str | None = None  # links and buttons, on white: #rrggbb
+    font: str | None = None  # a CSS font list, e.g. "Georgia, serif"
+
+
+#: The greeting when bulletin.yaml has none; {field} is a subscriber's column.
+DEFAULT_GREETING = "Dear {first_name},"
+#: The text in place of an empty field in the greeting when merge_fallbacks has none.
+DEFAULT_FALLBACK = "colleague"
+#: A merge field's stand-ins, in order, for a subscriber whose own column is empty or missing:
+#: ``first_name`` is the ``name`` column when the file has no first names (then the fallback).
+MERGE_ALTERNATIVES: dict[str, tuple[str, ...]] = {"first_name": ("name",)}
+
+
 @dataclass
 class Project:
     """bulletin.yaml, validated; paths are absolute."""
@@ -185,6 +227,8 @@ class Project:
     timezone: str = "UTC"
     lang: str = "en"
     merge_fallbacks: dict[str, str] = field(default_factory=dict)
+    brand: Brand = field(default_factory=Brand)
+    greeting: str = DEFAULT_GREETING  # with {field}s, checked against first_name, name and merge_fallbacks
     content_dir: str = "content"
     build_dir: str = "build"
     state_dir: str = ".bulletin"

@@ -160,16 +160,17 @@ class _Run:
     def _ledger(self) -> Ledger:
         return Ledger(self.ledger_file, clock=self.clock, shown=self.ledger_shown)
 
-    def _plan(self, list_name: str | None, people: tuple[Path, str]) -> SendPlan:
+    def _plan(self, list_name: str | None, people: tuple[Path, str], *, as_check: bool = False) -> SendPlan:
         out = new_plan(self.result, list_name=list_name, transport=self.transport.describe(), subscribers=people[1])
         errors, warnings = blocking_checks(self.result, self.transport.name)
         if isinstance(self.transport, _NoKey):
             errors.append(self.transport.problem)
-        # the build's warnings about the inputs are also the checks' warnings: each is shown once
+        # the build's warnings about the inputs are also the checks' warnings: each is shown once; ``as_check``:
+        # exactly bulletin check's findings (the build's own words for the size and alt texts are left out)
         if self.transport.name == "sendgrid":
             stale = stale_warning(last_sync(self.project.root, self.project.state_dir), (self.clock or utc_now)())
             warnings += [stale] if stale else []
-        out.errors, out.warnings = errors, list(dict.fromkeys(out.warnings + warnings))
+        out.errors, out.warnings = errors, warnings if as_check else list(dict.fromkeys(out.warnings + warnings))
         return out
 
     def _audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
@@ -215,8 +216,8 @@ class _Run:
         raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
         blank = ("",) * len(self.message.fields)
         rows = [[email, *found.get(key, blank)] for key, email in emails.items()]
-        out = self._plan(None, people)
-        out.errors, out.warnings = [], out.warnings + out.errors  # a test send shows problems, never blocks
+        out = self._plan(None, people, as_check=True)
+        # a test send shows the checks' errors (a real send would refuse) and warnings, and never blocks: staff test to review
         out.test, out.recipients, out.requests = [r[0] for r in rows], len(rows), -(-len(rows) // 1000)
         if dry_run:
             return SendReport(out, "dry run", transport=self.transport.describe())
@@ -309,7 +310,7 @@ class _Run:
         if out.recipients == 0:
             raise AudienceError(
                 f"{people[1]}: nobody to send to on the list '{list_name}' "
-                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items()) or 'no rows'})"
+                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items() if r != 'not on list') or 'no rows'})"
             )
         ledger.set_dispatch(dispatch, recipients=out.recipients, skipped=out.skipped)
         if supersede:

@@ -84,7 +84,7 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
             raise LedgerError(f"{out.issue} is already being sent to '{list_name}' (dispatch {existing.id}, {existing.created}); "
                               "finish it by running the same command without --at")
         if not new_dispatch:
-            raise LedgerError(_changed_message(existing, out.issue))
+            raise LedgerError(_changed_message(existing, out.issue, run.project.timezone))
         supersede = existing
     assert when is not None
     if safe and when.utc - now < SAFE_LEAD:
