@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
+from .. import web
 from ..render.context import issue_url
 from ..site.state import is_published
 from .document import Document
@@ -31,7 +32,7 @@ from .findings import Finding
 CACHE_FILE = "linkcheck.json"
 CACHE_TTL = dt.timedelta(days=1)
 WORKERS = 8
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # seconds per request, all of it (connect, ask, answer)
 GET_FALLBACK = {403, 405, 501}  # servers that refuse or do not implement HEAD
 REFUSED = {401, 403, 429}  # usually a bot wall, not a broken page: a warning, check by hand
 USER_AGENT = "bulletin-linkcheck/1 (+https://example.org; pre-send link check)"
@@ -70,8 +71,8 @@ class HttpProbe:
 
     def __init__(self, timeout: float = TIMEOUT) -> None:
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_KeepMethod())
-        self._direct = urllib.request.build_opener(_KeepMethod(), urllib.request.ProxyHandler({}))
+        self._opener = web.opener(_KeepMethod())
+        self._direct = web.opener(_KeepMethod(), urllib.request.ProxyHandler({}))
 
     def __call__(self, url: str) -> LinkStatus:
         """Check one URL."""
@@ -91,12 +92,12 @@ class HttpProbe:
             return url if not reached or reached == wire else reached
 
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with web.deadline(self.timeout), opener.open(request, timeout=self.timeout) as response:
                 return LinkStatus(url, response.status, final(response.geturl()))
         except urllib.error.HTTPError as exc:
             exc.close()
             return LinkStatus(url, exc.code, final(exc.geturl()), f"{exc.code} {exc.reason}")
-        except TimeoutError:
+        except TimeoutError:  # one read, or the whole request (web.DeadlineExceeded)
             return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
         except urllib.error.URLError as exc:
             reason = exc.reason
@@ -248,11 +249,14 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".linkcheck.", dir=path.parent)
+    except OSError:
+        return  # the cache only saves time; failing to write it must not fail the check
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"version": 1, "links": entries}, handle, indent=1, sort_keys=True)
         os.replace(tmp, path)
     except OSError:
-        pass  # the cache only saves time; failing to write it must not fail the check
+        Path(tmp).unlink(missing_ok=True)  # a full disk: no half-written leftover
 
 
 __all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls"]
