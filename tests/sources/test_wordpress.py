@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bulletin import web
 from bulletin.errors import SourceError
 from bulletin.model import Image, WordPressSource
-from bulletin.sources import Cache, load, web, wordpress
+from bulletin.sources import Cache, load, wordpress
 from fakes.wordpress_server import FakeWordPress, sample_site
 
 SPRING = (dt.date(2021, 3, 10), dt.date(2021, 6, 10))

@@ -1,7 +1,8 @@
 """A small read-only client for SendGrid's suppression and statistics endpoints.
 
 Every request carries the key, so: redirects are never followed (a 3xx is an error), each request has
-a whole-request deadline (connect, send, headers and body together), answers are bounded in size, and
+a whole-request deadline (connect, send, headers and body together: ``bulletin.web.fetch``, whose
+deadline cuts the socket), answers are bounded in size, and
 the key never appears in an error. GETs are idempotent: 429 (waiting Retry-After), 5xx and lost
 connections are retried through the send path's ``RetryPolicy``.
 """
@@ -13,10 +14,12 @@ import json
 import math
 import os
 import time
+import urllib.error
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .. import web
 from ..dispatch.retry import RetryPolicy, parse_retry_after
 from ..dispatch.sendgrid import DEFAULT_URL, KEY_VARIABLE, TIMEOUT_VARIABLE, URL_VARIABLE, missing_key_message
 from ..dispatch.transport import Refused, Retryable
@@ -106,45 +109,23 @@ class SendGridAPI:
         raise Refused(f"SendGrid refused GET /v3{path} ({status}){': ' + detail if detail else ''}" + (f". {hint[0].upper()}{hint[1:]}." if hint else ""), status)
 
     def _request(self, method: str, path: str, query: Mapping[str, str | int]) -> tuple[int, dict[str, str], bytes]:
-        """One request under one deadline: (status, lower-cased headers, body)."""
+        """One request under one whole-request deadline (bulletin.web): (status, lower-cased headers, body)."""
         parts = self._parts
-        end = time.monotonic() + self.deadline
-
-        def left() -> float:
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("timed out")
-            return remaining
-
         target = f"{parts.path.rstrip('/')}/v3{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        connection = connection_class(parts.hostname or "", parts.port, timeout=left())
+        headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json", "User-Agent": "bulletin"}
         self.requests += 1
-        try:
-            connection.connect()
-            sock = connection.sock
-            assert sock is not None
-            sock.settimeout(left())
-            connection.request(method, target, headers={"Authorization": f"Bearer {self._key}", "Accept": "application/json",
-                                                        "User-Agent": "bulletin"})
-            sock.settimeout(left())
-            response = connection.getresponse()
-            chunks, size = [], 0
-            while True:
-                sock.settimeout(left())
-                chunk = response.read1(1 << 16)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > MAX_ANSWER:
-                    raise DispatchError(f"SendGrid's answer to {method} /v3{path} is larger than {MAX_ANSWER >> 20} MB; check {URL_VARIABLE}")
-                chunks.append(chunk)
-            left()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, b"".join(chunks)
-        except (OSError, http.client.HTTPException) as exc:
+        try:  # GET only: fetch() reads whole answers; the key never follows a redirect
+            answer = web.fetch(f"{parts.scheme}://{parts.netloc}{target}", seconds=self.deadline, max_bytes=MAX_ANSWER,
+                               headers=headers, follow_redirects=False)
+        except web.TooLarge:
+            raise DispatchError(f"SendGrid's answer to {method} /v3{path} is larger than {MAX_ANSWER >> 20} MB; check {URL_VARIABLE}") from None
+        except web.DeadlineExceeded as exc:
+            raise Retryable(f"no answer from SendGrid at {self.base_url}: timed out (no complete answer within {exc.seconds:g} s)") from None
+        except urllib.error.URLError as exc:
+            raise Retryable(self._redact(f"no answer from SendGrid at {self.base_url}: {exc.reason}")) from None
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             raise Retryable(self._redact(f"no answer from SendGrid at {self.base_url}: {exc or type(exc).__name__}")) from None
-        finally:
-            connection.close()
+        return answer.status, answer.headers, answer.body
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "[redacted]")

@@ -19,8 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import Problem
+from ..web import Answer, Unreachable
 from ..words import count
-from .web import Answer, Unreachable
 
 MAX_AGE = 3600.0  # seconds an answer is reused without asking the site again
 

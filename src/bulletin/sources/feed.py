@@ -68,7 +68,7 @@ def download(url: str, fetch: Fetch | None = None) -> bytes:
 def fetch_url(url: str) -> bytes:
     """GET ``url`` within TIMEOUT seconds altogether, with an honest User-Agent (some hosts refuse Python's default)."""
     accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
-    request = urllib.request.Request(url, headers={"User-Agent": _user_agent(), "Accept": accept})
+    request = urllib.request.Request(url, headers={"User-Agent": web.user_agent(), "Accept": accept})
     with web.deadline(TIMEOUT), web.opener().open(request, timeout=TIMEOUT) as response:
         data: bytes = response.read(MAX_BYTES + 1)
         encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
@@ -221,12 +221,3 @@ def _image(entry: Any) -> str | None:
 def _is_image(mime: str | None, medium: str | None) -> bool:
     return (mime or "").startswith("image/") or medium == "image"
 
-
-def _user_agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        release = version("bulletin")
-    except PackageNotFoundError:
-        release = "dev"
-    return f"bulletin/{release} (newsletter builder)"

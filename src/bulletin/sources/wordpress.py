@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from .. import web
 from ..errors import Problem, SourceError, raise_if
 from ..model import Image, Item, WordPressSource
 from ..yamlfile import hint
-from . import _fields, web
+from . import _fields
 from .cache import Cache
 from .feed import clean_html
 

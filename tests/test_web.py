@@ -1,4 +1,4 @@
-"""The bounded GET of sources on the web: redirects up to the limit, answers of any status, the size limit."""
+"""bulletin.web: the bounded GET of sources on the web: redirects up to the limit, answers of any status, the size limit."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from bulletin import web
 from bulletin.errors import SourceError
-from bulletin.sources import web
 
 
 @pytest.fixture
