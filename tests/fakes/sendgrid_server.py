@@ -26,7 +26,9 @@ send_at has come.
 
 Suppression lists and category statistics (``sg.feedback``, tests/fakes/sendgrid_feedback.py): paged with
 limit/offset, filtered by start_time/end_time; ``fail_call(method, path, number, status, retry_after=)``
-answers the ``number``-th request of any endpoint with an error (e.g. 429 during a sync).
+answers the ``number``-th request of any endpoint with an error (e.g. 429 during a sync);
+``trickle_call(method, path, number, part=, seconds=)`` answers it with a trickle: its headers one byte a
+second (``part="headers"``: every socket read is quick, the header block never ends) or a 200 whose body does.
 
 Other endpoints: add a handler to ``routes[(method, path)]`` (a path segment ``{name}`` matches any).
 Every request is validated against the specs in tests/openapi/.
@@ -143,6 +145,7 @@ class FakeSendGrid:
         self._apis = _load_specs(self.url) if validate else []
         self._thread: threading.Thread | None = None
         self.call_faults: dict[tuple[str, str, int], Reply] = {}
+        self.call_trickles: dict[tuple[str, str, int], tuple[str, float]] = {}  # -> (part, seconds)
         from .sendgrid_feedback import Feedback
 
         self.feedback = Feedback(self)  # suppression lists and statistics
@@ -175,6 +178,10 @@ class FakeSendGrid:
             headers |= {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0"}
         self.call_faults[(method, path, number)] = Reply(status, _errors(f"fault {status}"), headers)
 
+    def trickle_call(self, method: str, path: str, number: int, *, part: str = "headers", seconds: float = 60.0) -> None:
+        """Answer the ``number``-th request of ``method path`` with a trickle of its ``part`` ("headers" | "body")."""
+        self.call_trickles[(method, path, number)] = (part, seconds)
+
     def recipients(self) -> Counter[str]:
         """How many times each address was in an accepted request (lower-cased)."""
         return Counter(r.lower() for a in self.accepted for r in a.recipients)
@@ -182,7 +189,7 @@ class FakeSendGrid:
     def wait_trickles(self) -> list[str]:
         """How the "trickle" answers ended, once each has (it notices a client gone at its next byte)."""
         for _ in range(100):
-            if len(self.trickles) >= sum(1 for kind, _ in self.faults.values() if kind == "trickle"):
+            if len(self.trickles) >= sum(1 for kind, _ in self.faults.values() if kind == "trickle") + len(self.call_trickles):
                 break
             time.sleep(0.05)
         return list(self.trickles)
@@ -371,6 +378,10 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             if len(request.body) < expected:  # the client went away mid-request (killed): SendGrid would drop it
                 fake.requests.append((request, 0))
                 return
+            if (method, path, number) in fake.call_trickles:
+                fake.requests.append((request, 200))
+                part, seconds = fake.call_trickles[(method, path, number)]
+                return self._trickle(100_000, seconds, status=200, headers_too=part == "headers")
             reply = self._answer(request, method, path)
             if kind and reply.status == 202:
                 reply = self._fault(kind, options, request, reply)
@@ -436,17 +447,21 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 return None
             raise ValueError(f"unknown fault {kind!r}")
 
-        def _trickle(self, length: int, seconds: float) -> None:
-            """A 202 whose announced body comes one byte a second (until the client goes or ``seconds`` pass)."""
-            self.send_response(202)
+        def _trickle(self, length: int, seconds: float, *, status: int = 202, headers_too: bool = False) -> None:
+            """A ``status`` whose announced body (or, ``headers_too``, a header) comes one byte a second (until the client goes or ``seconds`` pass)."""
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(length))
-            self.end_headers()
+            if headers_too:
+                self.flush_headers()  # without the blank line: the header block stays open
+                self.wfile.write(b"X-Trickle: ")
+            else:
+                self.end_headers()
             self.close_connection = True
             ends = time.monotonic() + seconds
             try:
                 while time.monotonic() < ends:
-                    self.wfile.write(b" ")
+                    self.wfile.write(b"a" if headers_too else b" ")
                     self.wfile.flush()
                     time.sleep(1.0)
             except OSError:

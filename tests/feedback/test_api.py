@@ -72,3 +72,16 @@ def test_a_dribbling_server_cannot_stretch_the_deadline(tmp_project: Path) -> No
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_a_trickling_suppressions_answer_ends_at_the_deadline(fake_sendgrid: FakeSendGrid, part: str) -> None:
+    # one byte a second: every socket read is quick, the whole answer never comes
+    fake_sendgrid.trickle_call("GET", "/v3/suppression/bounces", 1, part=part, seconds=60)
+    client = SendGridAPI(fake_sendgrid.api_key, base_url=fake_sendgrid.url, deadline=3, retry=RetryPolicy(attempts=1))
+
+    with pytest.raises(DispatchError) as error:
+        client.get("/suppression/bounces")
+
+    assert str(error.value).startswith(f"no answer from SendGrid at {fake_sendgrid.url}: timed out (no complete answer within 3 s)")
+    assert fake_sendgrid.wait_trickles() == ["client left"]  # cut at the deadline, not when the server stopped
