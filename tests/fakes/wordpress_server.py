@@ -16,7 +16,8 @@ and ``wp:featuredmedia``; ``_fields`` keeps only the fields named (``_embedded``
 
 Faults for every request after ``fault(kind)``: "401", "403" (JSON errors as WordPress sends them), "404"
 (an HTML page), "html" (200 with a security plugin's check page), "badjson", "huge" (``size`` bytes of JSON),
-"slow" (the answer trickles for ``seconds``), "redirects" (a redirect to itself, forever), "down" (HTTP 503).
+"slow" (the answer trickles for ``seconds``; ``headers=True``: its header block does; how each trickle ended is in
+``trickles``), "redirects" (a redirect to itself, forever), "down" (HTTP 503).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class FakeWordPress:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []  # (route, arguments)
         self.invalid: list[str] = []
         self.faults: dict[str, Any] = {}
+        self.trickles: list[str] = []  # how each "slow" answer ended: "client left" | "server ended"
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -103,6 +105,14 @@ class FakeWordPress:
     def fault(self, kind: str | None, **options: Any) -> None:
         """Answer every following request with this fault (None: answer normally again)."""
         self.faults = {"kind": kind, **options} if kind else {}
+
+    def wait_trickles(self, count: int = 1) -> list[str]:
+        """How the "slow" answers ended, once ``count`` have (a client gone is noticed at the next byte)."""
+        for _ in range(100):
+            if len(self.trickles) >= count:
+                break
+            time.sleep(0.05)
+        return list(self.trickles)
 
     def count(self, route: str) -> int:
         """Requests to ``route`` (e.g. ``/wp/v2/posts``) in either form."""
@@ -286,15 +296,22 @@ def _handler(site: FakeWordPress) -> type[BaseHTTPRequestHandler]:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "1000")
-                self.end_headers()
+                if fault.get("headers"):
+                    self.flush_headers()  # without the blank line: the header block stays open
+                    self.wfile.write(b"X-Trickle: ")
+                else:
+                    self.end_headers()
+                self.close_connection = True
                 end = time.monotonic() + fault.get("seconds", 5)
                 try:
                     while time.monotonic() < end:
-                        self.wfile.write(b" ")
+                        self.wfile.write(b"a" if fault.get("headers") else b" ")
                         self.wfile.flush()
                         time.sleep(0.05)
                 except OSError:
-                    pass
+                    site.trickles.append("client left")
+                else:
+                    site.trickles.append("server ended")
             elif kind == "redirects":
                 self.send_response(302)
                 self.send_header("Location", self.path)

@@ -161,15 +161,17 @@ def test_a_body_over_the_size_limit_is_refused(site, monkeypatch):
     assert "the answer is larger than 50000 bytes" in str(info.value)
 
 
-def test_an_answer_slower_than_the_time_limit_is_given_up(site, monkeypatch):
+@pytest.mark.parametrize("headers", [False, True])
+def test_an_answer_slower_than_the_time_limit_is_given_up(site, monkeypatch, headers):
     monkeypatch.setattr(web, "DEADLINE", 0.5)
-    site.fault("slow", seconds=3)  # a trickle: every single read is quick, the whole answer is not
+    site.fault("slow", seconds=30, headers=headers)  # a trickle: every single read is quick, the whole answer is not
 
     with pytest.raises(SourceError) as info:
         read(site)
 
     assert str(info.value).startswith(f"{site.url}/wp-json/wp/v2/posts?")
     assert "no complete answer within 0.5 s" in str(info.value)
+    assert site.wait_trickles() == ["client left"]  # the connection is cut at the deadline, not left reading
 
 
 def test_a_site_that_cannot_be_reached_is_named():
