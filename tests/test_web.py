@@ -1,9 +1,11 @@
-"""bulletin.web: the bounded GET of sources on the web: redirects up to the limit, answers of any status, the size limit."""
+"""bulletin.web: redirects (at most 5, none with a secret), answers of any status, the size limit; the sources' GET and its messages."""
 
 from __future__ import annotations
 
 import http.server
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -13,11 +15,18 @@ from bulletin.errors import SourceError
 
 
 @pytest.fixture
-def hops() -> Iterator[str]:
+def seen() -> list[tuple[str, str | None]]:
+    """The (path, Authorization header) of each request the hops server received."""
+    return []
+
+
+@pytest.fixture
+def hops(seen: list[tuple[str, str | None]]) -> Iterator[str]:
     """/hop/N redirects to /hop/N-1; /hop/0 answers 'arrived'; /missing is a 404 with a body."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            seen.append((self.path, self.headers.get("Authorization")))
             if self.path.startswith("/hop/") and self.path != "/hop/0":
                 self.send_response(302)
                 self.send_header("Location", f"/hop/{int(self.path.rsplit('/', 1)[1]) - 1}")
@@ -65,3 +74,29 @@ def test_a_body_just_over_the_limit_is_refused(hops):
     assert web.get(f"{hops}/hop/0", max_bytes=7).body == b"arrived"
     with pytest.raises(SourceError, match="the answer is larger than 6 bytes"):
         web.get(f"{hops}/hop/0", max_bytes=6)
+
+
+def test_a_request_carrying_a_secret_never_follows_a_redirect(hops, seen):
+    answer = web.fetch(f"{hops}/hop/1", seconds=5, max_bytes=1000, headers={"Authorization": "Bearer SG.secret"})
+
+    assert (answer.status, answer.headers["location"]) == (302, "/hop/0")  # the 3xx is the answer, for the caller to refuse
+    assert seen == [("/hop/1", "Bearer SG.secret")]  # nothing went to where it pointed
+
+
+def test_fetch_without_redirects_answers_the_redirect(hops, seen):
+    answer = web.fetch(f"{hops}/hop/2", seconds=5, max_bytes=1000, follow_redirects=False)
+
+    assert answer.status == 302
+    assert [path for path, _ in seen] == ["/hop/2"]
+
+
+@pytest.mark.parametrize("handler", [None, urllib.request.HTTPRedirectHandler], ids=["own", "caller's"])
+def test_the_opener_of_feeds_and_link_checks_follows_at_most_five_redirects(hops, seen, handler):
+    director = web.opener(*([handler()] if handler else []))
+    with web.deadline(5), director.open(f"{hops}/hop/5", timeout=5) as response:
+        assert (response.status, response.read()) == (200, b"arrived")
+    seen.clear()
+
+    with pytest.raises(urllib.error.HTTPError, match="infinite loop"), web.deadline(5):
+        director.open(f"{hops}/hop/6", timeout=5)
+    assert [path for path, _ in seen] == [f"/hop/{n}" for n in range(6, 0, -1)]  # the sixth redirect is not followed
