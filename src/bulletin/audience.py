@@ -202,6 +202,9 @@ class Audience:
                     "from there to the end of the file were read as one value; add the closing quote or remove the stray one"
                 )
             if len(cells) > width and any(c.strip() for c in cells[width:]):
+                gone = _wide_suppression(cells, width, email_at, status_at)
+                if gone is not None:  # never mailed, whatever another row says; the row is still reported
+                    suppressed.setdefault(*gone)
                 if len(too_wide) < 20:
                     too_wide.append(Problem(
                         f"{where} row {row_no}",
@@ -302,6 +305,32 @@ class Audience:
         self.report.skipped["invalid"] += 1
         if len(self.report.bad_rows) < MAX_REPORTED:
             self.report.bad_rows.append(BadRow(row, message))
+
+
+def _wide_suppression(cells: list[str], width: int, email_at: int, status_at: int | None) -> tuple[str, str] | None:
+    """(key, status) of a row with too many fields whose address is unambiguous and whose status suppresses it.
+
+    The extra delimiter may be in any column, so each column reads either its own cell or the one ``extra``
+    places right. The address is unambiguous when those readings give one valid address; a reading of the
+    status column saying unsubscribed or bounced is enough to suppress it (never mailing is the safe side).
+    """
+    if status_at is None:
+        return None
+    extra = len(cells) - width
+    addresses = set()
+    for at in (email_at, email_at + extra):
+        try:
+            addresses.add(normalise(cells[at].strip()).lower())
+        except EmailNotValidError:
+            pass
+    if len(addresses) != 1:
+        return None
+    for at in (status_at, status_at + extra):
+        status = cells[at].strip().lower()
+        status = STATUS_ALIASES.get(status, status)
+        if status in SUPPRESSED:
+            return addresses.pop(), status
+    return None
 
 
 class _Records:

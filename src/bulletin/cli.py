@@ -449,14 +449,19 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 @handle_errors
 def status_cmd(issue: str | None, as_json: bool) -> None:
     """Dispatches in the ledger (of ISSUE): recipients accepted, pending, unknown, failed."""
+    from .config import load_project
+    from .dispatch.record import lost_dispatches
     from .dispatch.show import print_status
     from .dispatch.status import status
+    from .sendtime import clock_from_env
 
     rows = status(issue)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print_status(_console(), rows)
+    for lost in lost_dispatches(load_project(issue), clock_from_env()):
+        click.echo(f"Warning: {lost}", err=True)
 
 
 @main.command("report")

@@ -35,6 +35,18 @@ class Handler(BaseHTTPRequestHandler):
             self.server.requests.append((self.command, path))
         if path == "/slow":
             self.server.release.wait(5)  # longer than the probe's timeout; released at teardown
+        if path == "/drip":  # headers one every 0.2 s: each read is quick, the answer never ends
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            try:
+                for n in range(300):
+                    if self.server.release.wait(0.2):
+                        break
+                    self.wfile.write(f"X-Drip-{n}: x\r\n".encode())
+                    self.wfile.flush()
+            except OSError:
+                self.server.requests.append(("DRIP", "client left"))
+            self.close_connection = True
+            return
         if path in ("/moved", "/gone"):
             self.send_response(301)
             self.send_header("Location", "/ok" if path == "/moved" else "/missing")
@@ -131,6 +143,17 @@ def test_a_non_ascii_address_is_not_a_redirect(server):
     status = HttpProbe(timeout=2)(f"{base}/ok?q=Straße")
     assert status.ok and status.final_url == f"{base}/ok?q=Straße"
     assert ("HEAD", "/ok") in server.requests
+
+
+def test_a_trickling_answer_ends_at_the_deadline(server):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    status = HttpProbe(timeout=1)(f"{base}/drip")
+    assert (status.status, status.error) == (None, "no answer within 1 s")
+    for _ in range(50):  # the server notices at its next line
+        if ("DRIP", "client left") in server.requests:
+            break
+        server.release.wait(0.1)
+    assert ("DRIP", "client left") in server.requests  # cut at the deadline, not when the server stopped
 
 
 def test_a_non_ascii_host_name_goes_as_idna():

@@ -15,7 +15,6 @@ import os
 import socket
 import ssl
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
+from .. import web
 from ..imagesize import ImageSize, load_sizes, pixel_size, save_sizes
 from ..render.context import issue_url
 from ..site.state import is_published
@@ -35,7 +35,7 @@ from .findings import Finding
 CACHE_FILE = "linkcheck.json"
 CACHE_TTL = dt.timedelta(days=1)
 WORKERS = 8
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # seconds per request, all of it (connect, ask, answer)
 GET_FALLBACK = {403, 405, 501}  # servers that refuse or do not implement HEAD
 REFUSED = {401, 403, 429}  # usually a bot wall, not a broken page: a warning, check by hand
 USER_AGENT = "bulletin-linkcheck/1 (+https://example.org; pre-send link check)"
@@ -91,10 +91,10 @@ class HttpProbe:
     def __init__(self, timeout: float = TIMEOUT, deadline: float = IMAGE_DEADLINE, cap: int = IMAGE_CAP) -> None:
         self.timeout = timeout
         self.deadline, self.cap = deadline, cap
-        self._opener = urllib.request.build_opener(_KeepMethod())
-        self._direct = urllib.request.build_opener(_KeepMethod(), urllib.request.ProxyHandler({}))
-        self._image_opener = urllib.request.build_opener(_FewRedirects())
-        self._image_direct = urllib.request.build_opener(_FewRedirects(), urllib.request.ProxyHandler({}))
+        self._opener = web.opener(_KeepMethod())
+        self._direct = web.opener(_KeepMethod(), urllib.request.ProxyHandler({}))
+        self._image_opener = web.opener(_FewRedirects())
+        self._image_direct = web.opener(_FewRedirects(), urllib.request.ProxyHandler({}))
 
     def __call__(self, url: str) -> LinkStatus:
         """Check one URL."""
@@ -114,17 +114,16 @@ class HttpProbe:
             return url if not reached or reached == wire else reached
 
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with web.deadline(self.timeout), opener.open(request, timeout=self.timeout) as response:
                 return LinkStatus(url, response.status, final(response.geturl()))
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            return self._failed(url, exc, final)
+            return self._failed(url, exc, final, self.timeout)
 
     def image(self, url: str) -> LinkStatus:
         """GET an image and measure it: bytes (Content-Length, else as read up to the cap) and pixels (its header).
 
-        Bounded: at most ``deadline`` seconds in all (plus one read's ``timeout``), ``cap`` bytes, MAX_REDIRECTS redirects.
+        Bounded: at most ``deadline`` seconds in all (web.deadline), ``cap`` bytes read, MAX_REDIRECTS redirects.
         """
-        start = time.monotonic()
         host = urlsplit(url).hostname or ""
         opener = self._image_direct if host in ("127.0.0.1", "localhost", "::1") else self._image_opener
         wire = _quote(url)
@@ -135,13 +134,11 @@ class HttpProbe:
             return url if not reached or reached == wire else reached
 
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with web.deadline(self.deadline), opener.open(request, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length", "").strip()
                 total = int(length) if length.isdigit() else None
                 head, read, pixels = b"", 0, None
                 while read < self.cap and not (pixels and total is not None):
-                    if time.monotonic() - start > self.deadline:
-                        return LinkStatus(url, None, final(response.geturl()), f"the image took longer than {self.deadline:g} s")
                     chunk = response.read1(min(CHUNK, self.cap - read))
                     if not chunk:
                         break
@@ -153,15 +150,15 @@ class HttpProbe:
                 size = total if total is not None else read
                 return LinkStatus(url, response.status, final(response.geturl()), image=True, bytes=size, width=width, height=height)
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            return self._failed(url, exc, final)
+            return self._failed(url, exc, final, self.deadline)
 
-    def _failed(self, url: str, exc: Exception, final: Callable[[str | None], str]) -> LinkStatus:
+    def _failed(self, url: str, exc: Exception, final: Callable[[str | None], str], seconds: float) -> LinkStatus:
         if isinstance(exc, urllib.error.HTTPError):
             exc.close()
             return LinkStatus(url, exc.code, final(exc.geturl()), f"{exc.code} {exc.reason}")
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
+        if isinstance(reason, (TimeoutError, socket.timeout)):  # one read, or the whole request (web.DeadlineExceeded)
+            return LinkStatus(url, None, url, f"no answer within {seconds:g} s")
         return LinkStatus(url, None, url, _reason(reason))
 
 
@@ -366,11 +363,14 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".linkcheck.", dir=path.parent)
+    except OSError:
+        return  # the cache only saves time; failing to write it must not fail the check
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"version": 1, "links": entries}, handle, indent=1, sort_keys=True)
         os.replace(tmp, path)
     except OSError:
-        pass  # the cache only saves time; failing to write it must not fail the check
+        Path(tmp).unlink(missing_ok=True)  # a full disk: no half-written leftover
 
 
 __all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls", "display_width", "image_findings"]

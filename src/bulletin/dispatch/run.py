@@ -35,7 +35,7 @@ from ..sendtime import SAFE_LEAD, SendTime, local_text, parse_at, read_stored, r
 from ..suppressions import last_sync, stale_warning, suppressed_keys, why
 from ..words import count
 from .deliver import OnProgress, SendReport, deliver
-from .handover import transport_for
+from .handover import settle_owed, transport_for
 from .message import message_for
 from .plan import (
     Collector,
@@ -198,8 +198,11 @@ class _Run:
             for recipient in audience:
                 if recipient.key in emails and recipient.key not in found:
                     found[recipient.key] = recipient.values
-        except AudienceError:
-            pass
+        except AudienceError as exc:  # a file that cannot be read whole may hide who left: a test is mail too
+            raise AudienceError(
+                f"Not sent: {people[1]} cannot be read whole, so bulletin cannot tell whether a test address unsubscribed or "
+                f"bounced; fix the file (bulletin subscribers check lists its problems), then send the test again:\n{exc}"
+            ) from None
         for key in emails:  # a test is mail too: never to someone who unsubscribed or bounced
             status = audience.report.suppressed.get(key)
             if status in SUPPRESSED:
@@ -265,6 +268,10 @@ class _Run:
                 )
             exclude = already_planned(ledger, slug, list_name, name)
             if existing and existing.state == "done":
+                paid = settle_owed(ledger, existing.id, transport=self.transport, project=self.project, retry=self.retry,
+                                   progress=self.progress, out=out, dry_run=dry_run, confirm=confirm)
+                if paid is not None and paid.outcome != "already sent":
+                    return paid  # it left people to another list's dispatch that no longer mails them
                 out.state, out.dispatch = "already sent", existing.id
                 out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
                 return SendReport(out, "already sent", existing.id, transport=self.transport.describe())
@@ -295,6 +302,7 @@ class _Run:
         )
         collector = Collector(self._audience(people, list_name), exclude)
         ledger.add_batches(dispatch, batched(collector.rows()))
+        ledger.hold(dispatch, collector.held)
         withdrawn = {hash(k) for k in collector.withdrawn()}
         if withdrawn:
             filter_open(ledger, dispatch, lambda h: h not in withdrawn)

@@ -382,8 +382,15 @@ def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
 
 def inert(text: _Text) -> _Text:
     """Item text is data: a ``*|NAME|*`` in it (a Mailchimp archive feed, a pasted title) must not become a merge tag
-    filled per subscriber, so an invisible zero-width non-joiner goes between ``*`` and ``|``."""
-    return text.replace("*|", "*\u200c|") if "*|" in text else text
+    filled per subscriber, nor a ``<%asm_global_unsubscribe_raw_url%>`` (or ``[%...%]``) a SendGrid link, so an
+    invisible zero-width non-joiner goes between ``*`` and ``|``, ``<`` and ``%``, ``[`` and ``%``."""
+    for tag in _TAG_OPENINGS:
+        if tag in text:
+            text = text.replace(tag, tag[0] + "\u200c" + tag[1:])
+    return text
+
+
+_TAG_OPENINGS = ("*|", "<%", "[%")  # merge tags, SendGrid's substitution tags (in either spelling)
 
 
 @lru_cache(maxsize=4096)
