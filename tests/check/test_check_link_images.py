@@ -185,7 +185,7 @@ def test_sizes_are_kept_for_the_build_which_then_writes_the_height(image_issue, 
     assert [img.get("height") for img in before.iter("img")] == [None, None, None]
     report = run()
     [note] = by_code(report, "image-sizes-saved")
-    assert note.severity == "note" and "3 images" in note.message and "build again" in note.message
+    assert (note.severity, note.where) == ("note", "issues/check.yaml") and "3 images" in note.message and "build again" in note.message
     saved = json.loads((tmp_project / ".bulletin" / "images.json").read_text())["images"]
     assert saved[f"{image_issue}/sharp.png"] == {"bytes": len(server.files["/sharp.png"]), "width": 1200, "height": 600}
     server.requests.clear()

@@ -307,7 +307,7 @@ def image_findings(doc: Document, measured: dict[str, LinkStatus]) -> list[Findi
     if unsized:
         findings.append(Finding("note", "image-sizes-saved", f"the size of {len(unsized)} image{'s' * (len(unsized) != 1)} without "
                                 f"width and height is now saved in {project.state_dir}/images.json: build again to give "
-                                "them their height (the email keeps its shape while images are off)", doc.template(), "links"))
+                                "them their height (the email keeps its shape while images are off)", doc.result.spec.path, "links"))
     return findings
 
 
