@@ -14,6 +14,7 @@ from pathlib import Path
 from . import sources
 from .config import load_issue, load_project
 from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
+from .imagesize import load_sizes, with_sizes
 from .model import IssueSpec, Item, Project, Selection, Source
 from .render import Rendered, render_issue
 from .select import fold, same_page, select, tags_in
@@ -80,7 +81,8 @@ def prepare(
     spec = load_issue(issue, project, text=text)
     cache = web_cache(project, refresh=refresh)
     loaded = load_sources(spec, project, fetch, cache)
-    items = [item for _source, found in loaded for item in found]
+    # images without width/height take the size a previous `check --links` saved (read, never fetched, here)
+    items = with_sizes([item for _source, found in loaded for item in found], load_sizes(project))
     selection = select(spec, items)
     if not items:
         raise ConfigError(

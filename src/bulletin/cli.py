@@ -176,7 +176,7 @@ def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) 
 
 @main.command("check")
 @click.argument("issue", type=click.Path(dir_okay=False))
-@click.option("--links", is_flag=True, help="Also check every link and image over the network.")
+@click.option("--links", is_flag=True, help="Also check every link and image over the network (images: weight and resolution; their sizes are kept for the build).")
 @click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin (if installed).")
 @click.option("--clients", is_flag=True, help="Also list the HTML/CSS features Outlook, Gmail, Apple Mail, Yahoo and Samsung lack.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for CI pipelines).")

@@ -2,7 +2,7 @@
 
 Public API: :func:`run_checks` and :class:`CheckReport` (``.errors``, ``.warnings``, ``.notes``,
 ``.ok``, ``.to_json()``), :class:`Finding`. The fast checks (content, size, accessibility, and the
-build's warnings about the inputs) need no network; ``links=True`` checks every URL over HTTP, ``spam=True`` scores the message with
+build's warnings about the inputs) need no network; ``links=True`` checks every URL over HTTP (and measures images), ``spam=True`` scores the message with
 SpamAssassin when it is installed and ``clients=True`` lists the features email clients lack (caniemail.com's data).
 """
 

@@ -2,6 +2,8 @@
 
 Only good results are cached (in ``<state>/linkcheck.json``): a broken link is checked again on
 every run, so a site that was briefly down, or a fixed page, is seen at once.
+Images are fetched (bounded: a deadline for the whole request, a size cap, few redirects) to learn their
+byte and pixel size, cached with the result and kept for the build in ``<state>/images.json`` (bulletin.imagesize).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from lxml.etree import _Element
 
 from .. import web
+from ..imagesize import ImageSize, load_sizes, pixel_size, save_sizes
 from ..render.context import issue_url
 from ..site.state import is_published
 from .document import Document
@@ -36,6 +39,11 @@ TIMEOUT = 10.0  # seconds per request, all of it (connect, ask, answer)
 GET_FALLBACK = {403, 405, 501}  # servers that refuse or do not implement HEAD
 REFUSED = {401, 403, 429}  # usually a bot wall, not a broken page: a warning, check by hand
 USER_AGENT = "bulletin-linkcheck/1 (+https://example.org; pre-send link check)"
+IMAGE_DEADLINE = 20.0  # seconds for a whole image request (each read also waits at most TIMEOUT)
+IMAGE_CAP = 10 * 1024 * 1024  # bytes read of an image at most: its size is known from Content-Length or from this
+MAX_REDIRECTS = 4  # for an image: an email client will not follow a long chain either
+HEAVY_IMAGE = 1024 * 1024  # bytes: an image heavier than this is a warning
+CHUNK = 64 * 1024
 
 Clock = Callable[[], dt.datetime]
 Progress = Callable[[int, int], None]  # (done, total)
@@ -49,6 +57,10 @@ class LinkStatus:
     status: int | None
     final_url: str
     error: str | None = None
+    image: bool = False  # fetched as an image: the sizes below were measured (None: not told)
+    bytes: int | None = None
+    width: int | None = None
+    height: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,13 +78,23 @@ class _KeepMethod(urllib.request.HTTPRedirectHandler):
         return new
 
 
-class HttpProbe:
-    """The default fetcher: HEAD, then GET when the server refuses HEAD; redirects followed."""
+class _FewRedirects(_KeepMethod):
+    max_redirections = MAX_REDIRECTS
 
-    def __init__(self, timeout: float = TIMEOUT) -> None:
+
+class HttpProbe:
+    """The default fetcher: HEAD, then GET when the server refuses HEAD; redirects followed.
+
+    :meth:`image` GETs an image instead, to measure it.
+    """
+
+    def __init__(self, timeout: float = TIMEOUT, deadline: float = IMAGE_DEADLINE, cap: int = IMAGE_CAP) -> None:
         self.timeout = timeout
+        self.deadline, self.cap = deadline, cap
         self._opener = web.opener(_KeepMethod())
         self._direct = web.opener(_KeepMethod(), urllib.request.ProxyHandler({}))
+        self._image_opener = web.opener(_FewRedirects())
+        self._image_direct = web.opener(_FewRedirects(), urllib.request.ProxyHandler({}))
 
     def __call__(self, url: str) -> LinkStatus:
         """Check one URL."""
@@ -94,18 +116,50 @@ class HttpProbe:
         try:
             with web.deadline(self.timeout), opener.open(request, timeout=self.timeout) as response:
                 return LinkStatus(url, response.status, final(response.geturl()))
-        except urllib.error.HTTPError as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            return self._failed(url, exc, final, self.timeout)
+
+    def image(self, url: str) -> LinkStatus:
+        """GET an image and measure it: bytes (Content-Length, else as read up to the cap) and pixels (its header).
+
+        Bounded: at most ``deadline`` seconds in all (web.deadline), ``cap`` bytes read, MAX_REDIRECTS redirects.
+        """
+        host = urlsplit(url).hostname or ""
+        opener = self._image_direct if host in ("127.0.0.1", "localhost", "::1") else self._image_opener
+        wire = _quote(url)
+        accept = "image/png,image/jpeg,image/gif,image/webp,image/*;q=0.8,*/*;q=0.5"
+        request = urllib.request.Request(wire, headers={"User-Agent": USER_AGENT, "Accept": accept})
+
+        def final(reached: str | None) -> str:
+            return url if not reached or reached == wire else reached
+
+        try:
+            with web.deadline(self.deadline), opener.open(request, timeout=self.timeout) as response:
+                length = response.headers.get("Content-Length", "").strip()
+                total = int(length) if length.isdigit() else None
+                head, read, pixels = b"", 0, None
+                while read < self.cap and not (pixels and total is not None):
+                    chunk = response.read1(min(CHUNK, self.cap - read))
+                    if not chunk:
+                        break
+                    read += len(chunk)
+                    if pixels is None:
+                        head += chunk
+                        pixels = pixel_size(head)
+                width, height = pixels or (None, None)
+                size = total if total is not None else read
+                return LinkStatus(url, response.status, final(response.geturl()), image=True, bytes=size, width=width, height=height)
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            return self._failed(url, exc, final, self.deadline)
+
+    def _failed(self, url: str, exc: Exception, final: Callable[[str | None], str], seconds: float) -> LinkStatus:
+        if isinstance(exc, urllib.error.HTTPError):
             exc.close()
             return LinkStatus(url, exc.code, final(exc.geturl()), f"{exc.code} {exc.reason}")
-        except TimeoutError:  # one read, or the whole request (web.DeadlineExceeded)
-            return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
-                return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
-            return LinkStatus(url, None, url, _reason(reason))
-        except (http.client.HTTPException, ssl.SSLError, OSError, ValueError) as exc:
-            return LinkStatus(url, None, url, _reason(exc))
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if isinstance(reason, (TimeoutError, socket.timeout)):  # one read, or the whole request (web.DeadlineExceeded)
+            return LinkStatus(url, None, url, f"no answer within {seconds:g} s")
+        return LinkStatus(url, None, url, _reason(reason))
 
 
 def _quote(url: str) -> str:
@@ -152,14 +206,23 @@ def check_links(
     progress: Progress | None = None,
     cache: Path | None = None,
     workers: int = WORKERS,
+    fetch_image: Callable[[str], LinkStatus] | None = None,
 ) -> tuple[list[Finding], dict[str, int]]:
-    """Check every URL; broken ones are errors naming their items, redirects are warnings."""
+    """Check every URL; broken ones are errors naming their items, redirects are warnings.
+
+    Images are fetched with ``fetch_image`` (default: the probe's :meth:`HttpProbe.image`; another ``fetch`` serves
+    for both); heavy and low-resolution images are warnings, and their sizes are kept for the build.
+    """
     fetch = fetch or HttpProbe()
+    fetch_image = fetch_image or (fetch.image if isinstance(fetch, HttpProbe) else fetch)
     now = (clock or _utcnow)()
     project = doc.result.project
     cache = cache or Path(project.root) / project.state_dir / CACHE_FILE
     known = _load(cache, now)
     urls = collect_urls(doc)
+    images = {u for u in urls if urls[u].tag == "img"}
+    if fetch_image is not fetch:  # an image cached unmeasured (by an older bulletin) is fetched once more
+        known = {u: s for u, s in known.items() if s.image or u not in images}
     todo = [u for u in urls if u not in known]
     results: dict[str, LinkStatus] = {u: known[u] for u in urls if u in known}
     done = len(results)
@@ -167,7 +230,7 @@ def check_links(
         progress(done, len(urls))
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as pool:
-            futures = {pool.submit(fetch, url): url for url in todo}
+            futures = {pool.submit(fetch_image if url in images else fetch, url): url for url in todo}
             for future in as_completed(futures):
                 url = futures[future]
                 try:
@@ -180,6 +243,7 @@ def check_links(
     _save(cache, now, known, {u: s for u, s in results.items() if s.ok and u not in known})
     web = _web_url(doc)
     findings = [f for url, el in urls.items() if (f := _finding(doc, results[url], el, url == web))]
+    findings += image_findings(doc, {u: results[u] for u in images})
     stats = {"checked": len(todo), "cached": len(urls) - len(todo), "broken": sum(f.severity == "error" for f in findings)}
     stats["urls"] = len(urls)
     return findings, stats
@@ -210,6 +274,53 @@ def _finding(doc: Document, status: LinkStatus, el: _Element, web_copy: bool) ->
     return Finding("error", "broken-link", f"broken {what} {status.url}: {problem}{after}", where, "links")
 
 
+def image_findings(doc: Document, measured: dict[str, LinkStatus]) -> list[Finding]:
+    """Warnings for images over 1 MB or narrower than twice their display width; their sizes saved for the build.
+
+    A note says when the build will give images a height they lack now (their sizes were not known before).
+    """
+    project = doc.result.project
+    saved = load_sizes(project)
+    new: dict[str, ImageSize] = {}
+    findings: list[Finding] = []
+    for url, status in measured.items():
+        if not status.ok:
+            continue
+        shown = display_width(doc, url)
+        names = " and ".join(dict.fromkeys(f'"{item.title}"' for item in doc.owners(url)))
+        of = f" (of {names})" if names else ""
+        where = doc.where(url)
+        if status.bytes is not None and status.bytes > HEAVY_IMAGE:
+            advice = f"at most {2 * shown} px wide, JPEG for photos" if shown else "JPEG for photos"
+            findings.append(Finding("warning", "image-heavy", f"image {url}{of} weighs {status.bytes / 1024 / 1024:.1f} MB: over 1 MB "
+                                    f"it loads slowly on phones; save it smaller ({advice})", where, "links"))
+        if status.width and status.height:
+            if shown and status.width < 2 * shown:
+                findings.append(Finding("warning", "image-low-resolution", f"image {url}{of} is {status.width} px wide and shown "
+                                        f"{shown} px wide: under {2 * shown} px it looks blurry on high-density screens (most "
+                                        f"phones); use a picture at least {2 * shown} px wide", where, "links"))
+            size = ImageSize(status.bytes, status.width, status.height)
+            if saved.get(url) != size:
+                new[url] = size
+    save_sizes(project, new)
+    unsized = [url for url in new if url not in saved and any(not img.get("height") for img in _images(doc, url))]
+    if unsized:
+        findings.append(Finding("note", "image-sizes-saved", f"the size of {len(unsized)} image{'s' * (len(unsized) != 1)} without "
+                                f"width and height is now saved in {project.state_dir}/images.json: build again to give "
+                                "them their height (the email keeps its shape while images are off)", doc.result.spec.path, "links"))
+    return findings
+
+
+def display_width(doc: Document, url: str) -> int | None:
+    """The widest ``width`` attribute of the email's images with this address (None if none has one)."""
+    widths = [int(w) for img in _images(doc, url) if (w := (img.get("width") or "").strip()).isdigit()]
+    return max(widths) if widths else None
+
+
+def _images(doc: Document, url: str) -> list[_Element]:
+    return [img for img in doc.root.iter("img") if (img.get("src") or "").strip() == url]
+
+
 def _web_url(doc: Document) -> str | None:
     return issue_url(doc.result.project, doc.result.spec.slug)
 
@@ -229,8 +340,9 @@ def _load(path: Path, now: dt.datetime) -> dict[str, LinkStatus]:
         try:
             checked = dt.datetime.fromisoformat(entry["checked"])
             if dt.timedelta(0) <= now - checked < CACHE_TTL:
-                fresh[url] = LinkStatus(url, int(entry["status"]), entry["final_url"])
-        except (KeyError, TypeError, ValueError):
+                size, width, height = (int(entry[k]) if entry.get(k) is not None else None for k in ("bytes", "width", "height"))
+                fresh[url] = LinkStatus(url, int(entry["status"]), entry["final_url"], None, "bytes" in entry, size, width, height)
+        except (KeyError, TypeError, ValueError, AttributeError):
             continue
     return fresh
 
@@ -246,6 +358,8 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
     entries = {u: e for u, e in old.items() if u in known}  # drop stale entries
     for url, status in new.items():
         entries[url] = {"checked": stamp, "status": status.status, "final_url": status.final_url}
+        if status.image:
+            entries[url].update(bytes=status.bytes, width=status.width, height=status.height)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".linkcheck.", dir=path.parent)
@@ -259,4 +373,4 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
         Path(tmp).unlink(missing_ok=True)  # a full disk: no half-written leftover
 
 
-__all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls"]
+__all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls", "display_width", "image_findings"]
