@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test browser bench clean
+.PHONY: setup demo test lint browser bench clean
 
 $(BIN)/bulletin: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,12 @@ browser:
 	@if [ ! -x $(CHROMIUM) ] || ! command -v spamassassin >/dev/null; then \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spamassassin; fi
 
-test: setup browser
+# Static checks: ruff (pyflakes, bugbear, import order) on the code and tests, mypy on src/ (pyproject.toml).
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+test: setup browser lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

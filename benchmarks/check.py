@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build import make_project
+
 from bulletin.build import prepare
 from bulletin.check import run_checks
 from bulletin.check.spam import check_spam, find_spamassassin

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import make_project  # noqa: E402  (the same generated project as the build benchmark)
+
 from bulletin.build import BuildResult, prepare
 from bulletin.preview import Preview
 from bulletin.preview.screenshot import CHROMIUM_ARGS, DEFAULT_BROWSER

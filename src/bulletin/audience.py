@@ -169,7 +169,7 @@ class Audience:
             )
         value_at = [col.get(f) for f in self.fields]
         tag_bytes = substitution_bytes(self.fields, [""] * len(self.fields))
-        report.missing_fields = [f for f, at in zip(self.fields, value_at) if at is None]
+        report.missing_fields = [f for f, at in zip(self.fields, value_at, strict=True) if at is None]
         wanted = self.list_name.casefold() if self.list_name is not None else None
         width = len(header)
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
@@ -251,7 +251,7 @@ class Audience:
             if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
                 size = substitution_bytes(self.fields, values)
                 if size > MAX_SUBSTITUTION_BYTES:
-                    long = ", ".join(f for f, v in zip(self.fields, values) if len(v) > 100) or ", ".join(self.fields)
+                    long = ", ".join(f for f, v in zip(self.fields, values, strict=True) if len(v) > 100) or ", ".join(self.fields)
                     self._bad(row_no, f"its merge values are too long for SendGrid ({size:,} bytes with the tags and the HTML-escaped "
                                       f"copy; at most {MAX_SUBSTITUTION_BYTES:,} per recipient): shorten the {long} column")
                     continue
@@ -260,7 +260,7 @@ class Audience:
             yield Recipient(row_no, email, key, values)
         if too_wide:
             raise AudienceError(f"{where}: some rows have more fields than the header ({len(too_wide)} shown)", too_wide)
-        if wanted is not None and wanted not in known_lists:
+        if wanted is not None and self.list_name is not None and wanted not in known_lists:
             lists = sorted(known_lists.values(), key=str.casefold)
             raise AudienceError(
                 f"{where}: nobody is on the list '{self.list_name}'{hint(self.list_name, lists, list_all=False)}; "
@@ -314,7 +314,7 @@ class _Records:
 def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
     """At least the bytes SendGrid counts for one recipient's substitutions: *|F|* and *|F:HTML|* with their values."""
     total = 0
-    for name, value in zip(fields, values):
+    for name, value in zip(fields, values, strict=True):
         escaped = html.escape(value)
         # a merge tag inside a value gets a space ('*|' -> '* |', dispatch/message.py), in both copies
         total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
@@ -374,7 +374,7 @@ def _decode_error(path: Path, encoding: str, declared: str, where: str) -> Audie
     """The error for the first line that does not decode, with how to export the file properly."""
     number, detail = 0, ""
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        for number, raw in enumerate(handle, 1):  # noqa: B007 (the line number is used after the loop)
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError as exc:

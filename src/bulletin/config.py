@@ -47,6 +47,7 @@ def display_path(path: Path, root: Path) -> str:
 def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     """Load bulletin.yaml from ``start`` (a folder, the file itself, or an issue file) or its parents."""
     begin = Path(start) if start is not None else Path.cwd()
+    root: Path | None
     if _is(begin.is_file) and begin.name == PROJECT_FILE:
         root = begin.resolve().parent
     else:

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,6 +133,14 @@ _DISPATCH_COLUMNS = (
     "skipped, fields, send_at, batch_id, superseded_by, safe, timezone"
 )
 _BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id"
+_BATCH_FIELDS = tuple(name.strip() for name in _BATCH_COLUMNS.split(","))
+
+
+def _batch(row: Sequence[Any]) -> Batch:
+    """A batch row (columns as in _BATCH_COLUMNS) decoded by name."""
+    values = dict(zip(_BATCH_FIELDS, row, strict=True))
+    values["was_unknown"] = bool(values["was_unknown"])
+    return Batch(**values)
 
 
 class Ledger:
@@ -342,11 +351,12 @@ class Ledger:
 
     def batches(self, dispatch: int, states: Sequence[str] | None = None) -> list[Batch]:
         """Batches of a dispatch in order, optionally only in some states."""
-        sql, args = f"SELECT {_BATCH_COLUMNS} FROM batches WHERE dispatch = ?", [dispatch]
+        sql = f"SELECT {_BATCH_COLUMNS} FROM batches WHERE dispatch = ?"
+        args: list[object] = [dispatch]
         if states:
             sql += f" AND state IN ({', '.join('?' * len(states))})"
             args += list(states)
-        return [Batch(*row[:8], bool(row[8]), *row[9:]) for row in self.db.execute(sql + " ORDER BY seq", args)]
+        return [_batch(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
 
     def recipients(self, batch: int) -> list[list[str]]:
         """The recipient rows of a batch: [email, merge values...]."""
@@ -445,15 +455,15 @@ class Ledger:
 
 def _lock_file(handle: IO[bytes]) -> None:
     """An exclusive, non-blocking OS lock on the file (released when the process ends)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
 
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def ledger_path(root: str | os.PathLike[str], state_dir: str) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, Problem, raise_if
@@ -132,7 +132,7 @@ class _References:
                 at = f" (line {line})" if line else ""
                 self._problem(key, index, f"'{ref}' is also in exclude{at}: remove it from one of the two")
 
-    def not_shown(self, key: str, reasons: dict[int, str]) -> None:
+    def not_shown(self, key: str, reasons: Mapping[int, str]) -> None:
         """Report every entry of ``key`` naming an item the issue leaves out (asking for it does nothing)."""
         for index, ref, item in self.found.get(key, []):
             reason = reasons.get(id(item))

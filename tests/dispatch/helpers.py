@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from fakes.sendgrid_server import FakeSendGrid
 
 from bulletin.cli import main
+from fakes.sendgrid_server import FakeSendGrid
 
 
 def run(*args: str, input: str | None = None) -> Result:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import run, use_subscribers

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import crash_subscribers, kill_after, sendgrid_env, start, use_sendgrid

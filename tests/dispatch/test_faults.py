@@ -7,11 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid, Reply, Request
 
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
 from bulletin.errors import DispatchError
+from fakes.sendgrid_server import FakeSendGrid, Reply, Request
 
 from .helpers import batch_states, run, use_subscribers, write_subscribers
 

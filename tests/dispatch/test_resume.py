@@ -8,13 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid
 
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
 from bulletin.dispatch.sendgrid import SendGridTransport
 from bulletin.errors import AudienceError, DispatchError, LedgerError
 from bulletin.ledger import Ledger
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import batch_states, use_subscribers, write_subscribers
 

@@ -7,11 +7,11 @@ import traceback
 from pathlib import Path
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid
 
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
 from bulletin.errors import BulletinError
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import run, use_subscribers, write_subscribers
 

@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid
 from lxml import html as lxml_html
 
 from bulletin.cli import main  # noqa: F401 - imported for CliRunner in helpers
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import batch_states, run, use_subscribers, write_subscribers
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid, Reply
 
 from bulletin.dispatch.sendgrid import SendGridTransport
 from bulletin.dispatch.transport import OutcomeUnknown, Refused, Retryable
 from bulletin.errors import ConfigError
+from fakes.sendgrid_server import FakeSendGrid, Reply
 
 BODY = {
     "personalizations": [{"to": [{"email": "a@x.example"}]}],

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from dispatch.helpers import use_subscribers, write_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 

@@ -8,10 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from bulletin.sendtime import HANDOVER
 from dispatch.helpers import run
 from fakes.sendgrid_server import FakeSendGrid
-
-from bulletin.sendtime import HANDOVER
 
 from .helpers import T0, Clock, dispatches, due, schedule
 

@@ -11,11 +11,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from dispatch.helpers import run, sendgrid_env, start
-from fakes.sendgrid_server import FakeSendGrid
-
 from bulletin.ledger import Ledger
 from bulletin.sendtime import HANDOVER
+from dispatch.helpers import run, sendgrid_env, start
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import T0, Clock, dispatches, due, schedule, unix
 

@@ -8,11 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fakes.sendgrid_server import FakeSendGrid
 
 from bulletin.dispatch.sendgrid import SendGridTransport
 from bulletin.dispatch.transport import Refused
 from bulletin.ledger import SCHEMA_VERSION, Ledger
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import T0, unix
 

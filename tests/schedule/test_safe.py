@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dispatch.helpers import run
-from fakes.sendgrid_server import FakeSendGrid
 
 from bulletin.dispatch.sendgrid import SendGridTransport
+from dispatch.helpers import run
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import T0, Clock, due, schedule, unix
 

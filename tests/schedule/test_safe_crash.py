@@ -13,6 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+import bulletin
+from bulletin.sendtime import HANDOVER, read_stored
 from dispatch.helpers import (
     crash_subscribers,
     kill_after,
@@ -21,9 +24,6 @@ from dispatch.helpers import (
     use_sendgrid,
 )
 from fakes.sendgrid_server import FakeSendGrid
-
-import bulletin
-from bulletin.sendtime import HANDOVER, read_stored
 
 from .helpers import NO_WAIT, T0, unix
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dispatch.helpers import run, write_subscribers
-from fakes.sendgrid_server import FakeSendGrid
 
 from bulletin.errors import DispatchError, LedgerError
 from bulletin.sendtime import HANDOVER
+from dispatch.helpers import run, write_subscribers
+from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import T0, Clock, dispatches, due, schedule, unix
 

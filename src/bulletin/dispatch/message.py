@@ -107,20 +107,20 @@ class BodyBuilder:
         if message.group_id:
             self.base["asm"] = {"group_id": message.group_id}
         self.custom_args = dict(custom_args)
-        self._tags = [(tag(f), html_tag(f), fb) for f, fb in zip(message.fields, message.fallbacks)]
+        self._tags = [(tag(f), html_tag(f), fb) for f, fb in zip(message.fields, message.fallbacks, strict=True)]
 
     def body(self, rows: Sequence[Sequence[str]], *, batch: int, send_at: int | None = None, batch_id: str | None = None) -> dict[str, Any]:
         """The request body for recipient rows [email, merge values...]; at most 1000 rows."""
         if len(rows) > MAX_PER_REQUEST:
             raise ValueError(f"{len(rows)} recipients in one request; SendGrid allows {MAX_PER_REQUEST}")
         tags = self._tags
-        personalizations = []
+        personalizations: list[dict[str, Any]] = []
         append = personalizations.append
         for row in rows:
             item: dict[str, Any] = {"to": [{"email": row[0]}]}
             if tags:
                 subs = {}
-                for (text_tag, html_tag_, fallback), value in zip(tags, row[1:]):
+                for (text_tag, html_tag_, fallback), value in zip(tags, row[1:], strict=True):
                     value = clean(value) or fallback
                     subs[text_tag] = value
                     subs[html_tag_] = htmllib.escape(value) if _SPECIAL.search(value) else value

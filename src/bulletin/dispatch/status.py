@@ -28,7 +28,7 @@ def status(issue: str | os.PathLike[str] | None = None, *, project: Project | No
         with Ledger(path, shown=shown(path, Path(project.root))) as ledger:
             rows = [_row(ledger, d, project.timezone) for d in ledger.dispatches(slug)]
     if problem is not None and not rows:
-        if not Path(issue).exists():  # type: ignore[arg-type] - issue is set when problem is
+        if issue is None or not Path(issue).exists():  # issue is set when problem is
             raise ConfigError(f"no dispatches of '{slug}' in the ledger; {problem}")
         raise problem
     return rows

@@ -43,7 +43,7 @@ def find_subscriber(project: Project, email: str, fields: list[str] | None = Non
     recipients, rows = _recipients(project, names)
     for recipient in recipients:
         if recipient.key == wanted:
-            return dict(zip(names, recipient.values))
+            return dict(zip(names, recipient.values, strict=True))
     raise AudienceError(
         f"{project.subscribers}: '{email.strip()}' is not one of the {count(len(recipients), 'subscribed address', 'subscribed addresses')} "
         f"({count(rows, 'row')}; unsubscribed and bounced rows get nothing)"

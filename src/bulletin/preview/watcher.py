@@ -38,9 +38,9 @@ class WatchPlan:
     def folders(self) -> tuple[list[Path], list[Path]]:
         """(folders to watch without recursion, trees to watch recursively), existing ones only."""
         trees = sorted(t for t in self.trees if t.is_dir())
-        flat = {f.parent for f in self.files} | {t.parent for t in self.trees if not t.is_dir()}
-        flat = {_existing(f) for f in flat}
-        return sorted(f for f in flat if f is not None and not any(f == t or t in f.parents for t in trees)), trees
+        parents = {f.parent for f in self.files} | {t.parent for t in self.trees if not t.is_dir()}
+        flat = {found for f in parents if (found := _existing(f)) is not None}
+        return sorted(f for f in flat if not any(f == t or t in f.parents for t in trees)), trees
 
 
 def plan(issue: Path, project: Project, result: BuildResult | None) -> WatchPlan:

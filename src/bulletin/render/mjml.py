@@ -42,9 +42,9 @@ def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | N
         if problem:
             offset, explanation = problem
             raise RenderError(f"{where(offset)}: {explanation} (near {_text_at(protected, offset, tokens)!r})") from failure
-        message, offset = _near(str(failure), protected, tokens)
+        message, near = _near(str(failure), protected, tokens)
         raise RenderError(
-            f"{where(offset) if offset is not None else origin}: MJML compilation failed: {message}"
+            f"{where(near) if near is not None else origin}: MJML compilation failed: {message}"
             " (check that the template's MJML/HTML tags are balanced and attributes quoted)"
         ) from failure
     # MRML copies a misspelt component (<mj-colum>) into the HTML as it is instead of failing

@@ -97,7 +97,9 @@ def wrap(text: str, width: int = 72, indent: str = "") -> str:
     for paragraph in str(text).split("\n\n"):
         lines: list[str] = []
         for line in paragraph.split("\n"):
-            quote, marker = re.match(r"( *(?:> )*)((?:- |\d+\. )?)", line).groups()
+            lead = re.match(r"( *(?:> )*)((?:- |\d+\. )?)", line)
+            assert lead is not None  # every part of the pattern may be empty: it matches any line
+            quote, marker = lead.groups()
             lines.extend(
                 textwrap.wrap(
                     line,

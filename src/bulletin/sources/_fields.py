@@ -200,12 +200,12 @@ def as_image(value: Any) -> tuple[Image | None, Found]:
     for key in value:
         if str(key) not in IMAGE_FIELDS and misspelt(str(key), IMAGE_FIELDS):  # width, caption: not used, no harm
             found.append((("image", str(key)), f"image.{key}: {_unknown(str(key), IMAGE_FIELDS)}"))
-    src = value.get("src")
-    if _blank(src):
+    src = ""
+    if _blank(value.get("src")):
         found.append((("image", "src"), "image.src: required"))
     else:
         try:
-            src = as_url(src, "an absolute image link")
+            src = as_url(value.get("src"), "an absolute image link")
         except Invalid as exc:
             found.append((("image", "src"), f"image.src: {exc}"))
     alt = value.get("alt")

@@ -112,7 +112,7 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem])
         )
         return None
     raw: dict[str, object] = {}
-    for column, cell in zip(header, row):  # spreadsheets drop trailing empty cells: missing means empty
+    for column, cell in zip(header, row, strict=False):  # spreadsheets drop trailing empty cells: missing means empty
         if column in COLUMNS and column not in raw:
             raw[column] = cell
     src, alt = raw.pop("image", ""), raw.pop("image_alt", "")

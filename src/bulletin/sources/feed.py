@@ -137,8 +137,10 @@ def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
     raw = dict.get(entry, "published") or dict.get(entry, "updated")
     stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     day = _local_date(raw)  # also reads an RFC 822 date without its zone, which feedparser gives up on
-    if day or stamp:
-        values["date"] = day or dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
+    if day:
+        values["date"] = day
+    elif stamp:
+        values["date"] = dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
     elif raw:
         found.append(f"date: expected a date, got {_fields.show(raw)}")
     else:
