@@ -10,7 +10,6 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import DispatchError
 from ..ledger import OPEN_BATCH, Batch, Ledger
@@ -18,7 +17,7 @@ from ..words import count
 from .message import BodyBuilder, Message
 from .plan import SendPlan
 from .retry import RetryPolicy
-from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
+from .transport import Body, OutcomeUnknown, Transport, UnexpectedAnswer
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
 
@@ -80,7 +79,7 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
         body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
                             batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
 
-        def attempt(batch: Batch = batch, body: dict[str, Any] = body) -> str | None:
+        def attempt(batch: Batch = batch, body: Body = body) -> str | None:
             if not ledger.claim(batch.id):  # 'sending' is committed before every request
                 raise _Taken
             return transport.post(body)

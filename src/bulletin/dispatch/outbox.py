@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 from ..errors import DispatchError
 from .message import fill
+from .transport import encode
 
 
 class OutboxTransport:
@@ -38,7 +40,7 @@ class OutboxTransport:
         """Where the files go."""
         return f"outbox (files in {self.shown}/, nothing is sent)"
 
-    def post(self, body: dict[str, Any]) -> str | None:
+    def post(self, body: Mapping[str, Any]) -> str | None:
         """Write the body and a sample .eml; return a message id naming the files."""
         args = body.get("custom_args", {})
         slug = _safe(args.get("bulletin_issue", "issue"))
@@ -47,7 +49,7 @@ class OutboxTransport:
         folder = self.folder / slug / run
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _write(folder / f"{name}.json", json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+            _write(folder / f"{name}.json", encode(body).decode() + "\n")  # as sent: compact, never pretty-printed
             _write(folder / f"{name}.eml", sample(body, self.clock()).as_string())
         except OSError as exc:
             raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
@@ -74,7 +76,7 @@ class OutboxTransport:
         return f"OutboxTransport({self.shown!r})"
 
 
-def sample(body: dict[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
+def sample(body: Mapping[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
     """The message the first recipient of a request body would get (the outbox's .eml, the spam check's input)."""
     first = body["personalizations"][0]
     subs: dict[str, str] = first.get("substitutions", {})

@@ -10,8 +10,9 @@ time (``at``) goes through ``scheduled``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from email_validator import EmailNotValidError
 
@@ -65,7 +66,7 @@ class _NoKey:
     def describe(self) -> str:
         return f"SendGrid (no usable {KEY_VARIABLE})"
 
-    def post(self, body: dict) -> str | None:  # pragma: no cover - never called: dry runs do not send
+    def post(self, body: Mapping[str, Any]) -> str | None:  # pragma: no cover - never called: dry runs do not send
         raise ConfigError(self.problem)
 
 

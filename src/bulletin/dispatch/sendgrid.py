@@ -19,11 +19,12 @@ import re
 import select
 import time
 import urllib.parse
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
 from .retry import parse_retry_after
-from .transport import OutcomeUnknown, Refused, Retryable, UnexpectedAnswer
+from .transport import OutcomeUnknown, Refused, Retryable, UnexpectedAnswer, encode
 
 DEFAULT_URL = "https://api.sendgrid.com"
 KEY_VARIABLE = "SENDGRID_API_KEY"
@@ -87,7 +88,7 @@ class SendGridTransport:
         """Where the mail goes."""
         return f"SendGrid ({self.base_url})"
 
-    def post(self, body: dict[str, Any]) -> str | None:
+    def post(self, body: Mapping[str, Any]) -> str | None:
         """POST /v3/mail/send; return X-Message-Id."""
         try:
             _, headers, _ = self.request("POST", "/mail/send", encode(body), expect=(202,))
@@ -207,11 +208,6 @@ class SendGridTransport:
         return text.replace(self._key, "[redacted]") if self._key else text
 
 
-def encode(body: Any) -> bytes:
-    """A request body as SendGrid gets it: compact JSON, UTF-8."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def _checked_url(url: str) -> str:
     """The API base URL, or a clear error (urllib would fail with an internal error, or only when sending)."""
     try:
@@ -249,7 +245,7 @@ def _messages(body: bytes | str | None) -> list[str]:
     return out
 
 
-def _name_recipients(exc: Refused, body: dict[str, Any]) -> Refused:
+def _name_recipients(exc: Refused, body: Mapping[str, Any]) -> Refused:
     """SendGrid names a refused recipient by its place (personalizations.17.to.0.email): add the address."""
     people = body.get("personalizations") or []
     named: list[str] = []
