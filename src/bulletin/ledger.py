@@ -376,12 +376,7 @@ class Ledger:
     def claim(self, batch: int) -> bool:
         """pending|failed -> sending, committed before the request; False if someone else has it."""
         with self.transaction():
-            cursor = self.db.execute(
-                "UPDATE batches SET state = 'sending', attempts = attempts + 1, error = NULL, updated = ?"
-                " WHERE id = ? AND state IN ('pending', 'failed')",
-                (self.now(), batch),
-            )
-            return cursor.rowcount == 1
+            return self._claim(batch, self.now())
 
     def release(self, batch: int) -> None:
         """sending -> pending after a request that certainly failed (429, 5xx, no connection), before waiting."""
@@ -391,16 +386,31 @@ class Ledger:
                 (self.now(), batch),
             )
 
-    def finish(self, batch: int, state: str, *, message_id: str | None = None, error: str | None = None) -> None:
-        """sending -> accepted | failed | unknown, committed right after the request."""
+    def finish(self, batch: int, state: str, *, message_id: str | None = None, error: str | None = None,
+               claim: int | None = None) -> bool:
+        """sending -> accepted | failed | unknown, committed right after the request.
+
+        With ``claim``, that next batch is claimed (as ``claim()``) in the same commit: one write to disk
+        per request instead of two. Returns whether it was claimed.
+        """
         if state not in ("accepted", "failed", "unknown"):
             raise ValueError(state)
         with self.transaction():
+            now = self.now()
             self.db.execute(
                 "UPDATE batches SET state = ?, message_id = coalesce(?, message_id), error = ?,"
                 " was_unknown = max(was_unknown, ?), updated = ? WHERE id = ? AND state = 'sending'",
-                (state, message_id, error, int(state == "unknown"), self.now(), batch),
+                (state, message_id, error, int(state == "unknown"), now, batch),
             )
+            return claim is not None and self._claim(claim, now)
+
+    def _claim(self, batch: int, now: str) -> bool:
+        cursor = self.db.execute(
+            "UPDATE batches SET state = 'sending', attempts = attempts + 1, error = NULL, updated = ?"
+            " WHERE id = ? AND state IN ('pending', 'failed')",
+            (now, batch),
+        )
+        return cursor.rowcount == 1
 
     def interrupted_to_unknown(self, dispatch: int) -> list[Batch]:
         """Batches left 'sending' by a run that died have an unknown outcome (inside a transaction)."""

@@ -75,13 +75,21 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             ledger.set_dispatch(dispatch, state="sending")
     emit("start", 0, len(batches), 0, total)
 
-    for batch in batches:
-        body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
+    def body_of(batch: Batch) -> Body:
+        return builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
                             batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
 
+    claimed = False  # the batch was claimed when the one before it was finished (one commit for both)
+    body = body_of(batches[0]) if batches else None
+    for index, batch in enumerate(batches):
+        assert body is not None
+        following = batches[index + 1] if index + 1 < len(batches) else None
+
         def attempt(batch: Batch = batch, body: Body = body) -> str | None:
-            if not ledger.claim(batch.id):  # 'sending' is committed before every request
+            nonlocal claimed
+            if not claimed and not ledger.claim(batch.id):  # 'sending' is committed before every request
                 raise _Taken
+            claimed = False  # a retry claims again: waiting() released it
             return transport.post(body)
 
         def waiting(seconds: float, why: str, batch: Batch = batch, done: tuple[int, int] = (done_requests, done_recipients)) -> None:
@@ -91,6 +99,7 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
         try:
             message_id = retry.call(attempt, on_wait=waiting)
         except _Taken:
+            body = body_of(following) if following else None
             continue
         except OutcomeUnknown as exc:
             ledger.finish(batch.id, "unknown", error=str(exc))
@@ -108,6 +117,7 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
                     f"stopped: {silent} requests in a row got no answer from {transport.describe()}. "
                     f"Check the connection and SendGrid's status, then run the same command again."
                 ) from None
+            body = body_of(following) if following else None
             continue
         except DispatchError as exc:  # refused, or retries used up: nothing was accepted
             ledger.finish(batch.id, "failed", error=str(exc))
@@ -121,7 +131,8 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             ledger.finish(batch.id, "unknown", error="interrupted during the request")
             ledger.refresh_state(dispatch)
             raise
-        ledger.finish(batch.id, "accepted", message_id=message_id)
+        body = body_of(following) if following else None  # built before the commit that claims it
+        claimed = ledger.finish(batch.id, "accepted", message_id=message_id, claim=following.id if following else None)
         silent = 0
         done_requests += 1
         done_recipients += batch.size
