@@ -33,7 +33,7 @@ STATUS_ALIASES = {"confirmed": "subscribed", "cleaned": "bounced", "blocklisted"
 REASONS = ("unsubscribed", "bounced", "invalid", "duplicate", "not on list")
 MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
 #: SendGrid: "the total collective size of your substitutions may not exceed 10,000 bytes per personalization".
-#: Each merge value goes twice (as is, and HTML-escaped: dispatch/message.py), each under its tag.
+#: Each merge value goes twice (as is, and HTML-escaped: mail.py), each under its tag.
 MAX_SUBSTITUTION_BYTES = 10_000
 
 
@@ -281,7 +281,7 @@ def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
     total = 0
     for name, value in zip(fields, values, strict=True):
         escaped = html.escape(value)
-        # a merge tag inside a value gets a space ('*|' -> '* |', dispatch/message.py), in both copies
+        # a merge tag inside a value gets a space ('*|' -> '* |', mail.py), in both copies
         total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
     return total
 

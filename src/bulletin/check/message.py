@@ -8,8 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ..build import BuildResult
-from ..dispatch.message import BodyBuilder, message_for
-from ..dispatch.outbox import sample
+from ..mail import BodyBuilder, message_for, sample
 
 #: What SendGrid substitutes for its tags, in form (the real links are per recipient).
 SAMPLE_SENDGRID = {

@@ -1,6 +1,6 @@
 """Dispatch: send plan, transports (SendGrid, outbox), retries and the send run over the ledger.
 
-Modules: ``plan`` (who gets it and why not), ``message`` (request bodies), ``transport`` (what a
+Modules: ``plan`` (who gets it and why not), ``transport`` (what a
 transport is, how requests fail), ``sendgrid`` and ``outbox`` (transports), ``retry`` (backoff),
 ``run`` (send/plan: gather, then plan into the ledger), ``deliver`` (one request per batch, state
 committed before and after), ``scheduled`` (send at a time: plan now, hand over when due),

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from ..errors import DispatchError
 from ..ledger import OPEN_BATCH, Batch, Ledger
+from ..mail import Body, BodyBuilder, Message
 from ..words import count
-from .message import BodyBuilder, Message
 from .plan import SendPlan
 from .retry import RetryPolicy
-from .transport import Body, OutcomeUnknown, Transport, UnexpectedAnswer
+from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
 

@@ -21,6 +21,7 @@ from typing import TypeVar
 from ..audience import Audience
 from ..errors import DispatchError, LedgerError
 from ..ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
+from ..mail import Message
 from ..model import Project
 from ..sendtime import (
     CANCEL_CUTOFF,
@@ -35,7 +36,6 @@ from ..sendtime import (
 )
 from ..words import count
 from .deliver import OnProgress, SendReport, deliver
-from .message import Message
 from .outbox import OutboxTransport
 from .plan import Collector, SendPlan, already_planned, fill_counts, replan
 from .retry import RetryPolicy

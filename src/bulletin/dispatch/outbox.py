@@ -15,14 +15,11 @@ import os
 import tempfile
 import uuid
 from collections.abc import Mapping
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
 from ..errors import DispatchError
-from .message import fill
-from .transport import encode
+from ..mail import encode, sample
 
 
 class OutboxTransport:
@@ -74,30 +71,6 @@ class OutboxTransport:
 
     def __repr__(self) -> str:
         return f"OutboxTransport({self.shown!r})"
-
-
-def sample(body: Mapping[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
-    """The message the first recipient of a request body would get (the outbox's .eml, the spam check's input)."""
-    first = body["personalizations"][0]
-    subs: dict[str, str] = first.get("substitutions", {})
-    msg = EmailMessage()
-    sender = body["from"]
-    msg["From"] = formataddr((sender.get("name") or "", sender["email"]))
-    msg["To"] = first["to"][0]["email"]
-    if body.get("reply_to"):
-        msg["Reply-To"] = body["reply_to"]["email"]
-    msg["Subject"] = fill(body["subject"], subs)
-    msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = message_id or make_msgid(domain=sender["email"].rpartition("@")[2])
-    for key, value in body.get("headers", {}).items():
-        msg[key] = value
-    if body.get("categories"):
-        msg["X-Categories"] = ", ".join(body["categories"])
-    parts = {c["type"]: fill(c["value"], subs) for c in body["content"]}
-    msg.set_content(parts.get("text/plain", ""), cte="quoted-printable")
-    if "text/html" in parts:
-        msg.add_alternative(parts["text/html"], subtype="html", cte="quoted-printable")
-    return msg
 
 
 def _write(path: Path, text: str) -> None:

@@ -17,9 +17,9 @@ from ..audience import REASONS, Audience, AudienceReport
 from ..build import BuildResult
 from ..errors import Problem
 from ..ledger import LIVE, OPEN_BATCH, Batch, Ledger
+from ..mail import MAX_PER_REQUEST
 from ..render.context import UNSUBSCRIBE_TAG
 from ..words import count
-from .message import MAX_PER_REQUEST
 
 ALREADY = "in another list's dispatch"  # of the same issue: they get it (or got it) from that one
 SKIP_REASONS = (*REASONS, ALREADY)

@@ -31,12 +31,12 @@ from ..errors import (
     raise_if,
 )
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
+from ..mail import message_for
 from ..model import Project
 from ..sendtime import SAFE_LEAD, SendTime, local_text, parse_at, read_stored, round_up
 from ..words import count
 from .deliver import OnProgress, SendReport, deliver
 from .handover import transport_for
-from .message import message_for
 from .plan import (
     Collector,
     Resume,

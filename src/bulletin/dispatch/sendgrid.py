@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError
+from ..mail import encode
 from .retry import parse_retry_after
-from .transport import OutcomeUnknown, Refused, Retryable, UnexpectedAnswer, encode
+from .transport import OutcomeUnknown, Refused, Retryable, UnexpectedAnswer
 
 DEFAULT_URL = "https://api.sendgrid.com"
 KEY_VARIABLE = "SENDGRID_API_KEY"

@@ -1,7 +1,7 @@
 """What a transport is, and the three ways a request can fail.
 
-A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` expects; a ``Body``
-when it comes from a dispatch: its JSON encoded once, fast) and either
+A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` expects; a
+``mail.Body`` when it comes from a dispatch: its JSON encoded once, fast) and either
 returns the message id or raises one of:
 
 ``Retryable``       not delivered, safe to try again (429, 5xx, no connection, request not fully sent)
@@ -15,8 +15,7 @@ A transport that can schedule (``Scheduling``) also creates and cancels batch id
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ..errors import DispatchError
@@ -34,38 +33,6 @@ class Transport(Protocol):
     def describe(self) -> str:
         """Where the mail goes, for the send plan: 'SendGrid (https://api.sendgrid.com)'."""
         ...  # pragma: no cover
-
-
-class Body(Mapping[str, Any]):
-    """A request body: its JSON (``data``, UTF-8, what is sent or written) and, read on demand, the data."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self._decoded: dict[str, Any] | None = None
-
-    def _body(self) -> dict[str, Any]:
-        if self._decoded is None:
-            self._decoded = dict(json.loads(self.data))
-        return self._decoded
-
-    def __getitem__(self, key: str) -> Any:
-        return self._body()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._body())
-
-    def __len__(self) -> int:
-        return len(self._body())
-
-    def __repr__(self) -> str:
-        return f"Body({len(self.data)} bytes)"
-
-
-def encode(body: Mapping[str, Any]) -> bytes:
-    """A request body as it is sent: compact JSON, UTF-8 (a ``Body`` is encoded already)."""
-    if isinstance(body, Body):
-        return body.data
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class Scheduling(Protocol):

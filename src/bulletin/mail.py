@@ -1,4 +1,5 @@
-"""The message of a dispatch and the SendGrid request body of each batch.
+"""The email as it is mailed: the message of a dispatch, the SendGrid request body of each batch,
+and the MIME message a recipient gets (the outbox's sample, the checks' input).
 
 Merge fields: the build leaves tags like ``*|NAME|*`` in the subject, text and HTML. SendGrid fills
 them per recipient through ``substitutions``, the same value in every part, so the HTML part gets
@@ -9,16 +10,18 @@ value can never hold a merge tag.
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
 
-from ..build import BuildResult
-from ..render.context import UNSUBSCRIBE_TAG, merge_tag
-from .transport import Body
+from .build import BuildResult
+from .render.context import UNSUBSCRIBE_TAG, merge_tag
 
 MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
 TEST_PREFIX = "[TEST] "
@@ -87,6 +90,38 @@ def tag(name: str) -> str:
 def html_tag(name: str) -> str:
     """The merge tag of a field in the HTML part: *|NAME:HTML|*."""
     return f"*|{name.upper()}:HTML|*"
+
+
+class Body(Mapping[str, Any]):
+    """A request body: its JSON (``data``, UTF-8, what is sent or written) and, read on demand, the data."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._decoded: dict[str, Any] | None = None
+
+    def _body(self) -> dict[str, Any]:
+        if self._decoded is None:
+            self._decoded = dict(json.loads(self.data))
+        return self._decoded
+
+    def __getitem__(self, key: str) -> Any:
+        return self._body()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._body())
+
+    def __len__(self) -> int:
+        return len(self._body())
+
+    def __repr__(self) -> str:
+        return f"Body({len(self.data)} bytes)"
+
+
+def encode(body: Mapping[str, Any]) -> bytes:
+    """A request body as it is sent: compact JSON, UTF-8 (a ``Body`` is encoded already)."""
+    if isinstance(body, Body):
+        return body.data
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class BodyBuilder:
@@ -169,3 +204,27 @@ def fill(text: str, substitutions: dict[str, str]) -> str:
     for key, value in substitutions.items():
         text = text.replace(key, value)
     return text
+
+
+def sample(body: Mapping[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
+    """The message the first recipient of a request body would get (the outbox's .eml, the spam check's input)."""
+    first = body["personalizations"][0]
+    subs: dict[str, str] = first.get("substitutions", {})
+    msg = EmailMessage()
+    sender = body["from"]
+    msg["From"] = formataddr((sender.get("name") or "", sender["email"]))
+    msg["To"] = first["to"][0]["email"]
+    if body.get("reply_to"):
+        msg["Reply-To"] = body["reply_to"]["email"]
+    msg["Subject"] = fill(body["subject"], subs)
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = message_id or make_msgid(domain=sender["email"].rpartition("@")[2])
+    for key, value in body.get("headers", {}).items():
+        msg[key] = value
+    if body.get("categories"):
+        msg["X-Categories"] = ", ".join(body["categories"])
+    parts = {c["type"]: fill(c["value"], subs) for c in body["content"]}
+    msg.set_content(parts.get("text/plain", ""), cte="quoted-printable")
+    if "text/html" in parts:
+        msg.add_alternative(parts["text/html"], subtype="html", cte="quoted-printable")
+    return msg
