@@ -133,6 +133,18 @@ def test_a_plain_send_after_a_scheduled_one_is_already_sent(fake_sendgrid: FakeS
     assert fake_sendgrid.mail_requests() == 1
 
 
+def test_scheduling_a_changed_issue_after_a_plain_send_says_what_to_do(
+        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(3)
+    assert schedule(None, clock).outcome == "sent"
+    issue = sendgrid_project / "issues" / "example.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
+    with pytest.raises(LedgerError) as caught:  # it crashed with a TypeError (a missing time zone)
+        schedule("2021-07-06 09:00", clock)
+    assert "was sent to 'members' on " in str(caught.value) and "has changed since" in str(caught.value)
+    assert "--new-dispatch" in str(caught.value) and fake_sendgrid.mail_requests() == 1
+
+
 def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
         fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
     members = people(3)
