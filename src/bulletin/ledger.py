@@ -133,6 +133,7 @@ _DISPATCH_COLUMNS = (
     "skipped, fields, send_at, batch_id, superseded_by, safe, timezone"
 )
 _BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id"
+_DISPATCH_FIELDS = tuple(name.strip() for name in _DISPATCH_COLUMNS.split(","))
 _BATCH_FIELDS = tuple(name.strip() for name in _BATCH_COLUMNS.split(","))
 
 
@@ -338,9 +339,11 @@ class Ledger:
             return cursor.rowcount == 1
 
     def _dispatch(self, row: Sequence[Any]) -> Dispatch:
-        values = list(row)
-        values[11], values[12], values[16] = json.loads(values[11]), json.loads(values[12]), bool(values[16])
-        found = Dispatch(*values)
+        """A dispatch row (columns as in _DISPATCH_COLUMNS) decoded by name, with its batch counts."""
+        values = dict(zip(_DISPATCH_FIELDS, row, strict=True))
+        values["skipped"], values["fields"] = json.loads(values["skipped"]), json.loads(values["fields"])
+        values["safe"] = bool(values["safe"])
+        found = Dispatch(**values)
         for state, batches, recipients in self.db.execute(
             "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
         ):
@@ -430,6 +433,19 @@ class Ledger:
             (target, self.now(), f"outcome unknown; {'re-sent' if action == 'resend' else 'skipped'} on request", dispatch),
         )
         return cursor.rowcount
+
+    def cancel_dispatch(self, dispatch: int, states: Sequence[str], *, batch_id: str | None, why: str) -> bool:
+        """Mark a dispatch and its batches cancelled in one transaction, if it is still in one of ``states``."""
+        with self.transaction():
+            cursor = self.db.execute(
+                f"UPDATE dispatches SET state = 'cancelled', updated = ? WHERE id = ? AND state IN ({', '.join('?' * len(states))})",
+                (self.now(), dispatch, *states),
+            )
+            if cursor.rowcount != 1:
+                return False
+            for batch in self.batches(dispatch):
+                self.cancel_batch(batch.id, batch_id, why)
+        return True
 
     def cancel_batch(self, batch: int, batch_id: str | None, why: str) -> None:
         """A batch whose SendGrid batch was cancelled (or that never will be sent) becomes cancelled (inside a transaction)."""

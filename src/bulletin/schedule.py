@@ -157,16 +157,7 @@ def _on(d: Dispatch, list_name: str | None) -> bool:
 def _cancel_in_ledger(ledger: Ledger, d: Dispatch, states: list[str]) -> bool:
     """Mark a dispatch and its batches cancelled, if it is still in one of ``states``."""
     why = f"cancelled (SendGrid batch {d.batch_id})" if d.batch_id else "cancelled before it was handed over"
-    with ledger.transaction():
-        cursor = ledger.db.execute(
-            f"UPDATE dispatches SET state = 'cancelled', updated = ? WHERE id = ? AND state IN ({', '.join('?' * len(states))})",
-            (ledger.now(), d.id, *states),
-        )
-        if cursor.rowcount != 1:
-            return False
-        for batch in ledger.batches(d.id):
-            ledger.cancel_batch(batch.id, d.batch_id, why)
-    return True
+    return ledger.cancel_dispatch(d.id, states, batch_id=d.batch_id, why=why)
 
 
 def _nothing_message(ledger: Ledger, slug: str, issue: str, list_name: str | None) -> str:
