@@ -232,9 +232,23 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
              resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, at: str | None, tz: str | None,
              safe: bool | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
+    from .dispatch.planner import SendOptions
     from .dispatch.run import send
     from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
     from .sendtime import clock_from_env
+
+    if resend_unknown and skip_unknown:
+        raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
+    if tests and list_name:
+        raise BulletinError("use either --test ADDRESS or --list NAME, not both")
+    if not tests and not list_name:
+        raise BulletinError("say who gets it: --list NAME (a list in the subscribers file) or --test ADDRESS")
+    if tests and (at is not None or safe):
+        raise BulletinError("--at and --safe are for sends to a list; a test goes right away")
+    if tz is not None and at is None:
+        raise BulletinError("--tz says which time zone --at is in: give --at too")
+    options = SendOptions(dry_run=dry_run, unknown="resend" if resend_unknown else "skip" if skip_unknown else None,
+                          new_dispatch=new_dispatch, force=force, at=at, tz=tz, safe=safe, subscribers=subscribers)
 
     out, err = _console(), _console(stderr=True)
 
@@ -258,12 +272,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 
     progress = ProgressView(err, live=_live_progress())
     try:
-        report = send(
-            issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
-            confirm=confirm, progress=progress,
-            resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
-            at=at, tz=tz, safe=safe, clock=clock_from_env(),
-        )
+        report = send(issue, list_name=list_name, test=list(tests) or None, options=options, confirm=confirm,
+                      progress=progress, clock=clock_from_env())
     finally:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":

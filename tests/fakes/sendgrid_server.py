@@ -11,7 +11,8 @@ Faults (by mail/send request number, 1-based): "429" (retry_after=seconds or Non
 "401", "400", "403", "413", "reset-before-body" (connection reset before the body is read: nothing
 delivered), "reset-after-body" (body read and delivered, then reset: the client cannot know), "drop" (body read,
 not delivered, then reset: the client cannot know either),
-"stall" (body read and delivered, answer only after ``seconds``: the client times out).
+"stall" (body read and delivered, answer only after ``seconds``, or else not before ``release()`` or the fake
+stops: the client times out, however slow the machine).
 
 Scheduled sends, on the fake's own clock (``clock``, unix seconds; ``set_time(datetime)``):
 ``POST /v3/mail/batch`` (a new batch id), ``GET /v3/mail/batch/{id}`` (validate), ``POST
@@ -127,6 +128,7 @@ class FakeSendGrid:
         self.batches: dict[str, str | None] = {}  # batch id -> None | "cancel" | "pause"
         self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
+        self._released = threading.Event()  # stalled requests answer once it is set
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -147,12 +149,17 @@ class FakeSendGrid:
 
     def stop(self) -> None:
         """Stop serving."""
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 
     def fail(self, number: int, kind: str, **options: Any) -> None:
         """Script a fault for the ``number``-th mail/send request."""
         self.faults[number] = (kind, options)
+
+    def release(self) -> None:
+        """Let stalled requests answer (too late: their clients have given up)."""
+        self._released.set()
 
     def recipients(self) -> Counter[str]:
         """How many times each address was in an accepted request (lower-cased)."""
@@ -377,7 +384,10 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 return None
             if kind == "stall":
                 fake.requests.append((request, 0))
-                time.sleep(float(options.get("seconds", 2.0)))
+                if options.get("seconds") is not None:
+                    time.sleep(float(options["seconds"]))
+                else:
+                    fake._released.wait()
                 try:
                     self._send(accepted)
                 except OSError:

@@ -37,9 +37,10 @@ class Clock:
         self.set(self.now + dt.timedelta(**delta))
 
 
-def schedule(at: str | None, clock: Clock, **options: Any) -> bulletin.SendReport:
-    """bulletin send issues/example.yaml --list members --at AT, through the library."""
-    return bulletin.send("issues/example.yaml", list_name="members", at=at, clock=clock, retry=NO_WAIT, **options)
+def schedule(at: str | None, clock: Clock, transport: Any = None, **options: Any) -> bulletin.SendReport:
+    """bulletin send issues/example.yaml --list members --at AT (and the other options, by their SendOptions names)."""
+    return bulletin.send("issues/example.yaml", list_name="members", options=bulletin.SendOptions(at=at, **options), clock=clock,
+                         retry=NO_WAIT, transport=transport)
 
 
 def due(clock: Clock, **options: Any) -> DueReport:

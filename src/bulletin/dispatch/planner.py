@@ -5,9 +5,11 @@ Used by ``run`` (send now) and ``scheduled`` (send at a time); both plan through
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..audience import Audience
 from ..build import BuildResult
@@ -23,6 +25,22 @@ from .plan import Collector, Resume, SendPlan, batched, blocking_checks, fill_co
 from .retry import RetryPolicy
 from .sendgrid import KEY_VARIABLE
 from .transport import Transport
+
+Unknown = Literal["resend", "skip"] | None  # what to do with requests whose outcome is unknown
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """What the person sending chose; the defaults send now, to whoever has not had it yet."""
+
+    dry_run: bool = False  # plan it and show the plan; write and send nothing
+    unknown: Unknown = None  # requests whose outcome is unknown: send them again, or give up on them
+    new_dispatch: bool = False  # the issue changed since it was sent to this list: send the new version to everyone
+    force: bool = False  # send although the pre-send checks found errors
+    at: str | None = None  # send at this time (as typed: "2021-07-05 09:00")
+    tz: str | None = None  # the time zone of ``at`` (default: bulletin.yaml's)
+    safe: bool | None = None  # recover a crash by cancelling and re-sending the whole batch (default with ``at``)
+    subscribers: str | os.PathLike[str] | None = None  # another subscribers file than bulletin.yaml's
 
 
 class NoKey:
@@ -102,15 +120,15 @@ class Planner:
         return dispatch
 
     def resume(self, ledger: Ledger, existing: Dispatch, people: tuple[Path, str], out: SendPlan, exclude: set[int],
-               resend_unknown: bool, skip_unknown: bool) -> int:
+               unknown: Unknown) -> int:
         """Carry on an unfinished dispatch (inside a transaction): settle unknown requests as asked, re-read the subscribers."""
         dispatch = existing.id
         out.state, out.dispatch = "resume", dispatch
         info = out.resume = Resume(dispatch, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
         ledger.interrupted_to_unknown(dispatch)
         info.unknown = ledger.batches(dispatch, ["unknown"])
-        if info.unknown and (resend_unknown or skip_unknown):
-            info.unknown_action = "resend" if resend_unknown else "skip"
+        if info.unknown and unknown:
+            info.unknown_action = unknown
             ledger.settle_unknown(dispatch, info.unknown_action)
         # Re-read the subscribers: never mail who left since; add who joined the list since.
         collector = Collector(self.audience(people, existing.list_name), exclude)

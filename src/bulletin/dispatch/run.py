@@ -9,9 +9,11 @@ time (``at``) goes through ``scheduled``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from email_validator import EmailNotValidError
 
@@ -41,7 +43,7 @@ from .plan import (
     batched,
     estimate,
 )
-from .planner import Declined, NoKey, Planner, changed_message
+from .planner import Declined, NoKey, Planner, SendOptions, changed_message
 from .retry import RetryPolicy
 from .scheduled import gone, to_list_at
 from .transport import Transport
@@ -52,67 +54,54 @@ def send(
     *,
     list_name: str | None = None,
     test: Sequence[str] | None = None,
-    dry_run: bool = False,
-    transport: Transport | None = None,
-    clock: Clock | None = None,
-    subscribers: str | os.PathLike[str] | None = None,
+    options: SendOptions | None = None,
     confirm: Callable[[SendPlan], bool] | None = None,
     progress: OnProgress | None = None,
-    resend_unknown: bool = False,
-    skip_unknown: bool = False,
-    new_dispatch: bool = False,
-    force: bool = False,
+    transport: Transport | None = None,
+    clock: Clock | None = None,
     retry: RetryPolicy | None = None,
     project: Project | None = None,
-    at: str | None = None,
-    tz: str | None = None,
-    safe: bool | None = None,
 ) -> SendReport:
-    """Send ISSUE to ``list_name`` (or as a test to ``test`` addresses); ``confirm(plan)`` may decline.
+    """Send ISSUE to ``list_name`` (or as a test to ``test`` addresses), as ``options`` say; ``confirm(plan)`` may decline.
 
-    ``at`` schedules it (parsed in ``tz``, else bulletin.yaml's timezone); ``safe`` (the default with
-    ``at``) lets a crash be recovered by cancelling and re-sending the whole SendGrid batch; ``safe``
-    without ``at`` schedules it 15 minutes from now.
+    The rest are the edges a caller (or a test) may replace: what shows progress, the transport
+    (default: bulletin.yaml's), the clock, the retry policy, the loaded project.
     """
-    if resend_unknown and skip_unknown:
-        raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
+    options = options or SendOptions()
     if test and list_name:
-        raise BulletinError("use either --test ADDRESS or --list NAME, not both")
+        raise BulletinError("send either to a list or as a test, not both")
     if not test and not list_name:
-        raise BulletinError("say who gets it: --list NAME (a list in the subscribers file) or --test ADDRESS")
-    if test and (at is not None or safe):
-        raise BulletinError("--at and --safe are for sends to a list; a test goes right away")
-    if tz is not None and at is None:
-        raise BulletinError("--tz says which time zone --at is in: give --at too")
+        raise BulletinError("say who gets it: a list in the subscribers file, or test addresses")
+    if test and (options.at is not None or options.safe):
+        raise BulletinError("a test goes right away: a send time and safe sending are for sends to a list")
+    if options.tz is not None and options.at is None:
+        raise BulletinError("a time zone says which zone a send time is in: give the time too")
     project = project or load_project(issue)
     when: SendTime | None = None
-    if at is not None or safe:
+    if options.at is not None or options.safe:
         now = (clock or utc_now)()
-        zone = tz or project.timezone
-        when = parse_at(at, zone, now) if at is not None else SendTime(round_up(now + SAFE_LEAD), zone)
-        safe = safe is not False
+        zone = options.tz or project.timezone
+        when = parse_at(options.at, zone, now) if options.at is not None else SendTime(round_up(now + SAFE_LEAD), zone)
     result = prepare(issue, project=project)
     if transport is None:
         try:
             transport = transport_for(project.transport, project, clock)  # what bulletin.yaml asks for
         except ConfigError as exc:  # no usable key: a dry run shows it as a blocking problem instead
-            if not dry_run:
+            if not options.dry_run:
                 raise
             transport = NoKey(str(exc))
     planner = Planner(project, result, transport, clock, progress, retry or RetryPolicy())
-    people = _subscribers_file(project, subscribers)
+    people = _subscribers_file(project, options.subscribers)
     if test:
-        return _test(planner, list(test), people, dry_run=dry_run)
+        return _test(planner, list(test), people, dry_run=options.dry_run)
     assert list_name is not None
-    return _to_list(
-        planner, list_name, people, dry_run=dry_run, confirm=confirm, resend_unknown=resend_unknown,
-        skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force, when=when, safe=bool(safe),
-    )
+    return _to_list(planner, list_name, people, options, confirm=confirm, when=when)
 
 
-def plan(issue: str | os.PathLike[str], list_name: str, **options: object) -> SendPlan:
+def plan(issue: str | os.PathLike[str], list_name: str, options: SendOptions | None = None, **edges: Any) -> SendPlan:
     """The send plan of ISSUE to ``list_name``; nothing is written or sent."""
-    return send(issue, list_name=list_name, dry_run=True, **options).plan  # type: ignore[arg-type]
+    options = dataclasses.replace(options or SendOptions(), dry_run=True)
+    return send(issue, list_name=list_name, options=options, **edges).plan
 
 
 def _subscribers_file(project: Project, given: str | os.PathLike[str] | None) -> tuple[Path, str]:
@@ -174,10 +163,11 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
     return report
 
 
-def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], *, dry_run: bool, confirm: Callable[[SendPlan], bool] | None,
-             resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, when: SendTime | None = None,
-             safe: bool = False) -> SendReport:
+def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], options: SendOptions, *,
+             confirm: Callable[[SendPlan], bool] | None, when: SendTime | None) -> SendReport:
     """Send to a list now, carry on an unfinished send, or (with a time, or a scheduled dispatch) go through ``scheduled``."""
+    dry_run, new_dispatch, force = options.dry_run, options.new_dispatch, options.force
+    safe = when is not None and options.safe is not False  # safe is the default for a send with a time
     out = planner.new_plan(list_name, people)
     if out.errors and not force and not dry_run:
         raise CheckError(f"{out.issue} cannot be sent (fix these, or add --force to send anyway)", [Problem("", e) for e in out.errors])
@@ -189,7 +179,7 @@ def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], *, dry_
                                 and not gone(existing, (planner.clock or utc_now)())):
             return to_list_at(planner, ledger, existing, list_name, people, out, when=when, safe=safe, dry_run=dry_run,
                               confirm=confirm, new_dispatch=new_dispatch,
-                              unknown_action="resend" if resend_unknown else "skip" if skip_unknown else None)
+                              unknown_action=options.unknown)
         supersede: Dispatch | None = None
         if existing and existing.content_hash != planner.result.content_hash:
             if not new_dispatch:
@@ -208,7 +198,7 @@ def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], *, dry_
         try:
             with ledger.transaction(commit=not dry_run):
                 if existing:
-                    dispatch = planner.resume(ledger, existing, people, out, exclude, resend_unknown, skip_unknown)
+                    dispatch = planner.resume(ledger, existing, people, out, exclude, options.unknown)
                 else:
                     dispatch = planner.plan_new(ledger, list_name, people, out, exclude, supersede)
                 out.seconds = estimate(out.requests, getattr(planner.transport, "seconds_per_request", 0.5))
