@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bulletin.preview.screenshot import CHROMIUM_ARGS, DEFAULT_BROWSER
 from fakes.sendgrid_server import FakeSendGrid
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,3 +61,17 @@ def sendgrid_project(tmp_project: Path, fake_sendgrid: FakeSendGrid, monkeypatch
     monkeypatch.setenv("BULLETIN_SENDGRID_URL", fake_sendgrid.url)
     monkeypatch.setenv("BULLETIN_SENDGRID_TIMEOUT", "5")
     return tmp_project
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by playwright; fails (never skips) when it is not installed."""
+    if not Path(DEFAULT_BROWSER).is_file():
+        pytest.fail(f"{DEFAULT_BROWSER} not found: the browser tests need Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=DEFAULT_BROWSER, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()

@@ -124,9 +124,10 @@ def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) 
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--links", is_flag=True, help="Also check every link and image over the network.")
 @click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin (if installed).")
+@click.option("--clients", is_flag=True, help="Also list the HTML/CSS features Outlook, Gmail, Apple Mail, Yahoo and Samsung lack.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for CI pipelines).")
 @handle_errors
-def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
+def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool) -> None:
     """Check ISSUE before sending: errors block sending, warnings are worth a look."""
     import re
 
@@ -146,7 +147,7 @@ def check_cmd(issue: str, links: bool, spam: bool, as_json: bool) -> None:
         raise
     console = _console()
     with link_progress(_console(stderr=True), show=links and not as_json) as progress:
-        report = run_checks(result, links=links, spam=spam, progress=progress)
+        report = run_checks(result, links=links, spam=spam, clients=clients, progress=progress)
     if as_json:
         click.echo(report.to_json())
     else:
@@ -176,6 +177,26 @@ def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, scre
     from .preview import run
 
     run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line))
+
+
+@main.group("theme")
+def theme_group() -> None:
+    """The look of the bulletin: copy the built-in theme's files into templates/ to change them."""
+
+
+@theme_group.command("copy")
+@click.argument("files", nargs=-1)
+@click.option("--force", is_flag=True, help="Overwrite files already in templates/default/.")
+@handle_errors
+def theme_copy_cmd(files: tuple[str, ...], force: bool) -> None:
+    """Copy FILES of the default theme (all when none is named) into templates/default/."""
+    from .config import load_project
+    from .theme import copy_theme
+
+    project = load_project()
+    for path in copy_theme(project, list(files), force=force):
+        click.echo(f"Copied {Path(path).relative_to(project.root).as_posix()}")
+    click.echo("Edit the copies: they take the place of the built-in files (bulletin preview shows each change).")
 
 
 @main.group("subscribers")

@@ -9,10 +9,15 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class Image:
-    """An item's picture; ``alt`` is required for accessibility (may be empty only for decoration)."""
+    """An item's picture; ``alt`` is required for accessibility (may be empty only for decoration).
+
+    ``width``/``height`` (pixels of the file, when known) give the picture its shape while it loads or is blocked.
+    """
 
     src: str
     alt: str = ""
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)

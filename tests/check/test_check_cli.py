@@ -64,3 +64,11 @@ def test_json_build_failure_points_at_the_broken_template(tmp_project, write):
     [finding] = json.loads(result.stdout)["findings"]
     assert finding["where"] == "templates/default/_footer.mjml.j2:2"
     assert finding["message"].startswith("templates/default/_footer.mjml.j2:2: org has no 'nam'")
+
+
+def test_an_svg_image_on_loopback_is_an_error_naming_the_item(tmp_project, news):
+    news("a.md", image='image: {src: "http://127.0.0.1:8000/logo.svg", alt: Logo}')
+    result = invoke("issues/check.yaml")
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "news/a.md:1" in out and "cannot load it" in out and "Gmail and Outlook do not show" in out

@@ -176,3 +176,17 @@ def test_plain_text_with_wrapped_titles_and_long_links_is_fine(tmp_project, news
     news("b.md", title="مؤتمر الاتحاد الأوروبي", url="https://en.wikipedia.org/wiki/Social_Europe_(policy)")
     report = run_checks(prepare("issues/check.yaml"))
     assert [f for f in report.findings if f.code == "text-missing-items"] == []
+
+
+def test_images_no_subscriber_can_load_or_see_are_refused(tmp_project, news):
+    from bulletin.check.content import image_reach
+
+    assert [code for _, code, _ in image_reach("http://127.0.0.1:8000/a.png")] == ["image-private"]
+    assert [code for _, code, _ in image_reach("https://192.168.1.20/a.jpg")] == ["image-private"]
+    assert [code for _, code, _ in image_reach("https://169.254.1.1/a.jpg")] == ["image-private"]
+    assert [code for _, code, _ in image_reach("https://[::1]/a.jpg")] == ["image-private"]
+    assert [code for _, code, _ in image_reach("https://intranet.local/a.jpg")] == ["image-private"]
+    assert [(s, c) for s, c, _ in image_reach("https://example.org/logo.svg")] == [("error", "image-svg")]
+    assert [(s, c) for s, c, _ in image_reach("https://example.org/a.webp?v=2")] == [("warning", "image-webp")]
+    assert [(s, c) for s, c, _ in image_reach("http://example.org/a.jpg")] == [("warning", "image-http")]
+    assert image_reach("https://example.org/a.jpg") == []

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bulletin.preview import Preview
-from bulletin.preview.screenshot import CHROMIUM_ARGS, DEFAULT_BROWSER
+from bulletin.preview.screenshot import DEFAULT_BROWSER
 
 CHROMIUM = DEFAULT_BROWSER
 ISSUE = "issues/example.yaml"
@@ -29,20 +29,6 @@ def still_preview(tmp_project: Path) -> Iterator[Preview]:
     """The example issue served on a free loopback port, rebuilt only when the test says so."""
     with Preview(ISSUE, port=0, watch=False) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium driven by playwright; fails (never skips) when it is not installed."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 def _png(width: int, height: int) -> bytes:

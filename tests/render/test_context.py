@@ -202,6 +202,38 @@ def test_markdown_headings_become_bold_text_and_pictures_fit_the_column(one_item
     item = make_item(1, summary="# Big news\n\nSee ![the chart](https://example.org/chart.png) [here](https://example.org/x).")
     view = one_item(item)["sections"][0].items[0]
     assert "<h1" not in view.summary_html and "<p><strong>Big news</strong></p>" in view.summary_html
-    assert '<img src="https://example.org/chart.png" alt="the chart" style="max-width:100%;height:auto" />' in view.summary_html
+    assert ('<img src="https://example.org/chart.png" alt="the chart" width="552" style="width:auto;max-width:100%;height:auto" />'
+            in view.summary_html)
     assert 'href="https://example.org/x?utm_source=newsletter' in view.summary_html
     assert view.summary_text.startswith("Big news\n\nSee the chart here (https://example.org/x?utm_source=")
+
+
+def test_relative_links_and_pictures_in_a_summary_resolve_against_the_item(project, spec, make_item):
+    from bulletin.model import Section, Selection
+    from bulletin.render import render_issue
+
+    item = make_item(1, url="https://example.org/news/annual-report",
+                     summary="See the [report](files/report.pdf) and ![chart](img/chart.png).")
+    html = render_issue(project, spec, Selection(None, [Section("News", "news", [item])], [])).html
+    assert 'href="https://example.org/news/files/report.pdf?utm_source=newsletter' in html
+    assert 'href="files/' not in html and 'src="img/' not in html
+    from lxml import html as lxml_html
+
+    [chart] = [img for img in lxml_html.fromstring(html).iter("img") if img.get("alt") == "chart"]
+    assert chart.get("src") == "https://example.org/news/img/chart.png"
+    assert chart.get("width") == "552"  # Outlook for Windows would show a large picture at its own size
+
+
+def test_a_relative_link_in_the_intro_without_a_website_is_an_error_naming_the_issue(make_project, spec, selection):
+    import dataclasses
+
+    import pytest
+
+    from bulletin.errors import RenderError
+    from bulletin.render import render_issue
+
+    project = make_project()
+    project = dataclasses.replace(project, organisation=dataclasses.replace(project.organisation, website=None))
+    spec.intro = "Read [our statutes](about/statutes.pdf)."
+    with pytest.raises(RenderError, match=r"^issues/2021-h1.yaml: the intro or a note links to about/statutes.pdf"):
+        render_issue(project, spec, selection)

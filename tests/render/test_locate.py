@@ -42,7 +42,7 @@ def error(project, spec, selection) -> str:
 def test_unclosed_html_tag_in_a_partial_names_the_partial_and_line(project, spec, selection):
     line = edit(project, "_item.mjml.j2", "</a></h3>", "</a>")
     message = error(project, spec, selection)
-    assert message.startswith(f"templates/default/_item.mjml.j2:{line}: <h3> is never closed: add </h3> before </div>")
+    assert message.startswith(f"templates/default/_item.mjml.j2:{line}: <h3> is never closed: add </h3> before </td>")
 
 
 def test_unclosed_paragraph_in_the_main_template(project, spec, selection):
@@ -78,7 +78,7 @@ def test_self_closing_component_written_without_slash(project, spec, selection):
     [
         ('background-color="#ffffff"', "background-color=#ffffff", 'an attribute value is not in quotes: write name="value"'),
         ('<mj-text color="#ffffff">', '<mj-text color="#ffffff"', "this tag is never finished with '>'"),
-        ('<p class="on">', "<p>1 < 2</p><p class=\"on\">", "a '<' that does not start a tag: write &lt; for a 'less than' sign"),
+        ('<p class="pl">', "<p>1 < 2</p><p class=\"pl\">", "a '<' that does not start a tag: write &lt; for a 'less than' sign"),
         ("</mj-text>", "</div></mj-text>", "</div> closes nothing that is open"),
         ("<p class=\"gr\">", '<p class="a"class="gr">', 'this tag is not written correctly: attributes are written name="value"'),
     ],

@@ -42,7 +42,11 @@ def test_head_lang_title_and_preheader(doc, spec):
     assert doc.get("lang") == "en"
     assert doc.findtext(".//title") == spec.subject
     preheader = doc.xpath("//body//div[contains(translate(@style, ' ', ''), 'display:none')]")[0]
-    assert preheader.text_content() == spec.preheader
+    assert preheader.text_content().startswith(spec.preheader)
+    # invisible filler after it, so inbox previews do not run on into the body's first words
+    filler = preheader.text_content()[len(spec.preheader):]
+    assert len(filler) >= 150 and set(filler) == {"\u034f", "\u200c", "\xa0"}
+    assert "mso-hide:all" in preheader.get("style").replace(" ", "")  # hidden in Outlook for Windows too
     assert preheader.getnext() is not None  # comes first, before the visible email
     assert "color:#ffffff" not in preheader.get("style").replace(" ", "")  # SpamAssassin's low-contrast rule
 
@@ -53,8 +57,12 @@ def test_header_greeting_and_toc(doc, selection):
     assert "Dear *|NAME|*," in doc.text_content()
     toc = [(a.get("href"), a.text_content()) for a in doc.xpath("//ul/li/a")]
     assert toc == [(f"#{s.anchor}", s.title) for s in selection.sections]
-    for section in selection.sections:  # every anchor exists, on an h2
-        assert doc.xpath(f"//h2[@id='{section.anchor}']")[0].text_content() == section.title
+    for section in selection.sections:  # every anchor exists, on an h2, and as <a name> just before it
+        heading = doc.xpath(f"//h2[@id='{section.anchor}']")[0]
+        assert heading.text_content() == section.title
+        [target] = doc.xpath(f"//a[@name='{section.anchor}']")  # Outlook for Windows and Gmail follow only <a name>
+        assert target.get("href") is None and not target.text_content()
+        assert target.getnext().xpath(".//h2")[0] is heading  # right before the heading's table
 
 
 def test_items_featured_and_links(doc, selection):
@@ -226,7 +234,7 @@ def test_right_to_left_texts_take_their_own_direction(make_project, make_spec, m
     for summary in doc.xpath("//h3/following-sibling::div[1] | //h2[a]/following-sibling::div[1]"):
         assert summary.get("dir") == "auto" and summary.xpath("./p"), lxml_html.tostring(summary)
     assert doc.xpath("//h2[@id='news']")[0].get("dir") == "auto"
-    note = doc.xpath("//h2[@id='news']/following-sibling::div[1]")[0]
+    note = doc.xpath("//h2[@id='news']/ancestor::table[1]/following-sibling::div[1]")[0]
     assert note.get("dir") == "auto" and arabic in note.text_content()
     intro = [d for d in doc.xpath("//div[@dir='auto']") if d.text_content().strip() == arabic]
     assert len(intro) >= 3  # intro, note, featured summary

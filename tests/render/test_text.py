@@ -67,13 +67,39 @@ def test_text_part_layout(project, spec, make_selection):
     assert "All events are online this season." in lines  # the section note
     assert "30 June 2021 | News, Position paper" in lines
     assert "Welcome to our bulletin. See our website" in text
-    assert "View in browser: https://example.org/bulletins/2021-h1/" in lines
-    assert lines[-1] == "Unsubscribe: <%asm_group_unsubscribe_raw_url%>"
+    assert lines[lines.index("View in browser:") + 1] == "https://example.org/bulletins/2021-h1/"
+    assert lines[-2:] == ["Unsubscribe:", "<%asm_group_unsubscribe_raw_url%>"]
+    assert "-- " in lines  # the signature separator keeps its space (RFC 3676)
     assert "Rue de la Loi 1" in lines and "Social Europe Network" in lines
     assert "&amp;" not in text and "<p>" not in text
     assert text.endswith("\n") and "\n\n\n" not in text
     long_lines = [line for line in lines if len(line) > 72]
     assert all("http" in line or line.startswith("Position paper") for line in long_lines)
+
+
+def test_text_part_puts_every_url_on_its_own_line(project, spec, make_selection):
+    """Only URL lines may pass 78 characters: a URL with UTM parameters never shares a line with text."""
+    text = render_issue(project, spec, make_selection(30)).text
+    long_lines = [line for line in text.splitlines() if len(line) > 78]
+    assert long_lines  # the items' links with UTM parameters are long
+    assert all(" " not in line.strip() and "://" in line for line in long_lines)
+    item = make_selection(1).items[0]
+    lines = text.splitlines()
+    read_more = lines.index(f"{item.url}?utm_source=newsletter&utm_medium=email&utm_campaign=2021-h1")
+    assert lines[read_more - 1] == "Read more:"
+
+
+def test_wrap_gives_a_url_in_running_text_its_own_line():
+    wrapped = wrap("Read our full statement (" + LONG_URL + ") for details, and more words after it.")
+    assert wrapped.splitlines() == [
+        "Read our full statement",
+        "(" + LONG_URL + ")",
+        "for details, and more words after it.",
+    ]
+
+
+def test_tidy_keeps_the_signature_separator_space():
+    assert tidy("text \n-- \nOrg  \n") == "text\n-- \nOrg\n"
 
 
 def test_text_part_is_not_html_escaped(project, spec, make_item):

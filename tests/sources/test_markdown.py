@@ -193,7 +193,17 @@ def test_fields_bulletin_does_not_use_are_kept_aside_not_errors(tmp_path, write)
     [item] = markdown.read(path, root=tmp_path)
 
     assert item.ignored == ("author", "categories")
-    assert item.image == Image(src="https://example.org/a.png", alt="A")
+    assert item.image == Image(src="https://example.org/a.png", alt="A", width=600)
+
+
+def test_image_width_and_height_are_whole_pixels(tmp_path, write):
+    good = write("content/a.md", "---\ndate: 2021-06-10\ntitle: T\nurl: https://example.org\n"
+                                 "image: {src: https://example.org/a.png, alt: A, width: 1200, height: 800}\n---\n")
+    bad = write("content/b.md", "---\ndate: 2021-06-10\ntitle: T\nurl: https://example.org\n"
+                                "image: {src: https://example.org/a.png, alt: A, width: wide}\n---\n")
+
+    assert markdown.read(good, root=tmp_path)[0].image == Image("https://example.org/a.png", "A", 1200, 800)
+    assert "image.width: expected a whole number of pixels like 1200, got 'wide'" in str(read_error(bad, tmp_path))
 
 
 def test_repeated_key_and_summary_given_twice(tmp_path, write):

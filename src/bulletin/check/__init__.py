@@ -2,8 +2,8 @@
 
 Public API: :func:`run_checks` and :class:`CheckReport` (``.errors``, ``.warnings``, ``.notes``,
 ``.ok``, ``.to_json()``), :class:`Finding`. The fast checks (content, size, accessibility, and the
-build's warnings about the inputs) need no network; ``links=True`` checks every URL over HTTP and ``spam=True`` scores the message with
-SpamAssassin when it is installed.
+build's warnings about the inputs) need no network; ``links=True`` checks every URL over HTTP, ``spam=True`` scores the message with
+SpamAssassin when it is installed and ``clients=True`` lists the features email clients lack (caniemail.com's data).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def run_checks(
     *,
     links: bool = False,
     spam: bool = False,
+    clients: bool = False,
     fetch: Callable[[str], LinkStatus] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     progress: Progress | None = None,
@@ -52,6 +53,13 @@ def run_checks(
         found, stats = check_links(doc, fetch=fetch, clock=clock, progress=progress)
         report.extend(found)
         report.stats["links"] = stats
+    if clients:
+        from .clients import check_clients
+
+        report.checks.append("clients")
+        found_clients, client_stats = check_clients(doc)
+        report.extend(found_clients)
+        report.stats["clients"] = client_stats
     if spam:
         from .spam import check_spam
 

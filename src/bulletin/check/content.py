@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from lxml.etree import _Element
 
@@ -160,7 +162,40 @@ def check_images(doc: Document) -> list[Finding]:
             findings.append(_f("error", "no-alt", f"image {src[:80]} has no alt text", doc.where(src, img)))
         if not src.strip():
             findings.append(_f("error", "no-src", "image without src", snippet(img)))
+        else:
+            findings.extend(_f(severity, code, message, doc.where(src, img)) for severity, code, message in image_reach(src))
     return findings
+
+
+def image_reach(src: str) -> list[tuple[str, str, str]]:
+    """(severity, code, message) for an image address no subscriber can load, or some cannot see."""
+    parts = urlsplit(src.strip())
+    host = (parts.hostname or "").lower()
+    path = parts.path.lower()
+    found = []
+    if _private_host(host):
+        found.append(("error", "image-private", f"image {src[:80]} is on {host}, an address only this computer or "
+                      "network can reach: subscribers cannot load it; put it on your public website"))
+    if path.endswith((".svg", ".svgz")):
+        found.append(("error", "image-svg", f"image {src[:80]} is an SVG, which Gmail and Outlook do not show: "
+                      "use PNG or JPEG"))
+    elif path.endswith(".webp"):
+        found.append(("warning", "image-webp", f"image {src[:80]} is WebP, which Outlook for Windows does not show: "
+                      "PNG or JPEG works everywhere"))
+    if parts.scheme.lower() == "http" and not found:
+        found.append(("warning", "image-http", f"image {src[:80]} is loaded over plain http: some inboxes block it or "
+                      "warn; use https"))
+    return found
+
+
+def _private_host(host: str) -> bool:
+    if host in ("localhost", "") or host.endswith((".localhost", ".local", ".internal")):
+        return bool(host)
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 def _decorative(img) -> bool:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 Severity = Literal["error", "warning", "note"]
 
 #: The order groups are reported in.
-GROUPS = ("content", "size", "links", "spam", "accessibility")
+GROUPS = ("content", "size", "links", "spam", "accessibility", "clients")
 
 
 @dataclass(frozen=True)

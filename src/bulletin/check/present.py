@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from .findings import CheckReport
 
-TITLES = {"content": "Content", "size": "Size", "links": "Links", "spam": "Spam score", "accessibility": "Accessibility"}
+TITLES = {"content": "Content", "size": "Size", "links": "Links", "spam": "Spam score", "accessibility": "Accessibility",
+          "clients": "Email clients"}
 MARKS = {"error": "[bold red]✗ error[/]  ", "warning": "[yellow]! warning[/]", "note": "[cyan]· note[/]   "}
 
 
@@ -21,6 +22,8 @@ def print_report(console: Console, report: CheckReport) -> None:
     for group in report.checks:
         found = groups.get(group, [])
         title = TITLES.get(group, group.title())
+        if group == "clients":
+            _print_clients(console, report)
         if not found:
             console.print(f"\n[bold]{title}[/]  [green]✓ no problems[/]")
             continue
@@ -38,6 +41,17 @@ def print_report(console: Console, report: CheckReport) -> None:
         console.print(f"[green bold]Ready to send[/]: {counts} ({size}).")
     else:
         console.print(f"[red bold]Not ready to send[/]: {counts} ({size}). Fix the errors, then check again.")
+
+
+def _print_clients(console: Console, report: CheckReport) -> None:
+    from .clients import CLIENTS
+
+    console.print("\n[bold]Email clients[/] (caniemail.com data: features not supported / partly supported / breaking the layout)")
+    for client, counts in report.stats.get("clients", {}).items():
+        broken = counts["layout"]
+        verdict = f"[red]{broken} breaking the layout[/]" if broken else "[green]layout holds[/]"
+        console.print(f"  {CLIENTS.get(client, client):<22} {counts['unsupported']:>3} not supported, "
+                      f"{counts['partial']:>3} partly; {verdict}")
 
 
 @contextmanager

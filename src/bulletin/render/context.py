@@ -28,8 +28,8 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
 ``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
 ``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
-``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src`` and
-``alt``, or None).
+``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
+``alt``, and ``width``/``height`` of the file or None, or None).
 
 Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
 paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
@@ -43,16 +43,17 @@ import contextvars
 import datetime as dt
 import html as htmllib  # "html" names local strings below
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from ..errors import RenderError
 from ..model import Image, IssueSpec, Item, Project, Section, Selection, Utm
 from .text import html_to_text
 
@@ -244,6 +245,25 @@ def add_utm(url: str, params: Params) -> str:
 
 # --- summaries -------------------------------------------------------------------------------
 
+#: The widest a picture in a summary is shown (the content column), also its width in Outlook for Windows.
+CONTENT_WIDTH = 552
+
+
+class RelativeLink(ValueError):
+    """A link or picture address without a site, and nothing to resolve it against."""
+
+
+def resolve(url: str, base: str | None) -> str:
+    """``url`` made absolute against ``base`` (as a browser on that page would); in-page and mailto: stay."""
+    url = url.strip()
+    if not url or url.startswith("#") or urlsplit(url).scheme:
+        return url
+    if url.startswith("//"):
+        return f"https:{url}"
+    if not base:
+        raise RelativeLink(url)
+    return urljoin(base, url)
+
 _md = MarkdownIt("commonmark", {"html": False})
 
 SUMMARY_TAGS = {
@@ -253,11 +273,12 @@ SUMMARY_TAGS = {
 SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
-def markdown_html(source: str, params: Params) -> Markup:
+def markdown_html(source: str, params: Params, base: str | None = None) -> Markup:
     """Markdown to HTML (raw HTML escaped), adding UTM to links.
 
     Headings become bold paragraphs (a "# Title" in a summary must not outrank the email's own
-    headings) and pictures never get wider than the column.
+    headings) and pictures never get wider than the column (``width`` for Outlook for Windows, which
+    ignores CSS widths). Relative addresses are resolved against ``base`` (RelativeLink without one).
     """
     if not source.strip():
         return Markup("")
@@ -269,20 +290,22 @@ def markdown_html(source: str, params: Params) -> Markup:
         if token.type != "inline" or not token.children:
             continue
         for child in token.children:
-            if child.type == "link_open" and params:
-                child.attrSet("href", add_utm(str(child.attrGet("href") or ""), params))
+            if child.type == "link_open":
+                child.attrSet("href", add_utm(resolve(str(child.attrGet("href") or ""), base), params))
             elif child.type == "image":
-                child.attrSet("style", "max-width:100%;height:auto")
+                child.attrSet("src", resolve(str(child.attrGet("src") or ""), base))
+                child.attrSet("width", str(CONTENT_WIDTH))  # CSS width:auto wins everywhere but in Word
+                child.attrSet("style", "width:auto;max-width:100%;height:auto")
         if index and tokens[index - 1].type == "heading_open":
             token.children = [Token("strong_open", "strong", 1), *token.children, Token("strong_close", "strong", -1)]
     return Markup(_md.renderer.render(tokens, _md.options, {}).strip())
 
 
-def clean_html(source: str, params: Params) -> Markup:
-    """Sanitise HTML again (defence in depth) and add UTM to its links."""
+def clean_html(source: str, params: Params, base: str | None = None) -> Markup:
+    """Sanitise HTML again (defence in depth), resolve its links against ``base`` and add UTM to them."""
 
     def on_attribute(tag: str, attr: str, value: str) -> str:
-        return add_utm(value, params) if tag == "a" and attr == "href" else value
+        return add_utm(resolve(value, base), params) if tag == "a" and attr == "href" else value
 
     html = nh3.clean(
         source,
@@ -296,9 +319,9 @@ def clean_html(source: str, params: Params) -> Markup:
     return Markup(html.strip())
 
 
-def rich_text(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
-    """(html, plain text) of a Markdown or HTML text."""
-    html = clean_html(source, params) if fmt == "html" else markdown_html(source, params)
+def rich_text(source: str, fmt: str, params: Params, base: str | None = None) -> tuple[Markup, str]:
+    """(html, plain text) of a Markdown or HTML text; relative addresses resolved against ``base``."""
+    html = clean_html(source, params, base) if fmt == "html" else markdown_html(source, params, base)
     return html, html_to_text(html)
 
 
@@ -306,9 +329,13 @@ def rich_text(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
 
 
 def item_view(item: Item, params: Params) -> ItemView:
-    """The template view of an item."""
-    html, text = _summary(item.summary, item.summary_format, params)
-    image = Image(src=item.image.src, alt=inert(item.image.alt)) if item.image else None
+    """The template view of an item; its summary's relative links point into the item's own page's site."""
+    try:
+        html, text = _summary(item.summary, item.summary_format, params, item.url)
+    except RelativeLink as exc:  # an item without an absolute url (a custom source)
+        raise RenderError(f"{item.origin or item.title}: the summary links to {exc}, an address without its site;"
+                          " write it whole (https://…)") from None
+    image = replace(item.image, alt=inert(item.image.alt)) if item.image else None
     return ItemView(
         title=inert(item.title),
         url=add_utm(item.url, params),
@@ -328,14 +355,14 @@ def inert(text: _Text) -> _Text:
 
 
 @lru_cache(maxsize=4096)
-def _summary(source: str, fmt: str, params: Params) -> tuple[Markup, str]:
+def _summary(source: str, fmt: str, params: Params, base: str | None) -> tuple[Markup, str]:
     # the preview server rebuilds the same items again and again
-    return rich_text(source, fmt, params)
+    return rich_text(source, fmt, params, base)
 
 
-def section_view(section: Section, params: Params) -> SectionView:
-    """The template view of a section."""
-    note_html, note_text = _summary(section.note, "markdown", params)
+def section_view(section: Section, params: Params, base: str | None = None) -> SectionView:
+    """The template view of a section (relative links in its note resolved against ``base``)."""
+    note_html, note_text = _summary(section.note, "markdown", params, base)
     items = [item_view(item, params) for item in section.items]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
@@ -344,7 +371,12 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
     """The template context (see the module docstring)."""
     params = utm_params(project, spec)
     org = project.organisation
-    intro_html, intro_text = _summary(spec.intro, "markdown", params)
+    try:  # the intro and notes are the organisation's words: their relative links point into its website
+        intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
+        sections = [section_view(s, params, org.website) for s in selection.sections if s.items]
+    except RelativeLink as exc:
+        raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
+                          " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against") from None
     issue = IssueView(
         slug=spec.slug,
         title=spec.title,
@@ -357,7 +389,6 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
         intro_text=intro_text,
         lang=spec.lang or project.lang or "en",
     )
-    sections = [section_view(s, params) for s in selection.sections if s.items]
     web_url = project.web_url.replace("{slug}", quote(spec.slug)) if project.web_url else None
     return {
         "org": OrgView(

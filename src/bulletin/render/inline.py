@@ -2,7 +2,8 @@
 
 Both engines keep ``@media`` rules (with ``!important``) in a ``<style>`` block, load nothing
 from the network, keep ``<!DOCTYPE html>``, MSO conditional comments, SendGrid tags such as
-``<%asm_group_unsubscribe_raw_url%>`` (unescaped, even in ``href``) and merge tags ``*|NAME|*``.
+``<%asm_group_unsubscribe_raw_url%>`` (unescaped, even in ``href``), merge tags ``*|NAME|*`` and
+``<style data-embed>`` blocks (not inlined).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ Engine = Literal["premailer", "css-inline"]
 # them (lxml turns href="<%x%>" into href="%3C%x%%3E"), so they travel as inert placeholders.
 _PROTECTED = re.compile(r"<%[^<>%]*%>|\*\|[A-Za-z0-9_:]+\|\*|\[%[^\[\]%]*%\]")
 _DOCTYPE = re.compile(r"^\s*<!doctype[^>]*>\s*", re.IGNORECASE)
-_MEDIA_STYLE = re.compile(r"<style\b[^>]*\smedia=[^>]*>.*?</style>", re.IGNORECASE | re.DOTALL)
+# <style media="..."> (MRML's Thunderbird rules) and <style data-embed> (rules for attributes a mail
+# service adds, such as Outlook.com's [data-ogsc]; the convention of Juice and Maizzle) are kept as written
+_KEPT_STYLE = re.compile(r"<style\b[^>]*\s(?:media=|data-embed\b)[^>]*>.*?</style>", re.IGNORECASE | re.DOTALL)
 DOCTYPE = "<!DOCTYPE html>"
 _START_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 _STYLE_ATTR = re.compile(r'(\sstyle=")([^"]*)(")')
@@ -32,10 +35,12 @@ _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.IGNORECASE | re.DOTAL
 _STYLE_BLOCK_PARTS = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
 _IMPORT = re.compile(r"@import\b[^;]*;?", re.IGNORECASE)
 _CLASS_SELECTOR = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+# properties of a table as a whole, which inlining a "table, td {…}" reset also copies onto every cell
+_TABLE_ONLY = re.compile(r"(?:^|;)\s*(?:border-collapse|mso-table-[lr]space)\s*:[^;]*", re.IGNORECASE)
 
 
 def _slim(html: str) -> str:
-    """Drop what inlining made useless: spaces in style attributes, classes no rule uses.
+    """Drop what inlining made useless: spaces in style attributes, classes no rule uses, table properties on cells.
 
     Classes still named by a kept rule (@media, MSO blocks) stay, so phones and Outlook get them.
     """
@@ -53,7 +58,10 @@ def _slim(html: str) -> str:
         return f"{match.group(1)}{body}{match.group(3)}"
 
     def tag(match: re.Match[str]) -> str:
-        return _CLASS_ATTR.sub(classes, _STYLE_ATTR.sub(style, match.group(0)))
+        text = match.group(0)
+        if text.startswith("<td"):
+            text = _STYLE_ATTR.sub(lambda m: f"{m[1]}{_TABLE_ONLY.sub('', m[2]).lstrip(';')}{m[3]}", text)
+        return _CLASS_ATTR.sub(classes, _STYLE_ATTR.sub(style, text))
 
     def block(match: re.Match[str]) -> str:
         css = re.sub(r"\s+", " ", match.group(2)).strip()
@@ -88,9 +96,9 @@ def inline(html: str, engine: Engine = "premailer") -> str:
     """Inline the CSS of a complete HTML document with ``engine``."""
     protect = Placeholders()
     body = _DOCTYPE.sub("", protect.protect_tags(html), count=1)
-    # <style media="..."> (MRML's Thunderbird rules) match nothing in the document; inliners
-    # would drop them, so they sit out the inlining as comments
-    body = _MEDIA_STYLE.sub(lambda m: f"<!--{protect(m)}-->", body)
+    # kept style blocks match nothing in the document; inliners would drop them, so they sit out the
+    # inlining as comments
+    body = _KEPT_STYLE.sub(lambda m: f"<!--{protect(m)}-->", body)
     # cssutils (under premailer) would fetch @import-ed sheets: no network at build time
     body = _STYLE_BLOCK_PARTS.sub(lambda m: m[1] + _IMPORT.sub("", m[2]) + m[3], body)
     try:

@@ -88,10 +88,15 @@ def _inline_text(element) -> str:
     return inner
 
 
+#: A URL with whatever sticks to it ("(https://…)," stays one piece).
+_URL_WORD = re.compile(r"\S*[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
+
+
 def wrap(text: str, width: int = 72, indent: str = "") -> str:
     """Wrap each paragraph of ``text`` at ``width``; list items get a hanging indent.
 
-    URLs are never broken (they would stop being clickable in mail clients).
+    URLs are never broken (they would stop being clickable in mail clients) and each one gets a
+    line of its own, so only URL lines can be longer than ``width``.
     """
     out: list[str] = []
     for paragraph in str(text).split("\n\n"):
@@ -100,23 +105,48 @@ def wrap(text: str, width: int = 72, indent: str = "") -> str:
             lead = re.match(r"( *(?:> )*)((?:- |\d+\. )?)", line)
             assert lead is not None  # every part of the pattern may be empty: it matches any line
             quote, marker = lead.groups()
-            lines.extend(
-                textwrap.wrap(
-                    line,
-                    width=width,
-                    initial_indent=indent,
-                    subsequent_indent=indent + quote + " " * len(marker),
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-                or [""]
-            )
+            hanging = indent + quote + " " * len(marker)
+            first = True
+            for piece in _url_pieces(line):
+                if _URL_WORD.fullmatch(piece):
+                    lines.append((indent if first else hanging) + piece)
+                else:
+                    lines.extend(
+                        textwrap.wrap(
+                            piece,
+                            width=width,
+                            initial_indent=indent if first else hanging,
+                            subsequent_indent=hanging,
+                            break_long_words=False,
+                            break_on_hyphens=False,
+                        )
+                    )
+                first = False
+            if first:
+                lines.append("")
         out.append("\n".join(lines))
     return "\n\n".join(out)
 
 
+def _url_pieces(line: str) -> list[str]:
+    """The line cut into text runs and URL words (each URL word alone), blanks dropped."""
+    pieces: list[str] = []
+    last = 0
+    for found in _URL_WORD.finditer(line):
+        pieces.append(line[last : found.start()])
+        pieces.append(found.group())
+        last = found.end()
+    pieces.append(line[last:])
+    # the line's own leading spaces (a nested list item's indent) stay on its first piece
+    return [piece.rstrip() if n == 0 else piece.strip() for n, piece in enumerate(pieces) if piece.strip()]
+
+
+#: RFC 3676's signature separator: the one line whose trailing space is kept.
+SIGNATURE = "-- "
+
+
 def tidy(text: str) -> str:
-    """Strip trailing spaces, collapse runs of blank lines, end with exactly one newline."""
-    lines = [line.rstrip() for line in text.splitlines()]
+    """Strip trailing spaces (but the signature separator's), collapse blank-line runs, end with one newline."""
+    lines = [line if line == SIGNATURE else line.rstrip() for line in text.splitlines()]
     joined = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
     return joined + "\n"

@@ -15,7 +15,7 @@ from ..yamlfile import show
 FIELDS = ("date", "title", "url", "tags", "summary", "image", "draft")
 REQUIRED = ("date", "title", "url")
 TEXT_FIELDS = ("title", "summary")  # where a '#' is text, not a comment ("Bulletin #8")
-IMAGE_FIELDS = ("src", "alt")
+IMAGE_FIELDS = ("src", "alt", "width", "height")
 
 Found = list[tuple[Key, str]]  # (key path inside the item, message naming that key)
 
@@ -198,7 +198,7 @@ def as_image(value: Any) -> tuple[Image | None, Found]:
         return None, [(("image",), f"image: expected {{src: https://…, alt: …}} or a link, got {show(value)}")]
     found: Found = []
     for key in value:
-        if str(key) not in IMAGE_FIELDS and misspelt(str(key), IMAGE_FIELDS):  # width, caption: not used, no harm
+        if str(key) not in IMAGE_FIELDS and misspelt(str(key), IMAGE_FIELDS):  # caption: not used, no harm
             found.append((("image", str(key)), f"image.{key}: {_unknown(str(key), IMAGE_FIELDS)}"))
     src = ""
     if _blank(value.get("src")):
@@ -213,9 +213,18 @@ def as_image(value: Any) -> tuple[Image | None, Found]:
         alt = ""
     elif not isinstance(alt, str):
         found.append((("image", "alt"), f"image.alt: expected text, got {show(alt)}"))
+    size: dict[str, int] = {}
+    for key in ("width", "height"):
+        number = value.get(key)
+        if number is None:
+            continue
+        if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+            found.append((("image", key), f"image.{key}: expected a whole number of pixels like 1200, got {show(number)}"))
+        else:
+            size[key] = number
     if found:
         return None, found
-    return Image(src=src, alt=alt.strip()), []
+    return Image(src=src, alt=alt.strip(), **size), []
 
 
 def _blank(value: Any) -> bool:
