@@ -255,8 +255,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
     from .dispatch.planner import SendOptions
     from .dispatch.run import send
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
-    from .sendtime import clock_from_env
 
     if resend_unknown and skip_unknown:
         raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
@@ -330,9 +330,9 @@ def schedule_group() -> None:
 @handle_errors
 def schedule_list_cmd(as_json: bool) -> None:
     """Upcoming dispatches: when (local and UTC), issue, list, recipients, state."""
+    from .dispatch.schedule import upcoming
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_upcoming
-    from .schedule import upcoming
-    from .sendtime import clock_from_env
 
     rows = upcoming(clock=clock_from_env())
     if as_json:
@@ -347,8 +347,8 @@ def schedule_list_cmd(as_json: bool) -> None:
 @handle_errors
 def cancel_cmd(issue: str, list_name: str | None) -> None:
     """Cancel the scheduled send of ISSUE (up to 10 minutes before its time)."""
-    from .schedule import cancel
-    from .sendtime import clock_from_env
+    from .dispatch.schedule import cancel
+    from .dispatch.schedule.times import clock_from_env
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
     where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
@@ -361,9 +361,9 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
 @handle_errors
 def dispatch_due_cmd(quiet: bool) -> None:
     """Hand over to SendGrid every scheduled dispatch that is due (run it every few minutes from cron or a timer)."""
+    from .dispatch.schedule import dispatch_due
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_due
-    from .schedule import dispatch_due
-    from .sendtime import clock_from_env
 
     report = dispatch_due(clock=clock_from_env())
     print_due(_console(), report, quiet=quiet)
@@ -381,9 +381,9 @@ def scheduler_cmd(interval: float) -> None:
     import signal
     import threading
 
+    from .dispatch.schedule import dispatch_due, run_scheduler
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_due
-    from .schedule import dispatch_due, run_scheduler
-    from .sendtime import clock_from_env
 
     stop = threading.Event()
     console = _console()

@@ -11,7 +11,7 @@ import pytest
 
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
-from bulletin.schedule import DueReport, dispatch_due
+from bulletin.dispatch.schedule import DueReport, dispatch_due
 from fakes.sendgrid_server import FakeSendGrid
 
 T0 = dt.datetime(2021, 7, 1, 7, 0, tzinfo=dt.UTC)  # Thursday 1 July 2021, 09:00 in Brussels

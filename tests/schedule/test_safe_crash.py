@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import bulletin
-from bulletin.sendtime import HANDOVER, read_stored
+from bulletin.dispatch.schedule.times import HANDOVER, read_stored
 from dispatch.helpers import (
     crash_subscribers,
     kill_after,

@@ -18,11 +18,11 @@ from ..errors import AudienceError, ConfigError
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path
 from ..mail import message_for
 from ..model import Project
-from ..sendtime import SendTime, local_text, read_stored
 from ..words import count
 from .deliver import OnProgress
 from .plan import Collector, Resume, SendPlan, batched, blocking_checks, fill_counts, filter_open, new_plan, replan
 from .retry import RetryPolicy
+from .schedule.times import SendTime, local_text, read_stored
 from .sendgrid import KEY_VARIABLE
 from .transport import Transport
 

@@ -33,9 +33,7 @@ from ..errors import (
 )
 from ..ledger import Clock, Dispatch, utc_now
 from ..model import Project
-from ..sendtime import SAFE_LEAD, SendTime, parse_at, round_up
 from .deliver import OnProgress, SendReport, deliver
-from .handover import transport_for
 from .plan import (
     Resume,
     SendPlan,
@@ -45,8 +43,10 @@ from .plan import (
 )
 from .planner import Declined, NoKey, Planner, SendOptions, changed_message
 from .retry import RetryPolicy
-from .scheduled import gone, to_list_at
+from .schedule.at import gone, to_list_at
+from .schedule.times import SAFE_LEAD, SendTime, parse_at, round_up
 from .transport import Transport
+from .transports import transport_for
 
 
 def send(

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from ..sendtime import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
 from ..words import count
 from .plan import SKIP_REASONS, duration_text
+from .schedule.times import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
 
 if TYPE_CHECKING:
     from rich.console import Console

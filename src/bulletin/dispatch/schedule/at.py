@@ -13,13 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import BulletinError, LedgerError
-from ..ledger import Dispatch, Ledger, utc_now
-from ..sendtime import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
-from .deliver import SendReport
+from ...errors import BulletinError, LedgerError
+from ...ledger import Dispatch, Ledger, utc_now
+from ..deliver import SendReport
+from ..plan import Resume, SendPlan, already_planned, estimate
+from ..planner import Declined, Planner, changed_message
 from .handover import handover
-from .plan import Resume, SendPlan, already_planned, estimate
-from .planner import Declined, Planner, changed_message
+from .times import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
 
 
 def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_name: str, people: tuple[Path, str], out: SendPlan, *,

@@ -1,6 +1,6 @@
 """Scheduled dispatches: what is coming, cancelling, and the runner that hands them over when due.
 
-``bulletin send ... --at TIME`` plans a dispatch into the ledger (``dispatch/scheduled.py``). SendGrid
+``bulletin send ... --at TIME`` plans a dispatch into the ledger (``at.py``). SendGrid
 holds mail for at most 72 hours, so a dispatch further ahead waits in the ledger until
 ``dispatch_due`` (run every few minutes by cron, a systemd timer or ``bulletin scheduler``) hands it
 over, 71 hours ahead. Runs never overlap: a run that finds the project's send lock taken leaves the
@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import display_path as shown
-from .config import load_project
-from .dispatch.deliver import OnProgress, SendReport
-from .dispatch.handover import call, handover, scheduling, transport_for
-from .dispatch.retry import RetryPolicy
-from .dispatch.transport import Transport
-from .errors import BulletinError, LedgerError
-from .ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
-from .model import Project
-from .sendtime import CANCEL_CUTOFF, HANDOVER, local_text, minutes, read_stored, stored
-from .words import count
+from ...config import display_path as shown
+from ...config import load_project
+from ...errors import BulletinError, LedgerError
+from ...ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
+from ...model import Project
+from ...words import count
+from ..deliver import OnProgress, SendReport
+from ..retry import RetryPolicy
+from ..transport import Transport
+from ..transports import transport_for
+from .handover import call, handover, scheduling
+from .times import CANCEL_CUTOFF, HANDOVER, local_text, minutes, read_stored, stored
 
 Log = Callable[[str], None]
 
