@@ -8,6 +8,16 @@
 The dispatch itself is planned and sent like any other (``..planner``, ``..deliver``).
 """
 
-from .due import Cancelled, DueReport, cancel, dispatch_due, run_scheduler, upcoming
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["Cancelled", "DueReport", "cancel", "dispatch_due", "run_scheduler", "upcoming"]
+
+
+def __getattr__(name: str) -> Any:
+    """The public names of ``due``, imported on first use: ``times`` alone (any command showing a time) stays light."""
+    if name in __all__:
+        return getattr(importlib.import_module(".due", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
