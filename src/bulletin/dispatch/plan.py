@@ -127,12 +127,12 @@ class Collector:
     def rows(self) -> Iterator[Row]:
         """[email, values...] per recipient, in file order."""
         exclude, excluded = self.exclude, self.excluded
-        for recipient in self.audience:
-            if exclude and hash(recipient.key) in exclude:
-                excluded.add(hash(recipient.key))
+        for recipient in self.audience:  # (row, email, key, values), indexed: this runs per row
+            if exclude and hash(recipient[2]) in exclude:
+                excluded.add(hash(recipient[2]))
                 continue
             self.count += 1
-            yield [recipient.email, *recipient.values]
+            yield [recipient[1], *recipient[3]]
 
     def withdrawn(self) -> set[str]:
         """Addresses yielded, then found unsubscribed/bounced in a later row: drop them from the batches."""
