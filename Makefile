@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python benchmarks/dispatch.py
 	$(BIN)/python benchmarks/schedule.py
 	$(BIN)/python benchmarks/preview.py
+	$(BIN)/python benchmarks/start.py
 
 clean:
 	rm -rf build outbox .bulletin

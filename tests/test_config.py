@@ -9,6 +9,7 @@ import pytest
 
 from bulletin.config import load_issue, load_project
 from bulletin.errors import ConfigError
+from bulletin.model import WordPressSource
 
 
 def spec(write, text: str):
@@ -169,7 +170,7 @@ def test_blank_or_odd_source_entries_are_errors(write):
     found = problems(write, GOOD + "source: [content/, '', {path: x}]\n")
     assert found == [
         "issues/t.yaml:6: source[1]: expected a path or feed URL, got ''",
-        "issues/t.yaml:6: source[2]: expected a path or feed URL, got a mapping",
+        "issues/t.yaml:6: source[2]: expected a path or feed URL or {wordpress: https://…}, got a mapping",
     ]
     assert problems(write, GOOD + "source: ' '\n") == ["issues/t.yaml:6: source: expected a path or feed URL, got ' '"]
 
@@ -331,3 +332,58 @@ def test_a_control_character_in_an_issue_names_its_line(write):
     with pytest.raises(ConfigError) as info:
         spec(write, "title: T\nintro: \"a\x00b\"\n")
     assert str(info.value).startswith("issues/t.yaml:2: YAML error: an invisible control character (U+0000) is not allowed")
+
+
+def test_a_wordpress_source_with_category_names(write):
+    issue = spec(write, GOOD + "source: {wordpress: https://www.example.org/, categories: [News], exclude_categories: [Jobs]}\n")
+
+    assert issue.sources == [WordPressSource("https://www.example.org", ("News",), ("Jobs",))]
+
+
+def test_a_wordpress_source_with_mistakes_names_each(write):
+    found = problems(write, GOOD + textwrap.dedent("""\
+        source:
+          - {wordpress: www.example.org}
+          - {wordpress: https://www.example.org, categorys: [News]}
+          - {wordpress: "not a site", categories: News}
+        """))
+
+    assert found == [
+        "issues/t.yaml:7: source[0].wordpress: write the whole address, with https://: https://www.example.org",
+        "issues/t.yaml:8: source[1].categorys: unknown key (did you mean 'categories'?)",
+        "issues/t.yaml:9: source[2].wordpress: expected the whole address of a website, like https://www.example.org, got 'not a site'",
+        "issues/t.yaml:9: source[2].categories: expected a list of category names like [News], got 'News'",
+    ]
+
+
+def test_bulletin_yaml_names_the_default_source_and_an_issues_own_wins(write):
+    project = write("bulletin.yaml", (REPO_SETTINGS + "source: {wordpress: https://www.example.org}\n"))
+    assert load_project(project).source == [WordPressSource("https://www.example.org")]
+
+    assert spec(write, GOOD).sources == [WordPressSource("https://www.example.org")]
+    assert spec(write, GOOD + "source: items.csv\n").sources == ["items.csv"]
+
+
+def test_a_bad_default_source_is_named_in_bulletin_yaml(write):
+    write("bulletin.yaml", REPO_SETTINGS + "source: {wordpress: ftp://example.org}\n")
+
+    with pytest.raises(ConfigError) as info:
+        load_project()
+
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:5: source.wordpress: expected the whole address of a website, like https://www.example.org, got 'ftp://example.org'"
+    ]
+
+
+def test_a_website_that_is_not_an_address_is_an_error(write):
+    write("bulletin.yaml", "organisation: {name: X, address: Y, website: example}\nsender: {email: a@example.org}\n")
+
+    with pytest.raises(ConfigError) as info:
+        load_project()
+
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:1: organisation.website: expected the whole address of a website, like https://www.example.org, got 'example'"
+    ]
+
+
+REPO_SETTINGS = "organisation: {name: X, address: Y}\nsender: {email: a@example.org}\ntimezone: UTC\nlang: en\n"

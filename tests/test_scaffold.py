@@ -8,6 +8,7 @@ import pytest
 
 from bulletin.config import load_issue, load_project
 from bulletin.errors import BulletinError
+from bulletin.model import WordPressSource
 from bulletin.scaffold import new_issue
 
 H1 = (dt.date(2021, 1, 1), dt.date(2021, 6, 30))
@@ -28,3 +29,23 @@ def test_a_name_too_long_for_the_file_system_is_a_clear_error(tmp_project):
 
     assert str(info.value).startswith("cannot write issues/aaaa")
     assert "File name too long" in str(info.value)
+
+
+def test_in_a_project_of_ones_own_the_issue_takes_bulletin_yamls_source_and_organisation(tmp_project):
+    config = tmp_project / "bulletin.yaml"
+    config.write_text(config.read_text().replace("  name: European Social Network Federation", "  name: CECOP")
+                      + 'source: {wordpress: "https://www.cecop.coop", categories: [News, "Policy & Advocacy"]}\n')
+
+    path = new_issue("2021-h1", *H1)
+
+    text = (tmp_project / path).read_text()
+    assert 'source: {wordpress: https://www.cecop.coop, categories: ["News", "Policy & Advocacy"]}\n' in text
+    spec = load_issue(tmp_project / path, load_project(tmp_project))
+    assert spec.sources == [WordPressSource("https://www.cecop.coop", ("News", "Policy & Advocacy"))]
+    assert spec.title == "CECOP bulletin"
+
+
+def test_without_a_source_in_bulletin_yaml_the_issue_reads_the_content_folder(tmp_project):
+    path = new_issue("2021-h1", *H1)
+
+    assert "\nsource: content/\n" in (tmp_project / path).read_text()

@@ -13,7 +13,7 @@ import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -30,7 +30,8 @@ SUPPRESSED = ("unsubscribed", "bounced")
 # what Mailchimp ("cleaned") and listmonk ("confirmed", "blocklisted") exports call them
 STATUS_ALIASES = {"confirmed": "subscribed", "cleaned": "bounced", "blocklisted": "unsubscribed"}
 #: Why a row is not mailed, in the order the send plan lists them.
-REASONS = ("unsubscribed", "bounced", "invalid", "duplicate", "not on list")
+SENDGRID = "suppressed at SendGrid"  # unsubscribed, bounced, spam report... as fetched by bulletin sync (suppressions.py)
+REASONS = ("unsubscribed", "bounced", SENDGRID, "invalid", "duplicate", "not on list")
 MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
 #: SendGrid: "the total collective size of your substitutions may not exceed 10,000 bytes per personalization".
 #: Each merge value goes twice (as is, and HTML-escaped: mail.py), each under its tag.
@@ -72,6 +73,7 @@ class AudienceReport:
     missing_fields: list[str] = field(default_factory=list)  # merge fields with no column
     withdrawn: set[str] = field(default_factory=set)  # keys yielded, then unsubscribed by a later row
     suppressed: dict[str, str] = field(default_factory=dict)  # key -> unsubscribed | bounced | invalid (an unknown status)
+    sendgrid: Counter[str] = field(default_factory=Counter)  # addresses left out as suppressed at SendGrid, per kind
 
     def problems(self) -> list[Problem]:
         """Every bad and duplicate row, in file order, as located problems."""
@@ -91,8 +93,10 @@ class Audience:
         encoding: str = "utf-8-sig",
         shown: str | None = None,
         stats: bool = False,
+        sendgrid: Mapping[str, str] | None = None,
     ) -> None:
         self.path = Path(path)
+        self.sendgrid = sendgrid or {}  # key -> kind: SendGrid's suppressions (suppressions.suppressed_keys)
         self.list_name = list_name
         self.fields = [f.lower() for f in fields]
         self.encoding = encoding
@@ -133,6 +137,7 @@ class Audience:
         new_recipient = tuple.__new__  # Recipient(...) without its Python-level __new__: this runs per row
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
         suppressed = report.suppressed  # never mailed, whatever another row says
+        sendgrid, sendgrid_seen = self.sendgrid, set()
         skipped, statuses, stats, counts = report.skipped, report.statuses, self.stats, report.lists
         status_of: dict[str, str] = {}  # a status cell as written -> the status it means (few distinct cells)
         for row_no, cells in table.rows():
@@ -173,6 +178,14 @@ class Audience:
                 skipped[suppressed[key]] += 1
                 continue
             digest = hash(key)
+            if key in sendgrid:  # SendGrid would drop it, or it left through SendGrid: counted once per address
+                if key in sendgrid_seen:
+                    skipped["duplicate"] += 1
+                else:
+                    sendgrid_seen.add(key)
+                    skipped[SENDGRID] += 1
+                    report.sendgrid[sendgrid[key]] += 1
+                continue
             if digest in seen:
                 skipped["duplicate"] += 1
                 if len(report.duplicates) < MAX_REPORTED:
@@ -294,16 +307,18 @@ def read_audience(
     encoding: str = "utf-8-sig",
     shown: str | None = None,
     stats: bool = False,
+    sendgrid: Mapping[str, str] | None = None,
 ) -> Audience:
-    """The recipients of ``list_name`` (every subscribed row if None); iterate to read the file."""
-    return Audience(path, list_name=list_name, fields=fields, encoding=encoding, shown=shown, stats=stats)
+    """The recipients of ``list_name`` (every subscribed row if None), without ``sendgrid``'s suppressed keys; iterate to read."""
+    return Audience(path, list_name=list_name, fields=fields, encoding=encoding, shown=shown, stats=stats, sendgrid=sendgrid)
 
 
 def check_subscribers(
-    path: str | os.PathLike[str], *, encoding: str = "utf-8-sig", shown: str | None = None, list_name: str | None = None
+    path: str | os.PathLike[str], *, encoding: str = "utf-8-sig", shown: str | None = None, list_name: str | None = None,
+    sendgrid: Mapping[str, str] | None = None,
 ) -> AudienceReport:
-    """Read the whole file and return its report: counts per list and status, bad rows."""
-    audience = Audience(path, list_name=list_name, encoding=encoding, shown=shown, stats=True)
+    """Read the whole file and return its report: counts per list and status, bad rows, who SendGrid suppresses."""
+    audience = Audience(path, list_name=list_name, encoding=encoding, shown=shown, stats=True, sendgrid=sendgrid)
     for _ in audience:
         pass
     return audience.report

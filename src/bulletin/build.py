@@ -14,7 +14,7 @@ from pathlib import Path
 from . import sources
 from .config import load_issue, load_project
 from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
-from .model import IssueSpec, Item, Project, Selection
+from .model import IssueSpec, Item, Project, Selection, Source
 from .render import Rendered, render_issue
 from .select import fold, same_page, select, tags_in
 from .words import count
@@ -37,6 +37,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     out_dir: Path | None = None
     content_warnings: list[Problem] = field(default_factory=list)  # those about the inputs (check shows them too)
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing wrong (e.g. a website's posts from the cache)
 
     @property
     def content_hash(self) -> str:
@@ -44,13 +45,23 @@ class BuildResult:
         return str(self.manifest["content_hash"])
 
 
-def load_sources(spec: IssueSpec, project: Project, fetch: sources.Fetch | None = None) -> list[tuple[str, list[Item]]]:
+def web_cache(project: Project, *, refresh: bool = False) -> sources.Cache:
+    """The project's cache of answers from the web (``.bulletin/cache/``); ``refresh`` fetches anew."""
+    return sources.Cache(Path(project.root) / project.state_dir / "cache", refresh=refresh)
+
+
+def load_sources(
+    spec: IssueSpec, project: Project, fetch: sources.Fetch | None = None, cache: sources.Cache | None = None
+) -> list[tuple[Source, list[Item]]]:
     """Read every source of the issue (each with its items); report the problems of all of them at once."""
-    items: list[tuple[str, list[Item]]] = []
+    items: list[tuple[Source, list[Item]]] = []
     problems: list[Problem] = []
+    cache = cache or web_cache(project)
     for index, source in enumerate(spec.sources):
         try:
-            items.append((source, sources.load(source, root=Path(project.root), fetch=fetch)))
+            found = sources.load(source, root=Path(project.root), fetch=fetch, cache=cache,
+                                 start=spec.period.start, end=spec.period.end, include=spec.include)
+            items.append((source, found))
         except SourceError as exc:
             # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
             line = spec.lines.get(("source", index))
@@ -59,28 +70,33 @@ def load_sources(spec: IssueSpec, project: Project, fetch: sources.Fetch | None 
     return items
 
 
-def prepare(issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None) -> BuildResult:
-    """Load, select and render an issue without writing anything."""
+def prepare(
+    issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None, refresh: bool = False
+) -> BuildResult:
+    """Load, select and render an issue without writing anything; ``refresh``: fetch web sources anew, not from the cache."""
     project = project or load_project(issue)
     spec = load_issue(issue, project)
-    loaded = load_sources(spec, project, fetch)
+    cache = web_cache(project, refresh=refresh)
+    loaded = load_sources(spec, project, fetch, cache)
     items = [item for _source, found in loaded for item in found]
     selection = select(spec, items)
     if not items:
         raise ConfigError(
-            f"{spec.path}: no items to put in the issue: {', '.join(spec.sources)} holds none "
+            f"{spec.path}: no items to put in the issue: {', '.join(map(str, spec.sources))} holds none "
             "(a folder needs .md files that start with front matter; a feed needs entries)"
         )
     if not selection.items:
         raise ConfigError(
             f"{spec.path}: no items to put in the issue: none of the {count(len(items), 'item')} in "
-            f"{', '.join(spec.sources)} is dated {spec.period.start} to {spec.period.end} and matches a section"
+            f"{', '.join(map(str, spec.sources))} is dated {spec.period.start} to {spec.period.end} and matches a section"
         )
     rendered = render_issue(project, spec, selection)
-    about_inputs = _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
+    about_inputs = list(cache.warnings.values()) + _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
     warnings = _output_warnings(selection, rendered) + [str(problem) for problem in about_inputs]
     manifest = _manifest(project, spec, selection, rendered, warnings)
-    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs)
+    notes = [f"{site}: the posts as fetched {age} ago (kept in {project.state_dir}/cache/; add --refresh to fetch them anew)"
+             for site, age in cache.ages().items()]
+    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs, notes=notes)
 
 
 def build(
@@ -89,9 +105,10 @@ def build(
     out: str | os.PathLike[str] | None = None,
     project: Project | None = None,
     fetch: sources.Fetch | None = None,
+    refresh: bool = False,
 ) -> BuildResult:
     """Build an issue into ``out`` (default ``build/<slug>/``): index.html, index.txt, index.mjml, manifest.json."""
-    result = prepare(issue, project=project, fetch=fetch)
+    result = prepare(issue, project=project, fetch=fetch, refresh=refresh)
     out_dir = Path(out) if out is not None else Path(result.project.root) / result.project.build_dir / result.spec.slug
     files = {
         "index.html": result.rendered.html,
@@ -134,14 +151,14 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _feed_reach(spec: IssueSpec, loaded: list[tuple[str, list[Item]]]) -> list[Problem]:
+def _feed_reach(spec: IssueSpec, loaded: list[tuple[Source, list[Item]]]) -> list[Problem]:
     """A feed lists only its newest entries (WordPress: 10): say so when one does not reach back to the period's start."""
     warnings = []
     for source, found in loaded:
         oldest = min((item.date for item in found), default=None)
         if sources.is_feed(source) and oldest and oldest > spec.period.start:
             warnings.append(Problem(
-                source,
+                str(source),
                 f"its oldest entry is from {oldest}, after the period starts ({spec.period.start}): older items "
                 "may be missing, as a feed lists only the newest entries (WordPress: 10, set under Settings > Reading "
                 "> 'Syndication feeds show the most recent'; or add the next page, e.g. …/feed/?paged=2, as another source)",

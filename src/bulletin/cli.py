@@ -61,16 +61,20 @@ def main(debug: bool) -> None:
     _State.debug = debug
 
 
+REFRESH_HELP = "Fetch websites and feeds anew instead of using the answers kept in .bulletin/cache/ (kept for an hour)."
+
+
 @main.command("build")
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Write the files here instead of build/<slug>/.")
+@click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
-def build_cmd(issue: str, out: str | None) -> None:
+def build_cmd(issue: str, out: str | None, refresh: bool) -> None:
     """Build ISSUE (issues/<slug>.yaml) into build/<slug>/."""
     from .build import build
     from .report import print_build
 
-    result = build(issue, out=out)
+    result = build(issue, out=out, refresh=refresh)
     print_build(_console(), result)
 
 
@@ -78,20 +82,30 @@ def build_cmd(issue: str, out: str | None) -> None:
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (YYYY-MM-DD).")
 @click.option("--tag", "tags", multiple=True, help="Only items with this tag (repeatable).")
-@click.option("--source", "sources", multiple=True, help="Path or feed URL (default: the project's content folder).")
+@click.option("--source", "sources", multiple=True, help="Path or feed URL (default: bulletin.yaml's source, else the content folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
-def items_cmd(start: dt.datetime | None, end: dt.datetime | None, tags: tuple[str, ...], sources: tuple[str, ...], as_json: bool) -> None:
+def items_cmd(start: dt.datetime | None, end: dt.datetime | None, tags: tuple[str, ...], sources: tuple[str, ...], as_json: bool,
+              refresh: bool) -> None:
     """List the items the sources hold, newest first."""
+    from .build import web_cache
+    from .config import load_project
     from .items import list_items
     from .report import print_items
 
+    project = load_project()
+    cache = web_cache(project, refresh=refresh)
     found = list_items(
         sources=list(sources) or None,
         start=start.date() if start else None,
         end=end.date() if end else None,
         tags=list(tags),
+        project=project,
+        cache=cache,
     )
+    for warning in cache.warnings.values():
+        click.echo(f"Warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps([_item_json(i) for i in found], indent=2, ensure_ascii=False))
     else:
@@ -104,6 +118,46 @@ def _item_json(item: Any) -> dict[str, Any]:
         "origin": item.origin, "image": {"src": item.image.src, "alt": item.image.alt} if item.image else None,
         "draft": item.draft,
     }
+
+
+@main.command("init")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--name", default=None, help="The organisation's name.")
+@click.option("--address", default=None, help="Its postal address (shown in every email, as the law requires).")
+@click.option("--email", default=None, help="The address the bulletin is sent from.")
+@click.option("--sender-name", default=None, help="The sender's name in inboxes (default: the organisation's name).")
+@click.option("--website", default=None, help="The organisation's website; a WordPress site becomes the source of new issues.")
+@click.option("--timezone", default=None, help="Time zone for sending times, e.g. Europe/Brussels (default: this computer's).")
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: use the options and the defaults.")
+@handle_errors
+def init_cmd(folder: str | None, name: str | None, address: str | None, email: str | None, sender_name: str | None,
+             website: str | None, timezone: str | None, yes: bool) -> None:
+    """Make a bulletin project in FOLDER (created if needed), or in the current folder when it is empty."""
+    from .init import Answers, ask, check_folder, init_project, missing
+
+    target = Path(folder) if folder else Path.cwd()
+    check_folder(target, named=folder is not None)  # before any question: no answers typed in vain
+    answers = Answers(name, address, email, sender_name, website, timezone)
+    if _interactive() and not yes:
+        answers = ask(answers, _prompt)
+    elif missing(answers):
+        why = "there is no terminal to ask them" if not yes else "--yes asks nothing"
+        raise BulletinError(f"missing answers ({why}): {', '.join(missing(answers))}; give them as options")
+    created = init_project(target, answers, named=folder is not None)
+    for line in created.report(folder):
+        click.echo(line)
+
+
+def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
+    """Ask on the terminal until ``check`` accepts the answer (it raises ConfigError saying why not)."""
+
+    def proc(value: str) -> str:
+        try:
+            return check(value)
+        except BulletinError as exc:
+            raise click.UsageError(str(exc)) from None  # click says it and asks again
+
+    return str(click.prompt(text, default=default, value_proc=proc, show_default=bool(default)))
 
 
 @main.command("new-issue")
@@ -165,8 +219,10 @@ def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool)
 @click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
 @click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png, then exit.")
 @click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
+@click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @handle_errors
-def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None) -> None:
+def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None,
+                refresh: bool) -> None:
     """Show ISSUE in the browser; it updates every time you save a file."""
     if screenshot_dir is not None:
         from .preview import take_screenshots
@@ -176,7 +232,7 @@ def preview_cmd(issue: str, port: int, no_open: bool, as_email: str | None, scre
         return
     from .preview import run
 
-    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line))
+    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh)
 
 
 @main.group("theme")
@@ -215,13 +271,52 @@ def subscribers_check_cmd(path: str | None) -> None:
     from .audience import check_subscribers
     from .config import display_path, load_project
     from .dispatch.show import print_subscribers
+    from .suppressions import suppressed_keys
 
     project = load_project()
     file = Path(path) if path else Path(project.root) / project.subscribers
-    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)))
+    report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)),
+                               sendgrid=suppressed_keys(project.root, project.state_dir))
     print_subscribers(_console(), report)
     if report.skipped.get("invalid"):
         sys.exit(1)
+
+
+@main.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (counts only).")
+@handle_errors
+def sync_cmd(as_json: bool) -> None:
+    """Fetch unsubscribes, bounces, spam reports and invalid addresses from SendGrid; they are never mailed."""
+    from .dispatch.schedule.times import clock_from_env
+    from .feedback.show import print_sync
+    from .feedback.sync import sync
+
+    report = sync(clock=clock_from_env(), on_wait=lambda seconds, why: click.echo(f"{why}: waiting {seconds:.0f} s", err=True))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        print_sync(_console(), report)
+
+
+@subscribers_group.command("suppressed")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the list to this CSV file (as the subscribers file is written: delimiter, encoding).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only those suppressed from this day on (YYYY-MM-DD).")
+@handle_errors
+def subscribers_suppressed_cmd(csv_file: str | None, since: dt.datetime | None) -> None:
+    """Who SendGrid suppresses (after bulletin sync), to mark in your member records: email, status, kind, reason, date."""
+    from .config import load_project
+    from .feedback.export import suppressed, write_suppressed
+    from .feedback.show import print_suppressed
+
+    project = load_project()
+    day = since.date() if since else None
+    if csv_file:
+        written = write_suppressed(project, csv_file, since=day)
+        click.echo(f"Wrote {count(written, 'address', 'addresses')} to {csv_file}: set each one's status in your member records "
+                   "as its status column says.")
+    else:
+        print_suppressed(_console(), suppressed(project, since=day), project.timezone)
 
 
 def _interactive() -> bool:
@@ -318,6 +413,43 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print_status(_console(), rows)
+
+
+@main.command("report")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--people", is_flag=True, help="Also list the recipients suppressed since (bounced, unsubscribed...).")
+@handle_errors
+def report_cmd(issue: str, as_json: bool, people: bool) -> None:
+    """What became of ISSUE: delivered, bounced, opened, clicked, unsubscribed, and which items were read."""
+    from .config import load_project
+    from .dispatch.schedule.times import clock_from_env
+    from .feedback.report import report
+    from .feedback.show import print_issue_report
+
+    project = load_project(issue)
+    found = report(issue, project=project, clock=clock_from_env(), people=people)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_issue_report(_console(), found, project.timezone)
+
+
+@main.command("webhook")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind your web server).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port.")
+@click.option("--path", "url_path", default="/sendgrid/events", show_default=True, help="The one path SendGrid posts to.")
+@handle_errors
+def webhook_cmd(host: str, port: int, url_path: str) -> None:
+    """Receive SendGrid's signed Event Webhook: bounces and unsubscribes at once, clicks for bulletin report."""
+    from .feedback.webhook import serve
+
+    def ready(server: Any) -> None:
+        click.echo(f"Listening on {server.url} (signed posts only); Ctrl+C stops.", err=True)
+
+    if not url_path.startswith("/"):
+        raise BulletinError(f"--path must start with '/', got '{url_path}'")
+    serve(host, port, path=url_path, log=lambda line: click.echo(line, err=True), ready=ready)
 
 
 @main.group("schedule")

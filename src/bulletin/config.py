@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import yamlfile
 from .errors import ConfigError, raise_if
-from .model import IssueSpec, Organisation, Period, Project, SectionSpec, Sender, SendGridSettings, Utm
+from .model import IssueSpec, Organisation, Period, Project, SectionSpec, Sender, SendGridSettings, Source, Utm, WordPressSource
 
 PROJECT_FILE = "bulletin.yaml"
 
 _PROJECT_KEYS = [
     "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
-    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths",
+    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source",
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
@@ -24,7 +24,29 @@ _ISSUE_KEYS = [
 ]
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WEBSITE = re.compile(r"https?://(?:[^\s/?#@]+\.[^\s/?#@]+|localhost(?::\d+)?)(?:[/?#]\S*)?", re.IGNORECASE)
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # as merge() accepts
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not usable as a sender or reply-to address, or None."""
+    return None if _EMAIL.match(value) else f"expected an email address, got '{value}'"
+
+
+def timezone_problem(value: str) -> str | None:
+    """Why ``value`` is not a time zone name, or None."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone '{value}' (use a name like Europe/Brussels)"
+    return None
+
+
+def website_problem(value: str) -> str | None:
+    """Why ``value`` is not a website address, or None."""
+    if _WEBSITE.fullmatch(value.strip()):
+        return None
+    return f"expected the whole address of a website, like https://www.example.org, got '{value}'"
 
 
 def find_root(start: Path) -> Path | None:
@@ -66,9 +88,13 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     sender = check.mapping(data.get("sender"), ("sender",), ["email", "name", "reply_to"], ("email",))
     for key in ("email", "reply_to"):
         value = check.text(sender, key, ("sender",))
-        if value and not _EMAIL.match(value):
-            check.error(("sender", key), f"expected an email address, got '{value}'")
-    sendgrid = check.mapping(data.get("sendgrid"), ("sendgrid",), ["unsubscribe_group_id", "categories"])
+        problem = email_problem(value) if value else None
+        if problem:
+            check.error(("sender", key), problem)
+    website = check.text(org, "website", ("organisation",))
+    if website and website_problem(website):
+        check.error(("organisation", "website"), website_problem(website) or "")
+    sendgrid = check.mapping(data.get("sendgrid"), ("sendgrid",), ["unsubscribe_group_id", "categories", "webhook_public_key"])
     group = sendgrid.get("unsubscribe_group_id")
     if group is not None and (isinstance(group, bool) or not isinstance(group, int) or group <= 0):
         check.error(("sendgrid", "unsubscribe_group_id"), f"expected a whole number (the SendGrid unsubscribe group id), got {group!r}")
@@ -77,14 +103,12 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     for index, category in enumerate(categories):
         if len(category) > 255:
             check.error(("sendgrid", "categories", index), f"SendGrid allows at most 255 characters in a category, got {len(category)}")
-    if len(categories) > 10:
-        check.error(("sendgrid", "categories"), f"SendGrid allows at most 10 categories, got {len(categories)}")
+    if len(categories) > 9:  # each dispatch also carries the issue's own category (mail.py)
+        check.error(("sendgrid", "categories"), f"at most 9 categories (SendGrid allows 10; bulletin adds one naming the issue), got {len(categories)}")
 
     timezone = check.text(data, "timezone", default="UTC") or "UTC"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        check.error(("timezone",), f"unknown time zone '{timezone}' (use a name like Europe/Brussels)")
+    if timezone_problem(timezone):
+        check.error(("timezone",), timezone_problem(timezone) or "")
     web_url = check.text(data, "web_url")
     if web_url and not web_url.startswith(("http://", "https://")):
         check.error(("web_url",), f"expected an http(s) address like https://example.org/bulletin/{{slug}}/, got '{web_url}'")
@@ -110,7 +134,8 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         ),
         subscribers=check.text(data, "subscribers", default="subscribers.csv") or "subscribers.csv",
         subscribers_encoding=check.text(data, "subscribers_encoding", default="utf-8-sig") or "utf-8-sig",
-        sendgrid=SendGridSettings(unsubscribe_group_id=group, categories=tuple(categories)),
+        sendgrid=SendGridSettings(unsubscribe_group_id=group, categories=tuple(categories),
+                                  webhook_public_key=check.text(sendgrid, "webhook_public_key", ("sendgrid",))),
         transport=check.choice(data, "transport", ["outbox", "sendgrid"], default="outbox"),  # type: ignore[arg-type]
         web_url=web_url,
         utm=_utm(check, data.get("utm"), ("utm",)),
@@ -123,6 +148,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         state_dir=check.text(paths, "state", ("paths",), ".bulletin") or ".bulletin",
         outbox_dir=check.text(paths, "outbox", ("paths",), "outbox") or "outbox",
         templates_dir=check.text(paths, "templates", ("paths",), "templates") or "templates",
+        source=_sources(check, data["source"]) if data.get("source") is not None else None,
     )
     raise_if(check.in_order(), ConfigError, f"{PROJECT_FILE} is not valid")
     return project
@@ -178,7 +204,9 @@ def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
     if start and end and end < start:
         check.error(("period", "end"), f"the period ends ({end}) before it starts ({start})")
 
-    sources = _sources(check, data.get("source", project.content_dir))
+    # an issue's own source wins; else bulletin.yaml's; else the content folder
+    default: Any = project.source or [project.content_dir]
+    sources = _sources(check, data["source"]) if "source" in data else list(default)
 
     sections = _sections(check, data.get("sections"))
     titles = [s.title for s in sections]
@@ -230,19 +258,39 @@ def _check_issue_file(file: Path, name: str, root: Path) -> None:
             raise ConfigError(f"{name}: file not found (did you mean {display_path(meant, root)}?)")
 
 
-def _sources(check: yamlfile.Checker, data: Any) -> list[str]:
+def _sources(check: yamlfile.Checker, data: Any) -> list[Source]:
     entries = data if isinstance(data, list) else [data]
     if not entries:
         check.error(("source",), "expected a path or feed URL, or a list of them")
-    out = []
+    out: list[Source] = []
     for index, entry in enumerate(entries):
         path = ("source", index) if isinstance(data, list) else ("source",)
-        if isinstance(entry, bool) or not isinstance(entry, (str, int)) or not str(entry).strip():
+        if isinstance(entry, dict) and (set(map(str, entry)) & {"wordpress", "categories", "exclude_categories"}):
+            wordpress = _wordpress(check, entry, path)
+            if wordpress:
+                out.append(wordpress)
+        elif isinstance(entry, bool) or not isinstance(entry, (str, int)) or not str(entry).strip():
             # an empty entry would mean the project folder itself: every .md file in it
-            check.error(path, f"expected a path or feed URL, got {yamlfile.show(entry)}")
+            site = " or {wordpress: https://…}" if isinstance(entry, dict) else ""
+            check.error(path, f"expected a path or feed URL{site}, got {yamlfile.show(entry)}")
         else:
             out.append(str(entry).strip())
     return out
+
+
+def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> WordPressSource | None:
+    """``{wordpress: https://www.example.org, categories: [News], exclude_categories: [Jobs]}``."""
+    entry = check.mapping(data, path, ["wordpress", "categories", "exclude_categories"], ("wordpress",))
+    url = (check.text(entry, "wordpress", path) or "").strip()
+    if url and not url.lower().startswith(("http://", "https://")) and website_problem(f"https://{url}") is None:
+        check.error(path + ("wordpress",), f"write the whole address, with https://: https://{url}")
+        url = ""
+    elif url and website_problem(url):
+        check.error(path + ("wordpress",), website_problem(url) or "")
+        url = ""
+    categories = tuple(check.text_list(entry, "categories", path, "category names"))
+    excluded = tuple(check.text_list(entry, "exclude_categories", path, "category names"))
+    return WordPressSource(url.rstrip("/"), categories, excluded) if url else None
 
 
 def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:

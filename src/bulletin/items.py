@@ -8,7 +8,7 @@ from pathlib import Path
 from . import sources as readers
 from .config import load_project
 from .errors import ConfigError, Problem, SourceError, raise_if
-from .model import Item, Project
+from .model import Item, Project, Source
 from .select import fold
 
 
@@ -19,16 +19,21 @@ def list_items(
     end: dt.date | None = None,
     tags: list[str] | None = None,
     project: Project | None = None,
+    cache: readers.Cache | None = None,
 ) -> list[Item]:
-    """Items of the sources (default: the project's content folder) in a date range, newest first."""
+    """Items of the sources (default: bulletin.yaml's source, else the content folder) in a date range, newest first.
+
+    Answers from the web are kept in ``cache`` (default: none kept); its ``warnings`` say when they are old.
+    """
     project = project or load_project()
     if start and end and end < start:
         raise ConfigError(f"--to {end} is before --from {start}")
     found: list[Item] = []
     problems: list[Problem] = []
-    for source in sources or [project.content_dir]:
+    chosen: list[Source] = list(sources) if sources else project.source or [project.content_dir]
+    for source in chosen:
         try:
-            found.extend(readers.load(source, root=Path(project.root)))
+            found.extend(readers.load(source, root=Path(project.root), cache=cache, start=start, end=end))
         except SourceError as exc:
             problems.extend(exc.problems or [Problem("", str(exc))])
     raise_if(problems, SourceError, "Some items cannot be read")

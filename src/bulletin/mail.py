@@ -24,6 +24,9 @@ from .build import BuildResult
 from .render.context import UNSUBSCRIBE_TAG, merge_tag
 
 MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
+#: Every real dispatch also carries this category, unique to the issue: `bulletin report` reads its statistics.
+#: It holds the issue's name only, never personal data (SendGrid stores categories and echoes them in events).
+ISSUE_CATEGORY = "bulletin-issue-{slug}"
 TEST_PREFIX = "[TEST] "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SPECIAL = re.compile(r"[&<>\"']")  # what html.escape changes
@@ -59,8 +62,9 @@ class Message:
         return cls(**values)
 
     def as_test(self) -> Message:
-        """The same message with the subject marked as a test."""
-        return Message(**{**asdict(self), "subject": TEST_PREFIX + self.subject})
+        """The same message with the subject marked as a test, without the issue's category (tests are not in its report)."""
+        categories = tuple(c for c in self.categories if c != issue_category(self.slug))
+        return Message(**{**asdict(self), "subject": TEST_PREFIX + self.subject, "categories": categories})
 
 
 def message_for(result: BuildResult) -> Message:
@@ -75,11 +79,16 @@ def message_for(result: BuildResult) -> Message:
         from_email=project.sender.email,
         from_name=project.sender.name,
         reply_to=project.sender.reply_to,
-        categories=tuple(project.sendgrid.categories),
+        categories=tuple(dict.fromkeys([*project.sendgrid.categories, issue_category(result.spec.slug)])),
         group_id=project.sendgrid.unsubscribe_group_id,
         fields=fields,
         fallbacks=tuple(result.rendered.merge_fields[f] for f in fields),
     )
+
+
+def issue_category(slug: str) -> str:
+    """The SendGrid category unique to an issue."""
+    return ISSUE_CATEGORY.format(slug=slug)
 
 
 def tag(name: str) -> str:

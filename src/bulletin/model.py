@@ -38,6 +38,21 @@ class Item:
 
 
 @dataclass(frozen=True)
+class WordPressSource:
+    """``source: {wordpress: URL, categories: [...], exclude_categories: [...]}``: posts through the REST API."""
+
+    url: str  # the site's address, e.g. https://www.example.org
+    categories: tuple[str, ...] = ()  # category names: only posts in one of them
+    exclude_categories: tuple[str, ...] = ()  # category names: never posts in one of them
+
+    def __str__(self) -> str:
+        return self.url
+
+
+Source = str | WordPressSource  # a path or feed URL, or a WordPress site
+
+
+@dataclass(frozen=True)
 class SectionSpec:
     """A section as declared in the issue spec; no tags means catch-all."""
 
@@ -74,7 +89,7 @@ class IssueSpec:
     title: str
     subject: str
     period: Period
-    sources: list[str]
+    sources: list[Source]
     sections: list[SectionSpec]
     preheader: str = ""
     exclude_tags: tuple[str, ...] = ()
@@ -149,6 +164,7 @@ class SendGridSettings:
 
     unsubscribe_group_id: int | None = None
     categories: tuple[str, ...] = ()
+    webhook_public_key: str | None = None  # the Event Webhook's verification key (public; SendGrid shows it)
 
 
 @dataclass
@@ -174,3 +190,4 @@ class Project:
     state_dir: str = ".bulletin"
     outbox_dir: str = "outbox"
     templates_dir: str = "templates"
+    source: list[Source] | None = None  # the default source of issues (``source:`` in bulletin.yaml)

@@ -33,6 +33,8 @@ def print_build(console: Console, result: BuildResult) -> None:
         console.print("Left out: " + ", ".join(f"{n} {reason}" for reason, n in counts.items()))
     sizes = manifest["sizes"]
     console.print(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
+    for note in result.notes:
+        console.print(Text("Note: ") + Text(note))
     for warning in result.warnings:
         console.print(Text("Warning: ", style="yellow") + Text(warning))
     if result.out_dir is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .config import load_project
 from .errors import BulletinError, ConfigError
-from .model import Project
+from .model import Project, Source, WordPressSource
 from .render.context import period_label
 
 _TEMPLATE = """\
@@ -18,7 +18,7 @@ title: {title}
 subject: {subject}
 preheader: "News, events, publications and position papers from {label}"
 period: {{start: {start}, end: {end}}}    # inclusive
-source: {content}/
+source: {source}
 sections:                                 # an item goes to the FIRST section sharing one of its tags
   - {{title: Position papers, tags: [Position paper]}}
   - {{title: Events, tags: [Event]}}
@@ -29,6 +29,23 @@ order: newest
 intro: |
   Welcome to this issue of our bulletin, covering {label}.
 """
+
+
+def source_yaml(sources: list[Source]) -> str:
+    """``source:``'s value as bulletin.yaml gives it (a path, a feed, ``{wordpress: …}``), on one line."""
+
+    def plain(text: str) -> str:  # a JSON string is a YAML double-quoted one
+        return text if re.fullmatch(r"[\w./:~-]+", text) else json.dumps(text, ensure_ascii=False)
+
+    def one(source: Source) -> str:
+        if isinstance(source, WordPressSource):
+            parts = [f"wordpress: {plain(source.url)}"]
+            parts += [f"{key}: {json.dumps(list(names), ensure_ascii=False)}"
+                      for key, names in (("categories", source.categories), ("exclude_categories", source.exclude_categories)) if names]
+            return "{" + ", ".join(parts) + "}"
+        return plain(source)
+
+    return one(sources[0]) if len(sources) == 1 else "[" + ", ".join(map(one, sources)) + "]"
 
 
 def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, project: Project | None = None) -> Path:
@@ -51,7 +68,7 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     text = _TEMPLATE.format(
         # JSON strings are YAML double-quoted strings: quotes and backslashes in the name survive
         slug=slug, title=json.dumps(title, ensure_ascii=False), subject=json.dumps(f"{title} — {label}", ensure_ascii=False),
-        label=label, start=start, end=end, content=project.content_dir.rstrip("/"),
+        label=label, start=start, end=end, source=source_yaml(project.source or [project.content_dir.rstrip("/") + "/"]),
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

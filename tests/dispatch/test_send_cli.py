@@ -64,7 +64,7 @@ def test_request_body_one_recipient_per_personalization_with_merge_fields(sendgr
     assert "*|NAME|*" in text["value"] and "*|NAME:HTML|*" in html["value"] and "*|NAME|*" not in html["value"]
     lxml_html.fromstring(html["value"])  # still a parseable document
     assert body["custom_args"] == {"bulletin_issue": "example", "bulletin_dispatch": "1", "bulletin_batch": "1"}
-    assert body["categories"] == ["bulletin"]
+    assert body["categories"] == ["bulletin", "bulletin-issue-example"]  # the issue's own, for bulletin report
     assert body["asm"] == {"group_id": 12345}
     assert body["from"] == {"email": "bulletin@example.org", "name": "ESNF Bulletin"}
     assert body["reply_to"] == {"email": "communications@example.org"}

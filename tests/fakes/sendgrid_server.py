@@ -22,8 +22,12 @@ mail/send refuses a ``send_at`` more than 72 h ahead and an unknown ``batch_id``
 what recipients end up with: accepted requests whose batch was not cancelled or paused, once their
 send_at has come.
 
-Other endpoints: add a handler to ``routes[(method, path)]`` (a last path segment ``{id}`` matches
-any). Every request is validated against the specs in tests/openapi/.
+Suppression lists and category statistics (``sg.feedback``, tests/fakes/sendgrid_feedback.py): paged with
+limit/offset, filtered by start_time/end_time; ``fail_call(method, path, number, status, retry_after=)``
+answers the ``number``-th request of any endpoint with an error (e.g. 429 during a sync).
+
+Other endpoints: add a handler to ``routes[(method, path)]`` (a path segment ``{name}`` matches any).
+Every request is validated against the specs in tests/openapi/.
 ``validate=False`` skips the OpenAPI check (the benchmark's fast mode); the limits still apply.
 """
 
@@ -34,6 +38,7 @@ import socket
 import struct
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +48,7 @@ from pathlib import Path
 from typing import Any, Self
 
 SPECS = Path(__file__).resolve().parent.parent / "openapi"
-SPEC_FILES = ("tsg_mail_v3.json", "tsg_scheduled_sends_v3.json")
+SPEC_FILES = ("tsg_mail_v3.json", "tsg_scheduled_sends_v3.json", "tsg_suppressions_v3.json", "tsg_stats_v3.json")
 MAX_PERSONALIZATIONS = 1000
 MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
@@ -65,6 +70,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     json: Any = None
+    query: dict[str, str] = field(default_factory=dict)  # the first value of each query parameter
 
 
 @dataclass
@@ -134,6 +140,10 @@ class FakeSendGrid:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._apis = _load_specs(self.url) if validate else []
         self._thread: threading.Thread | None = None
+        self.call_faults: dict[tuple[str, str, int], Reply] = {}
+        from .sendgrid_feedback import Feedback
+
+        self.feedback = Feedback(self)  # suppression lists and statistics
 
     def __enter__(self) -> Self:
         return self.start()
@@ -160,6 +170,13 @@ class FakeSendGrid:
     def release(self) -> None:
         """Let stalled requests answer (too late: their clients have given up)."""
         self._released.set()
+
+    def fail_call(self, method: str, path: str, number: int, status: int, retry_after: float | None = None) -> None:
+        """Answer the ``number``-th request of ``method path`` (e.g. 'GET', '/v3/suppression/bounces') with ``status``."""
+        headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+        if status == 429:
+            headers |= {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0"}
+        self.call_faults[(method, path, number)] = Reply(status, _errors(f"fault {status}"), headers)
 
     def recipients(self) -> Counter[str]:
         """How many times each address was in an accepted request (lower-cased)."""
@@ -244,7 +261,7 @@ class FakeSendGrid:
             return None
         from openapi_core.testing import MockRequest
 
-        mock = MockRequest(self.url, request.method.lower(), request.path, headers=request.headers, data=request.body,
+        mock = MockRequest(self.url, request.method.lower(), request.path, args=request.query, headers=request.headers, data=request.body,
                            content_type=request.headers.get("content-type", "application/json"))
         problems = []
         for api in self._apis:
@@ -314,6 +331,16 @@ def _describe(exc: BaseException) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _match(routes: dict[tuple[str, str], Handler], method: str, path: str) -> Handler | None:
+    """The handler whose path pattern matches, a segment '{name}' matching any one segment."""
+    parts = path.split("/")
+    for (verb, pattern), handler in routes.items():
+        want = pattern.split("/")
+        if verb == method and len(want) == len(parts) and all(w == p or w.startswith("{") for w, p in zip(want, parts, strict=True)):
+            return handler
+    return None
+
+
 def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
     class Handle(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -322,12 +349,13 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _any(self) -> None:
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
             method = self.command
             number = fake.count(method, path)
             kind, options = fake.faults.get(number, ("", {})) if (method, path) == ("POST", "/v3/mail/send") else ("", {})
             headers = {k.lower(): v for k, v in self.headers.items()}
-            request = Request(number, method, path, headers, b"")
+            args = {k: v[0] for k, v in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+            request = Request(number, method, path, headers, b"", query=args)
             if kind == "reset-before-body":
                 fake.requests.append((request, 0))
                 return self._reset()
@@ -349,10 +377,12 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             self._send(reply)
 
         def _answer(self, request: Request, method: str, path: str) -> Reply:
-            handler = fake.routes.get((method, path)) or fake.routes.get((method, path.rsplit("/", 1)[0] + "/{id}"))
+            handler = fake.routes.get((method, path)) or _match(fake.routes, method, path)
             refused = fake.check(request)
             if refused is not None:
                 return refused
+            if (method, path, request.number) in fake.call_faults:
+                return fake.call_faults[(method, path, request.number)]
             if handler is None:
                 return Reply(404, _errors(f"no fake for {method} {path}"))
             try:

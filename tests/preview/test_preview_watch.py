@@ -113,3 +113,16 @@ def test_the_plan_covers_every_input(tmp_project: Path) -> None:
         assert not watched.wants(root / path), path
     flat, trees = watched.folders()
     assert root / "content" in trees and root in flat and root / "issues" in flat
+
+
+def test_a_wordpress_source_adds_nothing_to_watch(tmp_project: Path) -> None:
+    from bulletin.build import prepare
+    from bulletin.model import WordPressSource
+
+    result = prepare("issues/example.yaml")
+    result.spec.sources = [WordPressSource("https://www.example.org"), "content"]
+    watched = plan(Path("issues/example.yaml"), load_project("issues/example.yaml"), result)
+
+    flat, trees = watched.folders()
+    assert trees and tmp_project.resolve() / "content" in trees
+    assert not any("example.org" in str(path) for path in [*flat, *trees])

@@ -52,6 +52,7 @@ class SendPlan:
     recipients: int = 0  # to be mailed by this run
     requests: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    suppressed: dict[str, int] = field(default_factory=dict)  # suppressed at SendGrid, per kind (suppressions.KINDS)
     problems: list[Problem] = field(default_factory=list)  # bad and duplicate rows, by row number
     html_bytes: int = 0
     text_bytes: int = 0
@@ -156,6 +157,7 @@ def fill_counts(plan: SendPlan, collector: Collector) -> None:
     report = collector.audience.report
     plan.problems = report.problems()
     plan.missing_fields = list(report.missing_fields)
+    plan.suppressed = dict(report.sendgrid)
     plan.requests = math.ceil(plan.recipients / MAX_PER_REQUEST)
 
 

@@ -15,9 +15,10 @@ from ..audience import Audience
 from ..build import BuildResult
 from ..config import display_path as shown
 from ..errors import AudienceError, ConfigError
-from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path
+from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..mail import message_for
 from ..model import Project
+from ..suppressions import last_sync, stale_warning, suppressed_keys
 from ..words import count
 from .deliver import OnProgress
 from .plan import Collector, Resume, SendPlan, batched, blocking_checks, fill_counts, filter_open, new_plan, replan
@@ -72,6 +73,7 @@ class Planner:
         self.message = message_for(result)
         path = ledger_path(project.root, project.state_dir)
         self.ledger_file, self.ledger_shown = path, shown(path, Path(project.root))
+        self.sendgrid = suppressed_keys(project.root, project.state_dir)  # SendGrid's suppressions (bulletin sync)
 
     def ledger(self) -> Ledger:
         """The project's ledger, opened."""
@@ -84,13 +86,16 @@ class Planner:
         if isinstance(self.transport, NoKey):
             errors.append(self.transport.problem)
         # the build's warnings about the inputs are also the checks' warnings: each is shown once
+        if self.transport.name == "sendgrid":
+            stale = stale_warning(last_sync(self.project.root, self.project.state_dir), (self.clock or utc_now)())
+            warnings += [stale] if stale else []
         out.errors, out.warnings = errors, list(dict.fromkeys(out.warnings + warnings))
         return out
 
     def audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
         """The subscribers of a list (or every subscribed row), to stream."""
         return Audience(people[0], list_name=list_name, fields=self.message.fields,
-                        encoding=self.project.subscribers_encoding, shown=people[1])
+                        encoding=self.project.subscribers_encoding, shown=people[1], sendgrid=self.sendgrid)
 
     def plan_new(self, ledger: Ledger, list_name: str, people: tuple[Path, str], out: SendPlan, exclude: set[int],
                  supersede: Dispatch | None, when: SendTime | None = None, safe: bool = False) -> int:

@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..ledger import Clock, Dispatch, utc_now
 from ..model import Project
+from ..suppressions import why
 from .deliver import OnProgress, SendReport, deliver
 from .plan import (
     Resume,
@@ -138,6 +139,10 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
         elif status:
             problems.append(Problem(f"--test {given[key]}", f"has a status bulletin does not know in {people[1]} "
                                                              "(see bulletin subscribers check), so it is not mailed"))
+        elif key in planner.sendgrid:
+            project = planner.project
+            problems.append(Problem(f"--test {given[key]}", f"{why(project.root, project.state_dir, key)} "
+                                                             "(bulletin subscribers suppressed lists them)"))
     raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
     blank = ("",) * len(planner.message.fields)
     rows = [[email, *found.get(key, blank)] for key, email in emails.items()]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
+from ..audience import SENDGRID
+from ..suppressions import kind_counts
 from ..words import count
 from .plan import SKIP_REASONS, duration_text
 from .schedule.times import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
@@ -58,7 +60,8 @@ def print_plan(console: Console, plan: SendPlan) -> None:
     label = "To send now" if plan.resume else "Recipients"
     console.print(f"  {label}: [bold]{n(plan.recipients)}[/] in {count(plan.requests, 'request')}"
                   f" (at most 1,000 each); estimated time: {duration_text(plan.seconds)}")
-    skipped = [f"{n(plan.skipped[r])} {r}" for r in SKIP_REASONS if plan.skipped.get(r)]
+    skipped = [f"{n(plan.skipped[r])} {r}" + (f" ({kind_counts(plan.suppressed)})" if r == SENDGRID and plan.suppressed else "")
+               for r in SKIP_REASONS if plan.skipped.get(r)]
     if skipped:
         console.print(f"  Not mailed: {', '.join(skipped)}")
     console.print(f"  HTML {plan.html_bytes / 1024:.1f} KB, text {plan.text_bytes / 1024:.1f} KB")
@@ -200,6 +203,9 @@ def print_subscribers(console: Console, report: AudienceReport) -> None:
     console.print(table)
     invalid, dupes = report.skipped.get("invalid", 0), report.skipped.get("duplicate", 0)
     console.print(f"Would be mailed once each: {count(report.recipients, 'address', 'addresses')}; invalid rows: {n(invalid)}; duplicates: {n(dupes)}")
+    if report.sendgrid:
+        console.print(f"Not mailed, suppressed at SendGrid: {count(sum(report.sendgrid.values()), 'address', 'addresses')} "
+                      f"({kind_counts(report.sendgrid)}); bulletin subscribers suppressed lists them")
     _problems(console, [str(p) for p in report.problems()], "Rows not mailed because of a problem")
 
 

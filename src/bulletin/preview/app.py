@@ -33,8 +33,10 @@ class Preview:
         watch: bool = True,
         builder: Callable[[], BuildResult] | None = None,
         log: Log | None = None,
+        refresh: bool = False,
     ) -> None:
         self.issue = Path(issue)
+        self.refresh = refresh  # the first build fetches web sources anew; rebuilds use the cache
         self.port = port
         self.as_email = as_email.strip() if as_email else None
         self.watch = watch
@@ -60,7 +62,13 @@ class Preview:
         if self.as_email:
             find_subscriber(project, self.as_email)  # an unknown address is an error now, not a blank page later
         issue = self.issue
-        builder = self._builder or (lambda: prepare(issue))
+        first = [self.refresh]
+
+        def build_issue() -> BuildResult:
+            refresh, first[0] = first[0], False
+            return prepare(issue, refresh=refresh)
+
+        builder = self._builder or build_issue
         self.session = PreviewSession(builder, as_email=self.as_email)
         outcome = self.session.rebuild()
         self._log(outcome.message if outcome.ok else f"error: {outcome.message}")
@@ -115,11 +123,12 @@ def run(
     as_email: str | None = None,
     log: Log = print,
     stop: threading.Event | None = None,
+    refresh: bool = False,
 ) -> None:
     """Serve the preview until Ctrl+C (or ``stop`` is set): print the URL, open the browser, rebuild on every save."""
     stop = stop or threading.Event()
     try:  # Ctrl+C may come at any moment, even mid-build or before the wait: it always ends in a clean stop
-        with Preview(issue, port=port, as_email=as_email, log=log) as preview:
+        with Preview(issue, port=port, as_email=as_email, log=log, refresh=refresh) as preview:
             if preview.note:
                 log(preview.note)
             who = f" as {as_email}" if as_email else ""

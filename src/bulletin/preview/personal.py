@@ -10,6 +10,7 @@ from ..addresses import normalise
 from ..audience import Recipient, read_audience
 from ..errors import AudienceError
 from ..model import Project
+from ..suppressions import suppressed_keys
 from ..words import count
 
 #: How many addresses the page's picker lists; enough to find someone, small enough to stay fast.
@@ -26,6 +27,7 @@ def _recipients(project: Project, fields: list[str]) -> tuple[list[Recipient], i
     # so the preview shows what a real recipient would get
     audience = read_audience(
         subscribers_path(project), fields=fields, encoding=project.subscribers_encoding or "utf-8-sig", shown=project.subscribers,
+        sendgrid=suppressed_keys(project.root, project.state_dir),
     )
     recipients = list(audience)
     withdrawn = audience.report.withdrawn
@@ -46,7 +48,7 @@ def find_subscriber(project: Project, email: str, fields: list[str] | None = Non
             return dict(zip(names, recipient.values, strict=True))
     raise AudienceError(
         f"{project.subscribers}: '{email.strip()}' is not one of the {count(len(recipients), 'subscribed address', 'subscribed addresses')} "
-        f"({count(rows, 'row')}; unsubscribed and bounced rows get nothing)"
+        f"({count(rows, 'row')}; unsubscribed and bounced rows, and addresses SendGrid suppresses, get nothing)"
     )
 
 

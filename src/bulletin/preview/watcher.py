@@ -52,8 +52,8 @@ def plan(issue: Path, project: Project, result: BuildResult | None) -> WatchPlan
     # before the first good build the spec's sources are unknown: the content folder is the default
     sources = result.spec.sources if result is not None else [project.content_dir]
     for source in sources:
-        if source.strip().lower().startswith(("http://", "https://")):
-            continue  # feeds are read again at every rebuild; there is nothing local to watch
+        if not isinstance(source, str) or source.strip().lower().startswith(("http://", "https://")):
+            continue  # feeds and websites: nothing local to watch (their answers are kept in the cache)
         path = _under(root, source)
         (trees if path.is_dir() else files).add(path)
     return WatchPlan(frozenset(files), frozenset(trees))

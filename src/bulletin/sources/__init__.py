@@ -1,4 +1,4 @@
-"""Read news items from a content folder, a Markdown/YAML/CSV file, or an RSS/Atom feed.
+"""Read news items from a content folder, a Markdown/YAML/CSV file, an RSS/Atom feed, or a WordPress site.
 
 ``load(source, root=...)`` picks the reader from the source; every reader checks all of its items
 and raises one SourceError listing every problem, each with where it is::
@@ -7,18 +7,23 @@ and raises one SourceError listing every problem, each with where it is::
     items.yaml:12                 YAML list, line where the entry (or the bad key) is
     items.csv row 5               CSV, row as a spreadsheet numbers it (header = row 1)
     feed.xml entry 3              feed file or URL, 1-based entry
+    https://example.org post 12   WordPress post, by its id
+
+Sources on the web (feed URLs, WordPress) are fetched through a :class:`~.cache.Cache`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import SourceError
-from ..model import Item
+from ..model import Item, Source, WordPressSource
+from .cache import Cache
 
-__all__ = ["Fetch", "is_feed", "load"]
+__all__ = ["Cache", "Fetch", "is_feed", "load"]
 
 Fetch = Callable[[str], bytes]
 
@@ -27,18 +32,39 @@ _FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
 _WEB_ADDRESS = re.compile(r"www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
 
 
-def is_feed(source: str) -> bool:
+def is_feed(source: Source) -> bool:
     """Whether ``source`` names an RSS/Atom feed (a URL or a feed file)."""
+    if not isinstance(source, str):
+        return False
     text = source.strip().lower()
     return text.startswith(("http://", "https://")) or text.endswith(_FEED_SUFFIXES)
 
 
-def load(source: str, *, root: Path, fetch: Fetch | None = None) -> list[Item]:
-    """Read the items of one source: a URL, a folder of Markdown files, or a .md/.yaml/.csv/feed file."""
+def load(
+    source: Source,
+    *,
+    root: Path,
+    fetch: Fetch | None = None,
+    cache: Cache | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    include: Sequence[str] = (),
+) -> list[Item]:
+    """Read the items of one source: a URL, a folder of Markdown files, a .md/.yaml/.csv/feed file, a WordPress site.
+
+    A WordPress site gives the posts from ``start`` to ``end`` and those ``include`` links to; ``cache`` keeps
+    answers from the web (``fetch`` replaces a feed's HTTP client).
+    """
     # readers are imported here so that a build without feeds never pays for feedparser
+    if isinstance(source, WordPressSource):
+        from . import wordpress
+
+        return wordpress.read(source, cache=cache or Cache(None), start=start, end=end, include=include)
     if source.strip().lower().startswith(("http://", "https://")):
         from . import feed
 
+        if fetch is None and cache is not None:
+            fetch = cache.fetcher(feed.fetch_url)
         return feed.read(source.strip(), root=root, fetch=fetch)
     root = Path(root)
     path = Path(source)

@@ -23,6 +23,7 @@ from ...errors import DispatchError, LedgerError
 from ...ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
 from ...mail import Message
 from ...model import Project
+from ...suppressions import suppressed_keys
 from ...words import count
 from ..deliver import OnProgress, SendReport, deliver
 from ..plan import Collector, SendPlan, already_planned, fill_counts, replan
@@ -173,7 +174,8 @@ def _refresh(ledger: Ledger, found: Dispatch, project: Project, out: SendPlan) -
     message = Message.from_dict(ledger.content(found.id))
     shown = found.subscribers or project.subscribers
     audience = Audience(Path(project.root) / shown, list_name=found.list_name, fields=message.fields,
-                        encoding=project.subscribers_encoding, shown=shown)
+                        encoding=project.subscribers_encoding, shown=shown,
+                        sendgrid=suppressed_keys(project.root, project.state_dir))
     collector = Collector(audience, already_planned(ledger, found.slug, found.list_name, found.transport))
     with ledger.transaction():
         dropped, added = replan(ledger, found.id, collector)
