@@ -9,7 +9,9 @@ HTML size, and the wall time of the whole `bulletin build` process. Targets (iss
 busy machine disturbs less). node must be installed; the CLI is installed with npm into
 ~/.cache/bulletin-bench the first time (the tests never need it). Target (issue #11): ratio ≤ 0.5.
 
-    .venv/bin/python benchmarks/build.py [--runs 15] [--inliner premailer|css-inline] [--process]
+    .venv/bin/python benchmarks/build.py [--runs 15] [--inliner premailer|css-inline] [--process] [--brand]
+
+``--brand`` gives the project a house style (logo, colours, font; README "5. Change the look").
 """
 
 from __future__ import annotations
@@ -44,10 +46,21 @@ SUMMARY = (
 )
 
 
-def make_project(folder: Path, count: int) -> Path:
-    """A project like the example one, with ``count`` generated items in the period."""
+BRAND = """brand:
+  logo: {src: "https://example.org/logo.png", alt: ESNF, width: 160}
+  colour: "#7a1f3d"
+  accent: "#0b6e4f"
+  font: Georgia, serif
+"""
+
+
+def make_project(folder: Path, count: int, brand: bool = False) -> Path:
+    """A project like the example one, with ``count`` generated items in the period (and a brand)."""
     for name in ("bulletin.yaml", "subscribers.example.csv"):
         shutil.copy(REPO / name, folder / name)
+    if brand:
+        with open(folder / "bulletin.yaml", "a", encoding="utf-8") as settings:
+            settings.write(BRAND)
     content = folder / "content"
     content.mkdir()
     start = dt.date(2021, 1, 1)
@@ -161,6 +174,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--inliner", choices=["premailer", "css-inline"], default=None)
     parser.add_argument("--process", action="store_true", help="the whole process against the node mjml CLI")
+    parser.add_argument("--brand", action="store_true", help="with a brand: in bulletin.yaml")
     args = parser.parse_args()
     if args.process:
         against_node(args.runs)
@@ -169,7 +183,7 @@ def main() -> None:
     print(f"{'items':>6} " + " ".join(f"{n:>8}" for n in names) + f" {'HTML KB':>8} {'process s':>9}")
     for count in (30, 300):
         with tempfile.TemporaryDirectory() as tmp:
-            issue = make_project(Path(tmp), count)
+            issue = make_project(Path(tmp), count, args.brand)
             stages(issue, args.inliner)  # warm up: imports, template compilation
             runs = [stages(issue, args.inliner) for _ in range(args.runs)]
             med = {n: statistics.median(r[0][n] for r in runs) for n in names}

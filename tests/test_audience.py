@@ -319,3 +319,14 @@ def test_an_excel_sep_line_names_the_delimiter(tmp_path: Path) -> None:
     assert found == [(2, "a@x.example", ("Smith, Ann",))]
     assert [str(p) for p in report.problems()] == ["people.csv row 3: 'bad' is not a valid email address: An email address must have an @-sign."]
     assert report.delimiter == ";"
+
+
+def test_first_name_is_the_name_column_where_a_row_has_none(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,First Name,name\na@x.example,Ann,Ann Lee\nb@x.example,,Bob Roe\nc@x.example, ,\n")
+    audience = read_audience(path, list_name=None, fields=["first_name", "name"])
+    assert [r.values for r in audience] == [("Ann", "Ann Lee"), ("Bob Roe", "Bob Roe"), ("", "")]
+    assert audience.report.missing_fields == []
+    only_names = write(tmp_path, "email,name\na@x.example,Ann Lee\n", "names.csv")
+    audience = read_audience(only_names, list_name=None, fields=["first_name", "title"])
+    assert [r.values for r in audience] == [("Ann Lee", "")]
+    assert audience.report.missing_fields == ["title"]  # first_name has its stand-in

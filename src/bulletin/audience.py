@@ -22,6 +22,7 @@ from email_validator import EmailNotValidError
 
 from .addresses import normalise
 from .errors import AudienceError, Problem
+from .model import MERGE_ALTERNATIVES
 from .spreadsheet import Table, decode_error, open_text
 from .yamlfile import hint
 
@@ -130,7 +131,10 @@ class Audience:
                 "'lists' holding list names separated by ';' (e.g. members;board)"
             )
         value_at = [col.get(f) for f in self.fields]
-        report.missing_fields = [f for f, at in zip(self.fields, value_at, strict=True) if at is None]
+        # a field's stand-in columns (first_name: name), read in order when its own cell is empty or missing
+        stand_ins = [(i, at) for i, f in enumerate(self.fields) if (at := [col[a] for a in MERGE_ALTERNATIVES.get(f, ()) if a in col])]
+        report.missing_fields = [f for i, (f, at) in enumerate(zip(self.fields, value_at, strict=True))
+                                 if at is None and i not in dict(stand_ins)]
         lists = _Lists(self.list_name)
         sizes = _Sizes(self.fields)
         tag_bytes, merge_values = sizes.tag_bytes, _values_getter(value_at)
@@ -192,6 +196,8 @@ class Audience:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
             values = merge_values(cells)
+            if stand_ins:
+                values = _stand_in(values, stand_ins, cells)
             # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
             if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
                 too_long = sizes.too_long(values)
@@ -297,6 +303,15 @@ def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
         # a merge tag inside a value gets a space ('*|' -> '* |', mail.py), in both copies
         total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
     return total
+
+
+def _stand_in(values: tuple[str, ...], stand_ins: list[tuple[int, list[int]]], cells: list[str]) -> tuple[str, ...]:
+    """``values`` with each empty one taken from its first filled stand-in column."""
+    filled = list(values)
+    for index, columns in stand_ins:
+        if not filled[index]:
+            filled[index] = next((v for at in columns if (v := cells[at].strip())), "")
+    return tuple(filled)
 
 
 def read_audience(

@@ -71,11 +71,13 @@ def load_sources(
 
 
 def prepare(
-    issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None, refresh: bool = False
+    issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None, refresh: bool = False,
+    text: str | None = None,
 ) -> BuildResult:
-    """Load, select and render an issue without writing anything; ``refresh``: fetch web sources anew, not from the cache."""
+    """Load, select and render an issue without writing anything; ``refresh``: fetch web sources anew, not from the
+    cache; ``text``: the issue file's content as it would be (the preview's compose actions validate an edit so)."""
     project = project or load_project(issue)
-    spec = load_issue(issue, project)
+    spec = load_issue(issue, project, text=text)
     cache = web_cache(project, refresh=refresh)
     loaded = load_sources(spec, project, fetch, cache)
     items = [item for _source, found in loaded for item in found]

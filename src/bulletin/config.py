@@ -10,13 +10,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import yamlfile
 from .errors import ConfigError, raise_if
-from .model import IssueSpec, Organisation, Period, Project, SectionSpec, Sender, SendGridSettings, Source, Utm, WordPressSource
+from .housestyle import read_brand, read_greeting
+from .model import (
+    IssueSpec,
+    Organisation,
+    Period,
+    Project,
+    SectionSpec,
+    Sender,
+    SendGridSettings,
+    Source,
+    Utm,
+    WordPressSource,
+)
 
 PROJECT_FILE = "bulletin.yaml"
 
 _PROJECT_KEYS = [
     "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
-    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source",
+    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source", "brand", "greeting",
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
@@ -118,12 +130,13 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         check.error(("web_url",), f"'{web_url}' has no {{slug}}: every issue would link to the same page; write it like https://example.org/bulletin/{{slug}}/")
     paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
     fallbacks = _fallbacks(check, data.get("merge_fallbacks"))
+    org_name = " ".join((check.text(org, "name", ("organisation",)) or "").split())
 
     project = Project(
         root=str(root),
         path=str(path),
         organisation=Organisation(
-            name=" ".join((check.text(org, "name", ("organisation",)) or "").split()),  # one line: it may name the sender
+            name=org_name,  # one line: it may name the sender
             address=check.text(org, "address", ("organisation",)) or "",
             website=check.text(org, "website", ("organisation",)),
         ),
@@ -143,6 +156,8 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         timezone=timezone,
         lang=check.text(data, "lang", default="en") or "en",
         merge_fallbacks=fallbacks,
+        brand=read_brand(check, data.get("brand"), org_name),
+        greeting=read_greeting(check, data, fallbacks),
         content_dir=check.text(paths, "content", ("paths",), "content") or "content",
         build_dir=check.text(paths, "build", ("paths",), "build") or "build",
         state_dir=check.text(paths, "state", ("paths",), ".bulletin") or ".bulletin",
@@ -184,13 +199,13 @@ def _utm(check: yamlfile.Checker, data: Any, path: yamlfile.Path_) -> Utm | None
     return Utm(*(check.text(utm, key, path) for key in ("source", "medium", "campaign")))
 
 
-def load_issue(path: str | os.PathLike[str], project: Project) -> IssueSpec:
-    """Load and validate an issue spec; raise one ConfigError listing every problem."""
+def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | None = None) -> IssueSpec:
+    """Load and validate an issue spec (``text``: its content, instead of the file's); raise one ConfigError listing every problem."""
     file = Path(path)
     root = Path(project.root)
     name = display_path(file, root)
     _check_issue_file(file, name, root)
-    doc = yamlfile.load(file, name, ConfigError)
+    doc = yamlfile.load(file, name, ConfigError, text)
     if doc.data is None:
         raise ConfigError(f"{name}: the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)")
     check = yamlfile.Checker(name, doc)

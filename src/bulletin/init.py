@@ -206,7 +206,10 @@ sender:
 subscribers: subscribers.csv      # your member lists (email,name,first_name,lists,status,language)
 transport: outbox                 # outbox: writes each mailing to outbox/, sends nothing; sendgrid: really sends
 timezone: {answers.timezone}
-{source}"""
+{source}# Your look (README, "5. Change the look"): colours in quotes, links and buttons in the accent.
+# brand: {{logo: {{src: "https://www.example.org/logo.png", alt: Logo, width: 160}}, colour: "#1e3a5f", accent: "#1d4ed8"}}
+# greeting: "Dear {{first_name}},"
+"""
 
 
 def _validate(settings: str) -> None:

@@ -167,6 +167,34 @@ class SendGridSettings:
     webhook_public_key: str | None = None  # the Event Webhook's verification key (public; SendGrid shows it)
 
 
+@dataclass(frozen=True)
+class Logo:
+    """The organisation's logo at the top of the email."""
+
+    src: str  # an http(s) address
+    alt: str  # read out (and shown) when pictures are off
+    width: int = 160  # pixels shown; the file should be twice as wide for sharp screens
+
+
+@dataclass(frozen=True)
+class Brand:
+    """The house style from bulletin.yaml's ``brand:``; None keeps the theme's own."""
+
+    logo: Logo | None = None
+    colour: str | None = None  # the header band, behind white text: #rrggbb
+    accent: str | None = None  # links and buttons, on white: #rrggbb
+    font: str | None = None  # a CSS font list, e.g. "Georgia, serif"
+
+
+#: The greeting when bulletin.yaml has none; {field} is a subscriber's column.
+DEFAULT_GREETING = "Dear {first_name},"
+#: The text in place of an empty field in the greeting when merge_fallbacks has none.
+DEFAULT_FALLBACK = "colleague"
+#: A merge field's stand-ins, in order, for a subscriber whose own column is empty or missing:
+#: ``first_name`` is the ``name`` column when the file has no first names (then the fallback).
+MERGE_ALTERNATIVES: dict[str, tuple[str, ...]] = {"first_name": ("name",)}
+
+
 @dataclass
 class Project:
     """bulletin.yaml, validated; paths are absolute."""
@@ -185,6 +213,8 @@ class Project:
     timezone: str = "UTC"
     lang: str = "en"
     merge_fallbacks: dict[str, str] = field(default_factory=dict)
+    brand: Brand = field(default_factory=Brand)
+    greeting: str = DEFAULT_GREETING  # with {field}s, checked against first_name, name and merge_fallbacks
     content_dir: str = "content"
     build_dir: str = "build"
     state_dir: str = ".bulletin"

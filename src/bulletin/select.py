@@ -101,11 +101,9 @@ class _References:
     def resolve(self, key: str, refs: list[str]) -> list[Item]:
         found = []
         for index, ref in enumerate(refs):
-            norm = ref.strip()
-            if not norm.lower().startswith(("http://", "https://")):
-                norm = norm.replace("\\", "/")  # Windows Explorer's "Copy as path": content\x.md
-            norm = norm.removeprefix("./")
-            item = self.by_key.get(norm) or self.by_key.get(norm.rstrip("/")) or self.by_key.get(same_page(norm))
+            forms = reference_forms(ref)
+            norm = forms[0]
+            item = next((self.by_key[form] for form in forms if form in self.by_key), None)
             if item is None:
                 self._problem(key, index, f"no item with url or file '{ref}' in the sources{self._suggest(norm)}")
             else:
@@ -159,6 +157,16 @@ def _anchor(title: str, taken: set[str]) -> str:
         anchor, n = f"{base}-{n}", n + 1
     taken.add(anchor)
     return anchor
+
+
+def reference_forms(ref: str) -> list[str]:
+    """The keys a featured/pin/exclude/include entry is looked up by: as written (tidied), without a
+    trailing slash, and as the page it names (an item is found by its url in these forms, or its file)."""
+    norm = ref.strip()
+    if not norm.lower().startswith(("http://", "https://")):
+        norm = norm.replace("\\", "/")  # Windows Explorer's "Copy as path": content\x.md
+    norm = norm.removeprefix("./")
+    return [norm, norm.rstrip("/"), same_page(norm)]
 
 
 def same_page(url: str) -> str:

@@ -195,10 +195,10 @@ def decode(data: bytes) -> str:
         raise
 
 
-def load(path: Path, shown: str, error: type[BulletinError]) -> Document:
-    """Parse a YAML file; a missing, unreadable or malformed file raises ``error`` naming it."""
+def load(path: Path, shown: str, error: type[BulletinError], text: str | None = None) -> Document:
+    """Parse a YAML file (or ``text`` given for it); a missing, unreadable or malformed file raises ``error`` naming it."""
     try:
-        text = decode(path.read_bytes())
+        text = decode(path.read_bytes()) if text is None else text.removeprefix("\ufeff")
     except FileNotFoundError:
         raise error(f"{shown}: file not found") from None
     except UnicodeDecodeError as exc:

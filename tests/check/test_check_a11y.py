@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bulletin.build import prepare
 from bulletin.check import run_checks
-from bulletin.check.a11y import contrast, parse_color
+from bulletin.colours import parse_color
 
 
 def warnings(report, code):
     return [f for f in report.warnings if f.code == code]
-
-
-@pytest.mark.parametrize(("a", "b", "ratio"), [
-    ("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#777777", "#ffffff", 4.48), ("#1d4ed8", "#ffffff", 6.70),
-])
-def test_contrast_ratio_matches_wcag(a, b, ratio):
-    assert contrast(parse_color(a), parse_color(b)) == pytest.approx(ratio, abs=0.01)
-
-
-@pytest.mark.parametrize(("value", "rgb"), [
-    ("#fff", (255, 255, 255)), ("#1D4ED8", (29, 78, 216)), ("rgb(0, 128, 255)", (0, 128, 255)),
-    ("white !important", (255, 255, 255)), ("rgba(0,0,0,0)", None), ("transparent", None), ("inherit", None),
-])
-def test_parse_color(value, rgb):
-    assert parse_color(value) == rgb
 
 
 def test_typos_in_a_template_css_do_not_break_the_check(tmp_project, template, write):
@@ -72,3 +55,11 @@ def test_hidden_preheader_is_not_a_contrast_problem(tmp_project):
     result = prepare("issues/example.yaml")
     assert "display:none" in result.rendered.html  # MJML's preheader: white text, hidden on purpose
     assert warnings(run_checks(result), "low-contrast") == []
+
+
+def test_a_brand_set_in_bulletin_yaml_gives_no_contrast_warning(tmp_project, write):
+    settings = (tmp_project / "bulletin.yaml").read_text(encoding="utf-8")
+    write("bulletin.yaml", settings + 'brand: {colour: "#3a73b3", accent: "#0b6e4f", font: Georgia}\n')
+    report = run_checks(prepare("issues/example.yaml"))
+    assert warnings(report, "low-contrast") == []
+    assert "#3a73b3" in prepare("issues/example.yaml").rendered.html  # the band, though too pale for headings on grey

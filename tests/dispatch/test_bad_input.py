@@ -72,7 +72,7 @@ def test_a_declared_cp1252_file_is_decoded(sendgrid_project: Path, fake_sendgrid
     result = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert result.exit_code == 0, result.output
     [accepted] = fake_sendgrid.accepted
-    assert accepted.body["personalizations"][0]["substitutions"]["*|NAME|*"] == "André"
+    assert accepted.body["personalizations"][0]["substitutions"]["*|FIRST_NAME|*"] == "André"
 
 
 def test_a_missing_api_key_is_an_error_before_anything(sendgrid_project: Path, fake_sendgrid: FakeSendGrid,

@@ -57,11 +57,11 @@ def test_request_body_one_recipient_per_personalization_with_merge_fields(sendgr
     body = accepted.body
     assert [p["to"] for p in body["personalizations"]] == [[{"email": "ann@x.example"}], [{"email": "bob@x.example"}]]
     ann, bob = (p["substitutions"] for p in body["personalizations"])
-    assert ann == {"*|NAME|*": "Tom & Jerry <b>", "*|NAME:HTML|*": "Tom &amp; Jerry &lt;b&gt;"}
-    assert bob == {"*|NAME|*": "colleague", "*|NAME:HTML|*": "colleague"}  # merge_fallbacks in bulletin.yaml
+    assert ann == {"*|FIRST_NAME|*": "Tom & Jerry <b>", "*|FIRST_NAME:HTML|*": "Tom &amp; Jerry &lt;b&gt;"}
+    assert bob == {"*|FIRST_NAME|*": "colleague", "*|FIRST_NAME:HTML|*": "colleague"}  # merge_fallbacks in bulletin.yaml
     text, html = body["content"]
     assert text["type"] == "text/plain" and html["type"] == "text/html"
-    assert "*|NAME|*" in text["value"] and "*|NAME:HTML|*" in html["value"] and "*|NAME|*" not in html["value"]
+    assert "*|FIRST_NAME|*" in text["value"] and "*|FIRST_NAME:HTML|*" in html["value"] and "*|FIRST_NAME|*" not in html["value"]
     lxml_html.fromstring(html["value"])  # still a parseable document
     assert body["custom_args"] == {"bulletin_issue": "example", "bulletin_dispatch": "1", "bulletin_batch": "1"}
     assert body["categories"] == ["bulletin", "bulletin-issue-example"]  # the issue's own, for bulletin report
@@ -159,7 +159,7 @@ def test_test_send_marks_the_subject_and_never_counts_as_the_real_one(sendgrid_p
     assert result.exit_code == 0, result.output
     [test] = fake_sendgrid.accepted
     assert test.body["subject"].startswith("[TEST] Bulletin on EU Social Affairs #7")
-    subs = {p["to"][0]["email"]: p["substitutions"]["*|NAME|*"] for p in test.body["personalizations"]}
+    subs = {p["to"][0]["email"]: p["substitutions"]["*|FIRST_NAME|*"] for p in test.body["personalizations"]}
     assert subs == {"Anna.Keller@member-org.example": "Anna Keller", "me@org.example": "colleague"}
     assert test.body["custom_args"]["bulletin_kind"] == "test"
     real = run("send", "issues/example.yaml", "--list", "members", "--yes")
@@ -280,3 +280,69 @@ def test_ctrl_c_while_sending_gives_the_terminal_its_cursor_back(sendgrid_projec
     assert "\x1b[?25l" in shown  # the progress bar hid the cursor...
     assert shown.rindex("\x1b[?25h") > shown.rindex("\x1b[?25l")  # ...and showed it again
     assert [state for *_, state, _ in batch_states(sendgrid_project)] == ["unknown"]  # resumable: listed on the next run
+
+
+PEOPLE = (  # a first name, only a full name, nothing: a greeting each
+    "email,First Name,name,lists\n"
+    "zoe@x.example,Zoë,Zoë Müller,members\n"
+    "jean@x.example,,Jean Dupont,members\n"
+    "piet@x.example,,,members\n"
+)
+
+
+def greetings(body: dict) -> dict[str, tuple[str, str]]:
+    """Each recipient's greeting in the text and HTML parts, filled in as SendGrid does."""
+    from bulletin.mail import fill
+
+    text, html = (part["value"] for part in body["content"])
+    out = {}
+    for person in body["personalizations"]:
+        subs = person["substitutions"]
+        line = next(ln for ln in fill(text, subs).splitlines() if ln.startswith(("Dear", "Hello")))
+        page = lxml_html.fromstring(fill(html, subs))
+        [html_line] = [p.text_content() for p in page.iter("p") if p.text_content().startswith(("Dear", "Hello"))]
+        out[person["to"][0]["email"]] = (line, html_line)
+    return out
+
+
+def test_the_greeting_uses_the_first_name_then_the_name_then_the_fallback(tmp_project: Path) -> None:
+    (tmp_project / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    use_subscribers(tmp_project, "people.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    folder = tmp_project / "outbox" / "example" / "1"
+    body = json.loads((folder / "batch-0001.json").read_text(encoding="utf-8"))
+    assert greetings(body) == {
+        "zoe@x.example": ("Dear Zoë,", "Dear Zoë,"),
+        "jean@x.example": ("Dear Jean Dupont,", "Dear Jean Dupont,"),
+        "piet@x.example": ("Dear colleague,", "Dear colleague,"),  # merge_fallbacks: {name: colleague}
+    }
+    sample = email.message_from_bytes((folder / "batch-0001.eml").read_bytes(), policy=email.policy.default)
+    assert "\nDear Zoë,\n" in sample.get_body(("plain",)).get_content()
+
+
+def test_the_greeting_s_words_from_bulletin_yaml_reach_sendgrid(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    config = sendgrid_project / "bulletin.yaml"
+    settings = config.read_text(encoding="utf-8").replace("merge_fallbacks: {name: colleague}", "merge_fallbacks: {org: friends}")
+    config.write_text(settings + 'greeting: "Hello {first_name} & {org},"\n', encoding="utf-8")
+    (sendgrid_project / "people.csv").write_text(PEOPLE.replace("lists\n", "lists,org\n").replace("members\n", "members,<Coop>\n", 1),
+                                                 encoding="utf-8")
+    use_subscribers(sendgrid_project, "people.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    [accepted] = fake_sendgrid.accepted
+    assert greetings(accepted.body) == {
+        "zoe@x.example": ("Hello Zoë & <Coop>,", "Hello Zoë & <Coop>,"),  # escaped in the HTML part, so shown as written
+        "jean@x.example": ("Hello Jean Dupont & friends,", "Hello Jean Dupont & friends,"),
+        "piet@x.example": ("Hello colleague & friends,", "Hello colleague & friends,"),  # no fallback set for names: colleague
+    }
+    zoe = accepted.body["personalizations"][0]["substitutions"]
+    assert zoe == {"*|FIRST_NAME|*": "Zoë", "*|FIRST_NAME:HTML|*": "Zoë", "*|ORG|*": "<Coop>", "*|ORG:HTML|*": "&lt;Coop&gt;"}
+
+
+def test_the_plan_says_when_no_column_holds_a_name_for_the_greeting(tmp_project: Path) -> None:
+    (tmp_project / "people.csv").write_text("email,lists\nzoe@x.example,members\n", encoding="utf-8")
+    use_subscribers(tmp_project, "people.csv")
+    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Merge field 'first_name' has no column (nor 'name') in people.csv: everyone gets the fallback" in " ".join(result.output.split())

@@ -144,8 +144,9 @@ def test_text_from_the_issue_is_shown_as_text_never_as_markup(page: Page, tmp_pr
     edit(tmp_project / ITEM, f'title: "{OLD_TITLE}"', f"title: '{nasty}'")
     expect(page.locator("#sections")).to_contain_text(nasty, timeout=WAIT)
     assert page.locator("#sections img").count() == 0
-    entry = page.locator("#sections ol li", has_text="onerror")
-    assert entry.inner_text() == nasty and entry.evaluate("(li) => li.children.length") == 0
+    entry = page.locator("#sections ol li .it-title", has_text="onerror")
+    assert entry.inner_text() == nasty and entry.evaluate("(title) => title.children.length") == 0
+    expect(page.get_by_role("button", name=f"Exclude: {nasty}")).to_have_count(1)  # the name is text too
     assert page.evaluate("window.__pwned") is None
 
 
@@ -155,10 +156,11 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_take_screenshots_writes_desktop_and_mobile_pngs(tmp_project: Path, tmp_path: Path) -> None:
+def test_take_screenshots_writes_desktop_and_mobile_pngs_and_the_page(tmp_project: Path, tmp_path: Path) -> None:
     out = tmp_path / "shots"
     paths = take_screenshots("issues/example.yaml", out, browser=CHROMIUM, remote=False)
-    assert paths == [out / "desktop.png", out / "mobile.png"]
+    assert paths == [out / "desktop.png", out / "mobile.png", out / "preview.png"]
+    assert _png_size(out / "preview.png") == (1280, 800)  # the page with its panel, on a laptop screen
     desktop, mobile = _png_size(out / "desktop.png"), _png_size(out / "mobile.png")
     assert desktop[0] == 700 and mobile[0] == 375
     assert mobile[1] > desktop[1] > 900  # the full email, longer when narrower
@@ -172,6 +174,7 @@ def test_preview_screenshot_command(tmp_project: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["preview", "issues/example.yaml", "--screenshot", str(out), "--as", "anna.keller@member-org.example"])
     assert result.exit_code == 0, result.output
     assert f"Wrote {out / 'desktop.png'}" in result.output and f"Wrote {out / 'mobile.png'}" in result.output
+    assert f"Wrote {out / 'preview.png'}" in result.output
     assert _png_size(out / "desktop.png")[0] == 700 and _png_size(out / "mobile.png")[0] == 375
     assert (out / "desktop.png").stat().st_size > 10_000
 

@@ -59,7 +59,7 @@ def test_email_html_and_text_are_byte_identical_to_bulletin_build(still_preview:
         assert headers["content-type"] == f"{ctype}; charset=utf-8"
         assert body == (built.out_dir / name).read_bytes()
     # the unpersonalised build keeps its merge tags for the sending service to fill
-    assert b"*|NAME|*" in get(still_preview.url, "/email.html")[2]
+    assert b"*|FIRST_NAME|*" in get(still_preview.url, "/email.html")[2]
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_status_describes_the_issue(still_preview: Preview) -> None:
     assert data["left_out_counts"]["outside period"] == len([lo for lo in data["left_out"] if lo["reason"] == "outside period"])
     assert data["sizes"]["gmail_clip_bytes"] == 102 * 1024
     assert data["sizes"]["html_bytes"] == len(get(still_preview.url, "/email.html")[2])
-    assert data["merge_fields"] == {"name": "colleague"}
+    assert data["merge_fields"] == {"first_name": "colleague"}
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_as_fills_merge_tags_like_that_subscriber(still_preview: Preview, who: s
         code, _, body = get(still_preview.url, f"{route}?as={who}")
         assert code == 200
         text = body.decode()
-        assert greeting in text and "*|NAME|*" not in text
+        assert greeting in text and "*|FIRST_NAME|*" not in text
 
 
 def test_subscriber_values_are_escaped_in_html_but_not_in_text(tmp_project: Path) -> None:
@@ -326,3 +326,13 @@ def test_events_stream_pushes_a_new_version_after_a_change(still_preview: Previe
         assert json.loads(second.split("data: ")[1])["version"] == version + 1
     finally:
         connection.close()
+
+
+def test_as_greets_by_first_name_when_the_subscribers_file_has_one(tmp_project: Path) -> None:
+    (tmp_project / "subscribers.example.csv").write_text(
+        "email,first_name,name\nzoe@x.example,Zoë,Zoë Müller\njean@x.example,,Jean Dupont\n", encoding="utf-8")
+    with Preview(ISSUE, port=0, watch=False) as preview:
+        for who, greeting in (("zoe@x.example", "Dear Zoë,"), ("jean@x.example", "Dear Jean Dupont,"), ("", "Dear colleague,")):
+            for route in ("/email.html", "/email.txt"):
+                code, _, body = get(preview.url, f"{route}?as={quote(who)}")
+                assert code == 200 and greeting in body.decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulletin.check.clients import outlook_view
+from bulletin.model import Brand, Logo, Organisation
 from bulletin.render import render_issue
 
 pytestmark = pytest.mark.browser
@@ -41,8 +42,13 @@ def browser(chromium):
     return chromium
 
 
-@pytest.fixture
-def html(project, spec, make_selection) -> str:
+#: A house style of bulletin.yaml: a dark red band with a logo, a green accent, a serif font.
+BRAND = Brand(logo=Logo("https://example.org/logo.png", "Logo", 160), colour="#7a1f3d", accent="#0b6e4f", font="Georgia, serif")
+
+
+@pytest.fixture(params=[None, BRAND], ids=["theme", "brand"])
+def html(request, make_project, spec, make_selection) -> str:
+    project = make_project(brand=request.param) if request.param else make_project()
     return render_issue(project, spec, make_selection(12)).html
 
 
@@ -79,9 +85,9 @@ GEOMETRY_JS = """
       return {border: parseFloat(style.borderTopWidth), gap: textRect(td.querySelector('div')).top - box.top}; });
   const card = document.querySelector('h2 a[href*="item-1000"]').closest('td');
   const cardBox = rect(card), cardText = textRect(card);
-  const button = [...document.querySelectorAll('a')].find(a => a.textContent === 'Read more' && a.closest('td') && getComputedStyle(a.closest('td')).backgroundColor === 'rgb(29, 78, 216)');
+  const button = [...document.querySelectorAll('a')].find(a => a.textContent === 'Read more' && a.closest('td') && a.closest('td').hasAttribute('bgcolor'));
   const cell = button.closest('td'), buttonBox = rect(cell), label = textRect(button);
-  const thumbs = [...document.querySelectorAll('img')].filter(img => img.width <= 120).map(img => {
+  const thumbs = [...document.querySelectorAll('img')].filter(img => img.width <= 120 && img.closest('tr').querySelector('h3')).map(img => {
       const box = rect(img), td = img.closest('tr').querySelector('td'), text = textRect(td);
       return {gap: box.left - text.right}; });
   return {separators, card: {left: cardText.left - cardBox.left, right: cardBox.right - cardText.right,
@@ -108,3 +114,28 @@ def test_outlook_view_keeps_spacing_button_and_thumbnails(browser, html):
     assert geometry["card"]["left"] >= 8 and geometry["card"]["right"] >= 8 and geometry["card"]["top"] >= 8
     assert geometry["button"]["padX"] >= 8 and geometry["button"]["padY"] >= 4
     assert geometry["thumbs"] and all(t["gap"] >= 8 for t in geometry["thumbs"])
+
+
+ORG_NAME_JS = """
+() => { const p = [...document.querySelectorAll('p')].find(el => el.nextElementSibling && el.nextElementSibling.tagName === 'H1');
+        const style = getComputedStyle(p);
+        return {transform: style.textTransform, lines: Math.round(p.getBoundingClientRect().height / parseFloat(style.lineHeight))}; }
+"""
+
+
+@pytest.mark.parametrize("name", [
+    "European Federation of Public Service Unions",  # 44 characters: still capitals on a wide screen
+    "Fédération européenne des employeurs sociaux et des services à la personne",
+])
+@pytest.mark.parametrize("brand", [None, BRAND], ids=["theme", "brand"])
+def test_a_long_organisation_name_never_breaks_into_two_lines_of_capitals(browser, make_project, spec, make_selection, name, brand):
+    org = Organisation(name=name, address="Rue de la Loi 1, 1000 Brussels")
+    project = make_project(organisation=org, brand=brand) if brand else make_project(organisation=org)
+    html = render_issue(project, spec, make_selection(2)).html
+    for width in (600, 375):
+        page = open_page(browser, html, width)
+        try:
+            header = page.evaluate(ORG_NAME_JS)
+        finally:
+            page.close()
+        assert header["transform"] == "none" or header["lines"] == 1, (width, header)

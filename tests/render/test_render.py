@@ -35,7 +35,7 @@ def test_result_parts(rendered):
     assert rendered.html.startswith("<!DOCTYPE html>\n")
     assert rendered.mjml.startswith('<mjml lang="en">')
     assert rendered.text.startswith("Bulletin on EU Social Affairs #7\n")
-    assert rendered.merge_fields == {"name": "colleague"}
+    assert rendered.merge_fields == {"first_name": "colleague"}
 
 
 def test_head_lang_title_and_preheader(doc, spec):
@@ -54,7 +54,7 @@ def test_head_lang_title_and_preheader(doc, spec):
 def test_header_greeting_and_toc(doc, selection):
     assert doc.xpath("//h1")[0].text_content() == "Bulletin on EU Social Affairs #7"
     assert "January – June 2021" in doc.text_content()
-    assert "Dear *|NAME|*," in doc.text_content()
+    assert "Dear *|FIRST_NAME|*," in doc.text_content()
     toc = [(a.get("href"), a.text_content()) for a in doc.xpath("//ul/li/a")]
     assert toc == [(f"#{s.anchor}", s.title) for s in selection.sections]
     for section in selection.sections:  # every anchor exists, on an h2, and as <a name> just before it
@@ -98,7 +98,7 @@ def test_footer(doc):
 
 def test_raw_html_keeps_tags_unescaped(rendered):
     assert '<a href="<%asm_group_unsubscribe_raw_url%>"' in rendered.html
-    assert "*|NAME|*" in rendered.html
+    assert "*|FIRST_NAME|*" in rendered.html
     assert "mailto:info@example.org" in rendered.html
     assert "mailto:info@example.org?utm" not in rendered.html
 

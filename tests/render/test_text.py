@@ -63,7 +63,7 @@ def test_text_part_layout(project, spec, make_selection):
     text = render_issue(project, spec, make_selection(3)).text
     lines = text.splitlines()
     assert lines[:2] == ["Bulletin on EU Social Affairs #7", "January – June 2021"]
-    assert "Dear *|NAME|*," in lines
+    assert "Dear *|FIRST_NAME|*," in lines
     assert "All events are online this season." in lines  # the section note
     assert "30 June 2021 | News, Position paper" in lines
     assert "Welcome to our bulletin. See our website" in text

@@ -1,4 +1,4 @@
-"""Accessibility basics (warnings): heading order, link text, and text contrast (WCAG 2.1 AA).
+"""Accessibility basics (warnings): heading order, link text, and text contrast (WCAG 2.1 AA, bulletin.colours).
 
 Contrast is computed from inline styles only, which is what email clients see after inlining:
 the text colour is the nearest ``color`` on the element or an ancestor (default black), the
@@ -13,26 +13,16 @@ from dataclasses import dataclass
 
 from lxml.etree import _Element
 
+from ..colours import AA_LARGE, AA_NORMAL, RGB, contrast, parse_color, to_hex
 from .document import Document, snippet
 from .findings import Finding
 
-AA_NORMAL = 4.5
-AA_LARGE = 3.0  # ≥ 24px, or ≥ 18.66px bold (WCAG "large text")
 GENERIC_LINK_TEXT = frozenset({
     "click here", "here", "read more", "more", "learn more", "link", "this", "continue",
     "continue reading", "details", "more info", "find out more", "this link",
 })
-NAMED = {
-    "white": (255, 255, 255), "black": (0, 0, 0), "red": (255, 0, 0), "green": (0, 128, 0),
-    "blue": (0, 0, 255), "gray": (128, 128, 128), "grey": (128, 128, 128), "silver": (192, 192, 192),
-    "yellow": (255, 255, 0), "orange": (255, 165, 0), "navy": (0, 0, 128), "maroon": (128, 0, 0),
-    "purple": (128, 0, 128), "teal": (0, 128, 128), "lightgray": (211, 211, 211),
-    "lightgrey": (211, 211, 211), "darkgray": (169, 169, 169), "darkgrey": (169, 169, 169),
-}
 _SKIP_TAGS = {"style", "script", "head", "title", "meta", "link"}
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\([^)]*\)|\b[a-zA-Z]+\b")
-
-RGB = tuple[int, int, int]
 
 
 def check_accessibility(doc: Document) -> list[Finding]:
@@ -114,7 +104,7 @@ def check_contrast(doc: Document) -> list[Finding]:
     for (fg, bg), (ratio, need, el, count) in failing.items():
         more = f" ({count} places)" if count > 1 else ""
         findings.append(_f("low-contrast",
-                           f"text {_hex(fg)} on {_hex(bg)} has contrast {ratio:.2f}:1, below WCAG AA {need:g}:1{more}",
+                           f"text {to_hex(fg)} on {to_hex(bg)} has contrast {ratio:.2f}:1, below WCAG AA {need:g}:1{more}",
                            snippet(el)))
     return findings
 
@@ -138,52 +128,6 @@ def _inherit(el: _Element, parent: _Inherited) -> _Inherited:
         visibility=visibility,
         hidden=hidden,
     )
-
-
-def contrast(a: RGB, b: RGB) -> float:
-    """WCAG 2.1 contrast ratio of two sRGB colours (1 to 21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def parse_color(value: str) -> RGB | None:
-    """#rgb, #rrggbb, rgb()/rgba() or a common colour name; None for anything else (or transparent)."""
-    value = value.strip().lower().replace("!important", "").strip()
-    if value.startswith("#"):
-        digits = value[1:]
-        if len(digits) in (3, 4):
-            digits = "".join(ch * 2 for ch in digits[:3])
-        if len(digits) in (6, 8) and all(ch in "0123456789abcdef" for ch in digits):
-            return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
-        return None
-    if value.startswith("rgb"):
-        parts = re.findall(r"[\d.]+%?", value)
-        if len(parts) >= 3:
-            try:
-                if len(parts) == 4 and float(parts[3].rstrip("%")) == 0:
-                    return None  # fully transparent
-                return tuple(_channel(p) for p in parts[:3])  # type: ignore[return-value]
-            except ValueError:  # a typo in a template's CSS, such as rgb(1..2, 3, 4)
-                return None
-        return None
-    return NAMED.get(value)
-
-
-def _channel(part: str) -> int:
-    return round(float(part[:-1]) * 2.55) if part.endswith("%") else min(255, round(float(part)))
-
-
-def _luminance(rgb: RGB) -> float:
-    def lin(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (lin(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _hex(rgb: RGB) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def _style(el: _Element) -> dict[str, str]:

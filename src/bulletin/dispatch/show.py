@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..audience import SENDGRID
+from ..model import MERGE_ALTERNATIVES
 from ..suppressions import kind_counts
 from ..words import count
 from .plan import SKIP_REASONS, duration_text
@@ -66,7 +67,8 @@ def print_plan(console: Console, plan: SendPlan) -> None:
         console.print(f"  Not mailed: {', '.join(skipped)}")
     console.print(f"  HTML {plan.html_bytes / 1024:.1f} KB, text {plan.text_bytes / 1024:.1f} KB")
     for name in plan.missing_fields:
-        console.print(f"  [yellow]Merge field '{name}' has no column in {escape(plan.subscribers)}: everyone gets the fallback[/]")
+        nor = "".join(f" (nor '{other}')" for other in MERGE_ALTERNATIVES.get(name, ()))
+        console.print(f"  [yellow]Merge field '{name}' has no column{nor} in {escape(plan.subscribers)}: everyone gets the fallback[/]")
     _problems(console, [str(p) for p in plan.problems], "Rows not mailed")
     for warning in plan.warnings:
         console.print(f"  [yellow]Warning:[/] {escape(warning)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Self
 from ..build import BuildResult, prepare
 from ..config import load_project
 from ..errors import ConfigError
+from .actions import Composer
 from .personal import find_subscriber
 from .server import PreviewHTTPServer, bind, serve_in_thread
 from .session import PreviewSession
@@ -34,6 +36,7 @@ class Preview:
         builder: Callable[[], BuildResult] | None = None,
         log: Log | None = None,
         refresh: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.issue = Path(issue)
         self.refresh = refresh  # the first build fetches web sources anew; rebuilds use the cache
@@ -42,6 +45,10 @@ class Preview:
         self.watch = watch
         self._builder = builder
         self._log = log or (lambda message: None)
+        self.read_only = read_only
+        # the page's compose actions: a secret only the page gets (in its HTML), none in read-only mode
+        self.composer: Composer | None = None if read_only else Composer(self.issue)
+        self.token: str | None = None if read_only else secrets.token_urlsafe(32)
         self.session: PreviewSession | None = None
         self.server: PreviewHTTPServer | None = None
         self.note: str | None = None  # e.g. "port 8025 is busy; using 8026 instead"
@@ -69,10 +76,16 @@ class Preview:
             return prepare(issue, refresh=refresh)
 
         builder = self._builder or build_issue
-        self.session = PreviewSession(builder, as_email=self.as_email)
+        composer = self.composer
+        self.session = PreviewSession(
+            builder, as_email=self.as_email, revision=(composer or Composer(issue)).revision,
+            extras=composer.page_state if composer else lambda: {"compose": False, "undo": None},
+        )
+        if composer is not None:
+            composer.session = self.session
         outcome = self.session.rebuild()
         self._log(outcome.message if outcome.ok else f"error: {outcome.message}")
-        self.server, self.note = bind(self.session, self.port)
+        self.server, self.note = bind(self.session, self.port, composer=composer, token=self.token)
         self._thread = serve_in_thread(self.server)
         if self.watch:
             session = self.session
@@ -109,6 +122,8 @@ class Preview:
 
     def _changed(self, paths: set[Path]) -> None:
         assert self.session is not None
+        if self.composer is not None and paths == {self.issue.resolve()} and self.composer.revision() == self.session.revision:
+            return  # the page's own edit, already built before it was written
         outcome = self.session.rebuild()
         if outcome.changed or not outcome.ok:
             stamp = dt.datetime.now().strftime("%H:%M:%S")
@@ -124,16 +139,19 @@ def run(
     log: Log = print,
     stop: threading.Event | None = None,
     refresh: bool = False,
+    read_only: bool = False,
 ) -> None:
     """Serve the preview until Ctrl+C (or ``stop`` is set): print the URL, open the browser, rebuild on every save."""
     stop = stop or threading.Event()
     try:  # Ctrl+C may come at any moment, even mid-build or before the wait: it always ends in a clean stop
-        with Preview(issue, port=port, as_email=as_email, log=log, refresh=refresh) as preview:
+        with Preview(issue, port=port, as_email=as_email, log=log, refresh=refresh, read_only=read_only) as preview:
             if preview.note:
                 log(preview.note)
             who = f" as {as_email}" if as_email else ""
             log(f"Previewing {issue}{who} at {preview.url}")
             log("Rebuilds when you save the issue, its items, templates or bulletin.yaml. Press Ctrl+C to stop.")
+            if not read_only:
+                log(f"The page's buttons (feature, pin, exclude, ...) edit {issue}; --read-only turns them off.")
             if open_browser:
                 webbrowser.open(preview.url)
             stop.wait()

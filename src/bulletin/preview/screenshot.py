@@ -1,4 +1,5 @@
-"""Sign-off screenshots: the full email at desktop and mobile widths, taken by headless Chromium."""
+"""Sign-off screenshots: the full email at desktop and mobile widths, and the preview page with its panel
+(what is in, what was left out and why, the compose buttons), taken by headless Chromium."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
 ]
+#: The preview page's screenshot: a laptop screen.
+PAGE_SIZE = {"width": 1280, "height": 800}
 #: How long remote images may take before the screenshot is taken without them (ms).
 IMAGE_WAIT_MS = 10_000
 
@@ -43,7 +46,8 @@ def take_screenshots(
     as_email: str | None = None,
     remote: bool = True,
 ) -> list[Path]:
-    """Build ``issue`` and write out_dir/desktop.png and out_dir/mobile.png; ``remote=False`` blocks non-loopback requests."""
+    """Build ``issue`` and write out_dir/desktop.png, mobile.png (the email) and preview.png (the page);
+    ``remote=False`` blocks non-loopback requests."""
     executable = find_browser(browser)
     try:
         import playwright.sync_api  # noqa: F401 - only to fail early with a clear message
@@ -52,7 +56,7 @@ def take_screenshots(
             "screenshots need the playwright package: pip install 'bulletin[browser]' (it drives your installed Chromium)"
         ) from None
     out = Path(out_dir)
-    preview = Preview(issue, as_email=as_email, watch=False)
+    preview = Preview(issue, as_email=as_email, watch=False, read_only=False)
     preview.start()
     try:
         session = preview.session
@@ -62,7 +66,7 @@ def take_screenshots(
         out.mkdir(parents=True, exist_ok=True)
         # the email as a subscriber sees it: merge tags filled (fallbacks unless --as names someone)
         url = f"{preview.url}email.html?as={quote(as_email or '')}"
-        return _in_own_thread(lambda: _capture(executable, url, out, remote))
+        return _in_own_thread(lambda: _capture(executable, url, preview.url, out, remote))
     finally:
         preview.close()
 
@@ -86,7 +90,7 @@ def _in_own_thread(work: Callable[[], list[Path]]) -> list[Path]:
     return box["value"]  # type: ignore[return-value]
 
 
-def _capture(executable: str, url: str, out: Path, remote: bool) -> list[Path]:
+def _capture(executable: str, url: str, page_url: str, out: Path, remote: bool) -> list[Path]:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -94,7 +98,8 @@ def _capture(executable: str, url: str, out: Path, remote: bool) -> list[Path]:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             try:
-                return [_shoot(chromium, url, width, out / f"{name}.png", remote) for name, width in WIDTHS]
+                shots = [_shoot(chromium, url, width, out / f"{name}.png", remote) for name, width in WIDTHS]
+                return [*shots, _shoot_page(chromium, page_url, out / "preview.png", remote)]
             finally:
                 chromium.close()
     except PlaywrightError as exc:
@@ -116,6 +121,22 @@ def _shoot(chromium, url: str, width: int, target: Path, remote: bool) -> Path:
         except PlaywrightTimeout:
             pass  # a slow image host must not block sign-off: take what has loaded
         page.screenshot(path=str(target), full_page=True)
+        return target
+    finally:
+        context.close()
+
+
+def _shoot_page(chromium, url: str, target: Path, remote: bool) -> Path:
+    """The preview page as the person composing sees it, once the email and the panel are drawn."""
+    context = chromium.new_context(viewport=PAGE_SIZE, device_scale_factor=1)
+    try:
+        if not remote:
+            context.route("**/*", lambda route: route.continue_() if _loopback(route.request.url) else route.abort())
+        page = context.new_page()
+        page.goto(url, wait_until="load", timeout=IMAGE_WAIT_MS * 2)
+        page.locator("#sections li").first.wait_for()
+        page.wait_for_selector("body[data-build]:not([data-build='-1'])")
+        page.screenshot(path=str(target))
         return target
     finally:
         context.close()

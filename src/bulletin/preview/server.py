@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hmac
 import json
 import threading
 from functools import cache
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..errors import AudienceError, BulletinError
 from ..render.context import fill_merge_tags
+from .actions import ACTIONS, Composer, Refused
 from .personal import find_subscriber, merge_values, picker_emails
 from .session import PreviewSession
 
@@ -34,6 +36,12 @@ _SHELL_CSP = (
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _ALLOWED_HOSTS = {HOST, "localhost"}
+#: The one address that writes (the compose actions), by POST with a JSON body only.
+COMPOSE_PATH = "/compose"
+TOKEN_HEADER = "X-Bulletin-Token"
+_TOKEN_SLOT = b'<meta name="bulletin-token" content="">'
+#: The largest compose request read (an intro of a few pages fits many times over).
+MAX_BODY = 256 * 1024
 
 
 @cache
@@ -46,8 +54,10 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True  # a page's open event stream must not keep the process alive
 
-    def __init__(self, session: PreviewSession, port: int) -> None:
+    def __init__(self, session: PreviewSession, port: int, composer: Composer | None = None, token: str | None = None) -> None:
         self.session = session
+        self.composer = composer  # None: read-only, every write is refused
+        self.token = token
         super().__init__((HOST, port), PreviewHandler)
 
     @property
@@ -56,12 +66,14 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         return f"http://{HOST}:{self.server_address[1]}/"
 
 
-def bind(session: PreviewSession, port: int) -> tuple[PreviewHTTPServer, str | None]:
+def bind(
+    session: PreviewSession, port: int, *, composer: Composer | None = None, token: str | None = None,
+) -> tuple[PreviewHTTPServer, str | None]:
     """Listen on ``port`` (0: any free one); if it is busy, on the next free one, and say so."""
     candidates = [0] if port == 0 else range(port, min(port + PORT_TRIES, 65536))
     for candidate in candidates:
         try:
-            server = PreviewHTTPServer(session, candidate)
+            server = PreviewHTTPServer(session, candidate, composer, token)
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 continue
@@ -95,6 +107,79 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Answer a HEAD request."""
         self._route(head=True)
 
+    def do_POST(self) -> None:
+        """A compose action: only from the preview page itself (token, Origin, JSON), else 403 and nothing changes."""
+        try:
+            refusal = self._write_refusal()
+            if refusal:
+                self._send(HTTPStatus.FORBIDDEN, f"Forbidden: {refusal}\n".encode(), "text/plain; charset=utf-8", False)
+                return
+            request = self._compose_request()
+            if isinstance(request, str):
+                self._send(HTTPStatus.FORBIDDEN, f"Forbidden: {request}\n".encode(), "text/plain; charset=utf-8", False)
+                return
+            composer = self.server.composer
+            assert composer is not None
+            try:
+                done = composer.apply(request)
+            except Refused as exc:
+                self._json({"ok": False, "error": str(exc), "stale": exc.status == HTTPStatus.CONFLICT}, False, exc.status)
+                return
+            self._json({"ok": True, "message": done.message}, False)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _refuse(self) -> None:
+        self._send(HTTPStatus.FORBIDDEN, b"Forbidden: the preview writes only through POST /compose\n", "text/plain; charset=utf-8", False)
+
+    do_PUT = do_PATCH = do_DELETE = _refuse
+
+    def _write_refusal(self) -> str | None:
+        """Why a write request is not from the preview page (None: it is)."""
+        if urlsplit(self.path).path != COMPOSE_PATH:
+            return "the preview writes only through " + COMPOSE_PATH
+        if not self._host_ok() or self.headers.get("Host") is None:
+            return "unknown Host"
+        if self.server.composer is None or not self.server.token:
+            return "this preview is read-only (--read-only)"
+        # a page of another site may send a request here, but its browser names that site in Origin
+        host = self.headers.get("Host", "")
+        if self.headers.get("Origin") != f"http://{host}" or host.rsplit(":", 1)[-1] != str(self.server.server_address[1]):
+            return "not from the preview page (Origin)"
+        if self.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+            return "not from the preview page (Sec-Fetch-Site)"
+        # a form (or a no-CORS fetch) cannot send JSON: another site's page cannot make this request at all
+        if self.headers.get_content_type() != "application/json":
+            return "expected a JSON body (Content-Type: application/json)"
+        if not hmac.compare_digest(self.headers.get(TOKEN_HEADER, "").encode(), self.server.token.encode()):
+            return "missing or wrong token"
+        return None
+
+    def _compose_request(self) -> dict | str:
+        """The request's JSON object, or why it is refused."""
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            return "a Content-Length is required"
+        if not 0 < length <= MAX_BODY:
+            return f"a body of 1 to {MAX_BODY} bytes is required"
+        try:
+            request = json.loads(self.rfile.read(length).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return "the body is not JSON"
+        if not isinstance(request, dict) or request.get("action") not in ACTIONS:
+            return f"unknown action (expected one of: {', '.join(ACTIONS)})"
+        allowed = {"action", "base", "issue", *ACTIONS[request["action"]]}
+        extra = sorted(set(request) - allowed)
+        if extra:
+            return f"unexpected {', '.join(extra)} (the preview writes only its own issue file)"
+        result = self.server.session.result
+        if "issue" in request and (result is None or request["issue"] != result.spec.path):
+            return "the preview writes only the issue it shows"
+        if not all(isinstance(request.get(key, ""), str) for key in allowed):
+            return "every value must be text"
+        return request
+
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: the terminal shows rebuilds and errors, not every request."""
 
@@ -107,10 +192,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         path = parts.path
         try:
-            if path in STATIC:
+            if path == COMPOSE_PATH:
+                self._send(HTTPStatus.FORBIDDEN, b"Forbidden: writes are POST requests from the preview page\n", "text/plain; charset=utf-8", head)
+            elif path in STATIC:
                 name, ctype = STATIC[path]
                 extra = {"Content-Security-Policy": _SHELL_CSP} if name.endswith(".html") else {}
-                self._send(HTTPStatus.OK, _asset(name), ctype, head, extra)
+                body = _asset(name)
+                if name == "index.html" and self.server.token:
+                    # the page, and only the page, learns the token: another site can send us requests but cannot read answers
+                    body = body.replace(_TOKEN_SLOT, _TOKEN_SLOT.replace(b'""', f'"{self.server.token}"'.encode()))
+                self._send(HTTPStatus.OK, body, ctype, head, extra)
             elif path in ("/email.html", "/email.txt"):
                 self._email("html" if path.endswith(".html") else "text", query, head)
             elif path == "/status.json":
@@ -186,8 +277,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self.wfile.write(b": keep-alive\n\n")
             self.wfile.flush()
 
-    def _json(self, payload: dict, head: bool) -> None:
-        self._send(HTTPStatus.OK, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8", head)
+    def _json(self, payload: dict, head: bool, status: int = HTTPStatus.OK) -> None:
+        self._send(HTTPStatus(status), json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8", head)
 
     def _send(self, status: HTTPStatus, body: bytes, ctype: str, head: bool, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)

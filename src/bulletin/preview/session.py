@@ -8,11 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..build import GMAIL_CLIP_BYTES, WARN_BYTES, BuildResult
+from ..compose import item_name
 from ..errors import BulletinError
+from ..model import Item
 from ..words import count
 
 Builder = Callable[[], BuildResult]
 Log = Callable[[str], None]
+Extras = Callable[[], dict]
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,13 @@ class Outcome:
 class PreviewSession:
     """Rebuilds with an injected builder and keeps the last good result; thread-safe."""
 
-    def __init__(self, builder: Builder, *, as_email: str | None = None) -> None:
+    def __init__(
+        self, builder: Builder, *, as_email: str | None = None, revision: Callable[[], str] | None = None, extras: Extras | None = None,
+    ) -> None:
         self._builder = builder
+        self._revision = revision or (lambda: "")  # identifies the issue file's content the page was built from
+        self._extras = extras or dict  # more state for the page (the compose actions' undo)
+        self.revision = ""
         self._lock = threading.Lock()  # one rebuild at a time (two watcher threads may fire together)
         self._changed = threading.Condition()
         self.result: BuildResult | None = None
@@ -42,13 +50,15 @@ class PreviewSession:
         self._status: dict = {}
         self._update_status()
 
-    def rebuild(self) -> Outcome:
-        """Build again; on failure keep the last good result and record the error. Never raises."""
+    def rebuild(self, builder: Builder | None = None) -> Outcome:
+        """Build again (with ``builder``: take its result); on failure keep the last good result and record the error. Never raises."""
         with self._lock:
             start = time.perf_counter()
             result: BuildResult | None = None
             try:
-                result = self._builder()
+                # read before building: if the file changes meanwhile, the page's next action is refused as stale
+                revision = self._revision()
+                result = (builder or self._builder)()
                 error, kind = None, None
             except BulletinError as exc:
                 error, kind = str(exc), "error"
@@ -56,6 +66,7 @@ class PreviewSession:
                 error, kind = f"Internal error: {type(exc).__name__}: {exc}", "internal"
             seconds = time.perf_counter() - start
             with self._changed:
+                self.revision = revision
                 before = self._status
                 if result is not None and (self.result is None or _render_key(result) != _render_key(self.result)):
                     self.build_id += 1
@@ -88,8 +99,20 @@ class PreviewSession:
             self.closed = True
             self._changed.notify_all()
 
+    def refresh(self) -> None:
+        """Tell the pages that something besides the build changed (the undo history)."""
+        with self._changed:
+            before = self._status
+            self._update_status()
+            if self._status != before:
+                self.version += 1
+                self._status["version"] = self.version
+                self._changed.notify_all()
+
     def _update_status(self) -> None:
         self._status = _status(self.result, self.error, self.error_kind, self.build_id, self.as_email)
+        self._status["revision"] = self.revision
+        self._status.update(self._extras())
         self._status["version"] = self.version
 
 
@@ -116,9 +139,20 @@ def _status(result: BuildResult | None, error: str | None, kind: str | None, bui
         "period": manifest["period"],
     }
     status["sender"] = {"name": project.sender.name or project.organisation.name, "email": project.sender.email}
-    status["featured"] = manifest["featured"]
-    status["sections"] = manifest["sections"]
-    status["left_out"] = manifest["left_out"]
+    selection = result.selection
+
+    def named(entry: dict, item: Item) -> dict:
+        return dict(entry, **_names(item, spec.pin))  # the page's compose actions name items so
+
+    status["featured"] = named(manifest["featured"], selection.featured) if selection.featured else None
+    status["sections"] = [
+        dict(entry, items=[named(e, i) for e, i in zip(entry["items"], section.items, strict=True)], note=section.note)
+        for entry, section in zip(manifest["sections"], selection.sections, strict=True)
+    ]
+    status["section_titles"] = [s.title for s in spec.sections]
+    status["notes"] = dict(spec.notes)
+    status["issue"]["intro"] = spec.intro
+    status["left_out"] = [named(e, lo.item) for e, lo in zip(manifest["left_out"], selection.left_out, strict=True)]
     status["left_out_counts"] = manifest["left_out_counts"]
     status["item_count"] = manifest["item_count"]
     status["sizes"] = dict(manifest["sizes"], gmail_clip_bytes=GMAIL_CLIP_BYTES, warn_bytes=WARN_BYTES)
@@ -126,3 +160,9 @@ def _status(result: BuildResult | None, error: str | None, kind: str | None, bui
     status["merge_fields"] = dict(result.rendered.merge_fields)
     status["subscribers_file"] = project.subscribers
     return status
+
+
+def _names(item: Item, pins: list[str]) -> dict:
+    """How the page names an item in its actions, and whether the issue pins it."""
+    name = item_name(item)
+    return {"name": name.name, "pinned": any(name.named_by(entry) for entry in pins)}

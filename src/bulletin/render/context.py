@@ -23,13 +23,25 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     always SendGrid's ``<%asm_group_unsubscribe_raw_url%>`` tag (Markup, so it is not escaped).
 ``merge(name, fallback)``
     returns the merge tag ``*|NAME|*`` and records the fallback (the project's
-    ``merge_fallbacks[name]`` wins over the template's) in ``Rendered.merge_fields``.
+    ``merge_fallbacks[name]`` wins over the template's; for ``first_name``, then ``merge_fallbacks[name]``)
+    in ``Rendered.merge_fields``. A send fills ``*|FIRST_NAME|*`` from the ``name`` column when the
+    subscriber has no first name (``model.MERGE_ALTERNATIVES``).
+``greeting``
+    bulletin.yaml's ``greeting:`` ("Dear {first_name}," by default) with merge tags for its fields:
+    ``{{ greeting }}`` in either part (escaped in the HTML one); false when the greeting is empty.
+``brand``
+    a ``BrandView`` (render/brand.py) of bulletin.yaml's ``brand:``: ``logo`` (``src``, ``alt``, ``width``;
+    or None), ``font`` (a CSS font list), ``colour`` (header band), ``colour_muted`` (text on the band
+    besides white), ``accent`` (links, button), ``heading`` (headings on white), ``dark_heading`` and
+    ``dark_accent`` (dark mode). Without a brand, the default theme's own colours; all meet WCAG AA.
 
 ``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
 ``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
 ``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
-``alt``, and ``width``/``height`` of the file or None, or None).
+``alt``, and ``width``/``height`` of the file or None, or None), ``position`` (1, 2, ...: its place
+in reading order, featured first; the preview's compose actions find an item's block in the email by
+``data-item="{{ item.position }}"``).
 
 Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
 paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
@@ -54,7 +66,8 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from ..errors import RenderError
-from ..model import Image, IssueSpec, Item, Project, Section, Selection, Utm
+from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
+from .brand import GreetingView, brand_view
 from .text import html_to_text
 
 _Text = TypeVar("_Text", str, Markup)
@@ -107,6 +120,7 @@ class ItemView:
     summary_html: Markup
     summary_text: str
     image: Image | None
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,7 +176,9 @@ class MergeTags:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
             raise ValueError(f"merge(): invalid merge field name {name!r} (letters, digits, _)")
         key = name.lower()
-        self.fields.setdefault(key, self.overrides.get(key, str(fallback)))
+        if key not in self.fields:
+            stand_ins = (key, *MERGE_ALTERNATIVES.get(key, ()))
+            self.fields[key] = next((self.overrides[k] for k in stand_ins if k in self.overrides), str(fallback))
         return Markup(merge_tag(name))
 
 
@@ -328,7 +344,7 @@ def rich_text(source: str, fmt: str, params: Params, base: str | None = None) ->
 # --- views -----------------------------------------------------------------------------------
 
 
-def item_view(item: Item, params: Params) -> ItemView:
+def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
     """The template view of an item; its summary's relative links point into the item's own page's site."""
     try:
         html, text = _summary(item.summary, item.summary_format, params, item.url)
@@ -345,6 +361,7 @@ def item_view(item: Item, params: Params) -> ItemView:
         summary_html=inert(html),
         summary_text=inert(text),
         image=image,
+        position=position,
     )
 
 
@@ -360,10 +377,11 @@ def _summary(source: str, fmt: str, params: Params, base: str | None) -> tuple[M
     return rich_text(source, fmt, params, base)
 
 
-def section_view(section: Section, params: Params, base: str | None = None) -> SectionView:
-    """The template view of a section (relative links in its note resolved against ``base``)."""
+def section_view(section: Section, params: Params, base: str | None = None, first: int = 1) -> SectionView:
+    """The template view of a section (relative links in its note resolved against ``base``; its items'
+    positions start at ``first``)."""
     note_html, note_text = _summary(section.note, "markdown", params, base)
-    items = [item_view(item, params) for item in section.items]
+    items = [item_view(item, params, first + index) for index, item in enumerate(section.items)]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
@@ -373,7 +391,12 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
     org = project.organisation
     try:  # the intro and notes are the organisation's words: their relative links point into its website
         intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
-        sections = [section_view(s, params, org.website) for s in selection.sections if s.items]
+        sections: list[SectionView] = []
+        position = 2 if selection.featured else 1
+        for section in selection.sections:
+            if section.items:
+                sections.append(section_view(section, params, org.website, position))
+                position += len(section.items)
     except RelativeLink as exc:
         raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
                           " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against") from None
@@ -390,6 +413,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
         lang=spec.lang or project.lang or "en",
     )
     web_url = project.web_url.replace("{slug}", quote(spec.slug)) if project.web_url else None
+    merge = MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()})
     return {
         "org": OrgView(
             name=org.name,
@@ -398,10 +422,12 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
             website=org.website,
         ),
         "issue": issue,
-        "featured": item_view(selection.featured, params) if selection.featured else None,
+        "featured": item_view(selection.featured, params, 1) if selection.featured else None,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": web_url,
         "unsubscribe_url": Markup(UNSUBSCRIBE_TAG),
-        "merge": MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()}),
+        "merge": merge,
+        "greeting": GreetingView(project.greeting, merge),
+        "brand": brand_view(project.brand),
     }

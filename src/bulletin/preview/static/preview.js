@@ -10,12 +10,16 @@
     loadedAs: null,  // whom the frame currently shows
     mode: 'desktop',
     frameReady: false,
+    revision: null,  // the issue file's content the page shows; a write names it (a stale page is refused)
+    reading: [],     // the items in reading order (featured first): data-item="N" in the email is reading[N - 1]
+    compose: false,  // false in --read-only mode: no actions at all
   };
+  const token = (document.querySelector('meta[name="bulletin-token"]') || {}).content || '';
   let busy = false;
   let again = false;
 
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
+  function el(tag, text, className, doc) {
+    const node = (doc || document).createElement(tag);
     if (text !== undefined && text !== null) node.textContent = String(text);
     if (className) node.className = className;
     return node;
@@ -39,19 +43,196 @@
     return { ok: response.ok, text };
   }
 
+  // ---- compose actions: each one a small edit of the issue file, done by the server ----------
+
+  function actionButton(label, action, fields, title, doc) {
+    // a real button whose accessible name says what it does to which item: "Exclude: Congress 2021"
+    const button = el('button', label, undefined, doc);
+    button.type = 'button';
+    if (title !== undefined) button.setAttribute('aria-label', label + ': ' + title);
+    button.dataset.key = action + '\u0000' + (fields.item || fields.section || '');
+    button.addEventListener('click', () => act(Object.assign({ action }, fields)));
+    return button;
+  }
+
+  function itemActions(item, where, doc) {
+    const acts = el('div', null, 'acts', doc);
+    const add = (label, action) => acts.appendChild(actionButton(label, action, { item: item.name }, item.title, doc));
+    if (where === 'featured') {
+      acts.appendChild(actionButton('Unfeature', 'unfeature', {}, item.title, doc));
+    } else if (where === 'section') {
+      add('Feature', 'feature');
+      add(item.pinned ? 'Unpin' : 'Pin', item.pinned ? 'unpin' : 'pin');
+      if (item.pinned) {
+        add('Move up', 'up');
+        add('Move down', 'down');
+      }
+    }
+    if (where === 'left-out') {
+      if (item.reason !== 'duplicate') add('Include', 'include');
+      if (item.reason === 'draft') add('Publish', 'publish');  // takes draft: true out of the item's file
+    } else {
+      add('Exclude', 'exclude');
+    }
+    return acts;
+  }
+
+  function showStatus(text, refused) {
+    const status = $('compose-status');
+    status.textContent = text;
+    status.className = 'compose-status' + (refused ? ' refused' : '');
+  }
+
+  async function act(request, errorBox) {
+    request.base = state.revision;
+    showStatus('Saving…', false);
+    let reply;
+    try {
+      const response = await fetch('/compose', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Bulletin-Token': token },
+        body: JSON.stringify(request),
+        cache: 'no-store',
+      });
+      const type = response.headers.get('Content-Type') || '';
+      reply = type.startsWith('application/json') ? await response.json() : { ok: false, error: await response.text() };
+    } catch (error) {
+      reply = { ok: false, error: 'The preview is not reachable: ' + error };
+    }
+    if (reply.ok) {
+      showStatus(reply.message, false);
+      if (errorBox) errorBox.hidden = true;
+    } else {
+      showStatus(reply.error, true);
+      if (errorBox) {
+        errorBox.textContent = reply.error;
+        errorBox.hidden = false;
+      }
+    }
+    await refresh();
+    document.body.dataset.composed = String(Number(document.body.dataset.composed || 0) + 1);
+    return reply.ok;
+  }
+
+  function noteForm(section, s) {
+    const details = el('details', null, 'note-form');
+    details.dataset.section = section.title;
+    const summary = el('summary', section.note ? 'Note' : 'Add a note');
+    summary.setAttribute('aria-label', (section.note ? 'Note: ' : 'Add a note: ') + section.title);
+    details.appendChild(summary);
+    const form = el('form', null, 'field');
+    const id = 'note-' + section.anchor;
+    const label = el('label', 'Note under ' + section.title + ' (Markdown)');
+    label.htmlFor = id;
+    const area = el('textarea');
+    area.id = id;
+    area.rows = 3;
+    area.value = (s.notes || {})[section.title] || '';
+    area.dataset.shown = area.value;
+    area.dataset.key = 'note-text\u0000' + section.title;
+    const save = el('button', 'Save note');
+    save.type = 'submit';
+    save.setAttribute('aria-label', 'Save note: ' + section.title);
+    const error = el('p', null, 'field-error');
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    form.append(label, area, save, error);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      act({ action: 'note', section: section.title, value: area.value }, error);
+    });
+    details.appendChild(form);
+    return details;
+  }
+
+  function renderCompose(s) {
+    $('compose').hidden = !state.compose;
+    if (!state.compose || !s.issue) return;
+    const undo = $('undo');
+    undo.disabled = !s.undo;
+    undo.setAttribute('aria-label', s.undo ? 'Undo: ' + s.undo : 'Undo (nothing to undo)');
+    const values = { subject: s.issue.subject, preheader: s.issue.preheader, intro: s.issue.intro };
+    for (const [name, value] of Object.entries(values)) {
+      const field = $('field-' + name);
+      // a field the person is typing in keeps their text; others show the file's
+      if (field.dataset.shown === undefined || field.value === field.dataset.shown) field.value = value;
+      field.dataset.shown = value;
+    }
+  }
+
+  // the same buttons on the email itself: an item's block (data-item="N", N its place in reading order,
+  // set by the theme) shows them while the pointer is over it or the keyboard focus is in it
+  const TOOLS_STYLE = {
+    position: 'absolute', top: '2px', right: '2px', zIndex: '10', display: 'flex', gap: '3px', padding: '3px',
+    background: '#ffffff', border: '1px solid #0969da', borderRadius: '6px', boxShadow: '0 2px 8px rgba(0,0,0,.2)',
+  };
+  const TOOL_BUTTON_STYLE = {
+    font: '12px system-ui, sans-serif', padding: '2px 8px', border: '1px solid #d0d7de', borderRadius: '4px',
+    background: '#f6f8fa', color: '#1f2328', cursor: 'pointer',
+  };
+
+  function showTools(doc, block) {
+    const entry = state.reading[Number(block.dataset.item) - 1];
+    if (!state.compose || !entry || block.querySelector('.bulletin-tools')) return;
+    const tools = itemActions(entry.item, entry.where, doc);
+    tools.className = 'bulletin-tools';
+    tools.setAttribute('role', 'group');
+    tools.setAttribute('aria-label', 'Compose: ' + entry.item.title);
+    Object.assign(tools.style, TOOLS_STYLE);
+    for (const button of tools.querySelectorAll('button')) Object.assign(button.style, TOOL_BUTTON_STYLE);
+    block.style.position = 'relative';
+    block.appendChild(tools);
+  }
+
+  function hideTools(block) {
+    const tools = block.querySelector('.bulletin-tools');
+    if (tools) tools.remove();
+  }
+
+  function hookEmail(doc) {
+    for (const block of doc.querySelectorAll('[data-item]')) {
+      block.addEventListener('mouseenter', () => showTools(doc, block));
+      block.addEventListener('focusin', () => showTools(doc, block));
+      block.addEventListener('mouseleave', () => { if (!block.contains(doc.activeElement)) hideTools(block); });
+      block.addEventListener('focusout', (event) => { if (!block.contains(event.relatedTarget)) hideTools(block); });
+    }
+  }
+
   // ---- side panel and header -------------------------------------------------------------
 
-  function itemList(items) {
+  function itemList(items, where) {
     const list = el('ol');
     for (const item of items) {
-      const li = el('li', item.title);
+      const li = el('li');
+      li.appendChild(el('span', item.title, 'it-title'));
       li.title = item.date + (item.origin ? ' · ' + item.origin : '');
+      li.dataset.item = item.name;
+      if (item.pinned && where === 'section') li.appendChild(el('span', 'pinned', 'pinned'));
+      if (state.compose) li.appendChild(itemActions(item, where));
       list.appendChild(li);
     }
     return list;
   }
 
   function renderPanel(s) {
+    // the panel is drawn again at every change: keep the keyboard focus on the same control
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : undefined;
+    const open = [...document.querySelectorAll('.note-form[open]')].map((d) => d.dataset.section);
+    // a note being typed survives a redraw (another file saved meanwhile)
+    const typing = [...document.querySelectorAll('.note-form textarea')].filter((a) => a.value !== a.dataset.shown);
+    drawPanel(s, open);
+    for (const old of typing) {
+      const area = [...document.querySelectorAll('.note-form textarea')].find((a) => a.dataset.key === old.dataset.key);
+      if (area) area.value = old.value;
+    }
+    if (focused) {
+      const again = [...document.querySelectorAll('.panel [data-key]')].find((b) => b.dataset.key === focused);
+      if (again) again.focus();
+      else if (document.activeElement === document.body && state.compose) $('compose-status').focus();
+    }
+  }
+
+  function drawPanel(s, open) {
     const sections = $('sections');
     clear(sections);
     if (!s.issue) {
@@ -63,14 +244,19 @@
       const li = el('li');
       li.appendChild(el('b', 'Featured'));
       li.appendChild(el('span', ' (1)', 'muted'));
-      li.appendChild(itemList([s.featured]));
+      li.appendChild(itemList([s.featured], 'featured'));
       sections.appendChild(li);
     }
     for (const section of s.sections) {
       const li = el('li');
       li.appendChild(el('b', section.title));
       li.appendChild(el('span', ' (' + section.items.length + ')', 'muted'));
-      li.appendChild(itemList(section.items));
+      if (state.compose) {
+        const note = noteForm(section, s);
+        note.open = open.includes(section.title);
+        li.appendChild(note);
+      }
+      li.appendChild(itemList(section.items, 'section'));
       sections.appendChild(li);
     }
 
@@ -84,8 +270,10 @@
     clear(leftOut);
     for (const item of s.left_out) {
       const li = el('li', item.title + ' ');
+      li.dataset.item = item.name;
       li.appendChild(el('span', item.reason, 'reason'));
       li.appendChild(el('div', item.date + ' · ' + item.origin, 'muted'));
+      if (state.compose) li.appendChild(itemActions(item, 'left-out'));
       leftOut.appendChild(li);
     }
 
@@ -168,6 +356,7 @@
     doc.write(html);
     doc.close();
     openLinksOutside(doc);
+    hookEmail(doc);
     win.scrollTo(x, y);
     // images may arrive later and change heights: restore once more when they have
     win.addEventListener('load', () => win.scrollTo(x, y), { once: true });
@@ -179,6 +368,7 @@
       frame.addEventListener('load', () => {
         state.frameReady = true;
         openLinksOutside(frame.contentDocument);
+        hookEmail(frame.contentDocument);
         resolve();
       }, { once: true });
       frame.src = url;
@@ -207,7 +397,12 @@
       state.as = s.as_default || '';
       await loadPicker();
     }
+    state.revision = s.revision;
+    state.compose = Boolean(s.compose && token);
+    state.reading = (s.featured ? [{ item: s.featured, where: 'featured' }] : []).concat(
+      ...(s.sections || []).map((section) => section.items.map((item) => ({ item, where: 'section' }))));
     renderHeader(s);
+    renderCompose(s);
     renderPanel(s);
     renderNote(s);
     let shown = true;
@@ -286,6 +481,16 @@
       state.as = event.target.value;
       refresh();
     });
+    $('undo').addEventListener('click', () => act({ action: 'undo' }));
+    for (const form of document.querySelectorAll('form.field[data-action]')) {
+      const field = form.querySelector('[name="value"]');
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        // unchanged: nothing to write (a subject shown from the title must not be written out as one)
+        if (field.value === field.dataset.shown) return showStatus('No change.', false);
+        act({ action: form.dataset.action, value: field.value }, form.querySelector('.field-error'));
+      });
+    }
     refresh().then(listen);
   });
 })();

@@ -1,0 +1,425 @@
+"""Small edits of an issue file, made as a person would type them (round-trip YAML: comments, key order,
+quoting and blank lines stay as written). The preview's compose actions call these; nothing here reads or
+writes files: every function takes the file's text and returns the new text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+from ruamel.yaml.tokens import CommentToken
+from ruamel.yaml.util import load_yaml_guess_indent
+
+from .errors import ConfigError
+from .model import Item
+from .select import reference_forms, same_page
+
+#: Where a key that is not in the file yet goes: after the last present key that comes before it here
+#: (the order of `bulletin new-issue` and of the README's example).
+KEY_ORDER = (
+    "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
+    "pin", "exclude", "include", "notes", "intro", "template",
+)
+#: The issue's text fields a page may set.
+TEXT_KEYS = ("intro", "subject", "preheader")
+# a new text is written without quotes unless YAML would read it as syntax (quotes are then double, as
+# the README advises): a start like these, or ': ' / ' #' inside, or in a [list] a comma or bracket
+_SPECIAL_START = tuple("-?:,[]{}#&*!|>'\"%@`")
+_SPECIAL_INSIDE = (": ", " #", ",", "[", "]", "{", "}", "\t")
+
+
+class ComposeError(ConfigError):
+    """An action that does not apply to the file as it is (the item is already pinned, not pinned ...)."""
+
+
+@dataclass(frozen=True)
+class ItemName:
+    """How the issue file names an item: ``name`` is what a new entry says, ``aliases`` every spelling that means it."""
+
+    name: str
+    aliases: frozenset[str]
+
+    def named_by(self, entry: object) -> bool:
+        """Whether a featured/pin/exclude/include entry refers to this item (as select reads them)."""
+        if not isinstance(entry, (str, int, float)) or isinstance(entry, bool):
+            return False
+        return not self.aliases.isdisjoint(reference_forms(str(entry)))
+
+
+def item_name(item: Item) -> ItemName:
+    """An item's name in the issue file: its file for items with their own file (content/), else its url."""
+    aliases = {item.url, item.url.rstrip("/"), same_page(item.url)}
+    if item.path:
+        aliases.add(item.path)
+    return ItemName(item.path or item.url, frozenset(aliases))
+
+
+class IssueText:
+    """One issue file's text, parsed for editing; ``text()`` gives the edited file."""
+
+    def __init__(self, text: str, shown: str = "the issue") -> None:
+        self.shown = shown
+        self.bom = text.startswith("\ufeff")
+        self.crlf = "\r\n" in text
+        self.original = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        self.yaml = YAML()
+        self.yaml.preserve_quotes = True
+        self.yaml.width = 1_000_000  # never wrap a long line the person wrote on one line
+        try:
+            _, sequence, offset = load_yaml_guess_indent(self.original)
+            # "- x" right under its key (offset 0) or indented ("  - x"): written as the file has them
+            self.yaml.indent(mapping=2, sequence=4 if sequence is None else sequence, offset=2 if offset is None else offset)
+            self.data = self.yaml.load(self.original)
+        except YAMLError as exc:
+            raise ComposeError(f"{shown}: cannot edit the file as it is ({' '.join(str(exc).split())}); fix it in your editor") from None
+        if not isinstance(self.data, CommentedMap):
+            raise ComposeError(f"{shown}: cannot edit the file as it is (it is not a mapping of keys); fix it in your editor")
+        self._unchanged = self._dump()
+
+    # ---- the actions ------------------------------------------------------------------------
+
+    def feature(self, item: ItemName) -> None:
+        """Make ``item`` the lead story."""
+        if item.named_by(self.data.get("featured")):
+            raise ComposeError(f"'{item.name}' is already the featured item")
+        self._set("featured", self._scalar(item.name, self.data.get("featured")))
+
+    def unfeature(self) -> None:
+        """No lead story."""
+        if self.data.get("featured") in (None, ""):
+            raise ComposeError("no item is featured")
+        self._delete(self.data, "featured")
+
+    def pin(self, item: ItemName) -> None:
+        """Pin ``item`` (first in its section, after the items pinned before)."""
+        if any(item.named_by(entry) for entry in self._list("pin")):
+            raise ComposeError(f"'{item.name}' is already pinned")
+        self._append("pin", item.name)
+
+    def unpin(self, item: ItemName) -> None:
+        """Unpin ``item``."""
+        if not self._remove("pin", item):
+            raise ComposeError(f"'{item.name}' is not pinned")
+
+    def swap_pins(self, item: ItemName, other: ItemName) -> None:
+        """Swap two pinned items (move one up or down among the pinned)."""
+        pins = self._list("pin")
+        first = next((i for i, entry in enumerate(pins) if item.named_by(entry)), None)
+        second = next((i for i, entry in enumerate(pins) if other.named_by(entry)), None)
+        if first is None or second is None:
+            raise ComposeError(f"'{(other if first is not None else item).name}' is not pinned")
+        eol = [(self._split(pins, i)[0], _column(pins, i)) for i in (first, second)]
+        values = pins[first], pins[second]
+        list.__setitem__(pins, first, values[1])  # as they are: ruamel would give each the other's quotes
+        list.__setitem__(pins, second, values[0])
+        # an entry's own comment ("# the congress") moves with it; the lines between entries stay
+        for index, (own, column) in ((first, eol[1]), (second, eol[0])):
+            self._join(pins, index, own, self._split(pins, index)[1], column)
+
+    def exclude(self, item: ItemName) -> None:
+        """Leave ``item`` out; it is no longer featured, pinned or included."""
+        if any(item.named_by(entry) for entry in self._list("exclude")):
+            raise ComposeError(f"'{item.name}' is already excluded")
+        if item.named_by(self.data.get("featured")):
+            self._delete(self.data, "featured")
+        for key in ("pin", "include"):
+            self._remove(key, item)
+        self._append("exclude", item.name)
+
+    def include(self, item: ItemName, reason: str) -> None:
+        """Put a left-out item in: out of exclude when that left it out, else into include."""
+        self._remove("exclude", item)
+        if reason == "excluded":
+            return
+        if any(item.named_by(entry) for entry in self._list("include")):
+            raise ComposeError(f"'{item.name}' is already in include, but left out ({reason})")
+        else:
+            self._append("include", item.name)
+
+    def set_text(self, key: str, value: str) -> None:
+        """Set intro, subject or preheader; an empty text removes the key."""
+        if key not in TEXT_KEYS:
+            raise ComposeError(f"'{key}' is not a text the page can set (only {', '.join(TEXT_KEYS)})")
+        value = value.replace("\r\n", "\n")
+        if key != "intro":
+            value = " ".join(value.split())  # one line: the Subject header and the inbox preview
+        if not value.strip():
+            if key in self.data:
+                self._delete(self.data, key)
+            return
+        self._set(key, self._scalar(value, self.data.get(key), block=key == "intro"))
+
+    def set_note(self, section: str, value: str, sections: list[str]) -> None:
+        """Set the note under section ``section``; an empty text removes it."""
+        if section not in sections:
+            raise ComposeError(f"no section '{section}' in {self.shown}")
+        value = value.replace("\r\n", "\n")
+        notes = self.data.get("notes")
+        if not value.strip():
+            if isinstance(notes, CommentedMap) and section in notes:
+                self._delete(notes, section)
+                if not notes:
+                    self._delete(self.data, "notes")
+            return
+        if not isinstance(notes, CommentedMap):
+            notes = CommentedMap()
+            self._set("notes", notes)
+        scalar = self._scalar(value, notes.get(section), block="\n" in value.strip())
+        if section in notes:
+            notes[section] = scalar
+        else:
+            order = [s for s in sections if s in notes or s == section]
+            self._insert(notes, order.index(section), section, scalar)
+
+    def remove(self, key: str) -> None:
+        """Remove a top-level key (the comments and blank lines before the next one stay)."""
+        if key in self.data:
+            self._delete(self.data, key)
+
+    def text(self) -> str:
+        """The edited file, with the byte order mark and line ends it had."""
+        out = self._dump()
+        if out == self._unchanged:
+            out = self.original
+        elif self._unchanged != self.original:
+            out = rebase(self.original, self._unchanged, out)
+        if self.crlf:
+            out = out.replace("\n", "\r\n")
+        return ("\ufeff" if self.bom else "") + out
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def _dump(self) -> str:
+        out = io.StringIO()
+        self.yaml.dump(self.data, out)
+        return out.getvalue()
+
+    def _list(self, key: str) -> list:
+        value = self.data.get(key)
+        return value if isinstance(value, list) else []
+
+    def _scalar(self, value: str, like: Any = None, *, block: bool = False) -> Any:
+        """``value`` in the style of the value it replaces (its quotes, its | block), else the project's."""
+        if "\n" in value.strip() or (block and isinstance(like, (LiteralScalarString, type(None)))):
+            return LiteralScalarString(value.strip("\n") + "\n")
+        if isinstance(like, SingleQuotedScalarString):
+            return SingleQuotedScalarString(value)
+        if isinstance(like, DoubleQuotedScalarString) or not _plain_ok(value):
+            return DoubleQuotedScalarString(value)
+        return value
+
+    def _set(self, key: str, value: Any) -> None:
+        if key in self.data:
+            self.data[key] = value
+            return
+        present = [k for k in self.data if k in KEY_ORDER]
+        before = KEY_ORDER[: KEY_ORDER.index(key)]
+        after = [k for k in present if k in before]
+        position = list(self.data).index(after[-1]) + 1 if after else 0
+        self._insert(self.data, position, key, value)
+
+    def _append(self, key: str, entry: str) -> None:
+        value = self.data.get(key)
+        scalar = self._scalar(entry)
+        if value is not None and not isinstance(value, CommentedSeq):
+            raise ComposeError(f"{self.shown}: {key}: is not a list like [{entry}]; fix it in your editor")
+        if not isinstance(value, CommentedSeq):
+            seq = CommentedSeq([scalar])
+            seq.fa.set_flow_style()  # pin: [content/x.md], as the README writes them
+            self._set(key, seq)
+            return
+        if value.fa.flow_style() or not value:
+            value.append(scalar)
+            return
+        eol, rest = self._split(value, len(value) - 1)
+        value.append(scalar)
+        # the blank line or comment after the old last entry stays after the list
+        self._join(value, len(value) - 2, eol, "")
+        self._join(value, len(value) - 1, "\n", rest)
+
+    def _remove(self, key: str, item: ItemName) -> bool:
+        seq = self.data.get(key)
+        if not isinstance(seq, CommentedSeq):
+            return False
+        found = False
+        for index in reversed(range(len(seq))):
+            if item.named_by(seq[index]):
+                found = True
+                self._drop(seq, index, owner=(self.data, key))
+        return found
+
+    def _drop(self, seq: CommentedSeq, index: int, owner: tuple[CommentedMap, str]) -> None:
+        _, rest = self._split(seq, index)
+        del seq[index]
+        if not rest:
+            return
+        if index > 0:  # the lines after the removed entry now follow the one before it
+            eol, before = self._split(seq, index - 1)
+            self._join(seq, index - 1, eol, before + rest)
+        else:  # ... or the key's own line
+            parent, key = owner
+            eol, before = self._split(parent, key)
+            self._join(parent, key, eol, before + rest)
+
+    def _delete(self, mapping: CommentedMap, key: str) -> None:
+        keys = list(mapping)
+        position = keys.index(key)
+        tail_parent, tail_key = _tail(mapping, key)
+        _, rest = self._split(tail_parent, tail_key)
+        del mapping[key]
+        if rest and position > 0:
+            # the blank lines and comments after the removed key belong to the key that followed it
+            parent, last = _tail(mapping, keys[position - 1])
+            eol, before = self._split(parent, last)
+            self._join(parent, last, eol, before + rest)
+
+    def _insert(self, mapping: CommentedMap, position: int, key: str, value: Any) -> None:
+        keys = list(mapping)
+        rest = ""
+        if position > 0:
+            parent, last = _tail(mapping, keys[position - 1])
+            eol, rest = self._split(parent, last)
+            self._join(parent, last, eol, "")
+        mapping.insert(position, key, value)
+        if rest:  # the blank line or comment before the next key stays before it
+            parent, last = _tail(mapping, key)
+            self._join(parent, last, "" if _is_block(parent[last]) else "\n", rest)
+
+    @staticmethod
+    def _split(parent: Any, key: Any) -> tuple[str, str]:
+        """(the comment on the line itself, the blank and comment lines after it) of one entry."""
+        token = _token(parent, key)
+        if token is None:
+            return ("" if _is_block(parent[key]) else "\n"), ""
+        value = token.value
+        if _is_block(parent[key]):
+            return "", value  # after a | block the comment holds only the lines below it
+        cut = value.find("\n") + 1 if "\n" in value else len(value)
+        return value[:cut] or "\n", value[cut:]
+
+    @staticmethod
+    def _join(parent: Any, key: Any, eol: str, rest: str, column: int | None = None) -> None:
+        value = eol + rest
+        if column is None:
+            column = _column(parent, key) if eol.startswith("#") else 0
+        if value in ("", "\n"):
+            token = None
+        else:
+            token = CommentToken(value, CommentMark(column), None)
+        slot = 2 if isinstance(parent, CommentedMap) else 0
+        entry = parent.ca.items.setdefault(key, [None, None, None, None])
+        entry[slot] = token
+
+
+def _token(parent: Any, key: Any) -> CommentToken | None:
+    entry = parent.ca.items.get(key)
+    if not entry:
+        return None
+    return entry[2] if isinstance(parent, CommentedMap) else entry[0]
+
+
+def _column(parent: Any, key: Any) -> int:
+    token = _token(parent, key)
+    return token.start_mark.column if token is not None else 0
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, LiteralScalarString) or type(value).__name__ == "FoldedScalarString"
+
+
+def _tail(mapping: Any, key: Any) -> tuple[Any, Any]:
+    """The entry whose comment holds the lines after ``key``'s value: the last entry of a block list or mapping."""
+    parent, last = mapping, key
+    while True:
+        value = parent[last]
+        if isinstance(value, (CommentedSeq, CommentedMap)) and value and not value.fa.flow_style():
+            parent, last = value, (len(value) - 1 if isinstance(value, CommentedSeq) else list(value)[-1])
+        else:
+            return parent, last
+
+
+def _plain_ok(value: str) -> bool:
+    """Whether ``value`` can be written without quotes and read back as the same text."""
+    if not value or value != value.strip() or value.startswith(_SPECIAL_START) or value.endswith(":"):
+        return False
+    if any(part in value for part in _SPECIAL_INSIDE):
+        return False
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return yaml.load(value) == value
+    except YAMLError:
+        return False
+
+
+def rebase(original: str, before: str, after: str) -> str:
+    """Apply the line changes from ``before`` to ``after`` onto ``original`` (which ``before`` reformatted).
+
+    A file the YAML library would write differently (its own indentation, say) keeps its own form outside
+    the lines the edit touched; when a changed line has no counterpart in ``original``, ``after`` is returned.
+    """
+    import difflib
+
+    ours, base, theirs = original.splitlines(True), before.splitlines(True), after.splitlines(True)
+    where: dict[int, int] = {}  # line of ``before`` -> the same line in ``original``
+    for block in difflib.SequenceMatcher(None, base, ours, autojunk=False).get_matching_blocks():
+        for offset in range(block.size):
+            where[block.a + offset] = block.b + offset
+    out: list[str] = []
+    done = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, theirs, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        span = [where[i] for i in range(i1, i2) if i in where]
+        if len(span) != i2 - i1:
+            return after
+        if span:
+            start, end = span[0], span[-1] + 1
+            if end - start != len(span):
+                return after
+        elif i1 == 0:
+            start = end = 0
+        elif i1 - 1 in where:
+            start = end = where[i1 - 1] + 1
+        else:
+            return after
+        if start < done:
+            return after
+        out.extend(ours[done:start])
+        out.extend(theirs[j1:j2])
+        done = end
+    out.extend(ours[done:])
+    return "".join(out)
+
+
+def publish(text: str, shown: str = "the item") -> str:
+    """An item file's text without its ``draft:`` line: the rest of the file stays as it was."""
+    lines = text.splitlines(keepends=True)
+    close = next((n for n, line in enumerate(lines) if n and line.strip() in ("---", "...")), None)
+    if not lines or lines[0].removeprefix("\ufeff").strip() != "---" or close is None:
+        raise ComposeError(f"{shown}: no front matter between '---' lines to edit")
+    front = IssueText("".join(lines[1:close]), shown)
+    if front.data.get("draft") in (None, False):
+        raise ComposeError(f"{shown} is not a draft")
+    front.remove("draft")
+    return lines[0] + front.text() + "".join(lines[close:])
+
+
+Edit = Callable[[IssueText], None]
+
+
+def edit(text: str, change: Edit, shown: str = "the issue") -> str:
+    """The issue file ``text`` after ``change``: ``edit(text, lambda f: f.pin(name))``."""
+    issue = IssueText(text, shown)
+    change(issue)
+    return issue.text()
