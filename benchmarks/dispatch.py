@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-FAKE = REPO / "tests" / "fakes" / "sendgrid_server.py"
+TESTS = REPO / "tests"  # the fake runs as the module fakes.sendgrid_server (it imports its sibling modules)
 KEY = "SG.benchmark-key"
 
 
@@ -135,7 +135,8 @@ def arguments(doc: str) -> argparse.Namespace:
 
 def start_fake() -> tuple[subprocess.Popen[str], str]:
     """The fake SendGrid in its own process, fast mode (limits, no OpenAPI validation), and its URL."""
-    fake = subprocess.Popen([sys.executable, str(FAKE), "--no-validate", "--api-key", KEY],
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+    fake = subprocess.Popen([sys.executable, "-m", "fakes.sendgrid_server", "--no-validate", "--api-key", KEY], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert fake.stdout and fake.stdin
     url = fake.stdout.readline().strip()
