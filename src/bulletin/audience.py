@@ -196,7 +196,7 @@ class Audience:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
             values = merge_values(cells)
-            if stand_ins:
+            if stand_ins and not all(values):  # only an empty value takes a stand-in column
                 values = _stand_in(values, stand_ins, cells)
             # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
             if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
