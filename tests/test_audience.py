@@ -108,7 +108,8 @@ def test_an_address_unsubscribed_in_any_row_is_never_mailed(tmp_path: Path) -> N
     assert [r.email for r in audience] == ["y@x.example"]  # yielded before row 5 was read...
     assert audience.report.withdrawn == {"y@x.example"}  # ...so the caller is told to drop it
     assert audience.report.recipients == 0
-    assert dict(audience.report.skipped) == {"unsubscribed": 2, "bounced": 2}
+    # row 5 (board) counts as not on list; the members row it withdraws counts as bounced (issue 9, defect 7)
+    assert dict(audience.report.skipped) == {"unsubscribed": 2, "bounced": 1, "not on list": 1}
 
 
 def test_subscribers_check_counts_per_list_and_status(tmp_path: Path) -> None:
@@ -286,6 +287,20 @@ def test_addresses_written_as_mail_programs_export_them(tmp_path: Path) -> None:
     assert [(row, email) for row, email, _ in found] == [(2, "Carl@example.org"), (3, "dora@x.example"), (4, "eve@x.example")]
     assert dict(report.skipped) == {"unsubscribed": 2, "duplicate": 1}
     assert [str(p) for p in report.problems()] == ["people.csv row 7: carl@example.org appears in an earlier row (kept the first)"]
+
+
+def test_accented_display_names_are_read_like_plain_ones(tmp_path: Path) -> None:
+    """Issue 9, defect 3: 'Zoë Müller <zoe@coop.de>' was rejected while 'Zoe Mueller <zoe@coop.de>' was read."""
+    path = write(tmp_path, (
+        "email,name,lists\n"
+        '"Zoë Müller <zoe@coop.de>",Zoë,members\n'
+        '"Zoe Mueller <zoe.m@coop.de>",Zoe,members\n'
+        '"Müller, Zoë <zm@coop.de>",Zoë,members\n'
+        '"Łukasz Żółw <lz@coop.pl>",Łukasz,members\n'
+    ))
+    found, report = recipients(path, shown="people.csv")
+    assert [email for _, email, _ in found] == ["zoe@coop.de", "zoe.m@coop.de", "zm@coop.de", "lz@coop.pl"]
+    assert not report.problems()
 
 
 @pytest.mark.parametrize("column", ["email", "name"])

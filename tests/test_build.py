@@ -13,8 +13,11 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from bulletin.build import build
+from bulletin.check import run_checks
+from bulletin.cli import main
 from bulletin.errors import BulletinError, ConfigError, RenderError, SourceError
 
 ISSUE = "issues/example.yaml"
@@ -219,7 +222,9 @@ def test_unknown_section_tag_is_a_warning_with_hint(tmp_project, write):
     write("issues/w.yaml", "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\n"
           "sections: [{title: Events, tags: [Evnt]}, {title: More}]\n")
     result = build("issues/w.yaml")
-    assert "issues/w.yaml: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
+    assert "issues/w.yaml:3: section 'Events': no item has the tag 'Evnt' (did you mean 'Event'?)" in result.warnings
+    assert not [w for w in result.warnings if "is not a section's tag" in w]  # the section's tag is the typo, not the items'
+    assert not [w for w in result.warnings if "is empty" in w]  # the warning above says why
 
 
 def test_item_fields_bulletin_does_not_use_are_one_warning_each(tmp_project, write):
@@ -311,3 +316,103 @@ def test_the_same_news_from_a_feed_and_a_file_is_no_warning(tmp_project, write):
 
     assert not [w for w in result.warnings if "duplicate" in w]
     assert result.manifest["left_out_counts"]["duplicate"] == 1
+
+
+EDITOR_ISSUE = """\
+title: T
+period: {start: 2021-01-01, end: 2021-06-30}
+sections:
+  - {title: News, tags: [News]}
+  - {title: Position papers, tags: [Position paper]}
+  - {title: Events, tags: [Event]}
+  - {title: More news}
+"""
+
+
+def test_an_empty_section_is_a_warning_saying_why_and_match_order_fills_it(tmp_project, write):
+    write("issues/w.yaml", EDITOR_ISSUE)
+    result = build("issues/w.yaml")
+    assert [s.title for s in result.selection.sections] == ["News", "Position papers", "Events", "More news"]
+    write("content/2021-03-01-summit.md", "---\ndate: 2021-03-01\ntitle: Summit\nurl: https://example.org/summit\ntags: [News, Event]\n---\n")
+    for name in ("2021-01-27-webinar-digital-inclusion", "2021-05-11-workshop", "2021-05-20-congress-2021"):
+        path = tmp_project / "content" / f"{name}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("tags: [Event]", "tags: [News, Event]"), encoding="utf-8")
+    result = build("issues/w.yaml")
+    assert "Events" not in [s.title for s in result.selection.sections]
+    assert ("issues/w.yaml:6: section 'Events' is empty, so it is left out: all 4 items tagged Event went to News, which comes "
+            "earlier in sections (add match_order: to say which section takes an item first)") in result.warnings
+    assert build("issues/w.yaml").warnings == json.loads((tmp_project / "build" / "w" / "manifest.json").read_text())["warnings"]
+    write("issues/w.yaml", EDITOR_ISSUE + "match_order: [Events, Position papers]\n")
+    result = build("issues/w.yaml")
+    assert [len(s.items) for s in result.selection.sections if s.title == "Events"] == [4]
+    assert not [w for w in result.warnings if "is empty" in w]
+
+
+def test_an_item_tag_close_to_a_section_tag_is_a_warning(tmp_project, write):
+    write("content/2021-03-01-summit.md", "---\ndate: 2021-03-01\ntitle: Summit\nurl: https://example.org/summit\ntags: [Events]\n---\n")
+    write("issues/w.yaml", EDITOR_ISSUE)
+    result = build("issues/w.yaml")
+    assert "content/2021-03-01-summit.md:1: tag 'Events' is not a section's tag: did you mean 'Event' (section 'Events')?" in result.warnings
+    checked = run_checks(result)
+    assert "tag 'Events' is not a section's tag: did you mean 'Event' (section 'Events')?" in [f.message for f in checked.warnings]
+
+
+# --- issue 9: titles exactly as written -----------------------------------------------------------
+
+FRENCH = "Transparence salariale\u00a0: quelles suites\u202f? 10\u2007000 membres"
+FRENCH_SUMMARY = "Notre avis\u00a0: oui\u202f!"
+NO_BREAK = "\u00a0\u202f\u2007"
+
+
+def _source(kind: str) -> tuple[str, str]:
+    """(file name, text) of a source holding one item titled FRENCH, in the given format."""
+    if kind == "markdown":
+        return "content/2021-03-01-fr.md", (f'---\ndate: 2021-03-01\ntitle: "{FRENCH}"\nurl: https://example.org/fr\n'
+                                            f"tags: [News]\n---\n{FRENCH_SUMMARY}\n")
+    if kind == "yaml":
+        return "items.yaml", (f'- date: 2021-03-01\n  title: "{FRENCH}"\n  url: https://example.org/fr\n  tags: [News]\n'
+                              f'  summary: "{FRENCH_SUMMARY}"\n')
+    if kind == "csv":
+        return "items.csv", f"date,title,url,tags,summary\n2021-03-01,{FRENCH},https://example.org/fr,News,{FRENCH_SUMMARY}\n"
+    return "feed.xml", ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>F</title><link>https://example.org/</link>'
+                        f"<description>d</description><item><title>{FRENCH}</title><link>https://example.org/fr</link>"
+                        f"<pubDate>Mon, 01 Mar 2021 10:00:00 +0000</pubDate><category>News</category>"
+                        f"<description>{FRENCH_SUMMARY}</description></item></channel></rss>")
+
+
+@pytest.mark.parametrize("kind", ["markdown", "yaml", "csv", "feed"])
+def test_no_break_spaces_are_kept_end_to_end(tmp_project, write, kind):
+    """Issue 9: U+00A0, U+202F and U+2007 in titles and summaries (French typography) were turned into plain spaces."""
+    name, text = _source(kind)
+    write(name, text)
+    source = "content/" if kind == "markdown" else name
+    write("issues/fr.yaml", f'title: "Bulletin\u00a0#8"\nsubject: "Bulletin\u00a0: suites\u202f?"\nsource: {source}\n'
+                            "period: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: All}]\n"
+                            f'notes: {{All: "En ligne\u00a0!"}}\nintro: "Bienvenue\u202f!"\n')
+    result = build("issues/fr.yaml")
+    root = lxml.html.fromstring(result.rendered.html.encode())
+    assert FRENCH in [link.text_content().strip() for link in root.iter("a")]  # the title links to the item
+    body = root.text_content()
+    for expected in (FRENCH, FRENCH_SUMMARY, "En ligne\u00a0!", "Bienvenue\u202f!"):
+        assert expected in body
+        assert expected in result.rendered.text
+    assert result.spec.subject == "Bulletin\u00a0: suites\u202f?" and result.spec.title == "Bulletin\u00a0#8"
+    manifest = json.loads((tmp_project / "build" / "fr" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["subject"] == "Bulletin\u00a0: suites\u202f?"
+    assert [i["title"] for s in manifest["sections"] for i in s["items"] if "Transparence" in i["title"]] == [FRENCH]
+
+    if kind == "markdown":
+        listed = CliRunner().invoke(main, ["items", "--from", "2021-03-01", "--to", "2021-03-01"], env={"COLUMNS": "200"})
+        assert FRENCH in listed.output
+
+
+def test_a_title_yaml_misreads_builds_as_written_with_a_note(tmp_project, write):
+    write("content/2021-03-01-stand-up.md", '---\ndate: 2021-03-01\ntitle: "Stand Up: "A solidarity Action Plan for All" event"\n'
+                                            "url: https://example.org/stand-up\ntags: [News]\n---\n")
+    result = build(ISSUE)
+    title = 'Stand Up: "A solidarity Action Plan for All" event'
+    assert title in [link.text_content().strip() for link in lxml.html.fromstring(result.rendered.html.encode()).iter("a")]
+    assert title in result.rendered.text
+    [note] = [w for w in result.warnings if w.startswith("content/2021-03-01-stand-up.md:3: title: read as written")]
+    assert note.endswith('write: title: "Stand Up: \\"A solidarity Action Plan for All\\" event"')
+    assert "title: read as written" in " ".join(f.message for f in run_checks(result).warnings)

@@ -87,6 +87,15 @@ def test_unknown_key_with_hint(write):
     assert found == ["issues/t.yaml:6: prehaeder: unknown key (did you mean 'preheader'?)"]
 
 
+def test_an_unknown_key_holding_a_block_is_reported_on_its_own_line(write):
+    """Issue 9, defect 2: 'sectoins:' on line 6, its list below, was reported as line 7."""
+    found = problems(write, GOOD + "sectoins:\n  - {title: Events, tags: [Event]}\nnotes:\n  Event: hi\n")
+    assert found == [
+        "issues/t.yaml:6: sectoins: unknown key (did you mean 'sections'?)",
+        "issues/t.yaml:9: notes.Event: unknown key (did you mean 'Events'?)",
+    ]
+
+
 def test_bad_section_tags(write):
     found = problems(write, """\
         title: T
@@ -114,7 +123,7 @@ def test_section_after_catch_all(write):
           - {title: More}
           - {title: Events, tags: [Event]}
         """)
-    assert found == ["issues/t.yaml:5: sections[1]: comes after the catch-all section 'More' (no tags), so it can never get an item"]
+    assert found == ["issues/t.yaml:5: sections[1]: comes after the catch-all section 'More' (no tags), so it can never get an item (move it up, or add match_order: to keep this display order)"]
 
 
 def test_notes_must_name_a_section(write):
@@ -332,6 +341,48 @@ def test_a_control_character_in_an_issue_names_its_line(write):
     with pytest.raises(ConfigError) as info:
         spec(write, "title: T\nintro: \"a\x00b\"\n")
     assert str(info.value).startswith("issues/t.yaml:2: YAML error: an invisible control character (U+0000) is not allowed")
+
+
+def test_match_order_names_sections(write):
+    loaded = spec(write, GOOD + "match_order: [Events]\n")
+    assert loaded.match_order == ["Events"]
+    found = problems(write, GOOD + "match_order: [Event, More, Events, Events]\n")
+    assert found == [
+        "issues/t.yaml:6: match_order[0]: 'Event' is not a section title (did you mean 'Events'?)",
+        "issues/t.yaml:6: match_order[1]: 'More' has no tags: it takes the items no other section takes, so it is matched last; "
+        "remove it from match_order",
+        "issues/t.yaml:6: match_order[3]: 'Events' is listed twice",
+    ]
+    assert problems(write, GOOD + "match_order: [Events, '']\n") == ["issues/t.yaml:6: match_order[1]: expected section titles, got ''"]
+    assert problems(write, GOOD + "match_order: Events\n") == [
+        "issues/t.yaml:6: match_order: expected a list of section titles like [Events], got 'Events'"]
+
+
+def test_with_match_order_the_catch_all_may_be_shown_first(write):
+    shown_first = "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections:\n  - {title: More}\n  - {title: Events, tags: [Event]}\n"
+    assert [s.title for s in spec(write, shown_first + "match_order: [Events]\n").sections] == ["More", "Events"]
+    assert problems(write, shown_first + "  - {title: Rest}\nmatch_order: [Events]\n") == [
+        "issues/t.yaml:6: sections[2]: a second section without tags: only one (now 'More') can take the remaining items"]
+
+
+@pytest.mark.parametrize(("line", "title"), [
+    ("title: EU Strategy: our reaction", "EU Strategy: our reaction"),
+    ('title: "EU" strategy', '"EU" strategy'),
+    ("title: [Draft] Our reaction", "[Draft] Our reaction"),
+    ("title: @ESNF at the summit", "@ESNF at the summit"),
+    ('title: "Stand Up for Social Europe: "A solidarity Action Plan for All" event"',
+     'Stand Up for Social Europe: "A solidarity Action Plan for All" event'),
+    ('title: "Porto" and "Lisbon": two summits', '"Porto" and "Lisbon": two summits'),
+])
+def test_the_double_quote_hint_is_never_a_wrong_fix(write, line, title):
+    """Issue 9: for title: "Stand Up …: "A …" event" the hint proposed a value that built with stray outer quotes."""
+    rest = "\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: [{title: A}]\n"
+    with pytest.raises(ConfigError) as info:
+        spec(write, line + rest)
+    message = str(info.value)
+    assert "issues/t.yaml:1: YAML syntax error" in message and "needs double quotes around it: title: " in message
+    fix = message.rpartition("needs double quotes around it: ")[2].rstrip(")")
+    assert spec(write, fix + rest).title == title
 
 
 def test_a_wordpress_source_with_category_names(write):

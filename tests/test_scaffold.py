@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from bulletin.build import build
 from bulletin.config import load_issue, load_project
 from bulletin.errors import BulletinError
 from bulletin.model import WordPressSource
@@ -29,6 +30,35 @@ def test_a_name_too_long_for_the_file_system_is_a_clear_error(tmp_project):
 
     assert str(info.value).startswith("cannot write issues/aaaa")
     assert "File name too long" in str(info.value)
+
+
+def test_sections_are_proposed_from_the_tags_of_the_period_most_used_first(tmp_project, write):
+    """Issue 9: new-issue proposed a fixed list; now the tags actually used, with their counts, and a catch-all."""
+    write("content/2021-03-01-odd.md", '---\ndate: 2021-03-01\ntitle: Odd\nurl: https://example.org/odd\ntags: ["Q&A: #EU"]\n---\n')
+    path = new_issue("2021-h1", *H1)
+    text = (tmp_project / path).read_text(encoding="utf-8")
+    sections = [line.split("#")[0].strip() for line in text.splitlines() if line.startswith("  - {title:")]
+    counts = [line.rpartition("# ")[2] for line in text.splitlines() if line.startswith("  - {title:")]
+    assert sections == [
+        "- {title: News, tags: [News]}", "- {title: Position paper, tags: [Position paper]}",
+        "- {title: Publication, tags: [Publication]}", "- {title: Press release, tags: [Press release]}",
+        "- {title: Event, tags: [Event]}", '- {title: "Q&A:', "- {title: More news}"]
+    assert counts[:6] == ["8 items", "7 items", "6 items", "4 items", "3 items", "1 item"]
+    spec = load_issue(tmp_project / path, load_project(tmp_project))
+    assert [(s.title, s.tags) for s in spec.sections][-2:] == [("Q&A: #EU", ("Q&A: #EU",)), ("More news", ())]
+    # items tagged both News and Position paper go to the rarer, more specific tag's section
+    assert spec.match_order == ["Press release", "Publication", "Position paper", "News"]
+    result = build(tmp_project / path)
+    assert not [w for w in result.warnings if "is empty" in w or "section" in w]
+    assert sum(len(s.items) for s in result.selection.sections) + (1 if result.selection.featured else 0) == 24
+
+
+def test_without_tagged_items_in_the_period_the_usual_sections_are_proposed(tmp_project):
+    path = new_issue("2030-h1", dt.date(2030, 1, 1), dt.date(2030, 6, 30))
+    text = (tmp_project / path).read_text(encoding="utf-8")
+    assert "no tagged item is dated in this period (0 items): the usual sections" in text
+    assert [s.title for s in load_issue(tmp_project / path, load_project(tmp_project)).sections] == [
+        "Position papers", "Events", "Publications", "Press releases", "More news"]
 
 
 def test_in_a_project_of_ones_own_the_issue_takes_bulletin_yamls_source_and_organisation(tmp_project):

@@ -191,3 +191,64 @@ def test_an_unknown_reference_close_to_an_item_suggests_it():
         " (did you mean 'https://example.org/last-day'?)",
         "issues/t.yaml:8: exclude[3]: no item with url or file 'content/after' in the sources (did you mean 'content/after.md'?)",
     ]
+
+
+# --- issue 9: display order is not matching priority -------------------------------------------------
+
+EDITOR = [
+    item("2021-02-01", "Report", ("News", "Publication")),
+    item("2021-02-02", "Webinar", ("News", "Event")),
+    item("2021-02-03", "Congress", ("Event",)),
+    item("2021-02-04", "Our view", ("News", "Position paper")),
+    item("2021-02-05", "Hello", ("News",)),
+    item("2021-02-06", "Vacancy", ("Job",)),
+]
+EDITOR_SECTIONS = [SectionSpec("News", ("News",)), SectionSpec("Publications", ("Publication",)), SectionSpec("Events", ("Event",)),
+                   SectionSpec("Position papers", ("Position paper",)), SectionSpec("More news")]
+
+
+def test_match_order_decides_which_section_takes_an_item_and_the_display_keeps_the_listed_order():
+    sel = select(make_spec(sections=EDITOR_SECTIONS, match_order=["Position papers", "Events", "Publications"]), EDITOR)
+    assert list(titles(sel).items()) == [
+        ("News", ["Hello"]), ("Publications", ["Report"]), ("Events", ["Congress", "Webinar"]),
+        ("Position papers", ["Our view"]), ("More news", ["Vacancy"])]
+    assert sel.empty == {}
+
+
+def test_without_match_order_the_listed_order_decides_and_an_empty_section_says_why():
+    sel = select(make_spec(sections=EDITOR_SECTIONS), EDITOR)  # today's behaviour: existing issues build the same
+    assert titles(sel) == {"News": ["Hello", "Our view", "Webinar", "Report"], "Events": ["Congress"], "More news": ["Vacancy"]}
+    assert sel.empty == {
+        "Publications": "the 1 item tagged Publication went to News, which comes earlier in sections "
+                        "(add match_order: to say which section takes an item first)",
+        "Position papers": "the 1 item tagged Position paper went to News, which comes earlier in sections "
+                           "(add match_order: to say which section takes an item first)",
+    }
+    six = [item(f"2021-03-0{n}", f"Event {n}", ("News", "Event")) for n in range(1, 7)]
+    sel = select(make_spec(sections=EDITOR_SECTIONS, match_order=["News"]), six)
+    assert sel.empty["Events"] == "all 6 items tagged Event went to News, which comes earlier in match_order"
+    assert sel.empty["More news"] is None  # nothing left for the catch-all: every item found its section
+
+
+def test_an_empty_section_whose_items_are_left_out_says_so():
+    items = [item("2021-02-01", "Hello"), item("2020-05-01", "Old event", ("Event",)), item("2021-08-01", "Late event", ("Event",))]
+    sel = select(make_spec(sections=[SectionSpec("Events", ("Event",)), SectionSpec("More")]), items)
+    assert sel.empty == {"Events": "no item of the issue is tagged Event (2 items tagged so: 2 outside period)"}
+    sel = select(make_spec(sections=[SectionSpec("Events", ("Evnt",)), SectionSpec("More")]), items)
+    assert sel.empty == {"Events": None}  # no item has the tag at all: the build's unknown-tag warning says so
+
+
+def test_an_item_tag_one_or_two_edits_from_a_section_tag_is_a_near_miss():
+    items = [item("2021-02-01", "Meeting", ("Event",)), item("2021-02-02", "Congress", ("Events",)),
+             item("2021-02-03", "Webinar", ("events",)), item("2021-02-04", "Paper", ("Positon paper",)),
+             item("2021-02-05", "Job", ("Jobs",)), item("2021-02-06", "Eve", ("Eve",)), item("2021-02-07", "View", ("Position paper",))]
+    sel = select(make_spec(), items)
+    found = {(near.tag, near.section_tag, near.section, tuple(i.title for i in near.items)) for near in sel.near_misses}
+    assert found == {("Events", "Event", "Events", ("Congress", "Webinar")), ("Positon paper", "Position paper", "Papers", ("Paper",))}
+
+
+def test_match_order_may_show_the_catch_all_anywhere_it_is_matched_last():
+    sections = [SectionSpec("More"), SectionSpec("Events", ("Event",))]
+    sel = select(make_spec(sections=sections, match_order=["Events"]), ITEMS)
+    assert list(titles(sel)) == ["More", "Events"]
+    assert titles(sel)["Events"] == ["Later meeting", "Meeting", "Paper"]

@@ -21,6 +21,9 @@ def normalise(address: str) -> str:
     address = address.strip()
     if address[:7].lower() == "mailto:":
         address = address[7:].strip()
+    named = _NAMED.fullmatch(address)
+    if named:  # the name is not used: 'Zoë Müller <zoe@coop.de>' unquoted, as mail programs export it, is fine
+        address = named.group(1).strip()
     match = _FAST.fullmatch(address)
     if match and len(address) <= 254:
         # Plain ASCII addresses (nearly all) skip the Unicode machinery; the domain check is cached.
@@ -42,6 +45,7 @@ def normalise(address: str) -> str:
     return checked.ascii_email
 
 
+_NAMED = re.compile(r"[^<>]*<([^<>]*)>")  # "Name <address>"
 _ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
 _FAST = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)")
 

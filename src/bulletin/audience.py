@@ -147,12 +147,18 @@ class Audience:
         for row_no, cells in table.rows():
             report.rows += 1
             raw = cells[email_at]
+            lists_cell = cells[lists_at] if lists_at is not None else ""
+            # a row of another list counts as "not on list" only, whatever else is wrong with it
+            on_list = lists.wants(lists_cell)
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
-                raw = raw.strip()
-                shown = raw if len(raw) <= 60 else raw[:60] + "…"
-                self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+                if on_list:
+                    raw = raw.strip()
+                    shown = raw if len(raw) <= 60 else raw[:60] + "…"
+                    self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+                else:
+                    skipped["not on list"] += 1
                 continue
             cell = cells[status_at] if status_at is not None else ""
             status = status_of.get(cell)
@@ -162,18 +168,21 @@ class Audience:
                     status_of[cell] = status
             if status not in STATUSES:
                 # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
-                self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                if on_list:
+                    self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
+                else:
+                    skipped["not on list"] += 1
                 suppressed.setdefault(email.lower(), "invalid")
                 continue
             statuses[status] += 1
-            on_list, names = lists.read(cells[lists_at] if lists_at is not None else "")
+            names = lists.read(lists_cell)  # the lists of valid rows are the file's lists
             if stats:
                 for name in names:
                     counts.setdefault(name, Counter())[status] += 1
             key = email.lower()
             if status != "subscribed":
-                skipped[status] += 1
-                suppressed.setdefault(key, status)
+                skipped[status if on_list else "not on list"] += 1
+                suppressed.setdefault(key, status)  # never mailed on any list
                 continue
             if not on_list:
                 skipped["not on list"] += 1
@@ -247,20 +256,29 @@ class _Lists:
     def __init__(self, list_name: str | None) -> None:
         self.wanted = list_name.casefold() if list_name is not None else None
         self.known: dict[str, str] = {}  # casefold -> first spelling
-        self._cells: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        self._wants: dict[str, bool] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}
 
-    def read(self, cell: str) -> tuple[bool, tuple[str, ...]]:
-        """(on the wanted list, or no list is wanted; the row's lists as first spelled)."""
+    def wants(self, cell: str) -> bool:
+        """Whether a row with this cell is on the wanted list (always, when no list is wanted)."""
+        found = self._wants.get(cell)
+        if found is None:
+            wanted = self.wanted
+            found = wanted is None or any(name.strip().casefold() == wanted for name in cell.replace(",", ";").split(";"))
+            if len(self._wants) < _CACHED:
+                self._wants[cell] = found
+        return found
+
+    def read(self, cell: str) -> tuple[str, ...]:
+        """The lists of a valid row, as first spelled in the file (which this learns as it goes)."""
         found = self._cells.get(cell)
         if found is None:
-            names, on_list = [], self.wanted is None
+            names = []
             for name in cell.replace(",", ";").split(";"):
                 name = name.strip()
                 if name:
-                    folded = name.casefold()
-                    names.append(self.known.setdefault(folded, name))
-                    on_list = on_list or folded == self.wanted
-            found = (on_list, tuple(names))
+                    names.append(self.known.setdefault(name.casefold(), name))
+            found = tuple(names)
             if len(self._cells) < _CACHED:
                 self._cells[cell] = found
         return found

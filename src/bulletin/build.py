@@ -187,11 +187,20 @@ def _input_warnings(spec: IssueSpec, items: list[Item], selection: Selection) ->
     warnings = []
     known = sorted(tags_in(items))
     folded = {fold(tag) for tag in known}
-    for section in spec.sections:
+    for index, section in enumerate(spec.sections):
+        where = _line(spec, "sections", index)
         for tag in section.tags:
             if fold(tag) not in folded:
-                warnings.append(Problem(spec.path, f"section '{section.title}': no item has the tag '{tag}'{hint(tag, known, list_all=False)}"))
+                warnings.append(Problem(where, f"section '{section.title}': no item has the tag '{tag}'{hint(tag, known, list_all=False)}"))
+        why = selection.empty.get(section.title)
+        if why:  # shown in the email only when it has items: say why it is not
+            warnings.append(Problem(where, f"section '{section.title}' is empty, so it is left out: {why}"))
+    for near in selection.near_misses:
+        more = f" (and {count(len(near.items) - 1, 'more item')})" if len(near.items) > 1 else ""
+        warnings.append(Problem(near.items[0].origin, f"tag '{near.tag}' is not a section's tag{more}: did you mean "
+                                                      f"'{near.section_tag}' (section '{near.section}')?"))
     warnings.extend(_copied_urls(items, selection))
+    warnings.extend(Problem(where, message) for item in items for where, message in item.notes)
     unused: dict[str, list[str]] = {}
     for item in items:
         for key in item.ignored:
@@ -200,6 +209,12 @@ def _input_warnings(spec: IssueSpec, items: list[Item], selection: Selection) ->
         more = f" (and {count(len(origins) - 1, 'more item')})" if len(origins) > 1 else ""
         warnings.append(Problem(origins[0], f"'{key}' is not an item field, so it is ignored{more}"))
     return warnings
+
+
+def _line(spec: IssueSpec, key: str, index: int) -> str:
+    """``issue:line`` of an entry of the issue (the file alone if its line is unknown)."""
+    line = spec.lines.get((key, index))
+    return f"{spec.path}:{line}" if line else spec.path
 
 
 def _copied_urls(items: list[Item], selection: Selection) -> list[Problem]:

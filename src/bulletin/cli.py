@@ -167,7 +167,7 @@ def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
 @click.option("--force", is_flag=True, help="Overwrite an existing issue file.")
 @handle_errors
 def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) -> None:
-    """Create issues/SLUG.yaml with the default sections."""
+    """Create issues/SLUG.yaml, its sections proposed from the tags used in the period (most used first)."""
     from .scaffold import new_issue
 
     path = new_issue(slug, start.date(), end.date(), force=force)
@@ -355,7 +355,7 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
     from .dispatch.planner import SendOptions
     from .dispatch.run import send
     from .dispatch.schedule.times import clock_from_env
-    from .dispatch.show import ProgressView, print_plan, print_report, scheduled_time
+    from .dispatch.show import ProgressView, print_findings, print_plan, print_report, scheduled_time
 
     if resend_unknown and skip_unknown:
         raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
@@ -398,6 +398,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
         print_plan(out, report.plan)
+    elif tests and not shown:  # staff test to review: what check finds comes first
+        print_findings(out, report.plan)
     print_report(out, report)
     if report.unknown or report.failed:
         sys.exit(1)
@@ -487,7 +489,13 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
     from .dispatch.schedule.times import clock_from_env
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
-    where = "its SendGrid batch is cancelled" if done.at_sendgrid else "it had not been handed over to SendGrid yet"
+    target = "SendGrid" if done.transport == "sendgrid" else f"the {done.transport}"
+    if not done.at_sendgrid:
+        where = f"it had not been handed over to {target} yet"
+    elif done.transport == "sendgrid":
+        where = "its SendGrid batch is cancelled"
+    else:
+        where = f"its batch in {target} is cancelled" + (f" ({done.marked} is marked CANCELLED.txt)" if done.marked else "")
     click.echo(f"Cancelled dispatch {done.dispatch} of {issue} to '{done.list_name}' ({count(done.recipients, 'recipient')}, "
                f"for {done.local}): {where}. Nobody gets it.")
 

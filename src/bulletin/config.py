@@ -23,6 +23,7 @@ from .model import (
     Utm,
     WordPressSource,
 )
+from .spacing import one_line
 
 PROJECT_FILE = "bulletin.yaml"
 
@@ -32,7 +33,7 @@ _PROJECT_KEYS = [
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
-    "pin", "exclude", "include", "notes", "intro", "template", "utm", "lang",
+    "pin", "exclude", "include", "notes", "intro", "template", "utm", "lang", "match_order",
 ]
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -223,14 +224,16 @@ def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | No
     default: Any = project.source or [project.content_dir]
     sources = _sources(check, data["source"]) if "source" in data else list(default)
 
-    sections = _sections(check, data.get("sections"))
+    match_order = _match_order(check, data)
+    sections = _sections(check, data.get("sections"), ordered=bool(match_order))
     titles = [s.title for s in sections]
+    _check_match_order(check, match_order, sections)
     notes_raw = check.mapping(data.get("notes"), ("notes",), titles) if data.get("notes") is not None else {}
     notes = {str(k): check.text(notes_raw, k, ("notes",)) or "" for k in notes_raw if str(k) in titles}
 
     lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
     # one-line texts: a YAML block (|) would put line breaks into the Subject header and the inbox preview
-    title, subject, preheader = (" ".join((check.text(data, key) or "").split()) for key in ("title", "subject", "preheader"))
+    title, subject, preheader = (one_line(check.text(data, key) or "") for key in ("title", "subject", "preheader"))
     spec = IssueSpec(
         slug=slug,
         path=name,
@@ -251,6 +254,7 @@ def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | No
         template=check.text(data, "template") or "default",
         utm=_utm(check, data.get("utm"), ("utm",)),
         lang=check.text(data, "lang"),
+        match_order=match_order,
         lines=_reference_lines(doc.lines),
     )
     if spec.template and not _SLUG.match(spec.template):
@@ -293,6 +297,31 @@ def _sources(check: yamlfile.Checker, data: Any) -> list[Source]:
     return out
 
 
+def _match_order(check: yamlfile.Checker, data: dict) -> list[str]:
+    """match_order: section titles, most specific first (which section takes an item that fits several)."""
+    value = data.get("match_order")
+    if isinstance(value, list) and not value:
+        check.error(("match_order",), "empty: list section titles like [Events, Publications], or leave match_order out")
+    return check.text_list(data, "match_order", (), "section titles")
+
+
+def _check_match_order(check: yamlfile.Checker, titles: list[str], sections: list[SectionSpec]) -> None:
+    """Every match_order entry names a section once; the catch-all (no tags), always matched last, only at the end."""
+    known = [s.title for s in sections]
+    catch_all = {s.title for s in sections if not s.tags}
+    seen: set[str] = set()
+    for index, title in enumerate(titles):
+        path = ("match_order", index)
+        if title not in known:
+            check.error(path, f"'{title}' is not a section title{yamlfile.hint(title, known)}")
+        elif title in seen:
+            check.error(path, f"'{title}' is listed twice")
+        elif title in catch_all and index != len(titles) - 1:
+            check.error(path, f"'{title}' has no tags: it takes the items no other section takes, so it is matched last; "
+                              "remove it from match_order")
+        seen.add(title)
+
+
 def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> WordPressSource | None:
     """``{wordpress: https://www.example.org, categories: [News], exclude_categories: [Jobs]}``."""
     entry = check.mapping(data, path, ["wordpress", "categories", "exclude_categories"], ("wordpress",))
@@ -308,7 +337,7 @@ def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> Wor
     return WordPressSource(url.rstrip("/"), categories, excluded) if url else None
 
 
-def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
+def _sections(check: yamlfile.Checker, data: Any, *, ordered: bool = False) -> list[SectionSpec]:
     if not isinstance(data, list) or not data:
         if data is not None:
             check.error(("sections",), "expected a list of sections like - {title: Events, tags: [Event]}")
@@ -326,9 +355,12 @@ def _sections(check: yamlfile.Checker, data: Any) -> list[SectionSpec]:
             continue
         if title in (s.title for s in out):
             check.error(path + ("title",), f"a section named '{title}' is already defined")
-        if catch_all is not None:
-            check.error(path, f"comes after the catch-all section '{out[catch_all].title}' (no tags), so it can never get an item")
+        if catch_all is not None and not ordered:  # with match_order, the catch-all is matched last wherever it is shown
+            check.error(path, f"comes after the catch-all section '{out[catch_all].title}' (no tags), so it can never get an item "
+                              "(move it up, or add match_order: to keep this display order)")
         if not tags and "tags" not in section:
+            if catch_all is not None and ordered:
+                check.error(path, f"a second section without tags: only one (now '{out[catch_all].title}') can take the remaining items")
             catch_all = len(out)
         out.append(SectionSpec(title, tuple(tags)))
     return out
@@ -338,7 +370,7 @@ def _reference_lines(lines: dict[yamlfile.Path_, int]) -> dict[tuple[str, int | 
     """Lines of featured/pin/exclude/include/source entries, so messages about them can name them."""
     out: dict[tuple[str, int | str], int] = {}
     for path, line in lines.items():
-        if len(path) == 2 and path[0] in ("pin", "exclude", "include", "source"):
+        if len(path) == 2 and path[0] in ("pin", "exclude", "include", "source", "sections", "match_order"):
             out[(str(path[0]), path[1])] = line
         elif path in (("featured",), ("source",)):
             out.setdefault((str(path[0]), 0), line)

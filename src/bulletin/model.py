@@ -35,6 +35,7 @@ class Item:
     path: str | None = None  # the item's file, relative to the project, when it has its own file
     draft: bool = False  # "draft: true" in its file: never in an issue (as in Hugo, Jekyll and mkdocs)
     ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
+    notes: tuple[tuple[str, str], ...] = ()  # (where, message): how a line YAML misreads was read instead, for a warning
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class IssueSpec:
     template: str = "default"
     utm: Utm | None = None
     lang: str | None = None
+    match_order: list[str] = field(default_factory=list)  # section titles, most specific first: which section takes an item
     # line of each editorial entry, for "unknown url" errors: ("pin", 0) -> 12
     lines: dict[tuple[str, int | str], int] = field(default_factory=dict)
 
@@ -125,6 +127,16 @@ class LeftOut:
     reason: Literal["outside period", "excluded tag", "excluded", "no matching section", "duplicate", "draft"]
 
 
+@dataclass(frozen=True)
+class NearMiss:
+    """An item tag one or two edits from a section's tag ('Events' for 'Event'): probably meant to match it."""
+
+    tag: str
+    section_tag: str
+    section: str
+    items: tuple[Item, ...]
+
+
 @dataclass
 class Selection:
     """The result of selecting an issue's items."""
@@ -132,6 +144,8 @@ class Selection:
     featured: Item | None
     sections: list[Section]
     left_out: list[LeftOut]
+    empty: dict[str, str | None] = field(default_factory=dict)  # section title -> why it is empty (None: no item has its tags)
+    near_misses: list[NearMiss] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, Problem, raise_if
-from .model import IssueSpec, Item, LeftOut, Section, Selection
+from .model import IssueSpec, Item, LeftOut, NearMiss, Section, SectionSpec, Selection
+from .words import count
 
 
 def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
@@ -55,14 +57,17 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
     # tags match whatever their case or spacing: "event" in a file is the section's "Event"
     section_tags = {section.title: {fold(tag) for tag in section.tags} for section in spec.sections}
     buckets: dict[str, list[Item]] = {section.title: [] for section in spec.sections}
+    ranked = matching_order(spec)
     for item in candidates:
         tags = {fold(tag) for tag in item.tags}
-        home = next((s for s in spec.sections if not s.tags or section_tags[s.title] & tags), None)
+        home = next((s for s in ranked if not s.tags or section_tags[s.title] & tags), None)
         if home is None:
             left_out.append(LeftOut(item, "no matching section"))
         else:
             buckets[home.title].append(item)
     reasons = {id(lo.item): lo.reason for lo in left_out}
+    empty = {s.title: _why_empty(spec, s, section_tags[s.title], buckets, unique, lead, reasons)
+             for s in spec.sections if not buckets[s.title]}
     for key in ("featured", "include", "pin"):
         refs.not_shown(key, reasons)
     raise_if(refs.problems, ConfigError, f"{spec.path} asks for items that are not in the issue")
@@ -79,7 +84,70 @@ def select(spec: IssueSpec, items: Iterable[Item]) -> Selection:
         chosen.sort(key=lambda i: i.date, reverse=newest)
         chosen.sort(key=lambda i: rank.get(id(i), len(rank)))
         sections.append(Section(section.title, _anchor(section.title, anchors), chosen, spec.notes.get(section.title, "")))
-    return Selection(featured=lead, sections=sections, left_out=left_out)
+    # a section tag no item has is misspelt itself: the build says so, with the item tag it probably means
+    used = {fold(tag) for item in unique for tag in item.tags}
+    near = near_misses(spec, [lead, *candidates] if lead else candidates, used)
+    return Selection(featured=lead, sections=sections, left_out=left_out, empty=empty, near_misses=near)
+
+
+def matching_order(spec: IssueSpec) -> list[SectionSpec]:
+    """The sections in the order they take items: match_order's first, then the others as listed; a catch-all last."""
+    by_title = {section.title: section for section in spec.sections}
+    named = [by_title[title] for title in spec.match_order if title in by_title]
+    ranked = named + [section for section in spec.sections if section not in named]
+    return [section for section in ranked if section.tags] + [section for section in ranked if not section.tags]
+
+
+def _why_empty(spec: IssueSpec, section: SectionSpec, tags: set[str], buckets: dict[str, list[Item]], items: list[Item],
+               lead: Item | None, reasons: Mapping[int, str]) -> str | None:
+    """Why a section got no item, in words (None: no item has its tags, which the unknown-tag warning says; or a catch-all)."""
+    if not section.tags:  # nothing left over for the catch-all: every item found its section, nothing to warn about
+        return None
+    named = " or ".join(section.tags)
+    took = Counter(title for title, chosen in buckets.items() for item in chosen if tags & {fold(t) for t in item.tags})
+    tagged = [item for item in items if tags & {fold(t) for t in item.tags}]
+    earlier = "comes earlier in match_order" if spec.match_order else \
+        "comes earlier in sections (add match_order: to say which section takes an item first)"
+    if took:
+        total = sum(took.values())
+        if len(took) == 1:
+            [(home, _n)] = took.items()
+            whom = f"all {count(total, 'item')} tagged {named} went to {home}" if total > 1 else f"the 1 item tagged {named} went to {home}"
+            return f"{whom}, which {earlier}"
+        homes = [f"{home} ({n})" for home, n in took.most_common()]
+        return f"the {count(total, 'item')} tagged {named} went to {', '.join(homes[:-1])} and {homes[-1]}, which {earlier.replace('comes', 'come')}"
+    if lead is not None and lead in tagged and len(tagged) == 1:
+        return f"the only item tagged {named} is the featured one"
+    if not tagged:
+        return None
+    why = Counter(reasons.get(id(item), "featured") for item in tagged)
+    parts = ", ".join(f"{n} {reason}" for reason, n in why.most_common())
+    return f"no item of the issue is tagged {named} ({count(len(tagged), 'item')} tagged so: {parts})"
+
+
+def near_misses(spec: IssueSpec, items: Iterable[Item], used: set[str] | None = None) -> list[NearMiss]:
+    """Item tags one or two edits from a section's tag (a typo, a plural), that match no section as written;
+    only section tags in ``used`` (folded) when given."""
+    from rapidfuzz.distance import OSA  # counts two swapped letters as one edit
+
+    wanted = {fold(tag): (tag, section.title) for section in spec.sections for tag in section.tags
+              if used is None or fold(tag) in used}
+    every = {fold(tag) for section in spec.sections for tag in section.tags}
+    found: dict[str, tuple[str, str, str, list[Item]]] = {}  # folded item tag -> (as first written, section tag, title, items)
+    for item in items:
+        for tag in item.tags:
+            folded = fold(tag)
+            if folded in every:
+                continue
+            if folded in found:
+                found[folded][3].append(item)
+                continue
+            for target, (section_tag, title) in wanted.items():
+                limit = 1 if min(len(folded), len(target)) <= 4 else 2
+                if OSA.distance(folded, target, score_cutoff=limit) <= limit:
+                    found[folded] = (tag, section_tag, title, [item])
+                    break
+    return [NearMiss(tag, section_tag, title, tuple(found_items)) for tag, section_tag, title, found_items in found.values()]
 
 
 class _References:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import BulletinError, Problem
+from .yamltext import as_written, double_quoted, reads_back
 
 Path_ = tuple[str | int, ...]
 
@@ -96,7 +97,10 @@ def _quote_hint(text: str, line: int) -> str:
     key, value = match[1].strip(), match[2]
     if not (": " in value or value.startswith(_SPECIAL_START)):
         return ""
-    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    meant = as_written(value)
+    quoted = double_quoted(meant)
+    if not reads_back(key, quoted, meant):  # advice that would not give the text back is worse than none
+        return ""
     return f" (a text holding ': ' or starting with a quote or bracket needs double quotes around it: {key}: {quoted})"
 
 
@@ -157,7 +161,7 @@ def comment_cut(node: yaml.Node | None, lines: Sequence[str]) -> str | None:
 def cut_message(key: str, kept: Any, cut: str) -> str:
     """The message for a text cut short by a comment."""
     whole = f"{kept} {cut.strip()}".strip()
-    quoted = '"' + whole.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    quoted = double_quoted(whole)
     return f"'{cut}' is read as a comment, leaving '{kept}'; put the whole text in double quotes: {key}: {quoted}"
 
 
@@ -215,8 +219,9 @@ def load(path: Path, shown: str, error: type[BulletinError], text: str | None = 
     return doc
 
 
-def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str]) -> None:
-    doc.lines[path] = node.start_mark.line + 1
+def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str], key_line: int | None = None) -> None:
+    # a key's line is where the key stands, not where its value starts ("sections:" above its list)
+    doc.lines[path] = key_line or node.start_mark.line + 1
     cut = comment_cut(node, lines)
     if cut:
         doc.cuts[path] = cut
@@ -224,9 +229,7 @@ def _walk(node: yaml.Node, path: Path_, doc: Document, lines: list[str]) -> None
         for line, key, first in duplicate_keys(node):
             doc.repeats.append((path + (key,), line, first))
         for key, value in node.value:
-            sub = path + (str(key.value),)
-            _walk(value, sub, doc, lines)
-            doc.lines.setdefault(sub, key.start_mark.line + 1)
+            _walk(value, path + (str(key.value),), doc, lines, key.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
             _walk(value, path + (index,), doc, lines)

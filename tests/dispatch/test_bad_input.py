@@ -11,10 +11,10 @@ from fakes.sendgrid_server import FakeSendGrid
 from .helpers import run, use_subscribers
 
 
-def send_with(project: Path, content: bytes) -> str:
+def send_with(project: Path, content: bytes, list_name: str = "members") -> str:
     (project / "people.csv").write_bytes(content)
     use_subscribers(project, "people.csv")
-    result = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    result = run("send", "issues/example.yaml", "--list", list_name, "--yes")
     assert result.exit_code == 2, result.output
     assert result.output.count("Error:") == 1
     return result.output
@@ -130,6 +130,19 @@ def test_nobody_on_the_list_to_mail(sendgrid_project: Path, fake_sendgrid: FakeS
     output = send_with(sendgrid_project, b"email,lists,status\na@x.example,members,unsubscribed\n")
     assert "people.csv: nobody to send to on the list 'members' (1 unsubscribed)" in output
     assert_nothing_happened(sendgrid_project, fake_sendgrid)
+
+
+def test_nobody_to_send_to_counts_the_rows_of_that_list_only(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    """Issue 9, defect 7: the unsubscribed, bounced and invalid rows of other lists were counted for --list board."""
+    rows = ("email,lists,status\n"
+            "chair@x.example,board,unsubscribed\n"
+            "a@x.example,members,unsubscribed\nb@x.example,members,unsubscribed\nc@x.example,members,bounced\n"
+            "not-an-address,members,\nd@x.example,members,\nodd@x.example,members,unsubscribd\n")
+    output = send_with(sendgrid_project, rows.encode(), "board")
+    assert "people.csv: nobody to send to on the list 'board' (1 unsubscribed)" in output
+    assert_nothing_happened(sendgrid_project, fake_sendgrid)
+    plan = run("send", "issues/example.yaml", "--list", "members", "--dry-run").output
+    assert "Not mailed: 2 unsubscribed, 1 bounced, 2 invalid, 1 not on list" in plan
 
 
 def test_a_key_with_a_line_break_is_an_error_before_anything(sendgrid_project: Path, fake_sendgrid: FakeSendGrid,

@@ -346,3 +346,26 @@ def test_the_plan_says_when_no_column_holds_a_name_for_the_greeting(tmp_project:
     result = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert result.exit_code == 0, result.output
     assert "Merge field 'first_name' has no column (nor 'name') in people.csv: everyone gets the fallback" in " ".join(result.output.split())
+
+
+def test_a_test_send_shows_what_check_finds_then_sends_the_test(sendgrid_project: Path, fake_sendgrid: FakeSendGrid) -> None:
+    """Issue 9, defect 4: a test send said nothing about the errors that make a real send refuse."""
+    item = sendgrid_project / "content" / "2021-05-20-congress-2021.md"
+    item.write_text(item.read_text(encoding="utf-8").replace('alt: "Participants in the plenary hall at the 2019 Congress"', 'alt: ""'),
+                    encoding="utf-8")
+    checked = run("check", "issues/example.yaml")
+    assert checked.exit_code == 1
+    finding = "content/2021-05-20-congress-2021.md:1: image https://example.org/img/congress-2021.jpg has no alt text"
+    assert " ".join(finding.split(": ", 1)[1].split()) in " ".join(checked.output.split())
+    result = run("send", "issues/example.yaml", "--test", "me@org.example")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    error = next(i for i, line in enumerate(lines) if finding in line)
+    assert "✗ error" in lines[error]
+    assert "Checks: 1 error, " in result.output and "a real send refuses" in result.output
+    assert result.output.count("has no alt text") == 1  # as check says it, not also in the build's own words
+    sent = next(i for i, line in enumerate(lines) if line.startswith("Sent test message"))
+    assert error < sent  # shown first, then the test is sent all the same
+    assert fake_sendgrid.mail_requests() == 1
+    refused = run("send", "issues/example.yaml", "--list", "members", "--yes")
+    assert refused.exit_code == 1 and finding in refused.output and fake_sendgrid.mail_requests() == 1

@@ -127,3 +127,21 @@ def test_cancel_works_while_the_issue_file_is_broken_or_gone(clock: Clock, peopl
     assert result.output.startswith("Cancelled dispatch 2 of issues/example.yaml to 'members'")
     assert run("cancel", "example").output == "Error: example is already cancelled (dispatch 2)\n"
     assert [d[1] for d in dispatches(sendgrid_project)] == ["cancelled", "cancelled"]
+
+
+def test_cancelling_with_the_outbox_says_outbox_and_marks_its_folder(tmp_project: Path, clock: Clock) -> None:
+    """Issue 9, defect 6: cancel talked about SendGrid with the outbox, and a cancelled dispatch's files looked sent."""
+    assert run("send", "issues/example.yaml", "--list", "members", "--yes", "--at", "2021-07-06 09:00").exit_code == 0
+    waiting = run("cancel", "issues/example.yaml")
+    assert waiting.exit_code == 0 and "SendGrid" not in waiting.output
+    assert "it had not been handed over to the outbox yet. Nobody gets it." in waiting.output
+    assert not (tmp_project / "outbox" / "example" / "1").exists()
+    assert run("send", "issues/example.yaml", "--list", "members", "--yes", "--at", "2021-07-01 12:00").exit_code == 0
+    folder = tmp_project / "outbox" / "example" / "2"
+    assert sorted(p.name for p in folder.iterdir()) == ["batch-0001.eml", "batch-0001.json"]
+    handed = run("cancel", "issues/example.yaml")
+    assert handed.exit_code == 0 and "SendGrid" not in handed.output
+    assert "its batch in the outbox is cancelled (outbox/example/2/ is marked CANCELLED.txt). Nobody gets it." in handed.output
+    assert sorted(p.name for p in folder.iterdir()) == ["CANCELLED.txt", "batch-0001.eml", "batch-0001.json"]
+    note = (folder / "CANCELLED.txt").read_text(encoding="utf-8")
+    assert "Dispatch 2 of example to 'members' was cancelled" in note and "Nobody got it." in note

@@ -125,24 +125,33 @@ def test_running_the_command_again(fake_sendgrid: FakeSendGrid, clock: Clock, pe
     assert fake_sendgrid.mail_requests() == 1
 
 
+def test_status_says_a_replaced_or_cancelled_dispatch_is_not_pending(
+        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    """Issue 9, defect 5: a superseded scheduled dispatch showed as '3 pending' (nothing will ever send them)."""
+    people(3)
+    schedule("2021-07-06 09:00", clock)
+    schedule("2021-07-07 09:00", clock)  # a new time: dispatch 2 replaces dispatch 1
+    issue = sendgrid_project / "issues" / "example.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
+    schedule("2021-07-07 09:00", clock)  # the issue changed: dispatch 3 replaces dispatch 2
+    assert run("cancel", "issues/example.yaml").exit_code == 0
+    blocks = run("status").output.split("Dispatch ")[1:]
+    assert len(blocks) == 3 and all("pending" not in block for block in blocks)
+    first, second, third = blocks
+    assert ": superseded" in first and "3 recipients: none sent: replaced by dispatch 2 (a new time)" in first
+    assert "3 recipients: none sent: replaced by dispatch 3 (the issue changed)" in second
+    assert ": cancelled" in third and "3 recipients: none sent: cancelled" in third
+    rows = json.loads(run("status", "--json").output)
+    assert [sorted(row["batches"]) for row in rows] == [["superseded"], ["superseded"], ["cancelled"]]
+    assert fake_sendgrid.requests == []
+
+
 def test_a_plain_send_after_a_scheduled_one_is_already_sent(fake_sendgrid: FakeSendGrid, clock: Clock,
                                                            people: Callable[[int], list[str]]) -> None:
     people(3)
     assert schedule(None, clock).outcome == "sent"
     assert schedule("2021-07-06 09:00", clock).outcome == "already sent"
     assert fake_sendgrid.mail_requests() == 1
-
-
-def test_scheduling_a_changed_issue_after_a_plain_send_says_what_to_do(
-        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
-    people(3)
-    assert schedule(None, clock).outcome == "sent"
-    issue = sendgrid_project / "issues" / "example.yaml"
-    issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
-    with pytest.raises(LedgerError) as caught:  # it crashed with a TypeError (a missing time zone)
-        schedule("2021-07-06 09:00", clock)
-    assert "was sent to 'members' on " in str(caught.value) and "has changed since" in str(caught.value)
-    assert "--new-dispatch" in str(caught.value) and fake_sendgrid.mail_requests() == 1
 
 
 def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
@@ -164,6 +173,21 @@ def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
     assert again.outcome == "sent" and again.accepted == (1, 3)
     assert [(d[0], d[1]) for d in dispatches(sendgrid_project)] == [(1, "superseded"), (2, "done")]
     assert fake_sendgrid.delivered() == Counter({m: 2 for m in members})
+
+
+def test_scheduling_an_issue_edited_after_it_was_sent_says_it_changed(
+        fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    """Issue 9, defect 1: sent, title edited, then --at: it crashed with a TypeError (_changed_message without its zone)."""
+    people(3)
+    assert schedule(None, clock).outcome == "sent"
+    issue = sendgrid_project / "issues" / "example.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("#7", "#8"), encoding="utf-8")
+    with pytest.raises(LedgerError) as caught:
+        schedule("2021-07-06 09:00", clock)
+    message = str(caught.value)
+    assert "was sent to 'members' on Thu 2021-07-01 09:00 CEST" in message and "(dispatch 1, 3 recipients mailed)" in message
+    assert "has changed since" in message and "--new-dispatch" in message
+    assert fake_sendgrid.mail_requests() == 1 and [d[1] for d in dispatches(sendgrid_project)] == ["done"]
 
 
 def test_safe_without_a_time_sends_15_minutes_from_now(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]]) -> None:

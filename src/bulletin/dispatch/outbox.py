@@ -4,7 +4,8 @@ Per request, under ``outbox/<slug>/<dispatch>/``: ``batch-0001.json`` (the exact
 SendGrid would get) and ``batch-0001.eml`` (a sample message for the batch's first recipient:
 multipart/alternative, every header, merge tags filled). Open the .eml in a mail program to see it.
 A scheduled dispatch's requests carry ``send_at`` and ``batch_id``; cancelling one writes the request
-SendGrid would get to ``outbox/scheduled_sends/<batch_id>.json``.
+SendGrid would get to ``outbox/scheduled_sends/<batch_id>.json`` and marks the dispatch's folder with
+``CANCELLED.txt``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ class OutboxTransport:
             _write(folder / f"{_safe(batch_id)}.json", json.dumps({"batch_id": batch_id, "status": "cancel"}, indent=1) + "\n")
         except OSError as exc:
             raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
+
+    def mark_cancelled(self, slug: str, dispatch: int, note: str) -> str | None:
+        """Write CANCELLED.txt (``note``) into a cancelled dispatch's folder; its path as shown, None if it has no folder."""
+        folder = self.folder / _safe(slug) / str(dispatch)
+        if not folder.is_dir():
+            return None
+        try:
+            _write(folder / "CANCELLED.txt", note + "\nThe files next to this one show what would have been sent.\n")
+        except OSError as exc:
+            raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
+        return f"{self.shown}/{_safe(slug)}/{dispatch}/"
 
     def batch_status(self, batch_id: str) -> str | None:
         """'cancel' once cancel_batch wrote its file."""

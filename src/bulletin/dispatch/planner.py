@@ -79,17 +79,18 @@ class Planner:
         """The project's ledger, opened."""
         return Ledger(self.ledger_file, clock=self.clock, shown=self.ledger_shown)
 
-    def new_plan(self, list_name: str | None, people: tuple[Path, str]) -> SendPlan:
+    def new_plan(self, list_name: str | None, people: tuple[Path, str], *, as_check: bool = False) -> SendPlan:
         """The plan's figures about the issue, with the blocking checks' errors and warnings."""
         out = new_plan(self.result, list_name=list_name, transport=self.transport.describe(), subscribers=people[1])
         errors, warnings = blocking_checks(self.result, self.transport.name)
         if isinstance(self.transport, NoKey):
             errors.append(self.transport.problem)
-        # the build's warnings about the inputs are also the checks' warnings: each is shown once
+        # the build's warnings about the inputs are also the checks' warnings: each is shown once; ``as_check``:
+        # exactly bulletin check's findings (the build's own words for the size and alt texts are left out)
         if self.transport.name == "sendgrid":
             stale = stale_warning(last_sync(self.project.root, self.project.state_dir), (self.clock or utc_now)())
             warnings += [stale] if stale else []
-        out.errors, out.warnings = errors, list(dict.fromkeys(out.warnings + warnings))
+        out.errors, out.warnings = errors, warnings if as_check else list(dict.fromkeys(out.warnings + warnings))
         return out
 
     def audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
@@ -116,7 +117,7 @@ class Planner:
         if out.recipients == 0:
             raise AudienceError(
                 f"{people[1]}: nobody to send to on the list '{list_name}' "
-                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items()) or 'no rows'})"
+                f"({', '.join(f'{n} {r}' for r, n in out.skipped.items() if r != 'not on list') or 'no rows'})"
             )
         ledger.set_dispatch(dispatch, recipients=out.recipients, skipped=out.skipped)
         if supersede:

@@ -146,8 +146,8 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
     raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
     blank = ("",) * len(planner.message.fields)
     rows = [[email, *found.get(key, blank)] for key, email in emails.items()]
-    out = planner.new_plan(None, people)
-    out.errors, out.warnings = [], out.warnings + out.errors  # a test send shows problems, never blocks
+    out = planner.new_plan(None, people, as_check=True)
+    # a test send shows the checks' errors (a real send would refuse) and warnings, and never blocks: staff test to review
     out.test, out.recipients, out.requests = [r[0] for r in rows], len(rows), -(-len(rows) // 1000)
     if dry_run:
         return SendReport(out, "dry run", transport=planner.transport.describe())

@@ -70,10 +70,25 @@ def print_plan(console: Console, plan: SendPlan) -> None:
         nor = "".join(f" (nor '{other}')" for other in MERGE_ALTERNATIVES.get(name, ()))
         console.print(f"  [yellow]Merge field '{name}' has no column{nor} in {escape(plan.subscribers)}: everyone gets the fallback[/]")
     _problems(console, [str(p) for p in plan.problems], "Rows not mailed")
+    if plan.test:
+        print_findings(console, plan)
+        return
     for warning in plan.warnings:
         console.print(f"  [yellow]Warning:[/] {escape(warning)}")
     for error in plan.errors:
         console.print(f"  [red]Blocks sending:[/] {escape(error)}")
+
+
+def print_findings(console: Console, plan: SendPlan) -> None:
+    """A test send's findings, as bulletin check shows them: errors (a real send refuses) first, then warnings."""
+    if not plan.errors and not plan.warnings:
+        return
+    refuses = "; a real send refuses until the errors are fixed, a test is sent all the same" if plan.errors else ""
+    console.print(f"  Checks: {count(len(plan.errors), 'error')}, {count(len(plan.warnings), 'warning')}{refuses}")
+    for error in plan.errors:
+        console.print(f"    [bold red]✗ error[/]   {escape(error)}")
+    for warning in plan.warnings:
+        console.print(f"    [yellow]! warning[/] {escape(warning)}")
 
 
 def _problems(console: Console, lines: list[str], title: str) -> None:
@@ -171,6 +186,7 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
     if not rows:
         console.print("No dispatches yet.")
         return
+    by_id = {row["dispatch"]: row for row in rows}
     for row in rows:
         batches = row["batches"]
         who = "test send" if row["kind"] == "test" else f"to '{escape(row['list'])}'"
@@ -180,15 +196,32 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
             batch = f", batch {row['batch_id']}" if row.get("batch_id") else ""
             console.print(f"  scheduled for {when(row['send_at'], row['timezone'])}{batch}")
         parts = []
-        for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped", "cancelled"):
+        for state in ("accepted", "pending", "sending", "unknown", "failed", "skipped", "cancelled", "superseded"):
             if state in batches:
                 tally = batches[state]
-                parts.append(f"{n(tally['recipients'])} {state} ({count(tally['requests'], 'request')})")
+                word = "not sent" if state in ("cancelled", "superseded") else state
+                parts.append(f"{n(tally['recipients'])} {word} ({count(tally['requests'], 'request')})")
+        why = _not_sent_because(row, by_id.get(row["superseded_by"]))
+        if why and "accepted" not in batches:  # nothing of it went out: say so, and why
+            parts = [f"none sent: {why}"]
+        elif why:
+            parts.append(why)
         console.print(f"  {count(row['recipients'], 'recipient')}: {', '.join(parts) or 'none'}")
-        if row["superseded_by"]:
-            console.print(f"  replaced by dispatch {row['superseded_by']} (the issue changed)")
         for item in row["attention"]:
             console.print(f"  batch {item['batch']} ({count(item['recipients'], 'recipient')}) {item['state']}: {escape(item['error'] or '')}")
+
+
+def _not_sent_because(row: dict[str, Any], replacement: dict[str, Any] | None) -> str:
+    """Why a superseded or cancelled dispatch sends nothing more ('' for any other)."""
+    if row["state"] == "cancelled":
+        return "cancelled"
+    if row["state"] != "superseded":
+        return ""
+    reason = ""
+    if replacement is not None:
+        reason = (" (the issue changed)" if replacement["content_hash"] != row["content_hash"]
+                  else " (a new time)" if replacement["send_at"] != row["send_at"] else "")
+    return f"replaced by dispatch {row['superseded_by']}{reason}" if row["superseded_by"] else "replaced"
 
 
 def print_subscribers(console: Console, report: AudienceReport) -> None:

@@ -35,7 +35,13 @@ def status(issue: str | os.PathLike[str] | None = None, *, project: Project | No
 
 
 def _row(ledger: Ledger, d: Dispatch, zone: str) -> dict[str, Any]:
-    counts = {state: {"requests": n, "recipients": r} for state, (n, r) in sorted(d.batches.items())}
+    counts: dict[str, dict[str, int]] = {}
+    for state, (n, r) in sorted(d.batches.items()):
+        # a replaced dispatch's pending batches are never sent: they are not "pending"
+        shown_as = "superseded" if d.state == "superseded" and state == "pending" else state
+        tally = counts.setdefault(shown_as, {"requests": 0, "recipients": 0})
+        tally["requests"] += n
+        tally["recipients"] += r
     attention = [
         {"batch": b.seq, "state": b.state, "recipients": b.size, "error": b.error, "updated": b.updated}
         for b in ledger.batches(d.id, ["unknown", "failed", "sending"])

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..model import Image, Item
+from ..spacing import one_line, trim
 from ..yamlfile import Path_ as Key
 from ..yamlfile import show
 
@@ -95,6 +96,7 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
         path=path,
         draft=values.get("draft", False),
         ignored=tuple(values.get("ignored", ())),
+        notes=tuple(values.get("notes", ())),
     )
 
 
@@ -139,7 +141,7 @@ def as_title(value: Any) -> str:
         raise Invalid(f"expected text, got {show(value)} (put it in quotes)")
     if not value.strip():
         raise Invalid("must not be empty")
-    return " ".join(value.split())  # a line break typed into a spreadsheet cell is not part of the title
+    return one_line(value)  # a line break typed into a spreadsheet cell is not part of the title; a no-break space is
 
 
 def as_url(value: Any, what: str = "an absolute link") -> str:
@@ -184,7 +186,7 @@ def as_summary(value: Any) -> str:
     """Markdown text."""
     if not isinstance(value, str):
         raise Invalid(f"expected text, got {show(value)}")
-    return value.strip()
+    return trim(value)
 
 
 def as_image(value: Any) -> tuple[Image | None, Found]:

@@ -16,6 +16,7 @@ from typing import Any
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Image, Item
+from ..spacing import one_line, trim
 from . import Fetch, _fields
 
 TIMEOUT = 20  # seconds
@@ -179,15 +180,15 @@ def clean_html(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
     )
-    return cleaned.strip()
+    return trim(cleaned)
 
 
 def plain_text(text: str) -> str:
-    """A title as plain text: tags dropped, entities decoded, whitespace collapsed."""
+    """A title as plain text: tags dropped, entities decoded, ordinary whitespace collapsed (no-break spaces kept)."""
     import nh3
 
     # feedparser has decoded entities already; nh3 strips any tags and re-escapes, so decode once more
-    return " ".join(html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"})).split())
+    return one_line(html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"})))
 
 
 def _local_date(raw: str | None) -> dt.date | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from .. import yamlfile
+from .. import yamlfile, yamltext
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
@@ -56,6 +57,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
         problems.append(Problem(f"{name}:1", split))
         return None
     front, body = split
+    front, notes = lenient(front, name)
     try:
         # the front matter starts on line 2 of the file, after the opening '---'
         data, node = yamlfile.parse_tree(front, first_line=2)
@@ -85,7 +87,35 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
         return None
     if body:
         values["summary"] = body
+    values["notes"] = notes
     return _fields.make(values, origin=f"{name}:1", path=name)
+
+
+# "title: EU Strategy: our view" on one line (the next line is not indented: no continuation, no block)
+_ONE_LINE = re.compile(r"(title|summary):[ \t]+(?![|>][-+0-9]*[ \t]*$)(\S.*?)[ \t]*")
+
+
+def lenient(front: str, name: str) -> tuple[str, list[tuple[str, str]]]:
+    """The front matter with each one-line title:/summary: that YAML would reject or misread rewritten in double
+    quotes as the text of its line (``yamltext.as_written``), and a note for each; a quoted value keeps YAML's meaning."""
+    lines = front.split("\n")
+    notes = []
+    for index, line in enumerate(lines):
+        match = _ONE_LINE.fullmatch(line)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not match or (following[:1] in (" ", "\t") and following.strip()) or not match[2].isprintable():
+            continue  # continued on the next line, or holding a control character: YAML's own message says where
+        key, value = match[1], match[2]
+        why = yamltext.misread(key, value)
+        if why is None:
+            continue
+        meant = yamltext.as_written(value)
+        quoted = yamltext.double_quoted(meant)
+        lines[index] = f"{key}: {quoted}"  # the same line: line numbers stay right
+        # the front matter starts on line 2 of the file, after the opening '---'
+        note = f"{key}: read as written, '{meant}' ({why}); to say so in YAML, write: {key}: {quoted}"
+        notes.append((f"{name}:{index + 2}", note))
+    return "\n".join(lines), notes
 
 
 def split_front_matter(text: str) -> tuple[str, str] | str:

@@ -23,6 +23,7 @@ from ...ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ...model import Project
 from ...words import count
 from ..deliver import OnProgress, SendReport
+from ..outbox import OutboxTransport
 from ..retry import RetryPolicy
 from ..transport import Transport
 from ..transports import transport_for
@@ -96,7 +97,9 @@ class Cancelled:
     list_name: str | None
     local: str  # its send time, shown
     recipients: int
-    at_sendgrid: bool  # True: its SendGrid batch was cancelled; False: it was still waiting in the ledger
+    at_sendgrid: bool  # True: its batch was cancelled where it was handed over; False: it was still waiting in the ledger
+    transport: str = "sendgrid"  # where it was (or would have been) handed over: sendgrid or outbox
+    marked: str | None = None  # the outbox folder marked cancelled, as shown
 
 
 def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, project: Project | None = None,
@@ -121,7 +124,7 @@ def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, proje
         d = found[-1]
         assert d.send_at is not None
         send_at, zone = read_stored(d.send_at), _zone(d, project)
-        result = Cancelled(d.id, d.slug, d.list_name, local_text(send_at, zone), d.recipients, at_sendgrid=False)
+        result = Cancelled(d.id, d.slug, d.list_name, local_text(send_at, zone), d.recipients, at_sendgrid=False, transport=d.transport)
         if d.state == "scheduled" and _cancel_in_ledger(ledger, d, ["scheduled"]):
             return result
         try:
@@ -143,9 +146,13 @@ def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, proje
                 f"{minutes(send_at - now)}, and takes no cancellation in the last 10 minutes"
             )
         if d.batch_id:
-            batches, batch_id = scheduling(transport or transport_for(d.transport, project, clock)), d.batch_id
+            used = transport or transport_for(d.transport, project, clock)
+            batches, batch_id = scheduling(used), d.batch_id
             call(retry or RetryPolicy(), lambda: batches.cancel_batch(batch_id))
             result.at_sendgrid = True
+            if isinstance(used, OutboxTransport):  # its files would look like any sent dispatch's
+                result.marked = used.mark_cancelled(d.slug, d.id, f"Dispatch {d.id} of {d.slug} to '{d.list_name}' was cancelled "
+                                                    f"on {local_text(now, zone)}; it was due {result.local}. Nobody got it.")
         _cancel_in_ledger(ledger, d, ["done", *IN_FLIGHT])
         return result
 
