@@ -17,13 +17,14 @@ setup: $(BIN)/bulletin
 
 demo: setup
 	$(BIN)/bulletin build issues/example.yaml
+	$(BIN)/bulletin publish issues/example.yaml
 	$(BIN)/bulletin send issues/example.yaml --list members --yes
-	@echo "Open build/example/index.html in a browser, the sample emails in outbox/example/, or run: $(BIN)/bulletin preview issues/example.yaml"
+	@echo "Open build/example/index.html in a browser, the web edition site/index.html, the sample emails in outbox/example/, or run: $(BIN)/bulletin preview issues/example.yaml"
 
-# Debian packages the tests drive: Chromium (browser tests) and SpamAssassin (spam score).
+# Debian packages the tests drive: Chromium (browser tests, PDF), SpamAssassin (spam score), poppler-utils (pdftotext).
 browser:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v spamassassin >/dev/null; then \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spamassassin; fi
+	@if [ ! -x $(CHROMIUM) ] || ! command -v spamassassin >/dev/null || ! command -v pdftotext >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium spamassassin poppler-utils; fi
 
 # Static checks: ruff (pyflakes, bugbear, import order) on the code and tests, mypy on src/ (pyproject.toml).
 lint: setup
@@ -39,7 +40,8 @@ bench: setup
 	$(BIN)/python benchmarks/dispatch.py
 	$(BIN)/python benchmarks/schedule.py
 	$(BIN)/python benchmarks/preview.py
+	$(BIN)/python benchmarks/publish.py
 	$(BIN)/python benchmarks/start.py
 
 clean:
-	rm -rf build outbox .bulletin
+	rm -rf build outbox site .bulletin

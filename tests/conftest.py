@@ -30,6 +30,15 @@ def tmp_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def published(tmp_project: Path) -> Path:
+    """The example project with issues/example.yaml published (its "View in browser" page exists): ready to send."""
+    from bulletin.site import publish
+
+    publish("issues/example.yaml")
+    return tmp_project
+
+
+@pytest.fixture
 def write(tmp_project: Path):
     """Write a text file into the project: write("issues/x.yaml", "...")."""
 

@@ -336,6 +336,30 @@ def test_an_excel_sep_line_names_the_delimiter(tmp_path: Path) -> None:
     assert report.delimiter == ";"
 
 
+def test_a_too_wide_row_still_suppresses_its_address_when_it_is_unambiguous(tmp_path) -> None:
+    # "Former Org, Ltd" unquoted: one field too many, but only one cell is an address and the status column says unsubscribed
+    path = tmp_path / "people.csv"
+    path.write_text("email,name,lists,status,organisation\n"
+                    "old.member@x.example,Old Member,members,unsubscribed,Former Org, Ltd\n"
+                    "Old.Member@x.example,Old Member,members,subscribed,Former Org\n"
+                    "new@x.example,New,members,subscribed,Org, Ltd\n"
+                    "ok@x.example,Ok,members,subscribed,Org\n", encoding="utf-8")
+    audience = read_audience(path, list_name="members")
+    with pytest.raises(AudienceError, match="more fields than the header") as caught:
+        list(audience)
+    assert [p.where for p in caught.value.problems] == [f"{path} row 2", f"{path} row 4"]  # reported either way
+    assert audience.report.suppressed == {"old.member@x.example": "unsubscribed"}  # suppressed, also for row 3
+
+
+def test_a_too_wide_row_with_two_addresses_is_not_read(tmp_path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("email,name,status\na@x.example,b@x.example,x,unsubscribed\n", encoding="utf-8")
+    audience = read_audience(path, list_name=None)
+    with pytest.raises(AudienceError):
+        list(audience)
+    assert audience.report.suppressed == {}
+
+
 def test_first_name_is_the_name_column_where_a_row_has_none(tmp_path: Path) -> None:
     path = write(tmp_path, "email,First Name,name\na@x.example,Ann,Ann Lee\nb@x.example,,Bob Roe\nc@x.example, ,\n")
     audience = read_audience(path, list_name=None, fields=["first_name", "name"])

@@ -175,6 +175,22 @@ def test_web_url_placeholders(write, web_url, message):
     assert message in str(info.value)
 
 
+def test_site_settings(write):
+    base = "organisation: {name: X, address: A}\nsender: {email: a@example.org}\n"
+    project = load_project(write("bulletin.yaml", base))
+    assert (project.site_dir, project.archive_url, project.subscribe_url) == ("site", None, None)
+    path = write("bulletin.yaml", base + "site_dir: public\narchive_url: https://example.org/archive/\nsubscribe_url: mailto:join@example.org\n")
+    project = load_project(path)
+    assert (project.site_dir, project.archive_url, project.subscribe_url) == ("public", "https://example.org/archive/", "mailto:join@example.org")
+    write("bulletin.yaml", base + "archive_url: example.org/archive\nsubscribe_url: www.example.org/join\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:3: archive_url: expected an http(s) address like https://example.org/bulletin/, got 'example.org/archive'",
+        "bulletin.yaml:4: subscribe_url: expected an http(s) address like https://example.org/newsletter, got 'www.example.org/join'",
+    ]
+
+
 def test_blank_or_odd_source_entries_are_errors(write):
     found = problems(write, GOOD + "source: [content/, '', {path: x}]\n")
     assert found == [

@@ -161,3 +161,57 @@ def test_a_lock_file_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> Non
     no_lock = r"^\.bulletin/ledger\.db: cannot create its lock file ledger\.lock \(Is a directory\)"
     with Ledger(tmp_path / "ledger.db", shown=".bulletin/ledger.db") as ledger, pytest.raises(LedgerError, match=no_lock):
         ledger.lock()
+
+
+# --- issue 10: a hand-edited or damaged ledger, an extreme BULLETIN_NOW: a clear message, not an internal error -----
+
+
+DAMAGE = {
+    "send_at": "UPDATE dispatches SET send_at = 'soon'",
+    "skipped": "UPDATE dispatches SET skipped = '{not json'",
+    "recipients": "UPDATE batches SET recipients = '[[\"a@x.example\"'",
+    "created": "UPDATE dispatches SET created = 'yesterday'",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_row_is_a_clear_error_naming_the_ledger(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    from click.testing import CliRunner
+
+    from bulletin.cli import main
+
+    monkeypatch.setenv("BULLETIN_NOW", "2021-07-01T07:00:00Z")
+    runner = CliRunner()
+    scheduled = runner.invoke(main, ["send", "issues/example.yaml", "--list", "members", "--at", "2021-07-20 09:00", "--yes"])
+    assert scheduled.exit_code == 0, scheduled.output
+    with sqlite3.connect(tmp_project / ".bulletin" / "ledger.db") as db:
+        db.execute(DAMAGE[damage])
+    monkeypatch.setenv("BULLETIN_NOW", "2021-07-18T07:00:00Z")  # within SendGrid's window: dispatch-due hands it over
+    for args in (["status"], ["schedule", "list"], ["dispatch-due"], ["send", "issues/example.yaml", "--list", "members", "--yes"]):
+        if damage == "recipients" and args[0] != "dispatch-due":
+            continue  # the others never read who is in a batch
+        result = runner.invoke(main, args)
+        assert result.exit_code in (1, 2), (args, result.output)  # dispatch-due may report it as a problem of that dispatch
+        assert "Internal error" not in result.output
+        assert ".bulletin/ledger.db: the ledger is damaged" in result.output, (args, result.output)
+        assert "restore it from a backup" in result.output
+
+
+@pytest.mark.parametrize("now", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z"])
+def test_an_extreme_bulletin_now_is_a_clear_error(tmp_project: Path, monkeypatch: pytest.MonkeyPatch, now: str) -> None:
+    from click.testing import CliRunner
+
+    from bulletin.cli import main
+
+    monkeypatch.setenv("BULLETIN_NOW", "2021-07-01T07:00:00Z")
+    runner = CliRunner()
+    scheduled = runner.invoke(main, ["send", "issues/example.yaml", "--list", "members", "--at", "2021-07-20 09:00", "--yes"])
+    assert scheduled.exit_code == 0, scheduled.output
+    monkeypatch.setenv("BULLETIN_NOW", now)
+    for args in (["status"], ["schedule", "list"], ["dispatch-due"], ["cancel", "issues/example.yaml"],
+                 ["send", "issues/example.yaml", "--list", "members", "--at", "2021-07-20 09:00", "--yes"]):
+        result = runner.invoke(main, args)
+        assert "Internal error" not in result.output, (args, result.output)
+        if args != ["status"]:  # status does not use the time
+            assert result.exit_code == 2, (args, result.output)
+            assert "BULLETIN_NOW (used by tests) must be a time like" in result.output

@@ -144,7 +144,13 @@ class Audience:
         sendgrid, sendgrid_seen = self.sendgrid, set()
         skipped, statuses, stats, counts = report.skipped, report.statuses, self.stats, report.lists
         status_of: dict[str, str] = {}  # a status cell as written -> the status it means (few distinct cells)
-        for row_no, cells in table.rows():
+
+        def wide(cells: list[str]) -> None:  # a row with more fields than the header: reported, and never mailed if it says so
+            gone = _wide_suppression(cells, len(header), email_at, status_at)
+            if gone is not None:
+                suppressed.setdefault(*gone)
+
+        for row_no, cells in table.rows(on_wide=wide):
             report.rows += 1
             raw = cells[email_at]
             lists_cell = cells[lists_at] if lists_at is not None else ""
@@ -242,6 +248,34 @@ class Audience:
 
 
 _CACHED = 10_000  # distinct status and list cells remembered (a file has a handful)
+
+
+def _wide_suppression(cells: list[str], width: int, email_at: int, status_at: int | None) -> tuple[str, str] | None:
+    """(key, status) of a row with too many fields whose address is unambiguous and whose status suppresses it.
+
+    The extra delimiter may be in any column, so each column reads either its own cell or the one ``extra``
+    places right. The address is unambiguous when those readings give one valid address; a reading of the
+    status column saying unsubscribed or bounced is enough to suppress it (never mailing is the safe side).
+    """
+    if status_at is None:
+        return None
+    extra = len(cells) - width
+    addresses = set()
+    for at in (email_at, email_at + extra):
+        try:
+            addresses.add(normalise(cells[at].strip()).lower())
+        except EmailNotValidError:
+            pass
+    if len(addresses) != 1:
+        return None
+    for at in (status_at, status_at + extra):
+        status = cells[at].strip().lower()
+        status = STATUS_ALIASES.get(status, status)
+        if status in SUPPRESSED:
+            return addresses.pop(), status
+    return None
+
+
 
 
 def _status(cell: str) -> str:

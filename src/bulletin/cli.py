@@ -212,6 +212,54 @@ def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool)
                          f"{'it is' if errors == 1 else 'they are'} fixed")
 
 
+@main.command("publish")
+@click.argument("issue", required=False, type=click.Path(dir_okay=False))
+@click.option("--pdf", is_flag=True, help="Also print site/<slug>/<slug>.pdf (A4) with Chromium.")
+@click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --pdf (default /usr/bin/chromium).")
+@handle_errors
+def publish_cmd(issue: str | None, pdf: bool, browser: str | None) -> None:
+    """Put ISSUE's web edition into site/<slug>/, then the archive site/index.html and the feed site/feed.xml.
+
+    Without ISSUE: make the whole site again from the published issues.
+    """
+    from .dispatch.schedule.times import clock_from_env
+    from .site import publish
+
+    report = publish(issue, pdf=pdf, browser=browser, clock=clock_from_env())
+    _print_site(report, "Published")
+
+
+@main.command("unpublish")
+@click.argument("issue", type=click.Path(dir_okay=False))
+@handle_errors
+def unpublish_cmd(issue: str) -> None:
+    """Take ISSUE (its file or its name) out of the site: its page, the archive and the feed."""
+    from .dispatch.schedule.times import clock_from_env
+    from .site import unpublish
+
+    report = unpublish(issue, clock=clock_from_env())
+    _print_site(report, "Unpublished")
+    click.echo(f"On the website, delete the folder {next(iter(report.issues))}/ as well (rsync: --delete does it).")
+
+
+def _print_site(report: Any, verb: str) -> None:
+    from .config import display_path
+
+    def shown(path: Path) -> str:
+        return display_path(path, Path.cwd())
+
+    for slug, url in report.issues.items():
+        click.echo(f"{verb} {slug} ({url})")
+    for path in report.written:
+        click.echo(f"  wrote     {shown(path)}")
+    for path in report.removed:
+        click.echo(f"  removed   {shown(path)}")
+    if report.unchanged:
+        click.echo(f"  unchanged {', '.join(shown(p) for p in report.unchanged)}")
+    click.echo(f"The archive and the feed list {count(report.archived, 'published issue')}. "
+               f"Upload the folder {shown(report.site)}/ to {report.urls.site} (rsync, FTP, your CMS).")
+
+
 @main.command("preview")
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
@@ -411,6 +459,9 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 @handle_errors
 def status_cmd(issue: str | None, as_json: bool) -> None:
     """Dispatches in the ledger (of ISSUE): recipients accepted, pending, unknown, failed."""
+    from .config import load_project
+    from .dispatch.record import lost_dispatches
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_status
     from .dispatch.status import status
 
@@ -419,6 +470,8 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print_status(_console(), rows)
+    for lost in lost_dispatches(load_project(issue), clock_from_env()):
+        click.echo(f"Warning: {lost}", err=True)
 
 
 @main.command("report")

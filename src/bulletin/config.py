@@ -29,7 +29,8 @@ PROJECT_FILE = "bulletin.yaml"
 
 _PROJECT_KEYS = [
     "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
-    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source", "brand", "greeting",
+    "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source", "brand", "greeting", "site_dir", "archive_url",
+    "subscribe_url",
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
@@ -129,6 +130,8 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         check.error(("web_url",), f"only {{slug}} is filled in (the issue's name), got '{web_url}': write it like https://example.org/bulletin/{{slug}}/")
     elif web_url and "{slug}" not in web_url:
         check.error(("web_url",), f"'{web_url}' has no {{slug}}: every issue would link to the same page; write it like https://example.org/bulletin/{{slug}}/")
+    archive_url = _address(check, data, "archive_url", "https://example.org/bulletin/")
+    subscribe_url = _address(check, data, "subscribe_url", "https://example.org/newsletter", mailto=True)
     paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
     fallbacks = _fallbacks(check, data.get("merge_fallbacks"))
     org_name = " ".join((check.text(org, "name", ("organisation",)) or "").split())
@@ -152,6 +155,8 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
                                   webhook_public_key=check.text(sendgrid, "webhook_public_key", ("sendgrid",))),
         transport=check.choice(data, "transport", ["outbox", "sendgrid"], default="outbox"),  # type: ignore[arg-type]
         web_url=web_url,
+        archive_url=archive_url,
+        subscribe_url=subscribe_url,
         utm=_utm(check, data.get("utm"), ("utm",)),
         inliner=check.choice(data, "inliner", ["premailer", "css-inline"], default="premailer"),  # type: ignore[arg-type]
         timezone=timezone,
@@ -164,6 +169,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         state_dir=check.text(paths, "state", ("paths",), ".bulletin") or ".bulletin",
         outbox_dir=check.text(paths, "outbox", ("paths",), "outbox") or "outbox",
         templates_dir=check.text(paths, "templates", ("paths",), "templates") or "templates",
+        site_dir=check.text(data, "site_dir", default="site") or "site",
         source=_sources(check, data["source"]) if data.get("source") is not None else None,
     )
     raise_if(check.in_order(), ConfigError, f"{PROJECT_FILE} is not valid")
@@ -176,6 +182,16 @@ def _is(test: Any) -> bool:
         return bool(test())
     except (OSError, ValueError):
         return False
+
+
+def _address(check: yamlfile.Checker, data: dict, key: str, example: str, *, mailto: bool = False) -> str | None:
+    """An optional web address (or a mailto: one) of bulletin.yaml."""
+    value = check.text(data, key)
+    schemes = ("http://", "https://", "mailto:") if mailto else ("http://", "https://")
+    if value and not value.startswith(schemes):
+        check.error((key,), f"expected an http(s) address like {example}, got '{value}'")
+        return None
+    return value or None
 
 
 def _fallbacks(check: yamlfile.Checker, data: Any) -> dict[str, str]:

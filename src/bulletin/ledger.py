@@ -6,6 +6,9 @@ their recipients. Each batch goes ``pending -> sending`` (committed before its r
 ``accepted | failed | unknown`` (committed after). A batch still ``sending`` when a run starts was cut
 off mid-request: it becomes ``unknown`` and is only re-sent when the user asks.
 
+Addresses left out of a dispatch because another list's dispatch of the issue holds them are kept in
+``held``: when that one lets them go (they left its list, it was cancelled), the first owes them the issue.
+
 Dispatch states: planned, sending, done, incomplete, superseded, scheduled, handing_over, cancelled.
 Batch states: pending, sending, accepted, failed, unknown, skipped, cancelled.
 
@@ -204,7 +207,7 @@ class Ledger:
     def content(self, dispatch: int) -> dict[str, Any]:
         """The message frozen with a dispatch."""
         row = self.db.execute("SELECT content FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
-        return dict(json.loads(row[0])) if row else {}
+        return dict(self._json(row[0], f"dispatch {dispatch}: content", dict)) if row else {}
 
     def find_dispatch(self, slug: str, list_name: str, transport: str) -> Dispatch | None:
         """The live real dispatch of this issue to this list (its name in any case) through this transport, if any."""
@@ -241,11 +244,41 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
+    def _damaged(self, what: str, value: object, expected: str) -> LedgerError:
+        """The error for a value no bulletin writes (a hand edit, a damaged file)."""
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
+        return LedgerError(
+            f"{self.shown}: the ledger is damaged ({what} is {shown}, not {expected}). It records who was already mailed: "
+            "restore it from a backup; it must not be edited or replaced by hand"
+        )
+
+    def _json(self, text: Any, what: str, kind: type) -> Any:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, kind):
+            raise self._damaged(what, text, f"a JSON {'list' if kind is list else 'object'}")
+        return value
+
+    def _stamps(self, what: str, **stamps: str | None) -> None:
+        """Check stored times (send_at may be absent): read_stored() must not fail on them later."""
+        for column, stamp in stamps.items():
+            if stamp is None and column == "send_at":
+                continue
+            try:
+                dt.datetime.fromisoformat(str(stamp)).astimezone(dt.UTC)
+            except (ValueError, OverflowError):
+                raise self._damaged(f"{what}: {column}", stamp, "a time like 2021-07-05T07:00:00+00:00") from None
+
     def _dispatch(self, row: Sequence[Any]) -> Dispatch:
-        """A dispatch row (columns as in DISPATCH_COLUMNS) decoded by name, with its batch counts."""
+        """A dispatch row (columns as in DISPATCH_COLUMNS) decoded by name, checked, with its batch counts."""
         values = dispatch_values(row)
-        values["skipped"], values["fields"] = json.loads(values["skipped"]), json.loads(values["fields"])
+        what = f"dispatch {values['id']}"
+        values["skipped"] = self._json(values["skipped"], f"{what}: skipped", dict)
+        values["fields"] = self._json(values["fields"], f"{what}: fields", list)
         values["safe"] = bool(values["safe"])
+        self._stamps(what, created=values["created"], updated=values["updated"], send_at=values["send_at"])
         found = Dispatch(**values)
         for state, batches, recipients in self.db.execute(
             "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
@@ -262,12 +295,15 @@ class Ledger:
         if states:
             sql += f" AND state IN ({', '.join('?' * len(states))})"
             args += list(states)
-        return [batch_row(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
+        found = [batch_row(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
+        for batch in found:
+            self._stamps(f"dispatch {dispatch} batch {batch.seq}", send_at=batch.send_at)
+        return found
 
     def recipients(self, batch: int) -> list[list[str]]:
         """The recipient rows of a batch: [email, merge values...]."""
         row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
-        return list(json.loads(row[0])) if row else []
+        return list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
 
     def replace_recipients(self, batch: int, rows: Sequence[Sequence[str]]) -> None:
         """Rewrite a not-yet-sent batch's recipients; an emptied batch is marked skipped."""
@@ -369,6 +405,19 @@ class Ledger:
             for batch in self.batches(dispatch, states):
                 for row in self.recipients(batch.id):
                     yield row[0].lower()
+
+    def hold(self, dispatch: int, keys: Iterable[str]) -> None:
+        """Record (replacing) who this dispatch leaves to another list's dispatch (inside a transaction)."""
+        self.db.execute("DELETE FROM held WHERE dispatch = ?", (dispatch,))
+        self.db.executemany("INSERT OR IGNORE INTO held (dispatch, key) VALUES (?, ?)", ((dispatch, k) for k in keys))
+
+    def held(self, dispatch: int) -> list[str]:
+        """Who this dispatch leaves to another list's dispatch."""
+        return [row[0] for row in self.db.execute("SELECT key FROM held WHERE dispatch = ? ORDER BY key", (dispatch,))]
+
+    def holding(self) -> list[int]:
+        """Dispatches that leave someone to another list's dispatch."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT dispatch FROM held ORDER BY dispatch")]
 
     def refresh_state(self, dispatch: int) -> str:
         """Derive a sending dispatch's state from its batches: done, incomplete or sending."""

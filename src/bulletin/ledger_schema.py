@@ -61,6 +61,11 @@ CREATE TABLE IF NOT EXISTS batches (
     updated TEXT NOT NULL,
     UNIQUE (dispatch, seq)
 );
+CREATE TABLE IF NOT EXISTS held (       -- left out of a dispatch because another list's dispatch of the issue holds them
+    dispatch INTEGER NOT NULL REFERENCES dispatches (id),
+    key TEXT NOT NULL,                  -- the address, lower-cased
+    PRIMARY KEY (dispatch, key)
+);
 """
 
 

@@ -221,7 +221,9 @@ class Project:
     subscribers_encoding: str = "utf-8-sig"
     sendgrid: SendGridSettings = field(default_factory=SendGridSettings)
     transport: Literal["outbox", "sendgrid"] = "outbox"
-    web_url: str | None = None  # pattern with {slug}
+    web_url: str | None = None  # pattern with {slug}: where site/<slug>/ is served
+    archive_url: str | None = None  # where site/index.html is served (default: web_url's parent)
+    subscribe_url: str | None = None  # the sign-up page, linked from the web edition
     utm: Utm | None = None
     inliner: Literal["premailer", "css-inline"] = "premailer"
     timezone: str = "UTC"
@@ -234,4 +236,5 @@ class Project:
     state_dir: str = ".bulletin"
     outbox_dir: str = "outbox"
     templates_dir: str = "templates"
+    site_dir: str = "site"  # the web edition, archive and feed (bulletin publish)
     source: list[Source] | None = None  # the default source of issues (``source:`` in bulletin.yaml)

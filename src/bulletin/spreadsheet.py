@@ -10,7 +10,7 @@ import codecs
 import csv
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -79,10 +79,11 @@ class Table:
         except StopIteration:
             self.header = []
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self, on_wide: Callable[[list[str]], None] | None = None) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells) of each record that is not blank, padded to the header's width.
 
-        A row with values beyond the header's columns is left out and noted in ``too_wide``; a quote
+        A row with values beyond the header's columns is left out, noted in ``too_wide`` and given to
+        ``on_wide``; a quote
         opened and never closed (the rest of the file read as one value) is an error.
         """
         source, where, too_wide = self._source, self.where, self.too_wide
@@ -101,6 +102,8 @@ class Table:
                 new_record()
                 if len(cells) != width:
                     if len(cells) > width and any(c.strip() for c in cells[width:]):
+                        if on_wide is not None:
+                            on_wide(cells)
                         if len(too_wide) < MAX_TOO_WIDE:
                             too_wide.append((row_no, len(cells)))
                         continue

@@ -51,6 +51,8 @@ def parse_tree(text: str, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_aliases(node, first_line)  # before anything walks the data as a tree
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -81,6 +83,48 @@ def parse_tree(text: str, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
     finally:
         loader.dispose()
     return data, node
+
+
+MAX_VALUES = 100_000  # values a document may stand for once its aliases (*name) are expanded
+
+
+def _check_aliases(root: yaml.Node, first_line: int) -> None:
+    """Refuse a document whose aliases expand beyond MAX_VALUES values, or refer to the value holding them.
+
+    An alias is the node it names, shared: eight levels of ``&a [*b, *b, ...]`` compose to a few nodes
+    but stand for 9**8 values, which every walk of the data (line numbers, validation) would visit.
+    Each node is sized once here (iteratively: no recursion limit), from the leaves up.
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if not children_done:
+            if id(node) in open_:  # reached again while inside itself: &a [*a]
+                raise YamlSyntaxError(node.start_mark.line + first_line,
+                                      "YAML error: an alias (*name) refers to the value that contains it; write the value out")
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        open_.discard(id(node))
+        size = 1 + sum(sizes[id(child)] for child in children)
+        if size > MAX_VALUES:
+            raise YamlSyntaxError(
+                node.start_mark.line + first_line,
+                f"YAML error: the aliases (*name) in this value repeat other values more than {MAX_VALUES:,} times "
+                "altogether; write the values out, or use fewer aliases",
+            )
+        sizes[id(node)] = size
 
 
 # a value that YAML reads as syntax: "title: EU Strategy: our view", "title: "EU" strategy", "title: [Draft] …"

@@ -13,7 +13,7 @@ def invoke(*args):
     return CliRunner().invoke(main, ["check", *args])
 
 
-def test_example_issue_is_ready_to_send(tmp_project):
+def test_example_issue_is_ready_to_send(tmp_project, published):
     result = invoke("issues/example.yaml")
     assert result.exit_code == 0, result.output
     assert "Content  ✓ no problems" in result.output

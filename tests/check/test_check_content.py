@@ -12,14 +12,14 @@ def errors(report, code):
     return [f for f in report.errors if f.code == code]
 
 
-def test_example_issue_has_no_errors_or_warnings(tmp_project):
+def test_example_issue_has_no_errors_or_warnings(tmp_project, published):
     report = run_checks(prepare("issues/example.yaml"))
     assert report.errors == [] and report.warnings == [], report.findings
     assert report.ok
     assert report.checks == ["content", "size", "accessibility"]
 
 
-def test_the_builds_warnings_about_the_inputs_are_warnings_here_too(tmp_project, write):
+def test_the_builds_warnings_about_the_inputs_are_warnings_here_too(tmp_project, published, write):
     item = tmp_project / "content" / "2021-06-17-pay-transparency.md"
     item.write_text(item.read_text(encoding="utf-8").replace("---\n", "---\nauthor: Ann\n", 1), encoding="utf-8")
     result = prepare("issues/example.yaml")
@@ -123,7 +123,7 @@ def test_json_report_has_stable_keys(tmp_project, template):
     }
 
 
-def test_plain_text_part_without_unsubscribe_or_address_is_a_warning(tmp_project, write):
+def test_plain_text_part_without_unsubscribe_or_address_is_a_warning(tmp_project, published, write):
     write("templates/default/email.txt.j2", "{{ issue.title }}\n")
     report = run_checks(prepare("issues/example.yaml"))
     assert [f.code for f in report.warnings] == ["no-unsubscribe-text", "no-address-text", "text-missing-items"]

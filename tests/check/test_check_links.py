@@ -14,6 +14,7 @@ import pytest
 from bulletin.build import prepare
 from bulletin.check import run_checks
 from bulletin.check.links import HttpProbe
+from bulletin.site import publish
 
 T0 = dt.datetime(2022, 6, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -34,6 +35,18 @@ class Handler(BaseHTTPRequestHandler):
             self.server.requests.append((self.command, path))
         if path == "/slow":
             self.server.release.wait(5)  # longer than the probe's timeout; released at teardown
+        if path == "/drip":  # headers one every 0.2 s: each read is quick, the answer never ends
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            try:
+                for n in range(300):
+                    if self.server.release.wait(0.2):
+                        break
+                    self.wfile.write(f"X-Drip-{n}: x\r\n".encode())
+                    self.wfile.flush()
+            except OSError:
+                self.server.requests.append(("DRIP", "client left"))
+            self.close_connection = True
+            return
         if path in ("/moved", "/gone"):
             self.send_response(301)
             self.send_header("Location", "/ok" if path == "/moved" else "/missing")
@@ -132,6 +145,17 @@ def test_a_non_ascii_address_is_not_a_redirect(server):
     assert ("HEAD", "/ok") in server.requests
 
 
+def test_a_trickling_answer_ends_at_the_deadline(server):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    status = HttpProbe(timeout=1)(f"{base}/drip")
+    assert (status.status, status.error) == (None, "no answer within 1 s")
+    for _ in range(50):  # the server notices at its next line
+        if ("DRIP", "client left") in server.requests:
+            break
+        server.release.wait(0.1)
+    assert ("DRIP", "client left") in server.requests  # cut at the deadline, not when the server stopped
+
+
 def test_a_non_ascii_host_name_goes_as_idna():
     from bulletin.check.links import _quote
 
@@ -171,6 +195,23 @@ def test_view_in_browser_page_not_online_is_only_a_warning(tmp_project, news, te
     report = run()
     [finding] = by_code(report, "web-copy")
     assert finding.severity == "warning" and report.ok
+    assert finding.message == (
+        f"the 'View in browser' page {base}/missing/check/ does not answer (404 Not Found): publish it "
+        "(bulletin publish issues/check.yaml) and upload the folder site/ to the website before sending"
+    )
+
+
+def test_a_published_web_edition_that_does_not_answer_was_not_uploaded(tmp_project, news, template, server, write):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    text = (tmp_project / "bulletin.yaml").read_text()
+    write("bulletin.yaml", text.replace('web_url: "https://example.org/bulletin/{slug}/"', f'web_url: "{base}/missing/{{slug}}/"'))
+    news("ok.md", url=f"{base}/ok")
+    publish("issues/check.yaml")
+    [finding] = by_code(run(), "web-copy")
+    assert finding.message == (
+        f"the 'View in browser' page {base}/missing/check/ does not answer (404 Not Found): the web edition is in "
+        "site/check/: upload the folder site/ to the website before sending"
+    )
 
 
 def test_progress_is_reported(link_issue):

@@ -19,7 +19,7 @@ def test_oversize_issue_with_many_long_items_is_an_error(tmp_project, news):
     assert finding.group == "size"
 
 
-def test_close_to_the_limit_is_a_warning(tmp_project):
+def test_close_to_the_limit_is_a_warning(tmp_project, published):
     result = prepare("issues/example.yaml")
     html = result.rendered.html
     result.rendered.html = html.replace("</body>", "<!--" + "x" * (WARN_BYTES + 10 - len(html.encode())) + "--></body>")

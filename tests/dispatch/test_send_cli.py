@@ -282,6 +282,54 @@ def test_ctrl_c_while_sending_gives_the_terminal_its_cursor_back(sendgrid_projec
     assert [state for *_, state, _ in batch_states(sendgrid_project)] == ["unknown"]  # resumable: listed on the next run
 
 
+BROKEN_ROWS = {
+    "too wide": "old.member@member-org.example,Old Member,members,unsubscribed,en,Former Org, Ltd\n",
+    "not UTF-8": "caf\xe9@x.example,Caf\xe9,members,subscribed,fr,Org\nold.member@member-org.example,Old Member,members,unsubscribed,en,Former Org\n",
+    "unclosed quote": 'x@x.example,"Open quote,members,subscribed,en,Org\nold.member@member-org.example,Old Member,members,unsubscribed,en,Former Org\n',
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_ROWS)
+def test_a_broken_subscribers_file_refuses_a_test_send(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, broken: str) -> None:
+    # when the file cannot be read whole, nobody can tell whether a test address unsubscribed: refuse
+    people = sendgrid_project / "people.csv"
+    head = "email,name,lists,status,language,organisation\nme@org.example,Me,members,subscribed,en,Org\n"
+    people.write_bytes((head + BROKEN_ROWS[broken]).encode("cp1252" if broken == "not UTF-8" else "utf-8"))
+    result = run("send", "issues/example.yaml", "--subscribers", "people.csv", "--test", "old.member@member-org.example")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: Not sent: people.csv cannot be read whole")
+    assert "people.csv" in result.output and ("row" in result.output or "line" in result.output)
+    assert fake_sendgrid.requests == []
+    other = run("send", "issues/example.yaml", "--subscribers", "people.csv", "--test", "me@org.example")
+    assert other.exit_code == 2 and fake_sendgrid.requests == []  # nobody's test goes while the file is broken
+
+
+def test_a_full_disk_while_writing_the_outbox_leaves_no_temporary_file(tmp_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import io
+    import os
+
+    from bulletin.dispatch import outbox
+
+    real = os.fdopen
+
+    class Full(io.TextIOWrapper):
+        def write(self, text: str) -> int:
+            super().write(text[: len(text) // 2])  # half of it reaches the disk, then it is full
+            self.flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def fdopen(fd: int, *args: object, **kwargs: object) -> io.TextIOWrapper:
+        handle = real(fd, "wb")
+        return Full(handle, encoding="utf-8", newline="")
+
+    monkeypatch.setattr(outbox.os, "fdopen", fdopen)
+    result = run("send", "issues/example.yaml", "--test", "me@org.example")
+    assert result.exit_code == 1, result.output
+    assert "cannot write to the outbox" in result.output and "No space left on device" in result.output
+    assert [p.name for p in (tmp_project / "outbox").rglob("*") if p.is_file()] == []  # no .batch-0001.json.xxxx left
+
+
 PEOPLE = (  # a first name, only a full name, nothing: a greeting each
     "email,First Name,name,lists\n"
     "zoe@x.example,Zoë,Zoë Müller,members\n"

@@ -12,7 +12,10 @@ Faults (by mail/send request number, 1-based): "429" (retry_after=seconds or Non
 delivered), "reset-after-body" (body read and delivered, then reset: the client cannot know), "drop" (body read,
 not delivered, then reset: the client cannot know either),
 "stall" (body read and delivered, answer only after ``seconds``, or else not before ``release()`` or the fake
-stops: the client times out, however slow the machine).
+stops: the client times out, however slow the machine),
+"redirect" (not delivered: ``302 Location: location``, as a captive portal or a wrong URL answers),
+"504-html" (delivered, then a gateway's ``504`` web page: the client cannot know), "trickle" (delivered,
+then ``202`` announcing ``length`` bytes sent one a second, for at most ``seconds``).
 
 Scheduled sends, on the fake's own clock (``clock``, unix seconds; ``set_time(datetime)``):
 ``POST /v3/mail/batch`` (a new batch id), ``GET /v3/mail/batch/{id}`` (validate), ``POST
@@ -123,6 +126,7 @@ class FakeSendGrid:
         self.requests: list[tuple[Request, int]] = []  # every request and the status answered (0: none)
         self.accepted: list[Accepted] = []
         self.invalid: list[str] = []  # why requests broke the spec or the limits
+        self.trickles: list[str] = []  # how each "trickle" ended: "client left" | "server ended"
         self.routes: dict[tuple[str, str], Handler] = {
             ("POST", "/v3/mail/send"): self._mail_send,
             ("POST", "/v3/mail/batch"): self._new_batch,
@@ -181,6 +185,14 @@ class FakeSendGrid:
     def recipients(self) -> Counter[str]:
         """How many times each address was in an accepted request (lower-cased)."""
         return Counter(r.lower() for a in self.accepted for r in a.recipients)
+
+    def wait_trickles(self) -> list[str]:
+        """How the "trickle" answers ended, once each has (it notices a client gone at its next byte)."""
+        for _ in range(100):
+            if len(self.trickles) >= sum(1 for kind, _ in self.faults.values() if kind == "trickle"):
+                break
+            time.sleep(0.05)
+        return list(self.trickles)
 
     def mail_requests(self) -> int:
         """How many mail/send requests arrived (whatever became of them)."""
@@ -406,6 +418,15 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                                                   400: "Bad Request", 401: "The provided authorization grant is invalid, expired, or revoked",
                                                   403: "access forbidden", 413: "Payload Too Large"}[status])
                 return Reply(status, _errors(message), headers)
+            if kind == "redirect":
+                fake.accepted.pop()  # a redirect is not an acceptance
+                return Reply(int(options.get("status", 302)), None, {"Location": str(options["location"])})
+            if kind == "504-html":  # a gateway timed out waiting for SendGrid, which had accepted the mail
+                return Reply(504, "<html><body><h1>504 Gateway Time-out</h1></body></html>", {"Content-Type": "text/html"})
+            if kind == "trickle":
+                fake.requests.append((request, 202))
+                self._trickle(int(options.get("length", 100_000)), float(options.get("seconds", 60.0)))
+                return None
             if kind in ("reset-after-body", "drop"):
                 if kind == "drop":
                     fake.accepted.pop()  # lost on the way: never delivered, and the client cannot know
@@ -425,12 +446,34 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 return None
             raise ValueError(f"unknown fault {kind!r}")
 
+        def _trickle(self, length: int, seconds: float) -> None:
+            """A 202 whose announced body comes one byte a second (until the client goes or ``seconds`` pass)."""
+            self.send_response(202)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+            self.close_connection = True
+            ends = time.monotonic() + seconds
+            try:
+                while time.monotonic() < ends:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1.0)
+            except OSError:
+                fake.trickles.append("client left")  # the client gave up
+                return
+            fake.trickles.append("server ended")
+
         def _send(self, reply: Reply) -> None:
-            data = b"" if reply.body is None else json.dumps(reply.body).encode()
+            if isinstance(reply.body, (str, bytes)):  # a web page, as a proxy or gateway answers
+                data = reply.body.encode() if isinstance(reply.body, str) else reply.body
+            else:
+                data = b"" if reply.body is None else json.dumps(reply.body).encode()
             self.send_response(reply.status)
             for key, value in reply.headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Type", "application/json")
+            if not any(k.lower() == "content-type" for k in reply.headers):
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Connection", "close")
             self.end_headers()

@@ -167,6 +167,24 @@ def test_no_web_url_means_no_view_in_browser(make_project, spec, selection):
     assert context["view_in_browser_url"] is None
 
 
+def test_the_web_edition_context(make_project, spec, selection):
+    project = make_project(merge_fallbacks={"name": "reader & friend"}, subscribe_url="https://example.org/join")
+    email, web = render_context(project, spec, selection), render_context(project, spec, selection, web=True)
+    assert (email["web"], web["web"]) == (False, True)
+    assert (email["view_in_browser_url"], web["view_in_browser_url"]) == ("https://example.org/bulletins/2021-h1/", None)
+    assert (email["archive_url"], web["archive_url"]) == ("https://example.org/bulletins/", "../index.html")
+    assert email["subscribe_url"] == web["subscribe_url"] == "https://example.org/join"
+    assert email["merge"]("name", "colleague") == "*|NAME|*"
+    assert web["merge"]("name", "colleague") == "reader &amp; friend"
+    assert web["merge"]("city", "Brussels") == "Brussels"
+    assert "utm_" in email["sections"][0].items[0].url and "utm_" not in web["sections"][0].items[0].url
+
+
+def test_an_archive_served_elsewhere_is_linked_by_its_address(make_project, spec, selection):
+    project = make_project(archive_url="https://example.org/news/archive")
+    assert render_context(project, spec, selection, web=True)["archive_url"] == "https://example.org/news/archive"
+
+
 def test_sections_toc_and_notes(project, spec, make_item):
     selection = Selection(
         featured=make_item(99),

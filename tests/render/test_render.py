@@ -238,3 +238,16 @@ def test_right_to_left_texts_take_their_own_direction(make_project, make_spec, m
     assert note.get("dir") == "auto" and arabic in note.text_content()
     intro = [d for d in doc.xpath("//div[@dir='auto']") if d.text_content().strip() == arabic]
     assert len(intro) >= 3  # intro, note, featured summary
+
+
+def test_sendgrid_tags_in_item_text_are_neutralised_in_both_parts(make_project, spec, make_item, inliner):
+    """'<%asm_global_unsubscribe_raw_url%>' in a title is data: SendGrid must not fill it in (a global unsubscribe link)."""
+    tag = "<%asm_global_unsubscribe_raw_url%>"
+    item = make_item(1, title=f"Unsubscribe? {tag}", summary="Manage at <%asm_preferences_raw_url%> or [%unsubscribe%]")
+    rendered = render_issue(make_project(inliner=inliner), spec, Selection(None, [Section("News", "news", [item])], []))
+    for part in (rendered.text, rendered.html, rendered.html.replace("&lt;", "<").replace("&#37;", "%")):
+        assert tag not in part and "<%asm_preferences_raw_url%>" not in part and "[%unsubscribe%]" not in part
+    assert "<%asm_group_unsubscribe_raw_url%>" in rendered.html  # the template's own tag still works
+    doc = lxml_html.fromstring(rendered.html)
+    assert doc.xpath("//h3")[0].text_content().replace("\u200c", "") == f"Unsubscribe? {tag}"  # reads the same
+    assert f"Unsubscribe? {tag}" in rendered.text.replace("\u200c", "")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bulletin.dispatch.schedule.times import HANDOVER
 from bulletin.ledger import Ledger
-from dispatch.helpers import run, sendgrid_env, start
+from dispatch.helpers import run, sendgrid_env, start, use_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 
 from .helpers import T0, Clock, dispatches, due, schedule, unix
@@ -148,3 +148,88 @@ def test_the_scheduler_stops_on_ctrl_c(clock: Clock, people: Callable[[int], lis
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=20)
     assert process.returncode == 0 and output.rstrip().endswith("Stopped."), output
+
+
+# --- issue 10: someone on two lists, left out of one dispatch because the other held them -------------
+
+
+def two_lists(project: Path, both_lists: str = "members;board") -> None:
+    (project / "people.csv").write_text(
+        f"email,name,lists,status\nboth@x.example,Both,{both_lists},subscribed\nm1@x.example,M,members,subscribed\n"
+        "b1@x.example,B,board,subscribed\n", encoding="utf-8")
+
+
+def test_someone_the_other_list_lets_go_is_owed_the_issue_and_gets_it_once(
+        fake_sendgrid: FakeSendGrid, clock: Clock, sendgrid_project: Path) -> None:
+    two_lists(sendgrid_project)
+    use_subscribers(sendgrid_project, "people.csv")
+    scheduled = run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes")
+    assert scheduled.exit_code == 0, scheduled.output
+    board = run("send", "issues/example.yaml", "--list", "board", "--yes")
+    assert board.exit_code == 0, board.output
+    assert "1 in another list's dispatch" in board.output
+    two_lists(sendgrid_project, both_lists="board")  # both@ leaves members before the hand-over
+    clock.set(WINDOW_OPENS)
+    handed = run("dispatch-due")
+    assert handed.exit_code == 0, handed.output
+    assert "board" in handed.output and "both@x.example" not in handed.output  # says so, without personal data
+    again = run("send", "issues/example.yaml", "--list", "board", "--yes")
+    assert "Already sent" in again.output
+    clock.set(SEND_AT)
+    assert fake_sendgrid.delivered() == Counter({"both@x.example": 1, "m1@x.example": 1, "b1@x.example": 1})
+    assert run("dispatch-due").exit_code == 0 and sum(fake_sendgrid.delivered().values()) == 3  # exactly once
+
+
+def test_someone_left_to_a_cancelled_dispatch_gets_it_from_the_next_send_to_their_other_list(
+        fake_sendgrid: FakeSendGrid, clock: Clock, sendgrid_project: Path) -> None:
+    two_lists(sendgrid_project)
+    use_subscribers(sendgrid_project, "people.csv")
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    assert run("send", "issues/example.yaml", "--list", "board", "--yes").exit_code == 0
+    assert fake_sendgrid.delivered() == Counter({"b1@x.example": 1})
+    cancelled = run("cancel", "issues/example.yaml", "--list", "members")
+    assert cancelled.exit_code == 0, cancelled.output
+    owed = run("send", "issues/example.yaml", "--list", "board", "--yes")
+    assert owed.exit_code == 0, owed.output
+    assert "Already sent" not in owed.output and "1 recipient" in owed.output
+    assert fake_sendgrid.delivered() == Counter({"b1@x.example": 1, "both@x.example": 1})
+    assert "Already sent" in run("send", "issues/example.yaml", "--list", "board", "--yes").output
+    assert run("dispatch-due").exit_code == 0
+    assert fake_sendgrid.delivered() == Counter({"b1@x.example": 1, "both@x.example": 1})
+
+
+# --- issue 10: a lost ledger does not make a scheduled dispatch vanish silently ----------------------------------
+
+
+def test_a_deleted_or_emptied_ledger_after_scheduling_is_noticed(fake_sendgrid: FakeSendGrid, clock: Clock,
+                                                                 people: Callable[[int], list[str]], sendgrid_project: Path) -> None:
+    people(10)
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    ledger = sendgrid_project / ".bulletin" / "ledger.db"
+    for lose in ("delete", "empty"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{ledger}{suffix}").unlink(missing_ok=True)
+        if lose == "empty":
+            Ledger(ledger).close()
+        due_run = run("dispatch-due")
+        assert due_run.exit_code == 1, due_run.output
+        assert "Nothing scheduled" not in due_run.output
+        assert "has lost dispatch 1 of 'example' to 'members', scheduled for Tue 2021-07-06 09:00 CEST" in due_run.output
+        assert "Restore the ledger from a backup" in due_run.output
+        status = run("status")
+        assert "has lost dispatch 1 of 'example' to 'members'" in status.output
+    assert fake_sendgrid.mail_requests() == 0
+
+
+def test_the_second_record_goes_when_the_dispatch_is_cancelled_or_sent(fake_sendgrid: FakeSendGrid, clock: Clock,
+                                                                       people: Callable[[int], list[str]]) -> None:
+    people(10)
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    assert run("cancel", "issues/example.yaml", "--list", "members").exit_code == 0
+    assert run("dispatch-due").output.startswith("Nothing scheduled")
+    assert run("send", "issues/example.yaml", "--list", "members", "--at", "2021-07-06 09:00", "--yes").exit_code == 0
+    clock.set(WINDOW_OPENS)
+    assert "Handed over" in run("dispatch-due").output
+    clock.set(SEND_AT + dt.timedelta(minutes=1))
+    assert run("dispatch-due").output.startswith("Nothing scheduled")
+    assert "lost" not in run("status").output

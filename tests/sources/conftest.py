@@ -42,6 +42,10 @@ class FeedServer:
                 self.send_header("Content-Type", kind)
                 for name, value in (extra[0] if extra else {}).items():  # e.g. Location, Content-Encoding
                     self.send_header(name, value)
+                if callable(body):  # writes the body itself (slowly): Content-Length is in the extra headers
+                    self.end_headers()
+                    body(self.wfile)
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -131,6 +131,37 @@ def test_http_error_names_the_url(tmp_path, feed_server):
     assert str(info.value) == f"{url}: cannot fetch the feed: HTTP 404 Not Found"
 
 
+def test_a_trickling_feed_ends_at_the_deadline_with_an_error_naming_the_url(tmp_path, feed_server, monkeypatch):
+    import time
+
+    ended = []
+
+    def trickle(out) -> None:  # one byte every 0.2 s: each read is quick, the whole never ends
+        try:
+            for _ in range(300):
+                out.write(b" ")
+                out.flush()
+                time.sleep(0.2)
+        except OSError:
+            ended.append("client left")
+            return
+        ended.append("server ended")
+
+    monkeypatch.setattr(feed, "TIMEOUT", 1)
+    feed_server.routes["/slow.xml"] = (200, "application/rss+xml", trickle, {"Content-Length": "100000"})
+    url = f"{feed_server.url}/slow.xml"
+
+    with pytest.raises(SourceError) as info:
+        load(url, root=tmp_path)
+
+    assert str(info.value) == f"{url}: cannot fetch the feed: no complete answer within 1 s"
+    for _ in range(50):  # the server notices at its next byte
+        if ended:
+            break
+        time.sleep(0.1)
+    assert ended == ["client left"]  # cut at the deadline, not when the server stopped
+
+
 def test_connection_refused_names_the_url(tmp_path):
     with socket.socket() as sock:  # a port that was free a moment ago and has no listener now
         sock.bind(("127.0.0.1", 0))

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from lxml.etree import _Element
 
 from ..render import TEXT_TEMPLATE
-from ..render.context import add_utm, utm_params
+from ..render.context import add_utm, issue_url, utm_params
+from ..site.state import is_published
 from .document import SENDGRID_TAGS, UNSUBSCRIBE_TAGS, Document, snippet
 from .findings import Finding
 
@@ -35,7 +36,21 @@ def check_content(doc: Document) -> list[Finding]:
         *check_lang(doc),
         *check_images(doc),
         *check_links(doc),
+        *check_published(doc),
     ]
+
+
+def check_published(doc: Document) -> list[Finding]:
+    """The "View in browser" link leads nowhere until the web edition is published (bulletin publish)."""
+    result = doc.result
+    url = issue_url(result.project, result.spec.slug)
+    link = next((a for a in doc.root.iter("a") if url and (a.get("href") or "").strip() == url), None)
+    if link is None or is_published(result.project, result.spec.slug):
+        return []
+    return [_f("warning", "not-published",
+               f"the 'View in browser' link {url} leads nowhere yet: the issue is not published; run "
+               f"bulletin publish {result.spec.path} and upload the folder {result.project.site_dir}/ to the website before sending",
+               result.spec.path)]
 
 
 def check_unsubscribe(doc: Document) -> list[Finding]:

@@ -23,13 +23,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
+from .. import web
+from ..render.context import issue_url
+from ..site.state import is_published
 from .document import Document
 from .findings import Finding
 
 CACHE_FILE = "linkcheck.json"
 CACHE_TTL = dt.timedelta(days=1)
 WORKERS = 8
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # seconds per request, all of it (connect, ask, answer)
 GET_FALLBACK = {403, 405, 501}  # servers that refuse or do not implement HEAD
 REFUSED = {401, 403, 429}  # usually a bot wall, not a broken page: a warning, check by hand
 USER_AGENT = "bulletin-linkcheck/1 (+https://example.org; pre-send link check)"
@@ -68,8 +71,8 @@ class HttpProbe:
 
     def __init__(self, timeout: float = TIMEOUT) -> None:
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_KeepMethod())
-        self._direct = urllib.request.build_opener(_KeepMethod(), urllib.request.ProxyHandler({}))
+        self._opener = web.opener(_KeepMethod())
+        self._direct = web.opener(_KeepMethod(), urllib.request.ProxyHandler({}))
 
     def __call__(self, url: str) -> LinkStatus:
         """Check one URL."""
@@ -89,12 +92,12 @@ class HttpProbe:
             return url if not reached or reached == wire else reached
 
         try:
-            with opener.open(request, timeout=self.timeout) as response:
+            with web.deadline(self.timeout), opener.open(request, timeout=self.timeout) as response:
                 return LinkStatus(url, response.status, final(response.geturl()))
         except urllib.error.HTTPError as exc:
             exc.close()
             return LinkStatus(url, exc.code, final(exc.geturl()), f"{exc.code} {exc.reason}")
-        except TimeoutError:
+        except TimeoutError:  # one read, or the whole request (web.DeadlineExceeded)
             return LinkStatus(url, None, url, f"no answer within {self.timeout:g} s")
         except urllib.error.URLError as exc:
             reason = exc.reason
@@ -192,9 +195,13 @@ def _finding(doc: Document, status: LinkStatus, el: _Element, web_copy: bool) ->
         return None
     problem = status.error or f"HTTP {status.status}"
     if web_copy:
-        # the web copy is usually published when the issue is sent, so it may not exist yet
-        return Finding("warning", "web-copy", f"the 'view in browser' page {status.url} is not online yet ({problem}); "
-                       "publish it before sending", where, "links")
+        # a warning: the web edition is often uploaded just before sending
+        project, spec = doc.result.project, doc.result.spec
+        site = f"{project.site_dir}/"
+        todo = (f"the web edition is in {site}{spec.slug}/: upload the folder {site} to the website" if is_published(project, spec.slug)
+                else f"publish it (bulletin publish {spec.path}) and upload the folder {site} to the website")
+        return Finding("warning", "web-copy", f"the 'View in browser' page {status.url} does not answer ({problem}): "
+                       f"{todo} before sending", where, "links")
     if status.status in REFUSED:
         return Finding("warning", "link-refused", f"{what} {status.url}: the site refused the check ({problem}); "
                        "open it in a browser to make sure it works", where, "links")
@@ -204,8 +211,7 @@ def _finding(doc: Document, status: LinkStatus, el: _Element, web_copy: bool) ->
 
 
 def _web_url(doc: Document) -> str | None:
-    project = doc.result.project
-    return project.web_url.replace("{slug}", quote(doc.result.spec.slug)) if project.web_url else None
+    return issue_url(doc.result.project, doc.result.spec.slug)
 
 
 def _utcnow() -> dt.datetime:
@@ -243,11 +249,14 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".linkcheck.", dir=path.parent)
+    except OSError:
+        return  # the cache only saves time; failing to write it must not fail the check
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"version": 1, "links": entries}, handle, indent=1, sort_keys=True)
         os.replace(tmp, path)
     except OSError:
-        pass  # the cache only saves time; failing to write it must not fail the check
+        Path(tmp).unlink(missing_ok=True)  # a full disk: no half-written leftover
 
 
 __all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls"]

@@ -86,10 +86,15 @@ class OutboxTransport:
 
 
 def _write(path: Path, text: str) -> None:
+    """Write next to the target, then move it in place; a failed write (a full disk) leaves nothing behind."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _safe(part: str) -> str:

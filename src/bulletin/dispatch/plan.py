@@ -16,7 +16,7 @@ from typing import Any
 from ..audience import REASONS, Audience, AudienceReport
 from ..build import BuildResult
 from ..errors import Problem
-from ..ledger import LIVE, OPEN_BATCH, Batch, Ledger
+from ..ledger import LIVE, OPEN_BATCH, Batch, Dispatch, Ledger
 from ..mail import MAX_PER_REQUEST
 from ..render.context import UNSUBSCRIBE_TAG
 from ..words import count
@@ -123,6 +123,7 @@ class Collector:
         self.audience = audience
         self.exclude = exclude or set()
         self.excluded: set[int] = set()
+        self.held: list[str] = []  # the addresses left out: the ledger keeps them (owed if the other lets them go)
         self.count = 0
 
     def rows(self) -> Iterator[Row]:
@@ -131,6 +132,7 @@ class Collector:
         for recipient in self.audience:  # (row, email, key, values), indexed: this runs per row
             if exclude and hash(recipient[2]) in exclude:
                 excluded.add(hash(recipient[2]))
+                self.held.append(recipient[2])
                 continue
             self.count += 1
             yield [recipient[1], *recipient[3]]
@@ -186,10 +188,39 @@ def replan(ledger: Ledger, dispatch: int, collector: Collector) -> tuple[int, in
 
     _, added = ledger.add_batches(dispatch, batched(newcomers()), start_seq=ledger.next_seq(dispatch))
     unseen |= {hash(k) for k in collector.withdrawn()}
+    ledger.hold(dispatch, collector.held)  # those held before and let go since were just added, if still on the list
     removed = filter_open(ledger, dispatch, lambda digest: digest not in unseen)
     dropped = sum(n for batch, n in removed.items() if batch in old_open)
     added -= sum(n for batch, n in removed.items() if batch not in old_open)
     return dropped, added
+
+
+def owed(ledger: Ledger, dispatch: Dispatch) -> set[str]:
+    """Who a dispatch left to another list's dispatch of the issue that no longer holds them (left its list, cancelled)."""
+    held = ledger.held(dispatch.id)
+    if not held:
+        return set()
+    assert dispatch.list_name is not None
+    still = already_planned(ledger, dispatch.slug, dispatch.list_name, dispatch.transport)
+    return {key for key in held if hash(key) not in still}
+
+
+def pay_owed(ledger: Ledger, dispatch: Dispatch, collector: Collector, keys: set[str]) -> int:
+    """Add the owed (``keys``) still on the dispatch's list as new batches, and forget them as held (inside a
+    transaction). Returns how many were added; whoever left the list meanwhile is owed nothing."""
+
+    def rows() -> Iterator[Row]:
+        for row in collector.rows():
+            if row[0].lower() in keys:
+                yield row
+
+    _, added = ledger.add_batches(dispatch.id, batched(rows()), start_seq=ledger.next_seq(dispatch.id))
+    withdrawn = {hash(k) for k in collector.withdrawn()}  # unsubscribed by a later row
+    if withdrawn:
+        added -= sum(filter_open(ledger, dispatch.id, lambda digest: digest not in withdrawn).values())
+    ledger.hold(dispatch.id, [k for k in ledger.held(dispatch.id) if k not in keys])
+    ledger.set_dispatch(dispatch.id, recipients=dispatch.recipients + added)
+    return added
 
 
 def filter_open(ledger: Ledger, dispatch: int, keep: Callable[[int], bool]) -> dict[int, int]:

@@ -110,6 +110,7 @@ class Planner:
         )
         collector = Collector(self.audience(people, list_name), exclude)
         ledger.add_batches(dispatch, batched(collector.rows()))
+        ledger.hold(dispatch, collector.held)
         withdrawn = {hash(k) for k in collector.withdrawn()}
         if withdrawn:
             filter_open(ledger, dispatch, lambda h: h not in withdrawn)

@@ -45,6 +45,7 @@ from .plan import (
 from .planner import Declined, NoKey, Planner, SendOptions, changed_message
 from .retry import RetryPolicy
 from .schedule.at import gone, to_list_at
+from .schedule.handover import settle_owed
 from .schedule.times import SAFE_LEAD, SendTime, parse_at, round_up
 from .transport import Transport
 from .transports import transport_for
@@ -130,8 +131,11 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
         for recipient in audience:
             if recipient.key in emails and recipient.key not in found:
                 found[recipient.key] = recipient.values
-    except AudienceError:
-        pass
+    except AudienceError as exc:  # a file that cannot be read whole may hide who left: a test is mail too
+        raise AudienceError(
+            f"Not sent: {people[1]} cannot be read whole, so bulletin cannot tell whether a test address unsubscribed or "
+            f"bounced; fix the file (bulletin subscribers check lists its problems), then send the test again:\n{exc}"
+        ) from None
     for key in emails:  # a test is mail too: never to someone who unsubscribed or bounced
         status = audience.report.suppressed.get(key)
         if status in SUPPRESSED:
@@ -197,6 +201,10 @@ def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], options
             )
         exclude = already_planned(ledger, slug, list_name, name)
         if existing and existing.state == "done":
+            paid = settle_owed(ledger, existing.id, transport=planner.transport, project=planner.project, retry=planner.retry,
+                               progress=planner.progress, out=out, dry_run=dry_run, confirm=confirm)
+            if paid is not None and paid.outcome != "already sent":
+                return paid  # it left people to another list's dispatch that no longer mails them
             out.state, out.dispatch = "already sent", existing.id
             out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
             return SendReport(out, "already sent", existing.id, transport=planner.transport.describe())

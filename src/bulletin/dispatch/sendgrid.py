@@ -1,27 +1,39 @@
-"""The SendGrid transport: ``POST /v3/mail/send`` (v3 Web API) over one keep-alive HTTP connection.
+"""The SendGrid transport: its v3 API (``POST /v3/mail/send``, batches, scheduled sends) over urllib.
 
-The standard library's ``http.client`` keeps the connection open between requests (the official
-``sendgrid`` library goes through urllib, which connects anew for every request, and imports 120 ms
-of cryptography it never uses here). Failures are sorted by *when* they happened: an error while
-connecting or writing the request means SendGrid cannot have the whole request, so trying again is
-safe. Errors after the request was written (read timeout, reset, closed) mean SendGrid may have
-accepted it: the outcome is unknown and the batch is not retried.
+Every call carries the API key, so it is never redirected (a 3xx is a refusal: a captive portal, a
+proxy or a wrong ``BULLETIN_SENDGRID_URL`` would get the key, in clear after https -> http), and
+each has a whole-request deadline (``BULLETIN_SENDGRID_TIMEOUT``: connect, send and answer together).
+
+What an answer proves, decided once here for every call (``request``); what is not certain is an
+unknown outcome, recorded and never retried automatically:
+
+- certainly NOT accepted, safe to try again (``Retryable``): an error while connecting or writing
+  the request (urllib wraps those in ``URLError``: SendGrid cannot have the whole request), the
+  deadline passing before the request was written, ``429``, and a ``5xx`` in SendGrid's own JSON
+  error format (``{"errors": [...]}``: SendGrid itself says it failed).
+- refused (``Refused``): a ``4xx`` (SendGrid's messages shown), and any ``3xx`` (never followed).
+- UNKNOWN (``OutcomeUnknown``): after the request was written, no complete answer (read timeout,
+  reset, the deadline); a ``5xx`` that is not SendGrid's JSON (a gateway's ``502/503/504`` or an HTML
+  page: something between us and SendGrid, which may have accepted the request before it failed);
+  and a success status SendGrid does not give for the call, or a web page (``UnexpectedAnswer``).
 """
 
 from __future__ import annotations
 
+import http
 import http.client
 import json
-import logging
 import math
 import os
 import re
-import select
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from .. import web
 from ..errors import ConfigError
 from ..mail import encode
 from .retry import parse_retry_after
@@ -31,9 +43,7 @@ DEFAULT_URL = "https://api.sendgrid.com"
 KEY_VARIABLE = "SENDGRID_API_KEY"
 URL_VARIABLE = "BULLETIN_SENDGRID_URL"
 TIMEOUT_VARIABLE = "BULLETIN_SENDGRID_TIMEOUT"
-DEFAULT_TIMEOUT = 30.0
-USER_AGENT = "bulletin (SendGrid v3 Web API)"
-_LOG = logging.getLogger(__name__)
+DEFAULT_TIMEOUT = 60.0  # seconds for a whole request: a 1,000-recipient request is well under a megabyte
 
 _HINTS = {
     400: "the request was not valid",
@@ -61,9 +71,7 @@ class SendGridTransport:
             )
         self.base_url = _checked_url((base_url or DEFAULT_URL).strip()).rstrip("/")
         self.timeout = timeout
-        self._headers = {"Authorization": f"Bearer {self._key}", "Content-Type": "application/json",
-                         "Accept": "application/json", "User-Agent": USER_AGENT}
-        self._connection: http.client.HTTPConnection | None = None
+        self._opener = web.opener(follow_redirects=False)  # the key must never follow a redirect
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SendGridTransport:
@@ -92,7 +100,7 @@ class SendGridTransport:
     def post(self, body: Mapping[str, Any]) -> str | None:
         """POST /v3/mail/send; return X-Message-Id."""
         try:
-            _, headers, _ = self.request("POST", "/mail/send", encode(body), expect=(202,))
+            _, headers, _ = self.request("POST", "/mail/send", body, expect=(202,))
         except Refused as exc:
             raise _name_recipients(exc, body) from None
         return headers.get("X-Message-Id")
@@ -133,77 +141,76 @@ class SendGridTransport:
         return None
 
     def request(self, method: str, path: str, body: Any = None, *, expect: tuple[int, ...] = (200, 201, 202)) -> tuple[int, Any, bytes]:
-        """Any v3 call (path after /v3, e.g. '/mail/batch'): (status, headers, body), failures classified.
+        """Any v3 call (path after /v3, e.g. '/mail/batch'): (status, headers, body), failures classified (module docstring).
 
-        ``body`` is JSON-ready data, or bytes already encoded. A success status SendGrid does not give for
-        this call (``expect``, as in its spec), or a web page, came from something else on the way (a
-        proxy, a captive portal): the outcome is unknown.
+        ``expect``: the success statuses SendGrid gives for this call, as in its spec.
         """
-        data = body if isinstance(body, bytes) or body is None else encode(body)
-        target = f"{urllib.parse.urlsplit(self.base_url).path}/v3/{path.strip('/')}"
-        _LOG.debug("%s %s%s (%d bytes)", method, self.base_url, target, len(data or b""))
-        connection = self._connect()
+        request = urllib.request.Request(
+            f"{self.base_url}/v3/{path.strip('/')}", method=method,
+            data=None if body is None else encode(body),  # a dispatch's Body is JSON already (mail.py)
+            headers={"Authorization": f"Bearer {self._key}", "Content-Type": "application/json", "Accept": "application/json",
+                     "User-Agent": "bulletin (SendGrid v3 API client)"},
+        )
         try:
-            connection.request(method, target, body=data, headers=self._headers)
-        except (OSError, http.client.HTTPException) as exc:
+            with web.deadline(self.timeout):
+                try:
+                    with self._opener.open(request, timeout=self.timeout) as response:
+                        status, headers, content = response.status, response.headers, response.read()
+                except urllib.error.HTTPError as exc:  # 3xx, 4xx, 5xx: an answer all the same
+                    with exc:
+                        status, headers, content = exc.code, exc.headers, exc.read()
+        except web.DeadlineExceeded as exc:
+            if isinstance(exc.cause, urllib.error.URLError):  # still connecting or writing: SendGrid has no whole request
+                raise Retryable(self._redact(f"cannot reach SendGrid at {self.base_url}: {exc}")) from None
+            raise OutcomeUnknown(f"{exc} from SendGrid after sending the request") from None
+        except urllib.error.URLError as exc:
             # raised while connecting or writing the request: SendGrid does not have it
-            self.close()
-            raise Retryable(self._redact(f"cannot reach SendGrid at {self.base_url}: {_reason(exc)}")) from None
-        try:
-            response = connection.getresponse()
-            content = response.read()
+            raise Retryable(self._redact(f"cannot reach SendGrid at {self.base_url}: {_reason(exc.reason)}")) from None
         except (OSError, http.client.HTTPException) as exc:
             # the request was written, the answer did not come: it may have been accepted
-            self.close()
             raise OutcomeUnknown(self._redact(f"no answer from SendGrid after sending the request: {_reason(exc)}")) from None
-        if response.will_close:
-            self.close()
-        status = response.status
-        if status >= 400:
-            raise self._http_error(status, response.reason, response.headers, content)
-        if status not in expect or (content and _content_type(response.headers) == "text/html"):
-            what = "a web page" if status in expect else f"{status} instead of {expect[-1]} {http.HTTPStatus(expect[-1]).phrase}"
-            raise UnexpectedAnswer(self._redact(
-                f"{self.base_url} answered {what}{': ' + _snippet(content) if content else ''}; "
-                f"it may not be SendGrid (a proxy?), check {URL_VARIABLE}"
-            ))
-        return status, response.headers, content
+        return self._answer(status, headers, content or b"", expect)
 
-    def close(self) -> None:
-        """Close the connection (the next request opens a new one)."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def _connect(self) -> http.client.HTTPConnection:
-        """The open connection, or a new one if there is none or the server closed it while idle."""
-        connection = self._connection
-        if connection is not None and connection.sock is not None:
-            # an idle keep-alive socket that is readable was closed by the server: writing to it could
-            # lose the request after it was sent, which would make its outcome unknown for nothing
-            readable, _, _ = select.select([connection.sock], [], [], 0)
-            if not readable:
-                return connection
-            self.close()
-        parts = urllib.parse.urlsplit(self.base_url)
-        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        self._connection = kind(parts.hostname or "", parts.port, timeout=self.timeout)
-        return self._connection
-
-    def _http_error(self, status: int, reason: str, headers: Any, body: bytes) -> Exception:
-        messages = _messages(body)
-        detail = self._redact("; ".join(messages))
+    def _answer(self, status: int, headers: Any, content: bytes, expect: tuple[int, ...]) -> tuple[int, Any, bytes]:
+        """The answer if it is a success; else the failure it proves (module docstring)."""
+        page = bool(content) and _content_type(headers) == "text/html"
+        if status in expect and not page:
+            return status, headers, content
+        phrase = _phrase(status)
+        if 300 <= status < 400:
+            where = str((headers or {}).get("Location") or "another address")
+            raise Refused(self._redact(
+                f"{self.base_url} answered {status} {phrase} (a redirect to {where}) instead of SendGrid's answer: bulletin never "
+                f"follows a redirect, which would hand the API key to that address. Check {URL_VARIABLE} (it should be "
+                f"{DEFAULT_URL}) and that no proxy or captive portal (hotel, train Wi-Fi) is in the way"
+            ), status)
         if status == 429:
-            headers = headers or {}
-            wait = parse_retry_after(headers.get("Retry-After"))
-            if wait is None and str(headers.get("X-RateLimit-Reset", "")).isdigit():
-                wait = max(0.0, float(headers["X-RateLimit-Reset"]) - time.time())
-            return Retryable("SendGrid asks to slow down (429 Too Many Requests)", retry_after=wait)
+            wait = parse_retry_after((headers or {}).get("Retry-After"))
+            reset = str((headers or {}).get("X-RateLimit-Reset") or "")
+            if wait is None and reset.isdigit():
+                wait = max(0.0, float(reset) - time.time())
+            raise Retryable("SendGrid asks to slow down (429 Too Many Requests)", retry_after=wait)
+        sendgrids = _sendgrid_errors(content, headers)
+        if status >= 500 and sendgrids is not None:  # SendGrid itself says it failed: nothing was accepted
+            detail = self._redact("; ".join(sendgrids))
+            raise Retryable(f"SendGrid had an error ({status}{': ' + detail if detail else ''})")
+        if 400 <= status < 500:
+            messages = sendgrids if sendgrids is not None else _messages(content)
+            detail = self._redact("; ".join(messages))
+            hint = _HINTS.get(status, "")
+            text = f"SendGrid refused the request ({status}): {str(detail or phrase).rstrip('.')}"
+            raise Refused(f"{text}. {hint[0].upper() + hint[1:]}." if hint else text, status)
         if status >= 500:
-            return Retryable(f"SendGrid had an error ({status}{': ' + detail if detail else ''})")
-        hint = _HINTS.get(status, "")
-        text = f"SendGrid refused the request ({status}): {str(detail or reason).rstrip('.')}"
-        return Refused(f"{text}. {hint[0].upper() + hint[1:]}." if hint else text, status)
+            what = f"{status} {phrase}{' with a web page' if page else ''}"
+            raise UnexpectedAnswer(self._redact(
+                f"{self.base_url} answered {what}, not in SendGrid's own error format{': ' + _snippet(content) if content else ''}; "
+                "something between bulletin and SendGrid (a gateway or proxy) failed, possibly after SendGrid had accepted the request"
+            ))
+        what = "a web page" if status in expect else f"{status} instead of {expect[-1]} {_phrase(expect[-1])}"
+        raise UnexpectedAnswer(self._redact(
+            f"{self.base_url} answered {what}{': ' + _snippet(content) if content else ''}; "
+            f"it may not be SendGrid (a proxy?), check {URL_VARIABLE}"
+        ))
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "[redacted]") if self._key else text
@@ -227,6 +234,26 @@ def missing_key_message() -> str:
         f"{KEY_VARIABLE} is not set: the SendGrid transport needs an API key in that environment variable "
         "(never in bulletin.yaml). Set it, e.g. export SENDGRID_API_KEY=SG.xxxx, or use 'transport: outbox' to try without sending."
     )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "(unknown status)"
+
+
+def _sendgrid_errors(body: bytes, headers: Any) -> list[str] | None:
+    """SendGrid's messages if the body is its JSON error format ({"errors": [...]}), else None (someone else answered)."""
+    if _content_type(headers) != "application/json":
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("errors"), list):
+        return None
+    return _messages(body)
 
 
 def _messages(body: bytes | str | None) -> list[str]:

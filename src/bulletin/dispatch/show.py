@@ -341,6 +341,9 @@ def print_due(console: Console, report: Any, *, quiet: bool) -> None:
         if done.outcome == "handed over":
             console.print(f"Handed over {what}: {count(done.accepted[1], 'recipient')} in {count(done.accepted[0], 'request')}; "
                           f"it goes out {escape(scheduled_time(plan))}.")
+        elif done.outcome == "sent":  # people another list's dispatch let go (see the note)
+            console.print(f"Sent {what}: {done.accepted[1]:,} more {'recipient' if done.accepted[1] == 1 else 'recipients'} "
+                          f"in {count(done.accepted[0], 'request')}.")
         elif done.outcome not in ("incomplete",):
             console.print(f"{what}: {done.outcome}")
         for note in plan.notes:

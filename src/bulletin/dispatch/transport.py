@@ -4,11 +4,15 @@ A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` e
 ``mail.Body`` when it comes from a dispatch: its JSON encoded once, fast) and either
 returns the message id or raises one of:
 
-``Retryable``       not delivered, safe to try again (429, 5xx, no connection, request not fully sent)
-``OutcomeUnknown``  the request was sent but no answer came (timeout, connection dropped), or an
-                    answer the API never gives (``UnexpectedAnswer``): it may have been accepted, so it
-                    is never retried automatically
-``Refused``         the API said no (400, 401, 403, 413...): stop and show its messages
+``Retryable``       not delivered, safe to try again (429, the API's own 5xx, no connection, request
+                    not fully sent)
+``OutcomeUnknown``  the request was sent but no complete answer came (timeout, deadline, connection
+                    dropped), or an answer the API never gives (``UnexpectedAnswer``: a gateway's 5xx,
+                    a web page): it may have been accepted, so it is never retried automatically
+``Refused``         the API said no (400, 401, 403, 413...), or redirected (never followed): stop and
+                    show why
+
+``sendgrid.py`` states, per answer, which of these it is.
 
 A transport that can schedule (``Scheduling``) also creates and cancels batch ids.
 """

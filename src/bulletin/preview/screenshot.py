@@ -4,38 +4,21 @@
 from __future__ import annotations
 
 import os
-import shutil
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from ..browser import CHROMIUM_ARGS, DEFAULT_BROWSER, find_browser, in_own_thread, need_playwright
 from ..errors import BulletinError
 from .app import Preview
 
-DEFAULT_BROWSER = "/usr/bin/chromium"
 #: (file name, viewport width in CSS px); the image is exactly this wide when the email does not overflow.
 WIDTHS = (("desktop", 700), ("mobile", 375))
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-]
 #: The preview page's screenshot: a laptop screen.
 PAGE_SIZE = {"width": 1280, "height": 800}
 #: How long remote images may take before the screenshot is taken without them (ms).
 IMAGE_WAIT_MS = 10_000
 
-
-def find_browser(browser: str | os.PathLike[str] | None = None) -> str:
-    """The Chromium executable to use: ``browser``, else /usr/bin/chromium; a clear error if missing."""
-    candidate = str(browser) if browser else DEFAULT_BROWSER
-    path = Path(candidate) if os.sep in candidate else Path(shutil.which(candidate) or candidate)
-    if not path.is_file() or not os.access(path, os.X_OK):
-        raise BulletinError(
-            f"no Chromium browser found at {candidate}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-            "or name its path with --browser PATH"
-        )
-    return str(path)
+__all__ = ["CHROMIUM_ARGS", "DEFAULT_BROWSER", "find_browser", "take_screenshots"]
 
 
 def take_screenshots(
@@ -49,12 +32,7 @@ def take_screenshots(
     """Build ``issue`` and write out_dir/desktop.png, mobile.png (the email) and preview.png (the page);
     ``remote=False`` blocks non-loopback requests."""
     executable = find_browser(browser)
-    try:
-        import playwright.sync_api  # noqa: F401 - only to fail early with a clear message
-    except ImportError:
-        raise BulletinError(
-            "screenshots need the playwright package: pip install 'bulletin[browser]' (it drives your installed Chromium)"
-        ) from None
+    need_playwright("screenshots")
     out = Path(out_dir)
     preview = Preview(issue, as_email=as_email, watch=False, read_only=False)
     preview.start()
@@ -66,28 +44,9 @@ def take_screenshots(
         out.mkdir(parents=True, exist_ok=True)
         # the email as a subscriber sees it: merge tags filled (fallbacks unless --as names someone)
         url = f"{preview.url}email.html?as={quote(as_email or '')}"
-        return _in_own_thread(lambda: _capture(executable, url, preview.url, out, remote))
+        return in_own_thread(lambda: _capture(executable, url, preview.url, out, remote))
     finally:
         preview.close()
-
-
-def _in_own_thread(work: Callable[[], list[Path]]) -> list[Path]:
-    # playwright's sync API refuses to run where an asyncio loop is running (Jupyter, another
-    # playwright session): a thread of its own has none
-    box: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="bulletin-screenshot")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
 
 
 def _capture(executable: str, url: str, page_url: str, out: Path, remote: bool) -> list[Path]:

@@ -16,7 +16,7 @@ from .jinja import render_template, source_locator, template_dirs, template_orig
 from .mjml import compile_mjml
 from .text import tidy
 
-__all__ = ["Rendered", "render_context", "render_issue", "template_dirs"]
+__all__ = ["Rendered", "render_context", "render_issue", "template_dirs", "template_line_of"]
 
 HTML_TEMPLATE = "email.mjml.j2"
 TEXT_TEMPLATE = "email.txt.j2"
@@ -32,24 +32,38 @@ class Rendered:
     merge_fields: dict[str, str] = field(default_factory=dict)  # tag name -> fallback
 
 
-def render_context(project: Project, spec: IssueSpec, selection: Selection) -> dict:
+def render_context(project: Project, spec: IssueSpec, selection: Selection, *, web: bool = False) -> dict:
     """The template context for an issue (contract: see bulletin.render.context)."""
-    return build_context(project, spec, selection)
+    return build_context(project, spec, selection, web=web)
 
 
-def render_issue(project: Project, spec: IssueSpec, selection: Selection) -> Rendered:
-    """Render the HTML and text parts of an issue; every failure is a RenderError."""
-    context = render_context(project, spec, selection)
+def render_issue(project: Project, spec: IssueSpec, selection: Selection, *, web: bool = False) -> Rendered:
+    """Render the HTML and text parts of an issue; every failure is a RenderError.
+
+    ``web``: the web edition (no merge tags, no personal links, no UTM); it has no text part.
+    """
+    context = render_context(project, spec, selection, web=web)
     theme = spec.template or "default"
     source = render_template(project, theme, HTML_TEMPLATE, context)
     origin = template_origin(project, theme, HTML_TEMPLATE)
     _not_empty(source, origin)
     locate = source_locator(project, theme, HTML_TEMPLATE, context, source)
     html = inline(compile_mjml(source, origin, locate), project.inliner)
+    if web:
+        return Rendered(html=html, text="", mjml=source, merge_fields=dict(context["merge"].fields))
     text = render_template(project, theme, TEXT_TEMPLATE, context)
     _not_empty(text, template_origin(project, theme, TEXT_TEMPLATE))
     text = tidy(text)
     return Rendered(html=html, text=text, mjml=source, merge_fields=dict(context["merge"].fields))
+
+
+def template_line_of(project: Project, spec: IssueSpec, selection: Selection, text: str, *, web: bool = False) -> str | None:
+    """'template file:line' that wrote ``text`` into the issue's MJML first, or None (for messages)."""
+    context = render_context(project, spec, selection, web=web)
+    theme = spec.template or "default"
+    source = render_template(project, theme, HTML_TEMPLATE, context)
+    offset = source.find(text)
+    return source_locator(project, theme, HTML_TEMPLATE, context, source)(offset) if offset >= 0 else None
 
 
 def _not_empty(output: str, origin: str) -> None:

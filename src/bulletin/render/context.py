@@ -19,13 +19,16 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     list of ``TocEntry``: ``title``, ``anchor``, ``count`` (items in the section).
 ``view_in_browser_url``
     the project's ``web_url`` with ``{slug}`` filled in, or None. Never gets UTM parameters.
+    None in the web edition (a page does not link to itself).
 ``unsubscribe_url``
     always SendGrid's ``<%asm_group_unsubscribe_raw_url%>`` tag (Markup, so it is not escaped).
+    The web edition must not show it: put it inside ``{% if not web %}``.
 ``merge(name, fallback)``
     returns the merge tag ``*|NAME|*`` and records the fallback (the project's
     ``merge_fallbacks[name]`` wins over the template's; for ``first_name``, then ``merge_fallbacks[name]``)
     in ``Rendered.merge_fields``. A send fills ``*|FIRST_NAME|*`` from the ``name`` column when the
     subscriber has no first name (``model.MERGE_ALTERNATIVES``).
+    In the web edition it returns that fallback itself ("Dear colleague,").
 ``greeting``
     bulletin.yaml's ``greeting:`` ("Dear {first_name}," by default) with merge tags for its fields:
     ``{{ greeting }}`` in either part (escaped in the HTML one); false when the greeting is empty.
@@ -34,6 +37,15 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     or None), ``font`` (a CSS font list), ``colour`` (header band), ``colour_muted`` (text on the band
     besides white), ``accent`` (links, button), ``heading`` (headings on white), ``dark_heading`` and
     ``dark_accent`` (dark mode). Without a brand, the default theme's own colours; all meet WCAG AA.
+``web``
+    True when rendering the web edition (``bulletin publish``): the page on the website, shared by
+    everyone, so no personal link; False for the email.
+``archive_url``
+    the link to the archive of past issues: in the web edition relative to the page
+    (``../index.html``) when the site folder is served as one; else the archive's address, or None
+    without ``web_url``.
+``subscribe_url``
+    ``subscribe_url`` of bulletin.yaml (the sign-up page), or None.
 
 ``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
 ``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
@@ -171,6 +183,7 @@ class MergeTags:
 
     overrides: dict[str, str] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
+    neutral: bool = False  # the web edition: the fallback itself, for everyone
 
     def __call__(self, name: str, fallback: str = "") -> Markup:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
@@ -179,6 +192,8 @@ class MergeTags:
         if key not in self.fields:
             stand_ins = (key, *MERGE_ALTERNATIVES.get(key, ()))
             self.fields[key] = next((self.overrides[k] for k in stand_ins if k in self.overrides), str(fallback))
+        if self.neutral:
+            return Markup.escape(self.fields[key])
         return Markup(merge_tag(name))
 
 
@@ -367,8 +382,15 @@ def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
 
 def inert(text: _Text) -> _Text:
     """Item text is data: a ``*|NAME|*`` in it (a Mailchimp archive feed, a pasted title) must not become a merge tag
-    filled per subscriber, so an invisible zero-width non-joiner goes between ``*`` and ``|``."""
-    return text.replace("*|", "*\u200c|") if "*|" in text else text
+    filled per subscriber, nor a ``<%asm_global_unsubscribe_raw_url%>`` (or ``[%...%]``) a SendGrid link, so an
+    invisible zero-width non-joiner goes between ``*`` and ``|``, ``<`` and ``%``, ``[`` and ``%``."""
+    for tag in _TAG_OPENINGS:
+        if tag in text:
+            text = text.replace(tag, tag[0] + "\u200c" + tag[1:])
+    return text
+
+
+_TAG_OPENINGS = ("*|", "<%", "[%")  # merge tags, SendGrid's substitution tags (in either spelling)
 
 
 @lru_cache(maxsize=4096)
@@ -385,9 +407,28 @@ def section_view(section: Section, params: Params, base: str | None = None, firs
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
-def build_context(project: Project, spec: IssueSpec, selection: Selection) -> dict:
-    """The template context (see the module docstring)."""
-    params = utm_params(project, spec)
+def issue_url(project: Project, slug: str) -> str | None:
+    """The web edition's address: ``web_url`` with ``{slug}`` filled in, or None."""
+    return project.web_url.replace("{slug}", quote(slug)) if project.web_url else None
+
+
+def site_url(project: Project) -> str | None:
+    """Where the site folder is served: the folder holding each issue's page (``web_url``'s parent)."""
+    sample = issue_url(project, "x")
+    if sample is None:
+        return None
+    before = project.web_url.split("{slug}", 1)[0] if project.web_url else ""
+    return before[: before.rfind("/") + 1] if "/" in before.split("://", 1)[-1] else sample.rstrip("/") + "/"
+
+
+def archive_url(project: Project) -> str | None:
+    """Where the archive (site/index.html) is served: ``archive_url``, else the site folder's address."""
+    return project.archive_url or site_url(project)
+
+
+def build_context(project: Project, spec: IssueSpec, selection: Selection, *, web: bool = False) -> dict:
+    """The template context (see the module docstring); ``web`` for the web edition."""
+    params = () if web else utm_params(project, spec)  # the web copy is not visited from the email
     org = project.organisation
     try:  # the intro and notes are the organisation's words: their relative links point into its website
         intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
@@ -412,8 +453,11 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
         intro_text=intro_text,
         lang=spec.lang or project.lang or "en",
     )
-    web_url = project.web_url.replace("{slug}", quote(spec.slug)) if project.web_url else None
-    merge = MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()})
+    web_url = issue_url(project, spec.slug)
+    archive = archive_url(project)
+    if web and archive and archive == site_url(project):
+        archive = "../index.html"  # relative: the site folder works on any host and opened from disk
+    merge = MergeTags(overrides={k.lower(): v for k, v in project.merge_fallbacks.items()}, neutral=web)
     return {
         "org": OrgView(
             name=org.name,
@@ -425,9 +469,12 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection) -> di
         "featured": item_view(selection.featured, params, 1) if selection.featured else None,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
-        "view_in_browser_url": web_url,
+        "view_in_browser_url": None if web else web_url,
         "unsubscribe_url": Markup(UNSUBSCRIBE_TAG),
         "merge": merge,
         "greeting": GreetingView(project.greeting, merge),
         "brand": brand_view(project.brand),
+        "web": web,
+        "archive_url": archive,
+        "subscribe_url": project.subscribe_url,
     }

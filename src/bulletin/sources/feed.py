@@ -13,13 +13,14 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from .. import web
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Image, Item
 from ..spacing import one_line, trim
 from . import Fetch, _fields
 
-TIMEOUT = 20  # seconds
+TIMEOUT = 20  # seconds for the whole download (connect, ask, read)
 MAX_BYTES = 20 * 1024 * 1024  # a feed bigger than this is not a news feed
 SUMMARY_TAGS = {"p", "a", "em", "strong", "b", "i", "ul", "ol", "li", "br"}
 # WordPress (Yoast) ends each feed excerpt with "The post <a>X</a> appeared first on <a>Site</a>."
@@ -58,17 +59,17 @@ def download(url: str, fetch: Fetch | None = None) -> bytes:
         raise SourceError(f"{url}: cannot fetch the feed: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise SourceError(f"{url}: cannot fetch the feed: {exc.reason}") from None
-    except TimeoutError:
-        raise SourceError(f"{url}: cannot fetch the feed: no answer within {TIMEOUT} s") from None
+    except TimeoutError:  # a read timing out, or the whole download overrunning (web.DeadlineExceeded)
+        raise SourceError(f"{url}: cannot fetch the feed: no complete answer within {TIMEOUT} s") from None
     except (OSError, ValueError) as exc:
         raise SourceError(f"{url}: cannot fetch the feed: {exc}") from None
 
 
 def fetch_url(url: str) -> bytes:
-    """GET ``url`` with a timeout and an honest User-Agent (some hosts refuse Python's default)."""
+    """GET ``url`` within TIMEOUT seconds altogether, with an honest User-Agent (some hosts refuse Python's default)."""
     accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent(), "Accept": accept})
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+    with web.deadline(TIMEOUT), web.opener().open(request, timeout=TIMEOUT) as response:
         data: bytes = response.read(MAX_BYTES + 1)
         encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
     if encoding in ("gzip", "x-gzip", "deflate"):  # not asked for, but some caching plugins send it anyway

@@ -18,7 +18,8 @@ from ...ledger import Dispatch, Ledger, utc_now
 from ..deliver import SendReport
 from ..plan import Resume, SendPlan, already_planned, estimate
 from ..planner import Declined, Planner, changed_message
-from .handover import handover
+from ..record import remember
+from .handover import handover, settle_owed
 from .times import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
 
 
@@ -60,6 +61,10 @@ def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_nam
                     f"first (bulletin cancel {out.issue} --list {list_name}), then schedule it again."
                 )
             if existing.state == "done":
+                paid = settle_owed(ledger, existing.id, transport=run.transport, project=run.project, retry=run.retry,
+                                   progress=run.progress, out=out, dry_run=dry_run, confirm=confirm)
+                if paid is not None and paid.outcome != "already sent":
+                    return paid  # it left people to another list's dispatch that no longer mails them
                 return SendReport(out, "already handed over", existing.id, transport=shown)
             if dry_run:
                 return SendReport(out, "dry run", existing.id, transport=shown)
@@ -97,6 +102,9 @@ def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_nam
     if dry_run:
         out.dispatch = None  # it was rolled back
         return SendReport(out, "dry run", transport=shown)
+    note = remember(ledger, dispatch)  # a second record: losing the ledger is noticed
+    if note:
+        out.notes.append(note)
     if when.utc - now <= HANDOVER:
         return handover(ledger, dispatch, transport=run.transport, project=run.project, retry=run.retry, clock=run.clock,
                         progress=run.progress, out=out, replan_now=False)  # planned a moment ago

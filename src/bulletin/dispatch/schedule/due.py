@@ -24,10 +24,11 @@ from ...model import Project
 from ...words import count
 from ..deliver import OnProgress, SendReport
 from ..outbox import OutboxTransport
+from ..record import lost_dispatches
 from ..retry import RetryPolicy
 from ..transport import Transport
 from ..transports import transport_for
-from .handover import call, handover, scheduling
+from .handover import call, handover, scheduling, settle_owed
 from .times import CANCEL_CUTOFF, HANDOVER, local_text, minutes, read_stored, stored
 
 Log = Callable[[str], None]
@@ -202,6 +203,7 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
     project = project or load_project()
     clock = clock or utc_now
     report = DueReport(timezone=project.timezone)
+    report.problems.extend(lost_dispatches(project, clock))  # a lost ledger must not look like "nothing scheduled"
     ledger = _open(project, clock)
     if ledger is None:
         return report
@@ -223,7 +225,28 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
             report.handed.append(done)
             if done.unknown or done.failed:
                 report.problems.append(_attention(d, done))
+        _settle_owed(ledger, project, clock, transport, retry, progress, report)
     return report
+
+
+def _settle_owed(ledger: Ledger, project: Project, clock: Clock, transport: Transport | None, retry: RetryPolicy | None,
+                 progress: OnProgress | None, report: DueReport) -> None:
+    """Send finished dispatches to whoever they left to another list's dispatch that let them go since (a hand-over
+    found they left that list, or it was cancelled): the first dispatch owes them the issue."""
+    for dispatch in ledger.holding():
+        d = ledger.dispatch(dispatch)
+        if d.state != "done" or d.kind != "real":
+            continue
+        try:
+            used = transport or transport_for(d.transport, project, clock)
+            paid = settle_owed(ledger, d.id, transport=used, project=project, retry=retry, progress=progress)
+        except BulletinError as exc:
+            report.problems.append(f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {exc}")
+            continue
+        if paid is not None:
+            report.handed.append(paid)
+            if paid.unknown or paid.failed:
+                report.problems.append(_attention(d, paid))
 
 
 def _due(ledger: Ledger, clock: Clock, report: DueReport, *, note_waiting: bool = False) -> list[Dispatch]:

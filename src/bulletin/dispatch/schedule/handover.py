@@ -26,7 +26,7 @@ from ...model import Project
 from ...suppressions import suppressed_keys
 from ...words import count
 from ..deliver import OnProgress, SendReport, deliver
-from ..plan import Collector, SendPlan, already_planned, fill_counts, replan
+from ..plan import Collector, SendPlan, already_planned, fill_counts, owed, pay_owed, replan
 from ..retry import RetryPolicy
 from ..transport import (
     OutcomeUnknown,
@@ -171,12 +171,7 @@ def _prepare(ledger: Ledger, found: Dispatch, batches: Scheduling, project: Proj
 def _refresh(ledger: Ledger, found: Dispatch, project: Project, out: SendPlan) -> None:
     """Re-read the subscribers file: who unsubscribed or left since is dropped, who joined is added."""
     assert found.list_name is not None
-    message = Message.from_dict(ledger.content(found.id))
-    shown = found.subscribers or project.subscribers
-    audience = Audience(Path(project.root) / shown, list_name=found.list_name, fields=message.fields,
-                        encoding=project.subscribers_encoding, shown=shown,
-                        sendgrid=suppressed_keys(project.root, project.state_dir))
-    collector = Collector(audience, already_planned(ledger, found.slug, found.list_name, found.transport))
+    collector = Collector(_audience(ledger, found, project), already_planned(ledger, found.slug, found.list_name, found.transport))
     with ledger.transaction():
         dropped, added = replan(ledger, found.id, collector)
         fill_counts(out, collector)
@@ -185,6 +180,54 @@ def _refresh(ledger: Ledger, found: Dispatch, project: Project, out: SendPlan) -
         out.notes.append(f"{dropped:,} planned recipients unsubscribed, bounced or left the list since it was scheduled: they are left out.")
     if added:
         out.notes.append(f"{added:,} joined the list since it was scheduled: they are added.")
+
+
+class _Declined(Exception):
+    """The user did not confirm: roll back."""
+
+
+def settle_owed(ledger: Ledger, dispatch: int, *, transport: Transport, project: Project, retry: RetryPolicy | None = None,
+                progress: OnProgress | None = None, out: SendPlan | None = None, dry_run: bool = False,
+                confirm: Callable[[SendPlan], bool] | None = None) -> SendReport | None:
+    """Send a finished dispatch to whoever it left to another list's dispatch that no longer mails them (they left that
+    list, or it was cancelled); None if it owes nobody. The caller holds the send lock."""
+    found = ledger.dispatch(dispatch)
+    keys = owed(ledger, found) if found.state == "done" else set()
+    if not keys:
+        return None
+    out = out or plan_of(ledger, found, transport)
+    shown = transport.describe()
+    collector = Collector(_audience(ledger, found, project), already_planned(ledger, found.slug, str(found.list_name), found.transport))
+    try:
+        with ledger.transaction(commit=not dry_run):
+            added = pay_owed(ledger, found, collector, keys)
+            out.state, out.dispatch = "owed", found.id
+            out.recipients, out.requests = added, len(ledger.batches(found.id, OPEN_BATCH))
+            out.notes.append(
+                f"{count(len(keys), 'person', 'people')} on '{found.list_name}' {'was' if len(keys) == 1 else 'were'} left to "
+                f"another list's dispatch of '{found.slug}', which no longer mails them (they left that list, or it was "
+                "cancelled): " + (f"{count(added, 'recipient')} still on '{found.list_name}' {'gets' if added == 1 else 'get'} it now."
+                                  if added else f"none is still on '{found.list_name}'.")
+            )
+            if added and not dry_run and confirm is not None and not confirm(out):
+                raise _Declined
+    except _Declined:
+        return SendReport(out, "declined", transport=shown)
+    if dry_run:
+        return SendReport(out, "dry run", found.id, transport=shown)
+    if not added:
+        return SendReport(out, "already sent", found.id, transport=shown)
+    return deliver(ledger, found.id, out, kind="real", transport=transport, retry=retry or RetryPolicy(), progress=progress)
+
+
+def _audience(ledger: Ledger, found: Dispatch, project: Project) -> Audience:
+    """The dispatch's list, read again from its subscribers file."""
+    assert found.list_name is not None
+    message = Message.from_dict(ledger.content(found.id))
+    shown = found.subscribers or project.subscribers
+    return Audience(Path(project.root) / shown, list_name=found.list_name, fields=message.fields,
+                    encoding=project.subscribers_encoding, shown=shown,
+                    sendgrid=suppressed_keys(project.root, project.state_dir))
 
 
 def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, retry: RetryPolicy, out: SendPlan,

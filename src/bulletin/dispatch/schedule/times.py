@@ -162,7 +162,9 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock | None:
     if not value:
         return None
     try:
-        fixed = read_stored(value)
-    except ValueError:
+        fixed = read_stored(value).astimezone(dt.UTC)
+        if not 2000 <= fixed.year <= 9000:  # times are computed up to years away: keep clear of datetime's limits
+            raise ValueError(value)
+    except (ValueError, OverflowError):
         raise ConfigError(f"{NOW_VARIABLE} (used by tests) must be a time like 2021-07-05T07:00:00Z, got '{value}'") from None
     return lambda: fixed
