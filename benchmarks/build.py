@@ -4,7 +4,12 @@ Prints ms per stage (load, select, context, Jinja, MJML, inline, text), the in-p
 HTML size, and the wall time of the whole `bulletin build` process. Targets (issue #2): 30 items
 ≤ 60 ms in-process after imports, the whole process ≤ 0.5 s, index.html ≤ 60 KB for 30 items.
 
-    .venv/bin/python benchmarks/build.py [--runs 15] [--inliner premailer|css-inline] [--brand]
+``--process``: the whole `bulletin build` process on a 20-item issue against the official node
+``mjml`` CLI compiling the same index.mjml, run alternately (median wall time, and CPU time, which a
+busy machine disturbs less). node must be installed; the CLI is installed with npm into
+~/.cache/bulletin-bench the first time (the tests never need it). Target (issue #11): ratio ≤ 0.5.
+
+    .venv/bin/python benchmarks/build.py [--runs 15] [--inliner premailer|css-inline] [--process] [--brand]
 
 ``--brand`` gives the project a house style (logo, colours, font; README "5. Change the look").
 """
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -116,12 +123,62 @@ def process_time(issue: Path, runs: int) -> float:
     return statistics.median(walls)
 
 
+def node_mjml() -> Path | None:
+    """The node mjml CLI, installed with npm into the benchmark's cache folder if need be; None without node."""
+    if not shutil.which("node"):
+        return None
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bulletin-bench"
+    exe = folder / "node_modules" / ".bin" / "mjml"
+    if not exe.exists() and shutil.which("npm"):
+        print(f"installing the node mjml CLI into {folder} ...", flush=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), "mjml@4"], check=False)
+    return exe if exe.exists() else None
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall s, CPU s: user + system) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def against_node(runs: int) -> None:
+    """`bulletin build` of a 20-item issue against node mjml on its index.mjml, alternately."""
+    mjml = node_mjml()
+    with tempfile.TemporaryDirectory() as tmp:
+        issue = make_project(Path(tmp), 20)
+        bulletin = [str(Path(sys.executable).with_name("bulletin")), "build", str(issue)]
+        subprocess.run(bulletin, cwd=issue.parent.parent, check=True, capture_output=True)  # also fills Jinja's cache
+        source = issue.parent.parent / "build" / "bench" / "index.mjml"
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(timed(bulletin, issue.parent.parent))
+            if mjml:
+                theirs.append(timed([str(mjml), str(source), "-o", str(Path(tmp) / "node.html")], Path(tmp)))
+    wall, cpu = statistics.median(w for w, _ in ours), statistics.median(c for _, c in ours)
+    print(f"bulletin build (20 items): {wall:.3f} s wall, {cpu:.3f} s CPU (median of {runs})")
+    if not theirs:
+        print("node mjml CLI: not available (install node to compare)")
+        return
+    node_wall, node_cpu = statistics.median(w for w, _ in theirs), statistics.median(c for _, c in theirs)
+    print(f"node mjml CLI (same index.mjml): {node_wall:.3f} s wall, {node_cpu:.3f} s CPU")
+    print(f"ratio: {wall / node_wall:.2f} wall, {cpu / node_cpu:.2f} CPU (target <= 0.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--inliner", choices=["premailer", "css-inline"], default=None)
+    parser.add_argument("--process", action="store_true", help="the whole process against the node mjml CLI")
     parser.add_argument("--brand", action="store_true", help="with a brand: in bulletin.yaml")
     args = parser.parse_args()
+    if args.process:
+        against_node(args.runs)
+        return
     names = ["load", "select", "context", "jinja", "mjml", "inline", "text", "total"]
     print(f"{'items':>6} " + " ".join(f"{n:>8}" for n in names) + f" {'HTML KB':>8} {'process s':>9}")
     for count in (30, 300):

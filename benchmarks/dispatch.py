@@ -1,19 +1,25 @@
-"""Dispatch benchmark: `bulletin send` to 100,000 and 1,000,000 generated subscribers.
+"""Dispatch benchmark: `bulletin send` to 200,000 and 1,000,000 generated subscribers, against a bare loop.
 
 The fake SendGrid server (tests/fakes/sendgrid_server.py) runs as its own process in fast mode: it
 checks SendGrid's limits (1000 personalizations, each address once) and counts recipients but skips
 the OpenAPI validation (about 40 ms per 1000-recipient request; the tests do validate every request).
 `bulletin send` runs as a child process, timed from start to exit: build, checks, reading and
 validating the CSV, planning the ledger, 1 request per 1000 recipients, each committed before and
-after. Prints wall time and the send process's peak RSS. Targets (issue #4): 1,000,000 recipients in
-≤ 20 s, peak RSS ≤ 250 MB.
+after. Prints wall time and the send process's peak RSS.
 
-    .venv/bin/python benchmarks/dispatch.py [--sizes 100000 1000000]
+The reference is a bare loop (``--bare``, also a child process, against the same fake): it streams the
+CSV, builds bodies of 1000 one-recipient personalizations (one substitution each, the built HTML and
+text) and POSTs them over one keep-alive connection, with no validation and no ledger: what the machine
+allows. Targets (issue #11): ``bulletin send`` ≤ 1.5 × the bare loop, peak RSS ≤ 200 MB.
+
+    .venv/bin/python benchmarks/dispatch.py [--sizes 200000 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import http.client
 import json
 import os
 import shutil
@@ -21,11 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-FAKE = REPO / "tests" / "fakes" / "sendgrid_server.py"
+TESTS = REPO / "tests"  # the fake runs as the module fakes.sendgrid_server (it imports its sibling modules)
 KEY = "SG.benchmark-key"
 
 
@@ -49,6 +56,11 @@ def run_send(project: Path, url: str) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, exit code, output) of one `bulletin send`."""
     env = {**os.environ, "SENDGRID_API_KEY": KEY, "BULLETIN_SENDGRID_URL": url}
     command = [sys.executable, "-m", "bulletin.cli", "send", "issues/example.yaml", "--list", "members", "--yes"]
+    return run_child(command, project, env)
+
+
+def run_child(command: list[str], project: Path, env: dict[str, str]) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in MB, exit code, output) of one child process."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -61,16 +73,70 @@ def run_send(project: Path, url: str) -> tuple[float, float, int, str]:
     return seconds, rss, process.returncode, text
 
 
+def bare_loop(project: Path, url: str) -> None:
+    """The reference: stream the CSV, build 1000-personalization bodies, POST them over one keep-alive connection."""
+    html = (project / "email.html").read_text(encoding="utf-8")
+    text = (project / "email.txt").read_text(encoding="utf-8")
+    base = {"from": {"email": "bulletin@example.org"}, "subject": "Bulletin",
+            "content": [{"type": "text/plain", "value": text}, {"type": "text/html", "value": html}]}
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+
+    def post(personalizations: list[dict[str, Any]]) -> None:
+        connection.request("POST", "/v3/mail/send", json.dumps({"personalizations": personalizations, **base}).encode(), headers)
+        answer = connection.getresponse()
+        answer.read()
+        if answer.status != 202:
+            raise SystemExit(f"bare loop: {answer.status}")
+
+    with open(project / "subscribers.csv", encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        header = next(rows)
+        email_at, name_at, lists_at, status_at = (header.index(c) for c in ("email", "name", "lists", "status"))
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            if row[status_at] != "subscribed" or "@" not in row[email_at] or "members" not in row[lists_at].split(";"):
+                continue
+            batch.append({"to": [{"email": row[email_at]}], "substitutions": {"*|NAME|*": row[name_at] or "colleague"}})
+            if len(batch) == 1000:
+                post(batch)
+                batch = []
+        if batch:
+            post(batch)
+    connection.close()
+
+
+def run_bare(project: Path, url: str) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in MB, exit code, output) of the bare loop in its own process."""
+    from bulletin.build import prepare
+
+    result = prepare(project / "issues" / "example.yaml")
+    (project / "email.html").write_text(result.rendered.html, encoding="utf-8")
+    (project / "email.txt").write_text(result.rendered.text, encoding="utf-8")
+    command = [sys.executable, str(Path(__file__).resolve()), "--bare", str(project), url]
+    return run_child(command, project, dict(os.environ))
+
+
 def sizes(doc: str) -> list[int]:
-    """The --sizes asked for on the command line."""
+    """The --sizes asked for on the command line (benchmarks/schedule.py)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     return list(parser.parse_args().sizes)
 
 
+def arguments(doc: str) -> argparse.Namespace:
+    """The command line: --sizes, or --bare PROJECT URL (the reference loop, run as a child)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
+    parser.add_argument("--bare", nargs=2, metavar=("PROJECT", "URL"), help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
 def start_fake() -> tuple[subprocess.Popen[str], str]:
     """The fake SendGrid in its own process, fast mode (limits, no OpenAPI validation), and its URL."""
-    fake = subprocess.Popen([sys.executable, str(FAKE), "--no-validate", "--api-key", KEY],
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+    fake = subprocess.Popen([sys.executable, "-m", "fakes.sendgrid_server", "--no-validate", "--api-key", KEY], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert fake.stdout and fake.stdin
     url = fake.stdout.readline().strip()
@@ -87,27 +153,35 @@ def fake_totals(fake: subprocess.Popen[str]) -> dict[str, Any]:
 
 
 def main() -> None:
+    args = arguments(__doc__ or "")
+    if args.bare:
+        bare_loop(Path(args.bare[0]), args.bare[1])
+        return
     fake, url = start_fake()
     assert fake.stdin
-    print(f"{'subscribers':>12} {'recipients':>11} {'requests':>9} {'wall s':>7} {'peak RSS MB':>12}  check")
+    print(f"{'subscribers':>12} {'run':>9} {'recipients':>11} {'requests':>9} {'wall s':>7} {'peak RSS MB':>12} {'ratio':>6}  check")
     try:
-        before = {"requests": 0, "recipients": 0}
-        for count in sizes(__doc__ or ""):
+        before = fake_totals(fake)
+        for count in args.sizes:
             with tempfile.TemporaryDirectory(prefix="bulletin-bench-") as tmp:
                 project = Path(tmp)
                 make_project(project, count)
-                seconds, rss, code, output = run_send(project, url)
-                totals = fake_totals(fake)
-                requests = totals["requests"] - before["requests"]
-                recipients = totals["recipients"] - before["recipients"]
-                before = totals
                 expected = sum(1 for i in range(count) if i % 33 and i % 100 != 1)
-                ok = code == 0 and recipients == expected and not totals["invalid"]
-                print(f"{count:>12,} {recipients:>11,} {requests:>9,} {seconds:>7.1f} {rss:>12.0f}  {'ok' if ok else 'FAILED'}")
-                if not ok:
-                    print(output[-3000:])
-        target = "targets for 1,000,000: <= 20 s, <= 250 MB"
-        print(target)
+                bare = 0.0
+                for name, run in (("bare loop", run_bare), ("bulletin", run_send)):
+                    seconds, rss, code, output = run(project, url)
+                    totals = fake_totals(fake)
+                    requests = totals["requests"] - before["requests"]
+                    recipients = totals["recipients"] - before["recipients"]
+                    before = totals
+                    ok = code == 0 and recipients == expected and not totals["invalid"]
+                    bare = bare or seconds
+                    ratio = f"{seconds / bare:>6.2f}" if name == "bulletin" else f"{'':>6}"
+                    print(f"{count:>12,} {name:>9} {recipients:>11,} {requests:>9,} {seconds:>7.2f} {rss:>12.0f} {ratio}  "
+                          f"{'ok' if ok else 'FAILED'}", flush=True)
+                    if not ok:
+                        print(output[-3000:])
+        print("targets: bulletin <= 1.5 x the bare loop, peak RSS <= 200 MB")
     finally:
         fake.stdin.close()
         fake.wait(timeout=10)

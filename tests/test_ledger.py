@@ -62,6 +62,19 @@ def test_the_state_before_a_request_is_committed_before_it(ledger: Ledger, tmp_p
         assert other.execute("SELECT state FROM batches").fetchone()[0] == "sending"
 
 
+def test_finishing_a_batch_can_claim_the_next_in_the_same_commit(ledger: Ledger, tmp_path: Path) -> None:
+    dispatch = plan(ledger, [[["a@x.example", ""]], [["b@x.example", ""]], [["c@x.example", ""]]])
+    first, second, third = ledger.batches(dispatch)
+    ledger.claim(first.id)
+    assert ledger.finish(first.id, "accepted", message_id="m1", claim=second.id)
+    with sqlite3.connect(tmp_path / "state" / "ledger.db") as other:  # what another process (or a crash) sees
+        assert other.execute("SELECT state, attempts FROM batches ORDER BY seq").fetchall() == [
+            ("accepted", 1), ("sending", 1), ("pending", 0)]
+    assert not ledger.finish(second.id, "accepted", claim=first.id)  # an accepted batch is never claimed again
+    assert not ledger.finish(third.id, "accepted")  # nothing to claim; a batch not 'sending' stays as it is
+    assert [b.state for b in ledger.batches(dispatch)] == ["accepted", "accepted", "pending"]
+
+
 def test_interrupted_requests_become_unknown(ledger: Ledger) -> None:
     dispatch = plan(ledger, [[["a@x.example", ""]], [["b@x.example", ""]]])
     first, _ = ledger.batches(dispatch)

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from bulletin.cli import main
+from bulletin.dispatch.schedule import run_scheduler
+from bulletin.dispatch.schedule.times import clock_from_env, local_text, parse_at
 from bulletin.errors import BulletinError, ConfigError
-from bulletin.schedule import run_scheduler
-from bulletin.sendtime import clock_from_env, local_text, parse_at
 
 NOW = dt.datetime(2021, 3, 1, 12, 0, tzinfo=dt.UTC)
 BXL = "Europe/Brussels"

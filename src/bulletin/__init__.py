@@ -26,9 +26,9 @@ _LAZY = {
     "list_items": "items", "new_issue": "scaffold", "select": "select",
     "Item": "model", "IssueSpec": "model", "Project": "model", "Selection": "model",
     "read_audience": "audience", "check_subscribers": "audience", "Ledger": "ledger",
-    "send": "dispatch.run", "plan": "dispatch.run", "SendReport": "dispatch.deliver", "SendPlan": "dispatch.plan",
+    "send": "dispatch.run", "plan": "dispatch.run", "SendReport": "dispatch.deliver", "SendPlan": "dispatch.plan", "SendOptions": "dispatch.planner",
     "status": "dispatch.status",
-    "dispatch_due": "schedule", "cancel": "schedule", "upcoming": "schedule",
+    "dispatch_due": "dispatch.schedule", "cancel": "dispatch.schedule", "upcoming": "dispatch.schedule",
 }
 
 __all__ = [

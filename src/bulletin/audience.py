@@ -7,28 +7,23 @@ Row numbers are spreadsheet rows: the header is row 1.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import html
 import io
-import itertools
+import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError
 
 from .addresses import normalise
 from .errors import AudienceError, Problem
 from .model import MERGE_ALTERNATIVES
-from .sources.csv import (
-    delimiter as header_delimiter,  # the same guess for every spreadsheet export
-)
-from .sources.csv import sep_line
+from .spreadsheet import Table, decode_error, open_text
 from .yamlfile import hint
 
 STATUSES = ("subscribed", "unsubscribed", "bounced")
@@ -40,12 +35,8 @@ SENDGRID = "suppressed at SendGrid"  # unsubscribed, bounced, spam report... as 
 REASONS = ("unsubscribed", "bounced", SENDGRID, "invalid", "duplicate", "not on list")
 MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
 #: SendGrid: "the total collective size of your substitutions may not exceed 10,000 bytes per personalization".
-#: Each merge value goes twice (as is, and HTML-escaped: dispatch/message.py), each under its tag.
+#: Each merge value goes twice (as is, and HTML-escaped: mail.py), each under its tag.
 MAX_SUBSTITUTION_BYTES = 10_000
-SAVE_AS_UTF8 = (
-    "In Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; in LibreOffice: File > Save As, "
-    "'Edit filter settings', character set 'Unicode (UTF-8)'"
-)
 
 
 class Recipient(NamedTuple):
@@ -114,56 +105,23 @@ class Audience:
         self.report = AudienceReport(shown or str(path), list_name)
 
     def __iter__(self) -> Iterator[Recipient]:
-        encoding = _encoding(self.encoding, self.report.path)
-        with self._open() as raw:
-            start = raw.peek(4)[:4]
-            if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-                raise AudienceError(f"{self.report.path}: the file is UTF-16 ('Unicode Text'), not CSV. {SAVE_AS_UTF8}.")
-            if start == b"PK\x03\x04":  # a zip: what Excel and LibreOffice save by default
-                raise AudienceError(f"{self.report.path}: the file is a spreadsheet workbook (.xlsx or .ods), not CSV. {SAVE_AS_UTF8}.")
-            if raw.peek(3)[:3] == codecs.BOM_UTF8:  # a BOM says UTF-8, whatever bulletin.yaml declares
-                raw.read(3)
-                encoding = "utf-8"
-            elif encoding != "utf-8" and _is_utf8(self.path):  # so does text that is UTF-8 (LibreOffice writes no BOM)
-                encoding = "utf-8"
+        where = self.report.path
+        raw, encoding = open_text(self.path, self.encoding, where)
+        with raw:
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             try:
-                yield from self._read(text)
+                yield from self._read(Table(text, where))
             except UnicodeDecodeError:
                 # The fast decoder does not know lines: find the first bad one for the message.
-                raise _decode_error(self.path, encoding, self.encoding, self.report.path) from None
+                raise decode_error(self.path, encoding, self.encoding, where) from None
 
-    def _open(self) -> io.BufferedReader:
-        try:
-            return open(self.path, "rb")
-        except FileNotFoundError:
-            raise AudienceError(
-                f"{self.report.path}: subscribers file not found (check the file name, or the 'subscribers:' line in bulletin.yaml)"
-            ) from None
-        except IsADirectoryError:
-            raise AudienceError(f"{self.report.path}: is a folder, expected a CSV file") from None
-        except OSError as exc:
-            raise AudienceError(f"{self.report.path}: cannot be read ({exc.strerror})") from None
-
-    def _read(self, lines: TextIO) -> Iterator[Recipient]:
+    def _read(self, table: Table) -> Iterator[Recipient]:
+        """Each subscribed row on the list, once; the report counts the others (statuses, lists, bad rows)."""
         report, where = self.report, self.report.path
-        header_line = next(lines, None)
-        while header_line is not None and not header_line.strip():
-            header_line = next(lines, None)
-        if header_line is None:
+        header = table.header
+        if not header:
             raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
-        named = sep_line(header_line)
-        if named:
-            header_line = next(lines, "")
-        delimiter = named or header_delimiter(header_line)
-        report.delimiter = delimiter
-        source = _Records(itertools.chain([header_line], lines), delimiter)
-        reader = csv.reader(iter(source), delimiter=delimiter, strict=False)
-        new_record = source.record.clear
-        try:
-            header = [h.strip() for h in next(reader)]
-        except csv.Error as exc:
-            raise AudienceError(f"{where} row 1: {exc}") from None
+        report.delimiter = table.delimiter
         report.columns = [column_name(h) for h in header]  # the field names templates use
         col = _columns(header, where)
         email_at, status_at, lists_at = col["email"], col.get("status"), col.get("lists")
@@ -175,62 +133,45 @@ class Audience:
         value_at = [col.get(f) for f in self.fields]
         # a field's stand-in columns (first_name: name), read in order when its own cell is empty or missing
         stand_ins = [(i, at) for i, f in enumerate(self.fields) if (at := [col[a] for a in MERGE_ALTERNATIVES.get(f, ()) if a in col])]
-        tag_bytes = substitution_bytes(self.fields, [""] * len(self.fields))
         report.missing_fields = [f for i, (f, at) in enumerate(zip(self.fields, value_at, strict=True))
                                  if at is None and i not in dict(stand_ins)]
-        wanted = self.list_name.casefold() if self.list_name is not None else None
-        width = len(header)
+        lists = _Lists(self.list_name)
+        sizes = _Sizes(self.fields)
+        tag_bytes, merge_values = sizes.tag_bytes, _values_getter(value_at)
+        new_recipient = tuple.__new__  # Recipient(...) without its Python-level __new__: this runs per row
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
         suppressed = report.suppressed  # never mailed, whatever another row says
         sendgrid, sendgrid_seen = self.sendgrid, set()
-        known_lists: dict[str, str] = {}  # casefold -> first spelling
-        too_wide: list[Problem] = []
-        skipped, statuses, stats = report.skipped, report.statuses, self.stats
-        row_no = 1
-        while True:
-            new_record()
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise AudienceError(f"{where} row {row_no + 1}: {exc}") from None
-            row_no += 1
-            if source.ended and source.unclosed():
-                raise AudienceError(
-                    f"{where} row {row_no}: a double quote (\") opens a value that is never closed, so the {len(source.record)} lines "
-                    "from there to the end of the file were read as one value; add the closing quote or remove the stray one"
-                )
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
-                gone = _wide_suppression(cells, width, email_at, status_at)
-                if gone is not None:  # never mailed, whatever another row says; the row is still reported
-                    suppressed.setdefault(*gone)
-                if len(too_wide) < 20:
-                    too_wide.append(Problem(
-                        f"{where} row {row_no}",
-                        f"{len(cells)} fields but the header has {width}; a value holding '{delimiter}' must be in double quotes",
-                    ))
-                continue
-            if not any(cells):
-                continue
-            if len(cells) < width:
-                cells += [""] * (width - len(cells))
+        skipped, statuses, stats, counts = report.skipped, report.statuses, self.stats, report.lists
+        status_of: dict[str, str] = {}  # a status cell as written -> the status it means (few distinct cells)
+
+        def wide(cells: list[str]) -> None:  # a row with more fields than the header: reported, and never mailed if it says so
+            gone = _wide_suppression(cells, len(header), email_at, status_at)
+            if gone is not None:
+                suppressed.setdefault(*gone)
+
+        for row_no, cells in table.rows(on_wide=wide):
             report.rows += 1
-            raw = cells[email_at].strip()
-            status = cells[status_at].strip().lower() if status_at is not None else ""
-            status = STATUS_ALIASES.get(status, status or "subscribed")
-            names = cells[lists_at].replace(",", ";").split(";") if lists_at is not None else []
+            raw = cells[email_at]
+            lists_cell = cells[lists_at] if lists_at is not None else ""
             # a row of another list counts as "not on list" only, whatever else is wrong with it
-            on_list = wanted is None or any(name.strip().casefold() == wanted for name in names)
+            on_list = lists.wants(lists_cell)
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
                 if on_list:
+                    raw = raw.strip()
                     shown = raw if len(raw) <= 60 else raw[:60] + "…"
                     self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
                 else:
                     skipped["not on list"] += 1
                 continue
+            cell = cells[status_at] if status_at is not None else ""
+            status = status_of.get(cell)
+            if status is None:
+                status = _status(cell)
+                if len(status_of) < _CACHED:
+                    status_of[cell] = status
             if status not in STATUSES:
                 # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
                 if on_list:
@@ -240,13 +181,10 @@ class Audience:
                 suppressed.setdefault(email.lower(), "invalid")
                 continue
             statuses[status] += 1
-            for name in names:
-                name = name.strip()
-                if name:
-                    folded = name.casefold()
-                    known_lists.setdefault(folded, name)
-                    if stats:
-                        report.lists.setdefault(known_lists[folded], Counter())[status] += 1
+            names = lists.read(lists_cell)  # the lists of valid rows are the file's lists
+            if stats:
+                for name in names:
+                    counts.setdefault(name, Counter())[status] += 1
             key = email.lower()
             if status != "subscribed":
                 skipped[status if on_list else "not on list"] += 1
@@ -272,27 +210,29 @@ class Audience:
                 if len(report.duplicates) < MAX_REPORTED:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
-            values = tuple([cells[at].strip() if at is not None else "" for at in value_at])
-            if stand_ins:
+            values = merge_values(cells)
+            if stand_ins and not all(values):  # only an empty value takes a stand-in column
                 values = _stand_in(values, stand_ins, cells)
             # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
             if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
-                size = substitution_bytes(self.fields, values)
-                if size > MAX_SUBSTITUTION_BYTES:
-                    long = ", ".join(f for f, v in zip(self.fields, values, strict=True) if len(v) > 100) or ", ".join(self.fields)
-                    self._bad(row_no, f"its merge values are too long for SendGrid ({size:,} bytes with the tags and the HTML-escaped "
-                                      f"copy; at most {MAX_SUBSTITUTION_BYTES:,} per recipient): shorten the {long} column")
+                too_long = sizes.too_long(values)
+                if too_long:
+                    self._bad(row_no, too_long)
                     continue
             seen.add(digest)
             report.recipients += 1
-            yield Recipient(row_no, email, key, values)
-        if too_wide:
-            raise AudienceError(f"{where}: some rows have more fields than the header ({len(too_wide)} shown)", too_wide)
-        if wanted is not None and self.list_name is not None and wanted not in known_lists:
-            lists = sorted(known_lists.values(), key=str.casefold)
+            yield new_recipient(Recipient, (row_no, email, key, values))
+        if table.too_wide:
+            raise AudienceError(f"{where}: some rows have more fields than the header ({len(table.too_wide)} shown)", [
+                Problem(f"{where} row {row}", f"{fields} fields but the header has {len(header)}; a value holding "
+                                              f"'{table.delimiter}' must be in double quotes")
+                for row, fields in table.too_wide
+            ])
+        if lists.wanted is not None and lists.wanted not in lists.known:
+            spellings = sorted(lists.known.values(), key=str.casefold)
             raise AudienceError(
-                f"{where}: nobody is on the list '{self.list_name}'{hint(self.list_name, lists, list_all=False)}; "
-                f"lists in the file: {', '.join(lists) or 'none'}"
+                f"{where}: nobody is on the list '{self.list_name}'{hint(str(self.list_name), spellings, list_all=False)}; "
+                f"lists in the file: {', '.join(spellings) or 'none'}"
             )
         # A later row may unsubscribe an address already yielded: the caller drops report.withdrawn.
         for key, status in suppressed.items():
@@ -305,6 +245,9 @@ class Audience:
         self.report.skipped["invalid"] += 1
         if len(self.report.bad_rows) < MAX_REPORTED:
             self.report.bad_rows.append(BadRow(row, message))
+
+
+_CACHED = 10_000  # distinct status and list cells remembered (a file has a handful)
 
 
 def _wide_suppression(cells: list[str], width: int, email_at: int, status_at: int | None) -> tuple[str, str] | None:
@@ -333,36 +276,75 @@ def _wide_suppression(cells: list[str], width: int, email_at: int, status_at: in
     return None
 
 
-class _Records:
-    """The file's lines as the csv reader takes them, keeping those of the record being read.
 
-    A '"' never closed makes the reader take the rest of the file as one value, silently: a record that
-    runs to the end of the file over several lines and does not parse strictly is that.
-    """
 
-    def __init__(self, lines: Iterator[str], delimiter: str) -> None:
-        self.lines, self.delimiter = lines, delimiter
-        self.record: list[str] = []
-        self.ended = False
+def _status(cell: str) -> str:
+    """The status a status cell means: empty is subscribed, other tools' names are translated."""
+    status = cell.strip().lower()
+    return STATUS_ALIASES.get(status, status or "subscribed")
 
-    def __iter__(self) -> Iterator[str]:
-        # a generator, not __next__: this runs for every line of a file of up to millions
-        keep = self.record.append
-        for line in self.lines:
-            keep(line)
-            yield line
-        self.ended = True
 
-    def unclosed(self) -> bool:
-        """Whether the record just read (the last one: call it once ``ended``) ran to the end of the file inside a
-        quoted value."""
-        if len(self.record) < 2:
-            return False
-        try:
-            list(csv.reader(self.record, delimiter=self.delimiter, strict=True))
-        except csv.Error as exc:
-            return "unexpected end of data" in str(exc)
-        return False
+class _Lists:
+    """Which lists a row is on, from its 'lists' cell; remembers each list's first spelling in the file."""
+
+    def __init__(self, list_name: str | None) -> None:
+        self.wanted = list_name.casefold() if list_name is not None else None
+        self.known: dict[str, str] = {}  # casefold -> first spelling
+        self._wants: dict[str, bool] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}
+
+    def wants(self, cell: str) -> bool:
+        """Whether a row with this cell is on the wanted list (always, when no list is wanted)."""
+        found = self._wants.get(cell)
+        if found is None:
+            wanted = self.wanted
+            found = wanted is None or any(name.strip().casefold() == wanted for name in cell.replace(",", ";").split(";"))
+            if len(self._wants) < _CACHED:
+                self._wants[cell] = found
+        return found
+
+    def read(self, cell: str) -> tuple[str, ...]:
+        """The lists of a valid row, as first spelled in the file (which this learns as it goes)."""
+        found = self._cells.get(cell)
+        if found is None:
+            names = []
+            for name in cell.replace(",", ";").split(";"):
+                name = name.strip()
+                if name:
+                    names.append(self.known.setdefault(name.casefold(), name))
+            found = tuple(names)
+            if len(self._cells) < _CACHED:
+                self._cells[cell] = found
+        return found
+
+
+def _values_getter(value_at: list[int | None]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The function giving a row's merge values, trimmed, in the order of the fields ("" for a field with no column)."""
+    if not value_at:
+        return lambda cells: ()
+    if None in value_at:
+        return lambda cells: tuple([cells[at].strip() if at is not None else "" for at in value_at])
+    get = operator.itemgetter(*[at for at in value_at if at is not None])
+    if len(value_at) == 1:
+        return lambda cells: (get(cells).strip(),)
+    return lambda cells: tuple(map(str.strip, get(cells)))
+
+
+class _Sizes:
+    """SendGrid's limit on one recipient's substitutions (MAX_SUBSTITUTION_BYTES)."""
+
+    def __init__(self, fields: Sequence[str]) -> None:
+        self.fields = list(fields)
+        self.tag_bytes = substitution_bytes(self.fields, [""] * len(self.fields))
+
+    def too_long(self, values: tuple[str, ...]) -> str | None:
+        """Why these merge values cannot be sent, or None when they fit."""
+        size = substitution_bytes(self.fields, values)
+        if size <= MAX_SUBSTITUTION_BYTES:
+            return None
+        long = ", ".join(f for f, v in zip(self.fields, values, strict=True) if len(v) > 100) or ", ".join(self.fields)
+        return (f"its merge values are too long for SendGrid ({size:,} bytes with the tags and the HTML-escaped "
+                f"copy; at most {MAX_SUBSTITUTION_BYTES:,} per recipient): shorten the {long} column")
 
 
 def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
@@ -370,7 +352,7 @@ def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
     total = 0
     for name, value in zip(fields, values, strict=True):
         escaped = html.escape(value)
-        # a merge tag inside a value gets a space ('*|' -> '* |', dispatch/message.py), in both copies
+        # a merge tag inside a value gets a space ('*|' -> '* |', mail.py), in both copies
         total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
     return total
 
@@ -407,48 +389,6 @@ def check_subscribers(
     for _ in audience:
         pass
     return audience.report
-
-
-def _encoding(name: str, where: str) -> str:
-    """The codec to read with; only encodings that keep ASCII as is (utf-8, cp1252, latin-1...)."""
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        raise AudienceError(f"bulletin.yaml: subscribers_encoding: unknown encoding '{name}' (use utf-8 or cp1252)") from None
-    if not "a\n".encode(info.name).endswith(b"a\n"):
-        raise AudienceError(f"bulletin.yaml: subscribers_encoding: '{name}' is not supported; save {where} as CSV UTF-8")
-    return "utf-8" if info.name == "utf-8-sig" else info.name  # the BOM is skipped before decoding
-
-
-def _is_utf8(path: Path) -> bool:
-    """Whether the file is UTF-8 text with some non-ASCII characters: Windows-1252 text with accents almost never is."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    non_ascii = False
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                decoder.decode(chunk)
-                non_ascii = non_ascii or not chunk.isascii()
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return non_ascii
-
-
-def _decode_error(path: Path, encoding: str, declared: str, where: str) -> AudienceError:
-    """The error for the first line that does not decode, with how to export the file properly."""
-    number, detail = 0, ""
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):  # noqa: B007 (the line number is used after the loop)
-            try:
-                raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                detail = f" (byte 0x{raw[exc.start:exc.start + 1].hex().upper()} at character {exc.start + 1})"
-                break
-    other = "" if encoding != "utf-8" else " or, if it is in Windows encoding, add 'subscribers_encoding: cp1252' to bulletin.yaml"
-    return AudienceError(
-        f"{where} line {number}: not {'UTF-8' if encoding == 'utf-8' else declared} text{detail}. Save the file as CSV UTF-8{other}. {SAVE_AS_UTF8}."
-    )
 
 
 # Spreadsheet and Mailchimp/listmonk exports name the address column in several ways.

@@ -222,7 +222,7 @@ def publish_cmd(issue: str | None, pdf: bool, browser: str | None) -> None:
 
     Without ISSUE: make the whole site again from the published issues.
     """
-    from .sendtime import clock_from_env
+    from .dispatch.schedule.times import clock_from_env
     from .site import publish
 
     report = publish(issue, pdf=pdf, browser=browser, clock=clock_from_env())
@@ -234,7 +234,7 @@ def publish_cmd(issue: str | None, pdf: bool, browser: str | None) -> None:
 @handle_errors
 def unpublish_cmd(issue: str) -> None:
     """Take ISSUE (its file or its name) out of the site: its page, the archive and the feed."""
-    from .sendtime import clock_from_env
+    from .dispatch.schedule.times import clock_from_env
     from .site import unpublish
 
     report = unpublish(issue, clock=clock_from_env())
@@ -339,9 +339,9 @@ def subscribers_check_cmd(path: str | None) -> None:
 @handle_errors
 def sync_cmd(as_json: bool) -> None:
     """Fetch unsubscribes, bounces, spam reports and invalid addresses from SendGrid; they are never mailed."""
+    from .dispatch.schedule.times import clock_from_env
     from .feedback.show import print_sync
     from .feedback.sync import sync
-    from .sendtime import clock_from_env
 
     report = sync(clock=clock_from_env(), on_wait=lambda seconds, why: click.echo(f"{why}: waiting {seconds:.0f} s", err=True))
     if as_json:
@@ -400,9 +400,23 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
              resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, at: str | None, tz: str | None,
              safe: bool | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
+    from .dispatch.planner import SendOptions
     from .dispatch.run import send
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import ProgressView, print_findings, print_plan, print_report, scheduled_time
-    from .sendtime import clock_from_env
+
+    if resend_unknown and skip_unknown:
+        raise BulletinError("use either --resend-unknown or --skip-unknown, not both")
+    if tests and list_name:
+        raise BulletinError("use either --test ADDRESS or --list NAME, not both")
+    if not tests and not list_name:
+        raise BulletinError("say who gets it: --list NAME (a list in the subscribers file) or --test ADDRESS")
+    if tests and (at is not None or safe):
+        raise BulletinError("--at and --safe are for sends to a list; a test goes right away")
+    if tz is not None and at is None:
+        raise BulletinError("--tz says which time zone --at is in: give --at too")
+    options = SendOptions(dry_run=dry_run, unknown="resend" if resend_unknown else "skip" if skip_unknown else None,
+                          new_dispatch=new_dispatch, force=force, at=at, tz=tz, safe=safe, subscribers=subscribers)
 
     out, err = _console(), _console(stderr=True)
 
@@ -426,12 +440,8 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 
     progress = ProgressView(err, live=_live_progress())
     try:
-        report = send(
-            issue, list_name=list_name, test=list(tests) or None, dry_run=dry_run, subscribers=subscribers,
-            confirm=confirm, progress=progress,
-            resend_unknown=resend_unknown, skip_unknown=skip_unknown, new_dispatch=new_dispatch, force=force,
-            at=at, tz=tz, safe=safe, clock=clock_from_env(),
-        )
+        report = send(issue, list_name=list_name, test=list(tests) or None, options=options, confirm=confirm,
+                      progress=progress, clock=clock_from_env())
     finally:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
@@ -451,9 +461,9 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
     """Dispatches in the ledger (of ISSUE): recipients accepted, pending, unknown, failed."""
     from .config import load_project
     from .dispatch.record import lost_dispatches
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_status
     from .dispatch.status import status
-    from .sendtime import clock_from_env
 
     rows = status(issue)
     if as_json:
@@ -472,9 +482,9 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
 def report_cmd(issue: str, as_json: bool, people: bool) -> None:
     """What became of ISSUE: delivered, bounced, opened, clicked, unsubscribed, and which items were read."""
     from .config import load_project
+    from .dispatch.schedule.times import clock_from_env
     from .feedback.report import report
     from .feedback.show import print_issue_report
-    from .sendtime import clock_from_env
 
     project = load_project(issue)
     found = report(issue, project=project, clock=clock_from_env(), people=people)
@@ -511,9 +521,9 @@ def schedule_group() -> None:
 @handle_errors
 def schedule_list_cmd(as_json: bool) -> None:
     """Upcoming dispatches: when (local and UTC), issue, list, recipients, state."""
+    from .dispatch.schedule import upcoming
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_upcoming
-    from .schedule import upcoming
-    from .sendtime import clock_from_env
 
     rows = upcoming(clock=clock_from_env())
     if as_json:
@@ -528,8 +538,8 @@ def schedule_list_cmd(as_json: bool) -> None:
 @handle_errors
 def cancel_cmd(issue: str, list_name: str | None) -> None:
     """Cancel the scheduled send of ISSUE (up to 10 minutes before its time)."""
-    from .schedule import cancel
-    from .sendtime import clock_from_env
+    from .dispatch.schedule import cancel
+    from .dispatch.schedule.times import clock_from_env
 
     done = cancel(issue, list_name=list_name, clock=clock_from_env())
     target = "SendGrid" if done.transport == "sendgrid" else f"the {done.transport}"
@@ -548,9 +558,9 @@ def cancel_cmd(issue: str, list_name: str | None) -> None:
 @handle_errors
 def dispatch_due_cmd(quiet: bool) -> None:
     """Hand over to SendGrid every scheduled dispatch that is due (run it every few minutes from cron or a timer)."""
+    from .dispatch.schedule import dispatch_due
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_due
-    from .schedule import dispatch_due
-    from .sendtime import clock_from_env
 
     report = dispatch_due(clock=clock_from_env())
     print_due(_console(), report, quiet=quiet)
@@ -568,9 +578,9 @@ def scheduler_cmd(interval: float) -> None:
     import signal
     import threading
 
+    from .dispatch.schedule import dispatch_due, run_scheduler
+    from .dispatch.schedule.times import clock_from_env
     from .dispatch.show import print_due
-    from .schedule import dispatch_due, run_scheduler
-    from .sendtime import clock_from_env
 
     stop = threading.Event()
     console = _console()

@@ -117,7 +117,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     for index, category in enumerate(categories):
         if len(category) > 255:
             check.error(("sendgrid", "categories", index), f"SendGrid allows at most 255 characters in a category, got {len(category)}")
-    if len(categories) > 9:  # each dispatch also carries the issue's own category (dispatch/message.py)
+    if len(categories) > 9:  # each dispatch also carries the issue's own category (mail.py)
         check.error(("sendgrid", "categories"), f"at most 9 categories (SendGrid allows 10; bulletin adds one naming the issue), got {len(categories)}")
 
     timezone = check.text(data, "timezone", default="UTC") or "UTC"

@@ -17,138 +17,37 @@ until it is handed over to SendGrid: claimed atomically (``scheduled -> handing_
 ``batch_id``, then sent like any dispatch (``sending -> done``), every request carrying send_at and
 batch_id. ``safe`` dispatches recover from a crash by cancelling their whole batch and sending again.
 """
-
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
 import sqlite3
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Self
 
 from .errors import LedgerError
-
-SCHEMA_VERSION = 2  # 2: dispatches.safe and dispatches.timezone (scheduled dispatch)
-LIVE = ("planned", "sending", "done", "incomplete", "scheduled", "handing_over")  # states that still count
-IN_FLIGHT = ("handing_over", "sending", "incomplete")  # a scheduled dispatch in these states is being or was handed over
-OPEN_BATCH = ("pending", "failed")  # to send on the next run
-
-Clock = Callable[[], dt.datetime]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dispatches (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,                 -- real | test
-    slug TEXT NOT NULL,
-    list_name TEXT,                     -- NULL for test sends
-    transport TEXT NOT NULL,            -- sendgrid | outbox | another transport's name
-    content_hash TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created TEXT NOT NULL,              -- UTC, ISO 8601
-    updated TEXT NOT NULL,
-    subscribers TEXT,                   -- the subscribers file it was planned from
-    recipients INTEGER NOT NULL DEFAULT 0,
-    skipped TEXT NOT NULL DEFAULT '{}', -- reason -> rows
-    fields TEXT NOT NULL DEFAULT '[]',  -- merge field names, the order of each recipient's values
-    content TEXT NOT NULL DEFAULT '{}', -- the message frozen at planning: subject, html, text, ...
-    send_at TEXT,                       -- UTC, ISO 8601: a scheduled dispatch
-    batch_id TEXT,                      -- SendGrid batch id of a scheduled dispatch
-    superseded_by INTEGER,
-    safe INTEGER NOT NULL DEFAULT 0,    -- 1: after a crash, cancel the batch and send it all again
-    timezone TEXT                       -- the zone its time was given in (for showing it)
-);
-CREATE INDEX IF NOT EXISTS dispatches_issue ON dispatches (slug, list_name, transport, kind);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY,
-    dispatch INTEGER NOT NULL REFERENCES dispatches (id),
-    seq INTEGER NOT NULL,               -- 1, 2, ... within the dispatch
-    state TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    recipients TEXT NOT NULL,           -- JSON [[email, merge values...], ...]
-    attempts INTEGER NOT NULL DEFAULT 0,
-    message_id TEXT,                    -- SendGrid's X-Message-Id
-    error TEXT,
-    was_unknown INTEGER NOT NULL DEFAULT 0,  -- 1 once its outcome was unknown (even if re-sent)
-    send_at TEXT,
-    batch_id TEXT,
-    updated TEXT NOT NULL,
-    UNIQUE (dispatch, seq)
-);
-CREATE TABLE IF NOT EXISTS held (       -- left out of a dispatch because another list's dispatch of the issue holds them
-    dispatch INTEGER NOT NULL REFERENCES dispatches (id),
-    key TEXT NOT NULL,                  -- the address, lower-cased
-    PRIMARY KEY (dispatch, key)
-);
-"""
-
-
-def utc_now() -> dt.datetime:
-    """The default clock: aware UTC now."""
-    return dt.datetime.now(dt.UTC)
-
-
-@dataclass
-class Dispatch:
-    """One dispatch row."""
-
-    id: int
-    kind: str
-    slug: str
-    list_name: str | None
-    transport: str
-    content_hash: str
-    state: str
-    created: str
-    updated: str
-    subscribers: str | None
-    recipients: int
-    skipped: dict[str, int]
-    fields: list[str]
-    send_at: str | None = None
-    batch_id: str | None = None
-    superseded_by: int | None = None
-    safe: bool = False
-    timezone: str | None = None
-    batches: dict[str, tuple[int, int]] = field(default_factory=dict)  # state -> (batches, recipients)
-
-
-@dataclass(frozen=True)
-class Batch:
-    """One batch row, without its recipients."""
-
-    id: int
-    dispatch: int
-    seq: int
-    state: str
-    size: int
-    attempts: int
-    message_id: str | None
-    error: str | None
-    was_unknown: bool
-    updated: str
-    send_at: str | None = None
-    batch_id: str | None = None
-
-
-_DISPATCH_COLUMNS = (
-    "id, kind, slug, list_name, transport, content_hash, state, created, updated, subscribers, recipients, "
-    "skipped, fields, send_at, batch_id, superseded_by, safe, timezone"
+from .ledger_schema import (
+    BATCH_COLUMNS,
+    DISPATCH_COLUMNS,
+    IN_FLIGHT,
+    LIVE,
+    OPEN_BATCH,
+    SCHEMA,
+    SCHEMA_VERSION,
+    Batch,
+    Clock,
+    Dispatch,
+    batch_row,
+    dispatch_values,
+    ledger_path,
+    lock_file,
+    utc_now,
 )
-_BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id"
-_BATCH_FIELDS = tuple(name.strip() for name in _BATCH_COLUMNS.split(","))
 
-
-def _batch(row: Sequence[Any]) -> Batch:
-    """A batch row (columns as in _BATCH_COLUMNS) decoded by name."""
-    values = dict(zip(_BATCH_FIELDS, row, strict=True))
-    values["was_unknown"] = bool(values["was_unknown"])
-    return Batch(**values)
+__all__ = ["IN_FLIGHT", "LIVE", "OPEN_BATCH", "SCHEMA_VERSION", "Batch", "Clock", "Dispatch", "Ledger", "ledger_path", "utc_now"]
 
 
 class Ledger:
@@ -164,7 +63,7 @@ class Ledger:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # "sending" must survive a power cut, not only a crash
-            self.db.executescript(_SCHEMA)
+            self.db.executescript(SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -219,7 +118,7 @@ class Ledger:
         except OSError as exc:
             raise LedgerError(f"{self.shown}: cannot create its lock file {path.name} ({exc.strerror})") from None
         try:
-            _lock_file(handle)
+            lock_file(handle)
         except OSError:
             handle.close()
             raise LedgerError(
@@ -300,7 +199,7 @@ class Ledger:
 
     def dispatch(self, dispatch: int) -> Dispatch:
         """One dispatch with its batch counts."""
-        row = self.db.execute(f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
+        row = self.db.execute(f"SELECT {DISPATCH_COLUMNS} FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
         if row is None:
             raise LedgerError(f"{self.shown}: no dispatch {dispatch}")
         return self._dispatch(row)
@@ -313,7 +212,7 @@ class Ledger:
     def find_dispatch(self, slug: str, list_name: str, transport: str) -> Dispatch | None:
         """The live real dispatch of this issue to this list (its name in any case) through this transport, if any."""
         rows = self.db.execute(
-            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND slug = ? AND transport = ?"
+            f"SELECT {DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND slug = ? AND transport = ?"
             f" AND state IN ({', '.join('?' * len(LIVE))}) ORDER BY id DESC",
             (slug, transport, *LIVE),
         ).fetchall()
@@ -324,13 +223,13 @@ class Ledger:
     def dispatches(self, slug: str | None = None) -> list[Dispatch]:
         """Every dispatch (of one issue), oldest first."""
         where, args = ("WHERE slug = ?", (slug,)) if slug else ("", ())
-        rows = self.db.execute(f"SELECT {_DISPATCH_COLUMNS} FROM dispatches {where} ORDER BY id", args).fetchall()
+        rows = self.db.execute(f"SELECT {DISPATCH_COLUMNS} FROM dispatches {where} ORDER BY id", args).fetchall()
         return [self._dispatch(row) for row in rows]
 
     def scheduled(self) -> list[Dispatch]:
         """Every real dispatch with a send time that is still live, soonest first."""
         rows = self.db.execute(
-            f"SELECT {_DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND send_at IS NOT NULL"
+            f"SELECT {DISPATCH_COLUMNS} FROM dispatches WHERE kind = 'real' AND send_at IS NOT NULL"
             f" AND state IN ({', '.join('?' * len(LIVE))}) ORDER BY send_at, id",
             LIVE,
         ).fetchall()
@@ -373,12 +272,14 @@ class Ledger:
                 raise self._damaged(f"{what}: {column}", stamp, "a time like 2021-07-05T07:00:00+00:00") from None
 
     def _dispatch(self, row: Sequence[Any]) -> Dispatch:
-        values = list(row)
-        what = f"dispatch {values[0]}"
-        values[11], values[12] = self._json(values[11], f"{what}: skipped", dict), self._json(values[12], f"{what}: fields", list)
-        values[16] = bool(values[16])
-        self._stamps(what, created=values[7], updated=values[8], send_at=values[13])
-        found = Dispatch(*values)
+        """A dispatch row (columns as in DISPATCH_COLUMNS) decoded by name, checked, with its batch counts."""
+        values = dispatch_values(row)
+        what = f"dispatch {values['id']}"
+        values["skipped"] = self._json(values["skipped"], f"{what}: skipped", dict)
+        values["fields"] = self._json(values["fields"], f"{what}: fields", list)
+        values["safe"] = bool(values["safe"])
+        self._stamps(what, created=values["created"], updated=values["updated"], send_at=values["send_at"])
+        found = Dispatch(**values)
         for state, batches, recipients in self.db.execute(
             "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
         ):
@@ -389,12 +290,12 @@ class Ledger:
 
     def batches(self, dispatch: int, states: Sequence[str] | None = None) -> list[Batch]:
         """Batches of a dispatch in order, optionally only in some states."""
-        sql = f"SELECT {_BATCH_COLUMNS} FROM batches WHERE dispatch = ?"
+        sql = f"SELECT {BATCH_COLUMNS} FROM batches WHERE dispatch = ?"
         args: list[object] = [dispatch]
         if states:
             sql += f" AND state IN ({', '.join('?' * len(states))})"
             args += list(states)
-        found = [_batch(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
+        found = [batch_row(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
         for batch in found:
             self._stamps(f"dispatch {dispatch} batch {batch.seq}", send_at=batch.send_at)
         return found
@@ -417,12 +318,7 @@ class Ledger:
     def claim(self, batch: int) -> bool:
         """pending|failed -> sending, committed before the request; False if someone else has it."""
         with self.transaction():
-            cursor = self.db.execute(
-                "UPDATE batches SET state = 'sending', attempts = attempts + 1, error = NULL, updated = ?"
-                " WHERE id = ? AND state IN ('pending', 'failed')",
-                (self.now(), batch),
-            )
-            return cursor.rowcount == 1
+            return self._claim(batch, self.now())
 
     def release(self, batch: int) -> None:
         """sending -> pending after a request that certainly failed (429, 5xx, no connection), before waiting."""
@@ -432,16 +328,31 @@ class Ledger:
                 (self.now(), batch),
             )
 
-    def finish(self, batch: int, state: str, *, message_id: str | None = None, error: str | None = None) -> None:
-        """sending -> accepted | failed | unknown, committed right after the request."""
+    def finish(self, batch: int, state: str, *, message_id: str | None = None, error: str | None = None,
+               claim: int | None = None) -> bool:
+        """sending -> accepted | failed | unknown, committed right after the request.
+
+        With ``claim``, that next batch is claimed (as ``claim()``) in the same commit: one write to disk
+        per request instead of two. Returns whether it was claimed.
+        """
         if state not in ("accepted", "failed", "unknown"):
             raise ValueError(state)
         with self.transaction():
+            now = self.now()
             self.db.execute(
                 "UPDATE batches SET state = ?, message_id = coalesce(?, message_id), error = ?,"
                 " was_unknown = max(was_unknown, ?), updated = ? WHERE id = ? AND state = 'sending'",
-                (state, message_id, error, int(state == "unknown"), self.now(), batch),
+                (state, message_id, error, int(state == "unknown"), now, batch),
             )
+            return claim is not None and self._claim(claim, now)
+
+    def _claim(self, batch: int, now: str) -> bool:
+        cursor = self.db.execute(
+            "UPDATE batches SET state = 'sending', attempts = attempts + 1, error = NULL, updated = ?"
+            " WHERE id = ? AND state IN ('pending', 'failed')",
+            (now, batch),
+        )
+        return cursor.rowcount == 1
 
     def interrupted_to_unknown(self, dispatch: int) -> list[Batch]:
         """Batches left 'sending' by a run that died have an unknown outcome (inside a transaction)."""
@@ -461,6 +372,19 @@ class Ledger:
             (target, self.now(), f"outcome unknown; {'re-sent' if action == 'resend' else 'skipped'} on request", dispatch),
         )
         return cursor.rowcount
+
+    def cancel_dispatch(self, dispatch: int, states: Sequence[str], *, batch_id: str | None, why: str) -> bool:
+        """Mark a dispatch and its batches cancelled in one transaction, if it is still in one of ``states``."""
+        with self.transaction():
+            cursor = self.db.execute(
+                f"UPDATE dispatches SET state = 'cancelled', updated = ? WHERE id = ? AND state IN ({', '.join('?' * len(states))})",
+                (self.now(), dispatch, *states),
+            )
+            if cursor.rowcount != 1:
+                return False
+            for batch in self.batches(dispatch):
+                self.cancel_batch(batch.id, batch_id, why)
+        return True
 
     def cancel_batch(self, batch: int, batch_id: str | None, why: str) -> None:
         """A batch whose SendGrid batch was cancelled (or that never will be sent) becomes cancelled (inside a transaction)."""
@@ -505,21 +429,3 @@ class Ledger:
         with self.transaction():
             self.set_dispatch(dispatch, state=state)
         return state
-
-
-def _lock_file(handle: IO[bytes]) -> None:
-    """An exclusive, non-blocking OS lock on the file (released when the process ends)."""
-    if sys.platform == "win32":
-        import msvcrt
-
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def ledger_path(root: str | os.PathLike[str], state_dir: str) -> Path:
-    """Where a project's ledger lives: <state_dir>/ledger.db under the project root."""
-    return Path(root) / state_dir / "ledger.db"

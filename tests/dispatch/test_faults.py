@@ -96,13 +96,14 @@ def test_a_stalled_request_is_unknown_then_resent_on_request(fake_sendgrid: Fake
     fake_sendgrid.fail(3, "stall", seconds=7.0)
     fake_sendgrid.fail(4, "drop")  # read, lost, connection reset: unknown too, and not delivered
     report = send()
+    fake_sendgrid.release()
     assert sorted(b.seq for b in report.unknown) == [3, 4]
     counts = fake_sendgrid.recipients()
     delivered = set(counts)
     assert all(counts[m] == 1 for m in delivered)
     assert set(members[2000:3000]) <= delivered  # the stalled one was delivered in the end
     assert not set(members[3000:4000]) & delivered  # the dropped one was not
-    again = send(resend_unknown=True)
+    again = send(options=bulletin.SendOptions(unknown="resend"))
     assert again.outcome == "sent"
     counts = fake_sendgrid.recipients()
     assert set(counts) == set(members)

@@ -89,7 +89,7 @@ def test_a_request_cut_off_by_a_crash_is_unknown_on_resume(fake_sendgrid: FakeSe
     report = send()
     assert report.outcome == "incomplete" and [b.seq for b in report.unknown] == [2]
     assert set(fake_sendgrid.recipients()) == {f"person{i}@members.example" for i in (*range(1000), *range(2000, 3000))}
-    assert send(skip_unknown=True).outcome == "sent"
+    assert send(options=bulletin.SendOptions(unknown="skip")).outcome == "sent"
     assert fake_sendgrid.mail_requests() == 3
 
 

@@ -340,7 +340,7 @@ PEOPLE = (  # a first name, only a full name, nothing: a greeting each
 
 def greetings(body: dict) -> dict[str, tuple[str, str]]:
     """Each recipient's greeting in the text and HTML parts, filled in as SendGrid does."""
-    from bulletin.dispatch.message import fill
+    from bulletin.mail import fill
 
     text, html = (part["value"] for part in body["content"])
     out = {}

@@ -11,7 +11,8 @@ Faults (by mail/send request number, 1-based): "429" (retry_after=seconds or Non
 "401", "400", "403", "413", "reset-before-body" (connection reset before the body is read: nothing
 delivered), "reset-after-body" (body read and delivered, then reset: the client cannot know), "drop" (body read,
 not delivered, then reset: the client cannot know either),
-"stall" (body read and delivered, answer only after ``seconds``: the client times out),
+"stall" (body read and delivered, answer only after ``seconds``, or else not before ``release()`` or the fake
+stops: the client times out, however slow the machine),
 "redirect" (not delivered: ``302 Location: location``, as a captive portal or a wrong URL answers),
 "504-html" (delivered, then a gateway's ``504`` web page: the client cannot know), "trickle" (delivered,
 then ``202`` announcing ``length`` bytes sent one a second, for at most ``seconds``).
@@ -139,6 +140,7 @@ class FakeSendGrid:
         self.batches: dict[str, str | None] = {}  # batch id -> None | "cancel" | "pause"
         self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
+        self._released = threading.Event()  # stalled requests answer once it is set
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -164,12 +166,17 @@ class FakeSendGrid:
 
     def stop(self) -> None:
         """Stop serving."""
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 
     def fail(self, number: int, kind: str, **options: Any) -> None:
         """Script a fault for the ``number``-th mail/send request."""
         self.faults[number] = (kind, options)
+
+    def release(self) -> None:
+        """Let stalled requests answer (too late: their clients have given up)."""
+        self._released.set()
 
     def fail_call(self, method: str, path: str, number: int, status: int, retry_after: float | None = None) -> None:
         """Answer the ``number``-th request of ``method path`` (e.g. 'GET', '/v3/suppression/bounces') with ``status``."""
@@ -439,7 +446,10 @@ def _handler(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 return None
             if kind == "stall":
                 fake.requests.append((request, 0))
-                time.sleep(float(options.get("seconds", 2.0)))
+                if options.get("seconds") is not None:
+                    time.sleep(float(options["seconds"]))
+                else:
+                    fake._released.wait()
                 try:
                     self._send(accepted)
                 except OSError:

@@ -11,7 +11,7 @@ import pytest
 
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
-from bulletin.schedule import DueReport, dispatch_due
+from bulletin.dispatch.schedule import DueReport, dispatch_due
 from fakes.sendgrid_server import FakeSendGrid
 
 T0 = dt.datetime(2021, 7, 1, 7, 0, tzinfo=dt.UTC)  # Thursday 1 July 2021, 09:00 in Brussels
@@ -37,9 +37,10 @@ class Clock:
         self.set(self.now + dt.timedelta(**delta))
 
 
-def schedule(at: str | None, clock: Clock, **options: Any) -> bulletin.SendReport:
-    """bulletin send issues/example.yaml --list members --at AT, through the library."""
-    return bulletin.send("issues/example.yaml", list_name="members", at=at, clock=clock, retry=NO_WAIT, **options)
+def schedule(at: str | None, clock: Clock, transport: Any = None, **options: Any) -> bulletin.SendReport:
+    """bulletin send issues/example.yaml --list members --at AT (and the other options, by their SendOptions names)."""
+    return bulletin.send("issues/example.yaml", list_name="members", options=bulletin.SendOptions(at=at, **options), clock=clock,
+                         retry=NO_WAIT, transport=transport)
 
 
 def due(clock: Clock, **options: Any) -> DueReport:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from bulletin.sendtime import HANDOVER
+from bulletin.dispatch.schedule.times import HANDOVER
 from dispatch.helpers import run
 from fakes.sendgrid_server import FakeSendGrid
 

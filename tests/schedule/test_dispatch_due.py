@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from bulletin.dispatch.schedule.times import HANDOVER
 from bulletin.ledger import Ledger
-from bulletin.sendtime import HANDOVER
 from dispatch.helpers import run, sendgrid_env, start, use_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 

@@ -123,7 +123,7 @@ def test_without_safe_unknown_requests_wait_for_the_user(fake_sendgrid: FakeSend
     assert found.problems == [("dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run bulletin send "
                               "issues/example.yaml --list members with --resend-unknown or --skip-unknown")]
     assert fake_sendgrid.calls(*CANCEL) == 0 and fake_sendgrid.mail_requests() == 2  # batch 3 went on
-    assert schedule(None, clock, resend_unknown=True).outcome == "handed over"
+    assert schedule(None, clock, unknown="resend").outcome == "handed over"
     assert len(fake_sendgrid.batches) == 1
     clock.set(T0 + dt.timedelta(hours=2))
     assert fake_sendgrid.delivered() == Counter({m: 1 for m in members})

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import bulletin
-from bulletin.sendtime import HANDOVER, read_stored
+from bulletin.dispatch.schedule.times import HANDOVER, read_stored
 from dispatch.helpers import (
     crash_subscribers,
     kill_after,
@@ -61,7 +61,8 @@ def test_sigkill_during_a_safe_hand_over_then_resume(trial: int, tmp_project: Pa
         if through_due:  # scheduled 5 days ahead (nothing sent), then the hand-over by dispatch-due is killed
             for name, value in sendgrid_env(fake).items():
                 monkeypatch.setenv(name, value)
-            report = bulletin.send("issues/example.yaml", list_name="members", at="2021-07-06 09:00", clock=lambda: T0, retry=NO_WAIT)
+            report = bulletin.send("issues/example.yaml", list_name="members", options=bulletin.SendOptions(at="2021-07-06 09:00"),
+                                       clock=lambda: T0, retry=NO_WAIT)
             assert report.outcome == "scheduled"
             now = read_stored(report.plan.send_at or "") - HANDOVER
             fake.set_time(now)

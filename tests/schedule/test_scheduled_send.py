@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bulletin.dispatch.schedule.times import HANDOVER
 from bulletin.errors import DispatchError, LedgerError
-from bulletin.sendtime import HANDOVER
 from dispatch.helpers import run, write_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 

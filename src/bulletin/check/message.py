@@ -8,8 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ..build import BuildResult
-from ..dispatch.message import BodyBuilder, message_for
-from ..dispatch.outbox import sample
+from ..mail import BodyBuilder, message_for, sample
 
 #: What SendGrid substitutes for its tags, in form (the real links are per recipient).
 SAMPLE_SENDGRID = {
@@ -30,7 +29,7 @@ def build_message(result: BuildResult, date: dt.datetime | None = None) -> Email
     """multipart/alternative (text, then HTML) with the headers bulletin sends, for a recipient with no merge values."""
     message = message_for(result)
     domain = message.from_email.rpartition("@")[2] or "example.org"
-    body = BodyBuilder(message, custom_args={}).body([[SAMPLE_RECIPIENT, *("" for _ in message.fields)]], batch=1)
+    body = dict(BodyBuilder(message, custom_args={}).body([[SAMPLE_RECIPIENT, *("" for _ in message.fields)]], batch=1))
     # SendGrid's tags appear in the content and the List-Unsubscribe header
     body["content"] = [{**part, "value": _sample_links(part["value"], domain)} for part in body["content"]]
     body["headers"] = {name: _sample_links(value, domain) for name, value in body["headers"].items()}

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import DispatchError
 from ..ledger import OPEN_BATCH, Batch, Ledger
+from ..mail import Body, BodyBuilder, Message
 from ..words import count
-from .message import BodyBuilder, Message
 from .plan import SendPlan
 from .retry import RetryPolicy
 from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
@@ -76,57 +76,73 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             ledger.set_dispatch(dispatch, state="sending")
     emit("start", 0, len(batches), 0, total)
 
-    for batch in batches:
-        body = builder.body(ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
-                            batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
+    # The next request's body is built on a second thread while a request waits for SendGrid's answer
+    # (the wait releases the GIL): building bodies costs the send no time. The ledger stays on this thread.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulletin-body") as pool:
+        def body_of(batch: Batch) -> Future[Body]:
+            """The batch's request body, built on the worker thread (its recipients are read here: the ledger is ours)."""
+            return pool.submit(builder.body, ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
+                               batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
 
-        def attempt(batch: Batch = batch, body: dict[str, Any] = body) -> str | None:
-            if not ledger.claim(batch.id):  # 'sending' is committed before every request
-                raise _Taken
-            return transport.post(body)
+        claimed = False  # the batch was claimed when the one before it was finished (one commit for both)
+        upcoming = body_of(batches[0]) if batches else None
+        for index, batch in enumerate(batches):
+            assert upcoming is not None
+            body = upcoming.result()
+            following = batches[index + 1] if index + 1 < len(batches) else None
+            upcoming = body_of(following) if following else None  # built while this request is in flight
 
-        def waiting(seconds: float, why: str, batch: Batch = batch, done: tuple[int, int] = (done_requests, done_recipients)) -> None:
-            ledger.release(batch.id)  # that request certainly failed: not 'sending' while we wait
-            emit("wait", done[0], len(batches), done[1], total, f"{why}; waiting {seconds:.0f} s")
+            def attempt(batch: Batch = batch, body: Body = body) -> str | None:
+                nonlocal claimed
+                if not claimed and not ledger.claim(batch.id):  # 'sending' is committed before every request
+                    raise _Taken
+                claimed = False  # a retry claims again: waiting() released it
+                return transport.post(body)
 
-        try:
-            message_id = retry.call(attempt, on_wait=waiting)
-        except _Taken:
-            continue
-        except OutcomeUnknown as exc:
-            ledger.finish(batch.id, "unknown", error=str(exc))
-            silent += 1
-            emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
-            if isinstance(exc, UnexpectedAnswer):  # not SendGrid answering: every request would go the same way
+            def waiting(seconds: float, why: str, batch: Batch = batch, done: tuple[int, int] = (done_requests, done_recipients)) -> None:
+                ledger.release(batch.id)  # that request certainly failed: not 'sending' while we wait
+                emit("wait", done[0], len(batches), done[1], total, f"{why}; waiting {seconds:.0f} s")
+
+            try:
+                message_id = retry.call(attempt, on_wait=waiting)
+            except _Taken:
+                continue
+            except OutcomeUnknown as exc:
+                ledger.finish(batch.id, "unknown", error=str(exc))
+                silent += 1
+                emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
+                if isinstance(exc, UnexpectedAnswer):  # not SendGrid answering: every request would go the same way
+                    ledger.refresh_state(dispatch)
+                    raise DispatchError(
+                        f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
+                        "fixed, run the same command again with --resend-unknown or --skip-unknown."
+                    ) from None
+                if silent >= STOP_AFTER_UNKNOWN:
+                    ledger.refresh_state(dispatch)
+                    raise DispatchError(
+                        f"stopped: {silent} requests in a row got no answer from {transport.describe()}. "
+                        f"Check the connection and SendGrid's status, then run the same command again."
+                    ) from None
+                continue
+            except DispatchError as exc:  # refused, or retries used up: nothing was accepted
+                ledger.finish(batch.id, "failed", error=str(exc))
                 ledger.refresh_state(dispatch)
-                raise DispatchError(
-                    f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
-                    "fixed, run the same command again with --resend-unknown or --skip-unknown."
-                ) from None
-            if silent >= STOP_AFTER_UNKNOWN:
+                accepted = done_recipients
+                if accepted:
+                    raise type(exc)(f"{exc}\n{count(accepted, 'recipient')} {'was' if accepted == 1 else 'were'} sent before this; "
+                                    "run the same command again to send the rest.") from None
+                raise
+            except BaseException:
+                ledger.finish(batch.id, "unknown", error="interrupted during the request")
                 ledger.refresh_state(dispatch)
-                raise DispatchError(
-                    f"stopped: {silent} requests in a row got no answer from {transport.describe()}. "
-                    f"Check the connection and SendGrid's status, then run the same command again."
-                ) from None
-            continue
-        except DispatchError as exc:  # refused, or retries used up: nothing was accepted
-            ledger.finish(batch.id, "failed", error=str(exc))
-            ledger.refresh_state(dispatch)
-            accepted = done_recipients
-            if accepted:
-                raise type(exc)(f"{exc}\n{count(accepted, 'recipient')} {'was' if accepted == 1 else 'were'} sent before this; "
-                                "run the same command again to send the rest.") from None
-            raise
-        except BaseException:
-            ledger.finish(batch.id, "unknown", error="interrupted during the request")
-            ledger.refresh_state(dispatch)
-            raise
-        ledger.finish(batch.id, "accepted", message_id=message_id)
-        silent = 0
-        done_requests += 1
-        done_recipients += batch.size
-        emit("sent", done_requests, len(batches), done_recipients, total)
+                raise
+            if upcoming is not None:
+                upcoming.result()  # the next body is ready before the commit that claims its batch
+            claimed = ledger.finish(batch.id, "accepted", message_id=message_id, claim=following.id if following else None)
+            silent = 0
+            done_requests += 1
+            done_recipients += batch.size
+            emit("sent", done_requests, len(batches), done_recipients, total)
     state = ledger.refresh_state(dispatch)
     report.accepted = (done_requests, done_recipients)
     report.unknown = ledger.batches(dispatch, ["unknown"])

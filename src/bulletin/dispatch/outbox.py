@@ -15,13 +15,12 @@ import json
 import os
 import tempfile
 import uuid
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import DispatchError
-from .message import fill
+from ..mail import encode, sample
 
 
 class OutboxTransport:
@@ -39,7 +38,7 @@ class OutboxTransport:
         """Where the files go."""
         return f"outbox (files in {self.shown}/, nothing is sent)"
 
-    def post(self, body: dict[str, Any]) -> str | None:
+    def post(self, body: Mapping[str, Any]) -> str | None:
         """Write the body and a sample .eml; return a message id naming the files."""
         args = body.get("custom_args", {})
         slug = _safe(args.get("bulletin_issue", "issue"))
@@ -48,7 +47,7 @@ class OutboxTransport:
         folder = self.folder / slug / run
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _write(folder / f"{name}.json", json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+            _write(folder / f"{name}.json", encode(body).decode() + "\n")  # as sent: compact, never pretty-printed
             _write(folder / f"{name}.eml", sample(body, self.clock()).as_string())
         except OSError as exc:
             raise DispatchError(f"cannot write to the outbox {folder}: {exc.strerror}") from None
@@ -84,30 +83,6 @@ class OutboxTransport:
 
     def __repr__(self) -> str:
         return f"OutboxTransport({self.shown!r})"
-
-
-def sample(body: dict[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
-    """The message the first recipient of a request body would get (the outbox's .eml, the spam check's input)."""
-    first = body["personalizations"][0]
-    subs: dict[str, str] = first.get("substitutions", {})
-    msg = EmailMessage()
-    sender = body["from"]
-    msg["From"] = formataddr((sender.get("name") or "", sender["email"]))
-    msg["To"] = first["to"][0]["email"]
-    if body.get("reply_to"):
-        msg["Reply-To"] = body["reply_to"]["email"]
-    msg["Subject"] = fill(body["subject"], subs)
-    msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = message_id or make_msgid(domain=sender["email"].rpartition("@")[2])
-    for key, value in body.get("headers", {}).items():
-        msg[key] = value
-    if body.get("categories"):
-        msg["X-Categories"] = ", ".join(body["categories"])
-    parts = {c["type"]: fill(c["value"], subs) for c in body["content"]}
-    msg.set_content(parts.get("text/plain", ""), cte="quoted-printable")
-    if "text/html" in parts:
-        msg.add_alternative(parts["text/html"], subtype="html", cte="quoted-printable")
-    return msg
 
 
 def _write(path: Path, text: str) -> None:

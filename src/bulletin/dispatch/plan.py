@@ -17,9 +17,9 @@ from ..audience import REASONS, Audience, AudienceReport
 from ..build import BuildResult
 from ..errors import Problem
 from ..ledger import LIVE, OPEN_BATCH, Batch, Dispatch, Ledger
+from ..mail import MAX_PER_REQUEST
 from ..render.context import UNSUBSCRIBE_TAG
 from ..words import count
-from .message import MAX_PER_REQUEST
 
 ALREADY = "in another list's dispatch"  # of the same issue: they get it (or got it) from that one
 SKIP_REASONS = (*REASONS, ALREADY)
@@ -129,13 +129,13 @@ class Collector:
     def rows(self) -> Iterator[Row]:
         """[email, values...] per recipient, in file order."""
         exclude, excluded = self.exclude, self.excluded
-        for recipient in self.audience:
-            if exclude and hash(recipient.key) in exclude:
-                excluded.add(hash(recipient.key))
-                self.held.append(recipient.key)
+        for recipient in self.audience:  # (row, email, key, values), indexed: this runs per row
+            if exclude and hash(recipient[2]) in exclude:
+                excluded.add(hash(recipient[2]))
+                self.held.append(recipient[2])
                 continue
             self.count += 1
-            yield [recipient.email, *recipient.values]
+            yield [recipient[1], *recipient[3]]
 
     def withdrawn(self) -> set[str]:
         """Addresses yielded, then found unsubscribed/bounced in a later row: drop them from the batches."""

@@ -20,7 +20,7 @@ from ..config import display_path
 from ..errors import LedgerError
 from ..ledger import Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
-from ..sendtime import local_text, read_stored
+from .schedule.times import local_text, read_stored
 
 FOLDER = "scheduled"
 OVER = ("cancelled", "superseded")

@@ -30,10 +30,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
 from .. import web
 from ..errors import ConfigError
+from ..mail import encode
 from .retry import parse_retry_after
 from .transport import OutcomeUnknown, Refused, Retryable, UnexpectedAnswer
 
@@ -95,7 +97,7 @@ class SendGridTransport:
         """Where the mail goes."""
         return f"SendGrid ({self.base_url})"
 
-    def post(self, body: dict[str, Any]) -> str | None:
+    def post(self, body: Mapping[str, Any]) -> str | None:
         """POST /v3/mail/send; return X-Message-Id."""
         try:
             _, headers, _ = self.request("POST", "/mail/send", body, expect=(202,))
@@ -145,7 +147,7 @@ class SendGridTransport:
         """
         request = urllib.request.Request(
             f"{self.base_url}/v3/{path.strip('/')}", method=method,
-            data=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
+            data=None if body is None else encode(body),  # a dispatch's Body is JSON already (mail.py)
             headers={"Authorization": f"Bearer {self._key}", "Content-Type": "application/json", "Accept": "application/json",
                      "User-Agent": "bulletin (SendGrid v3 API client)"},
         )
@@ -271,7 +273,7 @@ def _messages(body: bytes | str | None) -> list[str]:
     return out
 
 
-def _name_recipients(exc: Refused, body: dict[str, Any]) -> Refused:
+def _name_recipients(exc: Refused, body: Mapping[str, Any]) -> Refused:
     """SendGrid names a refused recipient by its place (personalizations.17.to.0.email): add the address."""
     people = body.get("personalizations") or []
     named: list[str] = []

@@ -10,10 +10,10 @@ from rich.table import Table
 
 from ..audience import SENDGRID
 from ..model import MERGE_ALTERNATIVES
-from ..sendtime import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
 from ..suppressions import kind_counts
 from ..words import count
 from .plan import SKIP_REASONS, duration_text
+from .schedule.times import CANCEL_CUTOFF, HANDOVER, local_text, read_stored
 
 if TYPE_CHECKING:
     from rich.console import Console

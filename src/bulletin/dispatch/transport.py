@@ -1,6 +1,7 @@
 """What a transport is, and the three ways a request can fail.
 
-A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` expects) and either
+A transport takes one request body (the JSON SendGrid's ``POST /v3/mail/send`` expects; a
+``mail.Body`` when it comes from a dispatch: its JSON encoded once, fast) and either
 returns the message id or raises one of:
 
 ``Retryable``       not delivered, safe to try again (429, the API's own 5xx, no connection, request
@@ -18,6 +19,7 @@ A transport that can schedule (``Scheduling``) also creates and cancels batch id
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ..errors import DispatchError
@@ -28,7 +30,7 @@ class Transport(Protocol):
 
     name: str
 
-    def post(self, body: dict[str, Any]) -> str | None:
+    def post(self, body: Mapping[str, Any]) -> str | None:
         """Send one request; return the message id (SendGrid's X-Message-Id) if there is one."""
         ...  # pragma: no cover
 

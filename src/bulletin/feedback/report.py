@@ -1,7 +1,7 @@
 """``bulletin report ISSUE``: what became of an issue once sent.
 
 From the ledger: recipients, requests, accepted, unknown. From SendGrid's statistics for the issue's
-own category (dispatch/message.py ``issue_category``), from the first send date to today: delivered,
+own category (mail.py ``issue_category``), from the first send date to today: delivered,
 bounces, blocks, spam reports, unsubscribes, opens, clicks. From the Event Webhook's stored clicks, if
 any: clicks per item and per section (the clicked url mapped back to the issue's items, UTM parameters
 ignored). Counts only; the addresses of those suppressed since the send only with ``people=True``.
@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import display_path, load_issue, load_project
-from ..dispatch.message import issue_category
+from ..dispatch.schedule.times import read_stored
 from ..errors import BulletinError, ConfigError
 from ..ledger import Clock, Ledger, ledger_path, utc_now
+from ..mail import issue_category
 from ..model import Project
-from ..sendtime import read_stored
 from ..suppressions import KINDS, SUPPRESSING, SuppressionStore, state_db
 from .api import SendGridAPI
 from .events import clicks, has_events

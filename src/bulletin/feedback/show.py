@@ -50,7 +50,7 @@ def print_suppressed(console: Console, rows: list[Suppression], zone: str) -> No
 
 def print_issue_report(console: Console, report: IssueReport, zone: str = "UTC") -> None:
     """The report: ledger figures, SendGrid's statistics with rates, clicks per section and item."""
-    from ..sendtime import local_text, read_stored
+    from ..dispatch.schedule.times import local_text, read_stored
     from .report import OPENS_NOTE
 
     figures, rates = report.figures, report.rates()

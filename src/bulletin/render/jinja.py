@@ -70,7 +70,9 @@ def environment(dirs: tuple[str, ...], marked: bool = False) -> jinja2.Environme
 
     auto_reload (on by default) re-checks the files' mtimes, so the preview server sees edits
     without recompiling unchanged templates at every build. ``marked`` adds
-    :class:`~bulletin.render.locate.LineMarks` (used only to locate an MJML error).
+    :class:`~bulletin.render.locate.LineMarks` (used only to locate an MJML error). Compiled
+    templates are kept between runs in Jinja's per-user cache folder (a changed template is compiled
+    again): compiling them was half the time of a ``bulletin build`` after its imports.
     """
     env = jinja2.Environment(
         extensions=[LineMarks] if marked else [],
@@ -81,10 +83,22 @@ def environment(dirs: tuple[str, ...], marked: bool = False) -> jinja2.Environme
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=True,
+        bytecode_cache=None if marked else _bytecode_cache(),
     )
     env.filters["wrap"] = wrap
     env.globals["merge"] = merge_global
     return env
+
+
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Jinja's cache of compiled templates in a private temporary folder; its files are named after the
+    options that shape the compiled code, so templates compiled another way are never taken."""
+    options = f"{jinja2.__version__}-trim-lstrip-keepnl-strict-autoescape-txt"
+    try:
+        return jinja2.FileSystemBytecodeCache(pattern=f"__bulletin_{options}_%s.cache")
+    except RuntimeError:  # no private temporary folder can be made: compile each time
+        return None
 
 
 def display_path(path: str | os.PathLike[str], project_root: str) -> str:

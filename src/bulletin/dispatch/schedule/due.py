@@ -1,6 +1,6 @@
 """Scheduled dispatches: what is coming, cancelling, and the runner that hands them over when due.
 
-``bulletin send ... --at TIME`` plans a dispatch into the ledger (``dispatch/scheduled.py``). SendGrid
+``bulletin send ... --at TIME`` plans a dispatch into the ledger (``at.py``). SendGrid
 holds mail for at most 72 hours, so a dispatch further ahead waits in the ledger until
 ``dispatch_due`` (run every few minutes by cron, a systemd timer or ``bulletin scheduler``) hands it
 over, 71 hours ahead. Runs never overlap: a run that finds the project's send lock taken leaves the
@@ -16,19 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import display_path as shown
-from .config import load_project
-from .dispatch.deliver import OnProgress, SendReport
-from .dispatch.handover import call, handover, scheduling, settle_owed, transport_for
-from .dispatch.outbox import OutboxTransport
-from .dispatch.record import lost_dispatches
-from .dispatch.retry import RetryPolicy
-from .dispatch.transport import Transport
-from .errors import BulletinError, LedgerError
-from .ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
-from .model import Project
-from .sendtime import CANCEL_CUTOFF, HANDOVER, local_text, minutes, read_stored, stored
-from .words import count
+from ...config import display_path as shown
+from ...config import load_project
+from ...errors import BulletinError, LedgerError
+from ...ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
+from ...model import Project
+from ...words import count
+from ..deliver import OnProgress, SendReport
+from ..outbox import OutboxTransport
+from ..record import lost_dispatches
+from ..retry import RetryPolicy
+from ..transport import Transport
+from ..transports import transport_for
+from .handover import call, handover, scheduling, settle_owed
+from .times import CANCEL_CUTOFF, HANDOVER, local_text, minutes, read_stored, stored
 
 Log = Callable[[str], None]
 
@@ -165,16 +166,7 @@ def _on(d: Dispatch, list_name: str | None) -> bool:
 def _cancel_in_ledger(ledger: Ledger, d: Dispatch, states: list[str]) -> bool:
     """Mark a dispatch and its batches cancelled, if it is still in one of ``states``."""
     why = f"cancelled (SendGrid batch {d.batch_id})" if d.batch_id else "cancelled before it was handed over"
-    with ledger.transaction():
-        cursor = ledger.db.execute(
-            f"UPDATE dispatches SET state = 'cancelled', updated = ? WHERE id = ? AND state IN ({', '.join('?' * len(states))})",
-            (ledger.now(), d.id, *states),
-        )
-        if cursor.rowcount != 1:
-            return False
-        for batch in ledger.batches(d.id):
-            ledger.cancel_batch(batch.id, d.batch_id, why)
-    return True
+    return ledger.cancel_dispatch(d.id, states, batch_id=d.batch_id, why=why)
 
 
 def _nothing_message(ledger: Ledger, slug: str, issue: str, list_name: str | None) -> str:

@@ -18,11 +18,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ..audience import Audience
-from ..errors import DispatchError, LedgerError
-from ..ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
-from ..model import Project
-from ..sendtime import (
+from ...audience import Audience
+from ...errors import DispatchError, LedgerError
+from ...ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
+from ...mail import Message
+from ...model import Project
+from ...suppressions import suppressed_keys
+from ...words import count
+from ..deliver import OnProgress, SendReport, deliver
+from ..plan import Collector, SendPlan, already_planned, fill_counts, owed, pay_owed, replan
+from ..retry import RetryPolicy
+from ..transport import (
+    OutcomeUnknown,
+    Retryable,
+    Scheduling,
+    Transport,
+    UnexpectedAnswer,
+)
+from .times import (
     CANCEL_CUTOFF,
     HANDOVER,
     LATE_LIMIT,
@@ -33,34 +46,10 @@ from ..sendtime import (
     round_up,
     stored,
 )
-from ..suppressions import suppressed_keys
-from ..words import count
-from .deliver import OnProgress, SendReport, deliver
-from .message import Message
-from .outbox import OutboxTransport
-from .plan import Collector, SendPlan, already_planned, fill_counts, owed, pay_owed, replan
-from .retry import RetryPolicy
-from .sendgrid import SendGridTransport
-from .transport import (
-    OutcomeUnknown,
-    Retryable,
-    Scheduling,
-    Transport,
-    UnexpectedAnswer,
-)
 
 T = TypeVar("T")
 ROUNDS = 3  # safe restarts within one run; after that the next run tries again
 SENT_STATES = ("pending", "sending", "accepted", "failed", "unknown")  # batches that are (or will be) in the SendGrid batch
-
-
-def transport_for(name: str, project: Project, clock: Clock | None = None) -> Transport:
-    """The transport a dispatch was planned for (SendGrid needs SENDGRID_API_KEY)."""
-    if name == "outbox":
-        return OutboxTransport(Path(project.root) / project.outbox_dir, shown=project.outbox_dir, clock=clock)
-    if name == "sendgrid":
-        return SendGridTransport.from_env()
-    raise LedgerError(f"the ledger names a transport bulletin does not know: '{name}'")
 
 
 def scheduling(transport: Transport) -> Scheduling:

@@ -12,26 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..errors import BulletinError, LedgerError
-from ..ledger import Dispatch, Ledger, utc_now
-from ..sendtime import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
-from .deliver import SendReport
+from ...errors import BulletinError, LedgerError
+from ...ledger import Dispatch, Ledger, utc_now
+from ..deliver import SendReport
+from ..plan import Resume, SendPlan, already_planned, estimate
+from ..planner import Declined, Planner, changed_message
+from ..record import remember
 from .handover import handover, settle_owed
-from .plan import Resume, SendPlan, already_planned, estimate
-from .record import remember
-
-if TYPE_CHECKING:
-    from .run import _Run
+from .times import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
 
 
-def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: str, people: tuple[Path, str], out: SendPlan, *,
+def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_name: str, people: tuple[Path, str], out: SendPlan, *,
                when: SendTime | None, safe: bool, dry_run: bool, confirm: Callable[[SendPlan], bool] | None, new_dispatch: bool,
                unknown_action: str | None) -> SendReport:
     """Schedule ISSUE to a list (``when``), or deal with the scheduled dispatch it already has; the caller holds the lock."""
-    from .run import _changed_message, _Declined
-
     now = (run.clock or utc_now)()
     shown = run.transport.describe()
     same = existing is not None and existing.content_hash == run.result.content_hash
@@ -84,7 +79,7 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
             raise LedgerError(f"{out.issue} is already being sent to '{list_name}' (dispatch {existing.id}, {existing.created}); "
                               "finish it by running the same command without --at")
         if not new_dispatch:
-            raise LedgerError(_changed_message(existing, out.issue, run.project.timezone))
+            raise LedgerError(changed_message(existing, out.issue, run.project.timezone))
         supersede = existing
     assert when is not None
     if safe and when.utc - now < SAFE_LEAD:
@@ -98,11 +93,11 @@ def to_list_at(run: _Run, ledger: Ledger, existing: Dispatch | None, list_name: 
     exclude = already_planned(ledger, run.result.spec.slug, list_name, run.transport.name)
     try:
         with ledger.transaction(commit=not dry_run):
-            dispatch = run._new(ledger, list_name, people, out, exclude, supersede, when=when, safe=safe)
+            dispatch = run.plan_new(ledger, list_name, people, out, exclude, supersede, when=when, safe=safe)
             out.seconds = estimate(out.requests, getattr(run.transport, "seconds_per_request", 0.5))
             if not dry_run and confirm is not None and out.requests and not confirm(out):
-                raise _Declined
-    except _Declined:
+                raise Declined
+    except Declined:
         return SendReport(out, "declined", transport=shown)
     if dry_run:
         out.dispatch = None  # it was rolled back

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bulletin.audience import substitution_bytes
-from bulletin.dispatch.message import (
+from bulletin.mail import (
     BodyBuilder,
     Message,
     clean,

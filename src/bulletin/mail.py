@@ -1,4 +1,5 @@
-"""The message of a dispatch and the SendGrid request body of each batch.
+"""The email as it is mailed: the message of a dispatch, the SendGrid request body of each batch,
+and the MIME message a recipient gets (the outbox's sample, the checks' input).
 
 Merge fields: the build leaves tags like ``*|NAME|*`` in the subject, text and HTML. SendGrid fills
 them per recipient through ``substitutions``, the same value in every part, so the HTML part gets
@@ -9,14 +10,18 @@ value can never hold a merge tag.
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
 
-from ..build import BuildResult
-from ..render.context import UNSUBSCRIBE_TAG, merge_tag
+from .build import BuildResult
+from .render.context import UNSUBSCRIBE_TAG, merge_tag
 
 MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
 #: Every real dispatch also carries this category, unique to the issue: `bulletin report` reads its statistics.
@@ -25,6 +30,7 @@ ISSUE_CATEGORY = "bulletin-issue-{slug}"
 TEST_PREFIX = "[TEST] "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SPECIAL = re.compile(r"[&<>\"']")  # what html.escape changes
+_STRING = json.encoder.encode_basestring  # a str as a JSON string (non-ASCII kept), in C
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,40 @@ def html_tag(name: str) -> str:
     return f"*|{name.upper()}:HTML|*"
 
 
+class Body(Mapping[str, Any]):
+    """A request body: its JSON (``data``, UTF-8, what is sent or written) and, read on demand, the data."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._decoded: dict[str, Any] | None = None
+
+    def _body(self) -> dict[str, Any]:
+        if self._decoded is None:
+            self._decoded = dict(json.loads(self.data))
+        return self._decoded
+
+    def __getitem__(self, key: str) -> Any:
+        return self._body()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._body())
+
+    def __len__(self) -> int:
+        return len(self._body())
+
+    def __repr__(self) -> str:
+        return f"Body({len(self.data)} bytes)"
+
+
+def encode(body: Mapping[str, Any]) -> bytes:
+    """A request body as it is sent: compact JSON, UTF-8 (a ``Body`` is encoded already)."""
+    if isinstance(body, Body):
+        return body.data
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class BodyBuilder:
-    """Builds request bodies quickly: the constant part once, then one small dict per recipient."""
+    """Builds request bodies quickly: the constant part encoded once, then one small JSON object per recipient."""
 
     def __init__(self, message: Message, *, custom_args: dict[str, str]) -> None:
         self.message = message
@@ -106,42 +144,48 @@ class BodyBuilder:
         sender: dict[str, str] = {"email": message.from_email}
         if message.from_name:
             sender["name"] = message.from_name
-        self.base: dict[str, Any] = {"from": sender, "subject": message.subject}
+        base: dict[str, Any] = {"from": sender, "subject": message.subject}
         if message.reply_to:
-            self.base["reply_to"] = {"email": message.reply_to}
-        self.base["content"] = [{"type": "text/plain", "value": message.text}, {"type": "text/html", "value": html}]
+            base["reply_to"] = {"email": message.reply_to}
+        base["content"] = [{"type": "text/plain", "value": message.text}, {"type": "text/html", "value": html}]
         if message.categories:
-            self.base["categories"] = list(message.categories)
-        self.base["headers"] = unsubscribe_headers(message)
+            base["categories"] = list(message.categories)
+        base["headers"] = unsubscribe_headers(message)
         if message.group_id:
-            self.base["asm"] = {"group_id": message.group_id}
+            base["asm"] = {"group_id": message.group_id}
+        self._base = _members(base)
         self.custom_args = dict(custom_args)
-        self._tags = [(tag(f), html_tag(f), fb) for f, fb in zip(message.fields, message.fallbacks, strict=True)]
+        self._tags = [(_STRING(tag(f)), _STRING(html_tag(f)), fb) for f, fb in zip(message.fields, message.fallbacks, strict=True)]
 
-    def body(self, rows: Sequence[Sequence[str]], *, batch: int, send_at: int | None = None, batch_id: str | None = None) -> dict[str, Any]:
+    def body(self, rows: Sequence[Sequence[str]], *, batch: int, send_at: int | None = None, batch_id: str | None = None) -> Body:
         """The request body for recipient rows [email, merge values...]; at most 1000 rows."""
         if len(rows) > MAX_PER_REQUEST:
             raise ValueError(f"{len(rows)} recipients in one request; SendGrid allows {MAX_PER_REQUEST}")
-        tags = self._tags
-        personalizations: list[dict[str, Any]] = []
-        append = personalizations.append
+        tags, string, special, escape = self._tags, _STRING, _SPECIAL.search, htmllib.escape
+        people: list[str] = []
+        append = people.append
         for row in rows:
-            item: dict[str, Any] = {"to": [{"email": row[0]}]}
-            if tags:
-                subs = {}
-                for (text_tag, html_tag_, fallback), value in zip(tags, row[1:], strict=True):
-                    value = clean(value) or fallback
-                    subs[text_tag] = value
-                    subs[html_tag_] = htmllib.escape(value) if _SPECIAL.search(value) else value
-                item["substitutions"] = subs
-            append(item)
-        body = {"personalizations": personalizations, **self.base}
-        body["custom_args"] = {**self.custom_args, "bulletin_batch": str(batch)}
+            if not tags:
+                append('{"to":[{"email":%s}]}' % string(row[0]))
+                continue
+            subs: list[str] = []
+            for (text_tag, html_tag_, fallback), value in zip(tags, row[1:], strict=False):
+                value = clean(value) or fallback
+                text = string(value)
+                subs.append(f"{text_tag}:{text},{html_tag_}:{string(escape(value)) if special(value) else text}")
+            append('{"to":[{"email":%s}],"substitutions":{%s}}' % (string(row[0]), ",".join(subs)))
+        tail: dict[str, Any] = {"custom_args": {**self.custom_args, "bulletin_batch": str(batch)}}
         if send_at is not None:
-            body["send_at"] = int(send_at)
+            tail["send_at"] = int(send_at)
         if batch_id is not None:
-            body["batch_id"] = batch_id
-        return body
+            tail["batch_id"] = batch_id
+        text = '{"personalizations":[' + ",".join(people) + "]," + self._base + "," + _members(tail) + "}"
+        return Body(text.encode())
+
+
+def _members(data: dict[str, Any]) -> str:
+    """The members of a JSON object, without its braces: joined into a larger object."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 def clean(value: str) -> str:
@@ -169,3 +213,27 @@ def fill(text: str, substitutions: dict[str, str]) -> str:
     for key, value in substitutions.items():
         text = text.replace(key, value)
     return text
+
+
+def sample(body: Mapping[str, Any], when: dt.datetime, message_id: str | None = None) -> EmailMessage:
+    """The message the first recipient of a request body would get (the outbox's .eml, the spam check's input)."""
+    first = body["personalizations"][0]
+    subs: dict[str, str] = first.get("substitutions", {})
+    msg = EmailMessage()
+    sender = body["from"]
+    msg["From"] = formataddr((sender.get("name") or "", sender["email"]))
+    msg["To"] = first["to"][0]["email"]
+    if body.get("reply_to"):
+        msg["Reply-To"] = body["reply_to"]["email"]
+    msg["Subject"] = fill(body["subject"], subs)
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = message_id or make_msgid(domain=sender["email"].rpartition("@")[2])
+    for key, value in body.get("headers", {}).items():
+        msg[key] = value
+    if body.get("categories"):
+        msg["X-Categories"] = ", ".join(body["categories"])
+    parts = {c["type"]: fill(c["value"], subs) for c in body["content"]}
+    msg.set_content(parts.get("text/plain", ""), cte="quoted-printable")
+    if "text/html" in parts:
+        msg.add_alternative(parts["text/html"], subtype="html", cte="quoted-printable")
+    return msg

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from .errors import BulletinError, ConfigError
-from .words import count
+from ...errors import BulletinError, ConfigError
+from ...words import count
 
 WINDOW = dt.timedelta(hours=72)  # SendGrid: send_at at most 72 hours ahead
 HANDOVER = dt.timedelta(hours=71)  # handed over an hour early: sending a large list takes time
