@@ -186,6 +186,8 @@ CORPUS = [
     '"quoted"@example.com', "a@[127.0.0.1]", "x" * 64 + "@example.com", "x" * 65 + "@example.com",
     "a@" + "b" * 63 + ".com", "a@" + "b" * 64 + ".com", "a@" + ".".join(["b" * 60] * 4) + ".com",
     "y" * 240 + "@example.com", "a@example.com.", "a@EXAMPLE.onion", "a@sub..example.com",
+    "Postmaster@EXAMPLE.COM", "abuse@example.com", "Abuse@example.com", "user@XN--BCHER-KVA.example",
+    "a@xn--zz.example", "a@example.c", "a@b.co", "a@EXAMPLE.COM", "x" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 56,
 ]
 
 

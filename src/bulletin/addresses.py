@@ -18,23 +18,29 @@ def normalise(address: str) -> str:
     invalid here; an international domain is sent in its ASCII (IDNA) form. Forms mail programs export
     ("Name <address>", "<address>", "mailto:address") give their address.
     """
+    original = address
+    match = _FAST(address)
+    if match is not None and len(address) <= 254:
+        # Plain ASCII addresses already trimmed (nearly all) skip the Unicode machinery; the domain check is
+        # cached. tests/test_addresses.py proves this path agrees with email-validator.
+        local, domain = match.groups()
+        normal = _domain(domain)
+        if normal is not None:
+            if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+                local = local.lower()
+            elif normal == domain:
+                return address
+            out = f"{local}@{normal}"
+            if len(out) <= 254:
+                return out
     address = address.strip()
     if address[:7].lower() == "mailto:":
         address = address[7:].strip()
     named = _NAMED.fullmatch(address)
     if named:  # the name is not used: 'Zoë Müller <zoe@coop.de>' unquoted, as mail programs export it, is fine
         address = named.group(1).strip()
-    match = _FAST.fullmatch(address)
-    if match and len(address) <= 254:
-        # Plain ASCII addresses (nearly all) skip the Unicode machinery; the domain check is cached.
-        # tests/test_audience.py proves this path agrees with email-validator.
-        local, domain = match.group(1), _domain(match.group(2))
-        if domain is not None:
-            if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
-                local = local.lower()
-            out = f"{local}@{domain}"
-            if len(out) <= 254:
-                return out
+    if address != original:  # trimmed or unwrapped: perhaps plain now
+        return normalise(address)
     try:
         checked = validate_email(address, check_deliverability=False, allow_smtputf8=False, allow_display_name=True)
     except EmailNotValidError as exc:
@@ -47,7 +53,7 @@ def normalise(address: str) -> str:
 
 _NAMED = re.compile(r"[^<>]*<([^<>]*)>")  # "Name <address>"
 _ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
-_FAST = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)")
+_FAST = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)").fullmatch
 
 
 @lru_cache(maxsize=1 << 16)

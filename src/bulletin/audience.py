@@ -137,7 +137,10 @@ class Audience:
                                  if at is None and i not in dict(stand_ins)]
         lists = _Lists(self.list_name)
         sizes = _Sizes(self.fields)
-        tag_bytes, merge_values = sizes.tag_bytes, _values_getter(value_at)
+        # each field's columns in the order read: its own, then its stand-ins (when its own cell is empty or missing)
+        alternatives = dict(stand_ins)
+        sources = [([] if at is None else [at]) + alternatives.get(i, []) for i, at in enumerate(value_at)]
+        tag_bytes, merge_values = sizes.tag_bytes, _values_getter(sources)
         new_recipient = tuple.__new__  # Recipient(...) without its Python-level __new__: this runs per row
         seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
         suppressed = report.suppressed  # never mailed, whatever another row says
@@ -211,8 +214,6 @@ class Audience:
                     report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
                 continue
             values = merge_values(cells)
-            if stand_ins and not all(values):  # only an empty value takes a stand-in column
-                values = _stand_in(values, stand_ins, cells)
             # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
             if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
                 too_long = sizes.too_long(values)
@@ -318,16 +319,17 @@ class _Lists:
         return found
 
 
-def _values_getter(value_at: list[int | None]) -> Callable[[list[str]], tuple[str, ...]]:
-    """The function giving a row's merge values, trimmed, in the order of the fields ("" for a field with no column)."""
-    if not value_at:
+def _values_getter(sources: list[list[int]]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The function giving a row's merge values, trimmed, in the order of the fields: each the first filled cell
+    of its columns ("" when none is)."""
+    if not sources:
         return lambda cells: ()
-    if None in value_at:
-        return lambda cells: tuple([cells[at].strip() if at is not None else "" for at in value_at])
-    get = operator.itemgetter(*[at for at in value_at if at is not None])
-    if len(value_at) == 1:
-        return lambda cells: (get(cells).strip(),)
-    return lambda cells: tuple(map(str.strip, get(cells)))
+    if all(len(at) == 1 for at in sources):  # the common case, per row: no stand-in to consider
+        get = operator.itemgetter(*[at[0] for at in sources])
+        if len(sources) == 1:
+            return lambda cells: (get(cells).strip(),)
+        return lambda cells: tuple(map(str.strip, get(cells)))
+    return lambda cells: tuple([next((v for at in columns if (v := cells[at].strip())), "") for columns in sources])
 
 
 class _Sizes:
@@ -355,15 +357,6 @@ def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
         # a merge tag inside a value gets a space ('*|' -> '* |', mail.py), in both copies
         total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
     return total
-
-
-def _stand_in(values: tuple[str, ...], stand_ins: list[tuple[int, list[int]]], cells: list[str]) -> tuple[str, ...]:
-    """``values`` with each empty one taken from its first filled stand-in column."""
-    filled = list(values)
-    for index, columns in stand_ins:
-        if not filled[index]:
-            filled[index] = next((v for at in columns if (v := cells[at].strip())), "")
-    return tuple(filled)
 
 
 def read_audience(
