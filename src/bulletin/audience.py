@@ -153,12 +153,15 @@ class Audience:
             if gone is not None:
                 suppressed.setdefault(*gone)
 
+        wants, known_wants, known_lists = lists.wants, lists.wanted_cells, lists.cells  # per row: a dict look-up first, the method for a new cell
         for row_no, cells in table.rows(on_wide=wide):
             report.rows += 1
             raw = cells[email_at]
             lists_cell = cells[lists_at] if lists_at is not None else ""
             # a row of another list counts as "not on list" only, whatever else is wrong with it
-            on_list = lists.wants(lists_cell)
+            on_list = known_wants.get(lists_cell)
+            if on_list is None:
+                on_list = wants(lists_cell)
             try:
                 email = normalise(raw)
             except EmailNotValidError as exc:
@@ -184,7 +187,7 @@ class Audience:
                 suppressed.setdefault(email.lower(), "invalid")
                 continue
             statuses[status] += 1
-            names = lists.read(lists_cell)  # the lists of valid rows are the file's lists
+            names = known_lists.get(lists_cell) or lists.read(lists_cell)  # the lists of valid rows are the file's lists
             if stats:
                 for name in names:
                     counts.setdefault(name, Counter())[status] += 1
@@ -291,22 +294,22 @@ class _Lists:
     def __init__(self, list_name: str | None) -> None:
         self.wanted = list_name.casefold() if list_name is not None else None
         self.known: dict[str, str] = {}  # casefold -> first spelling
-        self._wants: dict[str, bool] = {}
-        self._cells: dict[str, tuple[str, ...]] = {}
+        self.wanted_cells: dict[str, bool] = {}  # cell -> wants(cell), for the cells seen (at most _CACHED)
+        self.cells: dict[str, tuple[str, ...]] = {}  # cell -> read(cell), likewise
 
     def wants(self, cell: str) -> bool:
         """Whether a row with this cell is on the wanted list (always, when no list is wanted)."""
-        found = self._wants.get(cell)
+        found = self.wanted_cells.get(cell)
         if found is None:
             wanted = self.wanted
             found = wanted is None or any(name.strip().casefold() == wanted for name in cell.replace(",", ";").split(";"))
-            if len(self._wants) < _CACHED:
-                self._wants[cell] = found
+            if len(self.wanted_cells) < _CACHED:
+                self.wanted_cells[cell] = found
         return found
 
     def read(self, cell: str) -> tuple[str, ...]:
         """The lists of a valid row, as first spelled in the file (which this learns as it goes)."""
-        found = self._cells.get(cell)
+        found = self.cells.get(cell)
         if found is None:
             names = []
             for name in cell.replace(",", ";").split(";"):
@@ -314,8 +317,8 @@ class _Lists:
                 if name:
                     names.append(self.known.setdefault(name.casefold(), name))
             found = tuple(names)
-            if len(self._cells) < _CACHED:
-                self._cells[cell] = found
+            if len(self.cells) < _CACHED:
+                self.cells[cell] = found
         return found
 
 
