@@ -17,8 +17,6 @@ import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
 
 from .model import Item, Project
 
@@ -37,6 +35,9 @@ class ImageSize:
 
 def pixel_size(head: bytes) -> tuple[int, int] | None:
     """(width, height) from the first bytes of a PNG, JPEG, GIF or WebP file; None if they do not tell (yet)."""
+    from PIL import Image as PILImage  # ~30 ms: only when an image is measured
+    from PIL import UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a huge image's DecompressionBombWarning: we only read its header

@@ -29,7 +29,6 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .errors import SourceError
@@ -324,6 +323,8 @@ def _megabytes(size: int) -> str:
 
 def user_agent() -> str:
     """An honest User-Agent (some hosts refuse Python's default)."""
+    from importlib.metadata import PackageNotFoundError, version  # ~20 ms: only when something is fetched
+
     try:
         release = version("bulletin")
     except PackageNotFoundError:
