@@ -80,18 +80,11 @@ class SendGridTransport:
         key = env.get(KEY_VARIABLE, "")
         if not key.strip():
             raise ConfigError(missing_key_message())
-        timeout = DEFAULT_TIMEOUT
-        if env.get(TIMEOUT_VARIABLE):
-            try:
-                timeout = float(env[TIMEOUT_VARIABLE])
-            except ValueError:
-                timeout = math.nan
-            if not 0 < timeout < math.inf:
-                raise ConfigError(f"{TIMEOUT_VARIABLE} must be a number of seconds above 0, got '{env[TIMEOUT_VARIABLE]}'")
-        return cls(key, base_url=env.get(URL_VARIABLE) or None, timeout=timeout)
+        return cls(key, base_url=env.get(URL_VARIABLE) or None, timeout=timeout_from_env(env))
 
     def __repr__(self) -> str:
         return f"SendGridTransport({self.base_url!r})"
+
 
     def describe(self) -> str:
         """Where the mail goes."""
@@ -309,3 +302,16 @@ def _snippet(body: bytes | str) -> str:
 def _reason(error: object) -> str:
     text = str(error) or type(error).__name__
     return {"timed out": "timed out"}.get(text, text)
+
+
+def timeout_from_env(env: Mapping[str, str]) -> float:
+    """Seconds for one whole SendGrid request: BULLETIN_SENDGRID_TIMEOUT, else DEFAULT_TIMEOUT."""
+    if not env.get(TIMEOUT_VARIABLE):
+        return DEFAULT_TIMEOUT
+    try:
+        timeout = float(env[TIMEOUT_VARIABLE])
+    except ValueError:
+        timeout = math.nan
+    if not 0 < timeout < math.inf:
+        raise ConfigError(f"{TIMEOUT_VARIABLE} must be a number of seconds above 0, got '{env[TIMEOUT_VARIABLE]}'")
+    return timeout

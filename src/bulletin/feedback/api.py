@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import math
 import os
 import time
 import urllib.error
@@ -21,7 +20,7 @@ from typing import Any
 
 from .. import web
 from ..dispatch.retry import RetryPolicy, parse_retry_after
-from ..dispatch.sendgrid import DEFAULT_URL, KEY_VARIABLE, TIMEOUT_VARIABLE, URL_VARIABLE, missing_key_message
+from ..dispatch.sendgrid import DEFAULT_URL, KEY_VARIABLE, URL_VARIABLE, missing_key_message, timeout_from_env
 from ..dispatch.transport import Refused, Retryable
 from ..errors import ConfigError, DispatchError
 
@@ -60,15 +59,7 @@ class SendGridAPI:
     def from_env(cls, environ: Mapping[str, str] | None = None, *, retry: RetryPolicy | None = None) -> SendGridAPI:
         """The client configured by SENDGRID_API_KEY, BULLETIN_SENDGRID_URL and BULLETIN_SENDGRID_TIMEOUT."""
         env = os.environ if environ is None else environ
-        deadline = DEFAULT_DEADLINE
-        if env.get(TIMEOUT_VARIABLE):
-            try:
-                deadline = float(env[TIMEOUT_VARIABLE])
-            except ValueError:
-                deadline = math.nan
-            if not 0 < deadline < math.inf:
-                raise ConfigError(f"{TIMEOUT_VARIABLE} must be a number of seconds above 0, got '{env[TIMEOUT_VARIABLE]}'")
-        return cls(env.get(KEY_VARIABLE, ""), base_url=env.get(URL_VARIABLE) or None, deadline=deadline, retry=retry)
+        return cls(env.get(KEY_VARIABLE, ""), base_url=env.get(URL_VARIABLE) or None, deadline=timeout_from_env(env), retry=retry)
 
     def get(self, path: str, query: Mapping[str, str | int] | None = None, *, on_wait: Any = None) -> Any:
         """GET /v3<path>?query and return its JSON; retried when that is safe."""
