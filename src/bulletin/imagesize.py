@@ -17,7 +17,6 @@ import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-
 from .model import Item, Project
 
 SIZES_FILE = "images.json"
