@@ -10,7 +10,8 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from .errors import BulletinError
 
@@ -63,3 +64,13 @@ def in_own_thread(work: Callable[[], _T]) -> _T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
+
+
+def local_only(context: Any) -> None:
+    """Let a Playwright browser context load only from this machine (data:, about:, 127.0.0.1, localhost)."""
+    context.route("**/*", lambda route: route.continue_() if _local(route.request.url) else route.abort())
+
+
+def _local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "about") or parts.hostname in ("127.0.0.1", "localhost")

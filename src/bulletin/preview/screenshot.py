@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from ..browser import CHROMIUM_ARGS, DEFAULT_BROWSER, find_browser, in_own_thread, need_playwright
+from ..browser import CHROMIUM_ARGS, DEFAULT_BROWSER, find_browser, in_own_thread, local_only, need_playwright
 from ..errors import BulletinError
 from .app import Preview
 
@@ -72,7 +72,7 @@ def _shoot(chromium, url: str, width: int, target: Path, remote: bool) -> Path:
     context = chromium.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
     try:
         if not remote:
-            context.route("**/*", lambda route: route.continue_() if _loopback(route.request.url) else route.abort())
+            local_only(context)
         page = context.new_page()
         page.goto(url, wait_until="domcontentloaded")
         try:
@@ -90,7 +90,7 @@ def _shoot_page(chromium, url: str, target: Path, remote: bool) -> Path:
     context = chromium.new_context(viewport=PAGE_SIZE, device_scale_factor=1)
     try:
         if not remote:
-            context.route("**/*", lambda route: route.continue_() if _loopback(route.request.url) else route.abort())
+            local_only(context)
         page = context.new_page()
         page.goto(url, wait_until="load", timeout=IMAGE_WAIT_MS * 2)
         page.locator("#sections li").first.wait_for()
@@ -100,7 +100,3 @@ def _shoot_page(chromium, url: str, target: Path, remote: bool) -> Path:
     finally:
         context.close()
 
-
-def _loopback(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("data", "about") or parts.hostname in ("127.0.0.1", "localhost")

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from ..browser import CHROMIUM_ARGS, find_browser, in_own_thread, need_playwright
+from ..browser import CHROMIUM_ARGS, find_browser, in_own_thread, local_only, need_playwright
 from ..errors import BulletinError
 
 #: How long remote images may take before the page is printed without them (ms).
@@ -75,7 +74,7 @@ def _print(chromium, page: Page, remote: bool) -> bytes:
     context = chromium.new_context()
     try:
         if not remote:
-            context.route("**/*", lambda route: route.continue_() if _loopback(route.request.url) else route.abort())
+            local_only(context)
         tab = context.new_page()
         tab.set_content(with_base(page.html, page.url), wait_until="domcontentloaded")
         try:
@@ -89,7 +88,3 @@ def _print(chromium, page: Page, remote: bool) -> bytes:
     finally:
         context.close()
 
-
-def _loopback(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("data", "about") or parts.hostname in ("127.0.0.1", "localhost")
