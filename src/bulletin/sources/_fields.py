@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import Problem, SourceError, raise_if
 from ..model import Image, Item
 from ..spacing import one_line, trim
 from ..yamlfile import Path_ as Key
@@ -80,6 +81,19 @@ def visible(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: visible(v) for k, v in value.items()}
     return value
+
+
+def html_items(readings: Iterable[tuple[str, tuple[dict[str, Any], list[str]]]], failure: str) -> list[Item]:
+    """The items of a web source (feed entries, WordPress posts) from ``(where, (values, problems))`` per entry;
+    one SourceError headed ``failure`` listing every problem when there are any."""
+    items: list[Item] = []
+    problems: list[Problem] = []
+    for where, (values, found) in readings:
+        problems.extend(Problem(where, message) for message in found)
+        if not found:
+            items.append(make(values, origin=where, summary_format="html"))
+    raise_if(problems, SourceError, failure)
+    return items
 
 
 def make(values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown") -> Item:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import web
 from ..config import display_path
-from ..errors import Problem, SourceError, raise_if
+from ..errors import SourceError
 from ..model import Image, Item
 from ..spacing import one_line, trim
 from . import Fetch, _fields
@@ -104,16 +104,8 @@ def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
         raise SourceError(f"{name}: not a readable RSS or Atom feed: {_not_a_feed(data, parsed)}")
     if parsed.get("bozo") and not parsed.entries:
         raise SourceError(f"{name}: not a readable RSS or Atom feed: {_xml_problem(parsed)}")
-    items: list[Item] = []
-    problems: list[Problem] = []
-    for number, entry in enumerate(parsed.entries, start=1):
-        where = f"{name} entry {number}"
-        values, found = _entry(entry)
-        problems.extend(Problem(where, message) for message in found)
-        if not found:
-            items.append(_fields.make(values, origin=where, summary_format="html"))
-    raise_if(problems, SourceError, f"Invalid items in {name}")
-    return items
+    readings = ((f"{name} entry {number}", _entry(entry)) for number, entry in enumerate(parsed.entries, start=1))
+    return _fields.html_items(readings, f"Invalid items in {name}")
 
 
 def _not_a_feed(data: bytes, parsed: Any) -> str:

@@ -12,12 +12,12 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .. import web
-from ..errors import Problem, SourceError, raise_if
+from ..errors import SourceError
 from ..model import Image, Item, WordPressSource
 from ..yamlfile import hint
 from . import _fields
@@ -160,20 +160,15 @@ def _included(site: Site, include: Sequence[str], have: set[str]) -> list[dict]:
 
 
 def _items(site: Site, posts: list[dict]) -> list[Item]:
-    items: list[Item] = []
-    problems: list[Problem] = []
-    seen: set[Any] = set()
-    for post in posts:
-        if post.get("id") in seen:
-            continue  # the same post on two pages (one was published while we paged)
-        seen.add(post.get("id"))
-        where = f"{site.base} post {post.get('id', '?')}"
-        values, found = _post(post)
-        problems.extend(Problem(where, message) for message in found)
-        if not found:
-            items.append(_fields.make(values, origin=where, summary_format="html"))
-    raise_if(problems, SourceError, f"Posts of {site.base} that cannot be used")
-    return items
+    def readings() -> Iterator[tuple[str, tuple[dict[str, Any], list[str]]]]:
+        seen: set[Any] = set()
+        for post in posts:
+            if post.get("id") in seen:
+                continue  # the same post on two pages (one was published while we paged)
+            seen.add(post.get("id"))
+            yield f"{site.base} post {post.get('id', '?')}", _post(post)
+
+    return _fields.html_items(readings(), f"Posts of {site.base} that cannot be used")
 
 
 def _post(post: dict) -> tuple[dict[str, Any], list[str]]:
