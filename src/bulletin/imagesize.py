@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .atomic import write_atomic
 from .model import Item, Project
 
 SIZES_FILE = "images.json"
@@ -84,10 +83,7 @@ def save_sizes(project: Project, new: dict[str, ImageSize]) -> None:
         entries[url] = {"bytes": size.bytes, "width": size.width, "height": size.height}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".images.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"version": 1, "images": entries}, handle, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"version": 1, "images": entries}, indent=1, sort_keys=True))
     except OSError:
         pass
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import os
 import socket
 import ssl
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from lxml.etree import _Element
 
 from .. import web
+from ..atomic import write_atomic
 from ..imagesize import ImageSize, load_sizes, pixel_size, save_sizes
 from ..render.context import issue_url
 from ..site.state import is_published
@@ -362,15 +361,9 @@ def _save(path: Path, now: dt.datetime, known: dict[str, LinkStatus], new: dict[
             entries[url].update(bytes=status.bytes, width=status.width, height=status.height)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".linkcheck.", dir=path.parent)
+        write_atomic(path, json.dumps({"version": 1, "links": entries}, indent=1, sort_keys=True))
     except OSError:
-        return  # the cache only saves time; failing to write it must not fail the check
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"version": 1, "links": entries}, handle, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)  # a full disk: no half-written leftover
+        return  # the cache only saves time; failing to write it must not fail the check (and leaves no half-written file)
 
 
 __all__ = ["HttpProbe", "LinkStatus", "check_links", "collect_urls", "display_width", "image_findings"]

@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from ..errors import DispatchError
 from ..mail import encode, sample
 
@@ -87,14 +87,7 @@ class OutboxTransport:
 
 def _write(path: Path, text: str) -> None:
     """Write next to the target, then move it in place; a failed write (a full disk) leaves nothing behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 def _safe(part: str) -> str:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from ..config import display_path
 from ..errors import LedgerError
 from ..ledger import Clock, Dispatch, Ledger, ledger_path, utc_now
@@ -34,14 +33,7 @@ def remember(ledger: Ledger, dispatch: int) -> str | None:
             "send_at": d.send_at, "timezone": d.timezone}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".dispatch-", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1)
-            os.replace(tmp, folder / f"dispatch-{d.id}.json")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(folder / f"dispatch-{d.id}.json", json.dumps(data, indent=1))
     except OSError as exc:
         return f"could not keep a second record of this dispatch in {folder} ({exc.strerror}): keep the ledger safe"
     return None

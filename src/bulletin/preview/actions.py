@@ -4,13 +4,12 @@ as a build would (refused with the build's message), written, and undoable. No H
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..build import BuildResult, prepare
 from ..compose import ComposeError, IssueText, ItemName, item_name, publish
 from ..errors import BulletinError
@@ -164,14 +163,9 @@ def _decode(data: bytes, path: Path) -> str:
 
 def _write(path: Path, text: str) -> None:
     """Replace the file in one step (an editor or the watcher never sees half of it), keeping its mode."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
+        write_atomic(path, text, mode=path.stat().st_mode & 0o7777)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise Refused(f"cannot write {path}: {exc.strerror}", 500) from None
 
 

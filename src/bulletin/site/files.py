@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import BulletinError
 
 
@@ -28,19 +28,10 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     except OSError as exc:
         raise BulletinError(f"cannot read {path}: {exc.strerror}") from None
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _file_mode())  # mkstemp makes the file private; the site is meant to be read
-        os.replace(tmp, path)
+        write_atomic(path, data, mode=_file_mode(), sync=True)  # mkstemp makes the file private; the site is meant to be read
     except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
         raise BulletinError(f"cannot write {path}: {exc.strerror}") from None
     return True
 

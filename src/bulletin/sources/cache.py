@@ -10,14 +10,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import tempfile
 import time
 import urllib.error
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..atomic import write_atomic
 from ..errors import Problem
 from ..web import Answer, Unreachable
 from ..words import count
@@ -109,10 +108,7 @@ class Cache:
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".answer.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(record, handle)
-            os.replace(tmp, path)
+            write_atomic(path, json.dumps(record))
         except OSError:
             pass  # a cache that cannot be written only costs a request next time
 
