@@ -21,6 +21,23 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """An item's text in another language (``NAME.fr.md``, ``title_fr``): what it does not set comes from the item.
+
+    ``summary`` None: the item's own summary stays (in the default language); "" : no summary in this language.
+    """
+
+    lang: str  # a language of bulletin.yaml's ``languages:`` (as written there)
+    title: str
+    summary: str | None = None
+    summary_format: Literal["markdown", "html"] = "markdown"
+    url: str | None = None  # the page in this language (else the item's)
+    image: Image | None = None
+    origin: str = ""  # where it came from, for messages: "content/x.fr.md:1"
+    path: str | None = None  # its own file, relative to the project
+
+
+@dataclass(frozen=True)
 class Item:
     """One dated news item, whatever source it came from."""
 
@@ -36,6 +53,8 @@ class Item:
     draft: bool = False  # "draft: true" in its file: never in an issue (as in Hugo, Jekyll and mkdocs)
     ignored: tuple[str, ...] = ()  # fields it has that bulletin does not use (e.g. author), for a warning
     notes: tuple[tuple[str, str], ...] = ()  # (where, message): how a line YAML misreads was read instead, for a warning
+    translations: tuple[Translation, ...] = ()  # its text in the project's other languages
+    lang: str | None = None  # the language its own text is in, when it is not the default (an edition shows it so)
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,9 @@ class IssueSpec:
     match_order: list[str] = field(default_factory=list)  # section titles, most specific first: which section takes an item
     # line of each editorial entry, for "unknown url" errors: ("pin", 0) -> 12
     lines: dict[tuple[str, int | str], int] = field(default_factory=dict)
+    # texts per other language: {"fr": {"title": …, "subject": …, "preheader": …, "intro": …,
+    # "section:<title>": …, "note:<title>": …}} (keys by the default language's section title); missing → default
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -228,6 +250,9 @@ class Project:
     inliner: Literal["premailer", "css-inline"] = "premailer"
     timezone: str = "UTC"
     lang: str = "en"
+    languages: tuple[str, ...] = ()  # the editions, default first (``languages:``); () → just ``lang``
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)  # the theme's fixed texts reworded, per language
+    require_translations: bool = False  # a missing translation is an error, not a warning
     merge_fallbacks: dict[str, str] = field(default_factory=dict)
     brand: Brand = field(default_factory=Brand)
     greeting: str = DEFAULT_GREETING  # with {field}s, checked against first_name, name and merge_fallbacks
@@ -238,3 +263,8 @@ class Project:
     templates_dir: str = "templates"
     site_dir: str = "site"  # the web edition, archive and feed (bulletin publish)
     source: list[Source] | None = None  # the default source of issues (``source:`` in bulletin.yaml)
+
+    @property
+    def editions(self) -> tuple[str, ...]:
+        """The languages an issue is built in, the default first (just ``lang`` without ``languages:``)."""
+        return self.languages or (self.lang,)
