@@ -371,3 +371,50 @@ def test_first_name_is_the_name_column_where_a_row_has_none(tmp_path: Path) -> N
     audience = read_audience(only_names, list_name=None, fields=["first_name", "title"])
     assert [r.values for r in audience] == [("Ann Lee", "")]
     assert audience.report.missing_fields == ["title"]  # first_name has its stand-in
+
+
+LANGUAGES = ("en", "fr", "it")
+BY_LANGUAGE = """\
+email,name,lists,language
+fr.plain@x.example,Fr,members,fr
+fr.region@x.example,,members,fr-BE
+fr.upper@x.example,,members,FR
+fr.underscore@x.example,,members,fr_BE
+de@x.example,,members,de
+blank@x.example,,members,
+it@x.example,,members, it
+en.upper@x.example,,members,EN
+french@x.example,,members,French
+"""
+
+
+def test_each_recipient_gets_the_edition_of_their_base_language(tmp_path: Path) -> None:
+    audience = read_audience(write(tmp_path, BY_LANGUAGE), list_name="members", fields=["name"], languages=LANGUAGES)
+    found = {r.email: (r.lang, r.fell_back, r.values) for r in audience}
+    assert found == {
+        "fr.plain@x.example": ("fr", None, ("Fr",)), "fr.region@x.example": ("fr", None, ("",)),
+        "fr.upper@x.example": ("fr", None, ("",)), "fr.underscore@x.example": ("fr", None, ("",)),
+        "de@x.example": ("en", "de", ("",)), "blank@x.example": ("en", "blank", ("",)), "it@x.example": ("it", None, ("",)),
+        "en.upper@x.example": ("en", None, ("",)), "french@x.example": ("en", "French", ("",)),
+    }
+
+
+@pytest.mark.parametrize("heading", ["Language", "lang", "Locale", "Preferred Language"])
+def test_the_language_column_goes_by_other_tools_names(tmp_path: Path, heading: str) -> None:
+    path = write(tmp_path, f"email,{heading}\na@x.example,it-IT\n")
+    assert [(r.lang, r.fell_back) for r in read_audience(path, languages=LANGUAGES)] == [("it", None)]
+
+
+def test_without_a_language_column_everyone_gets_the_default(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,name\na@x.example,Ann\n")
+    assert [(r.lang, r.fell_back) for r in read_audience(path, languages=LANGUAGES)] == [("en", "no language column")]
+
+
+def test_one_language_ignores_the_language_column(tmp_path: Path) -> None:
+    path = write(tmp_path, BY_LANGUAGE)
+    one = [(r.lang, r.fell_back, r.values) for r in read_audience(path, list_name="members", fields=["name"], languages=("en",))]
+    assert one == [("en", None, r[2]) for r in one] and len(one) == 9
+    assert {(r.lang, r.fell_back) for r in read_audience(path, list_name="members")} == {("", None)}
+    # it is read for the edition only, never sent as a merge value unless a template asks for *|LANGUAGE|*
+    values = [r.values for r in read_audience(path, list_name="members", fields=["language"], languages=LANGUAGES)]
+    assert values[:3] == [("fr",), ("fr-BE",), ("FR",)]

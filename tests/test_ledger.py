@@ -215,3 +215,40 @@ def test_an_extreme_bulletin_now_is_a_clear_error(tmp_project: Path, monkeypatch
         if args != ["status"]:  # status does not use the time
             assert result.exit_code == 2, (args, result.output)
             assert "BULLETIN_NOW (used by tests) must be a time like" in result.output
+
+
+def test_each_batch_records_its_edition(ledger: Ledger) -> None:
+    with ledger.transaction():
+        dispatch = ledger.create_dispatch(kind="real", slug="example", list_name="members", transport="sendgrid",
+                                          content_hash="abc", content={}, fields=[], subscribers=None)
+        ledger.add_batches(dispatch, [[["a@x.example"], ["b@x.example"]]], language="fr")
+        ledger.add_batches(dispatch, [[["c@x.example"]]], start_seq=2, language="en")
+        ledger.add_batches(dispatch, [[["d@x.example"]]], start_seq=3)
+    assert [(b.seq, b.language) for b in ledger.batches(dispatch)] == [(1, "fr"), (2, "en"), (3, None)]
+    assert ledger.languages(dispatch, ["pending"]) == {"fr": (1, 2), "en": (1, 1), None: (1, 1)}
+    first = ledger.batches(dispatch)[0]
+    ledger.claim(first.id)
+    ledger.finish(first.id, "accepted")
+    assert ledger.languages(dispatch, ["pending"]) == {"en": (1, 1), None: (1, 1)}
+
+
+SCHEMA_2_BATCHES = """
+CREATE TABLE batches (id INTEGER PRIMARY KEY, dispatch INTEGER NOT NULL REFERENCES dispatches (id), seq INTEGER NOT NULL,
+    state TEXT NOT NULL, size INTEGER NOT NULL, recipients TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, message_id TEXT,
+    error TEXT, was_unknown INTEGER NOT NULL DEFAULT 0, send_at TEXT, batch_id TEXT, updated TEXT NOT NULL, UNIQUE (dispatch, seq));
+INSERT INTO batches (dispatch, seq, state, size, recipients, updated) VALUES (1, 1, 'pending', 1, '[["a@x.example"]]', '2021-07-05T12:00:00+00:00');
+"""
+
+
+def test_a_schema_2_ledger_gets_the_batches_language(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_2_BATCHES)
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema', '2')")
+    with Ledger(path) as ledger:
+        [batch] = ledger.batches(1)
+        assert (batch.seq, batch.state, batch.language) == (1, "pending", None)  # planned before editions: the default
+        assert ledger.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+    with Ledger(path) as ledger:  # and opens again as is
+        assert len(ledger.batches(1)) == 1

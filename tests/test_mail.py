@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from lxml import html as lxml_html
 
 from bulletin.audience import substitution_bytes
 from bulletin.mail import (
@@ -10,6 +13,8 @@ from bulletin.mail import (
     Message,
     clean,
     fill,
+    messages_from_dict,
+    messages_to_dict,
     unsubscribe_headers,
 )
 
@@ -75,3 +80,32 @@ def test_the_audience_counts_substitutions_at_least_as_large_as_they_are_sent() 
     [person] = BodyBuilder(message, custom_args={}).body([["a@x.example", *values]], batch=1)["personalizations"]
     sent = sum(len(k.encode()) + len(v.encode()) for k, v in person["substitutions"].items())
     assert sent <= substitution_bytes(message.fields, [v.strip() for v in values])
+
+
+def test_each_editions_message_round_trips_through_the_ledger() -> None:
+    fr = Message(**{**MESSAGE.to_dict(), "subject": "Salut *|NAME|*", "fallbacks": ("ami",), "lang": "fr"})
+    en = Message(**{**MESSAGE.to_dict(), "lang": "en"})
+    stored = messages_to_dict({"en": en, "fr": fr})
+    assert stored["subject"] == "Hi *|NAME|*" and stored["editions"]["fr"]["subject"] == "Salut *|NAME|*"
+    assert messages_from_dict(stored) == {"en": en, "fr": fr}
+    assert messages_to_dict({"en": en}) == en.to_dict()  # one language: stored as before editions
+
+
+def test_a_message_stored_before_editions_is_the_one_edition() -> None:
+    stored = {k: v for k, v in MESSAGE.to_dict().items() if k != "lang"}
+    assert messages_from_dict(stored) == {"": MESSAGE}
+
+
+def test_each_edition_has_its_message_with_the_merge_fields_of_all(tmp_project: Path) -> None:
+    from bulletin.build import prepare
+    from bulletin.mail import message_for, messages_for
+    from dispatch.helpers import SUBJECTS, make_trilingual
+
+    make_trilingual(tmp_project)
+    result = prepare("issues/example.yaml")
+    messages = messages_for(result)
+    assert list(messages) == ["en", "fr", "it"] and message_for(result) == messages["en"]
+    assert {lang: m.subject for lang, m in messages.items()} == SUBJECTS
+    assert [lxml_html.fromstring(m.html).get("lang") for m in messages.values()] == ["en", "fr", "it"]
+    assert len({m.fields for m in messages.values()}) == 1 and messages["fr"].fields == ("first_name",)
+    assert all(len(m.fallbacks) == len(m.fields) for m in messages.values())

@@ -22,6 +22,7 @@ from email_validator import EmailNotValidError
 
 from .addresses import normalise
 from .errors import AudienceError, Problem
+from .languages import base, is_tag, match
 from .model import MERGE_ALTERNATIVES
 from .spreadsheet import Table, decode_error, open_text
 from .yamlfile import hint
@@ -37,15 +38,21 @@ MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
 #: SendGrid: "the total collective size of your substitutions may not exceed 10,000 bytes per personalization".
 #: Each merge value goes twice (as is, and HTML-escaped: mail.py), each under its tag.
 MAX_SUBSTITUTION_BYTES = 10_000
+#: The column holding a subscriber's language, as bulletin, Mailchimp's exports and other tools name it (the first found).
+LANGUAGE_COLUMNS = ("language", "lang", "locale", "preferred_language")
+BLANK = "blank"  # why someone gets the default edition: their language cell is empty
+NO_COLUMN = "no language column"  # ... or the file has no language column
 
 
 class Recipient(NamedTuple):
-    """One person to mail: the normalised address, its dedupe key and the merge values asked for."""
+    """One person to mail: the normalised address, its dedupe key, the merge values asked for and their edition."""
 
     row: int
     email: str
     key: str  # the address lower-cased: two rows with the same key are the same person
     values: tuple[str, ...]
+    lang: str = ""  # the edition they get: one of the languages read with (their own, else the default)
+    fell_back: str | None = None  # why they get the default edition instead of their own: blank, a language the project lacks
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,10 @@ class Audience:
         shown: str | None = None,
         stats: bool = False,
         sendgrid: Mapping[str, str] | None = None,
+        languages: Sequence[str] = (),
     ) -> None:
         self.path = Path(path)
+        self.languages = tuple(languages)  # the project's editions, default first: each recipient gets one
         self.sendgrid = sendgrid or {}  # key -> kind: SendGrid's suppressions (suppressions.suppressed_keys)
         self.list_name = list_name
         self.fields = [f.lower() for f in fields]
@@ -147,6 +156,11 @@ class Audience:
         sendgrid, sendgrid_seen = self.sendgrid, set()
         skipped, statuses, stats, counts = report.skipped, report.statuses, self.stats, report.lists
         status_of: dict[str, str] = {}  # a status cell as written -> the status it means (few distinct cells)
+        # the edition: each row's language cell when there are several (the language column is never a merge field)
+        languages = self.languages
+        lang_at = next((col[c] for c in LANGUAGE_COLUMNS if c in col), None) if len(languages) > 1 else None
+        lang, fell_back = (languages[0] if languages else ""), (NO_COLUMN if len(languages) > 1 else None)
+        edition_of: dict[str, tuple[str, str | None]] = {}  # a language cell as written -> (edition, why it fell back)
 
         def wide(cells: list[str]) -> None:  # a row with more fields than the header: reported, and never mailed if it says so
             gone = _wide_suppression(cells, len(header), email_at, status_at)
@@ -225,7 +239,15 @@ class Audience:
                     continue
             seen.add(digest)
             report.recipients += 1
-            yield new_recipient(Recipient, (row_no, email, key, values))
+            if lang_at is not None:
+                cell = cells[lang_at]
+                found = edition_of.get(cell)
+                if found is None:
+                    found = edition(cell, languages)
+                    if len(edition_of) < _CACHED:
+                        edition_of[cell] = found
+                lang, fell_back = found
+            yield new_recipient(Recipient, (row_no, email, key, values, lang, fell_back))
         if table.too_wide:
             raise AudienceError(f"{where}: some rows have more fields than the header ({len(table.too_wide)} shown)", [
                 Problem(f"{where} row {row}", f"{fields} fields but the header has {len(header)}; a value holding "
@@ -280,6 +302,18 @@ def _wide_suppression(cells: list[str], width: int, email_at: int, status_at: in
     return None
 
 
+
+
+def edition(cell: str, languages: tuple[str, ...]) -> tuple[str, str | None]:
+    """The edition a language cell asks for (``fr``, ``fr-BE``, ``FR``, ``fr_BE`` all mean ``fr``), and why it is the
+    default (the first of ``languages``) instead: the cell is blank, or names a language the project does not have."""
+    value = cell.strip()
+    if not value:
+        return languages[0], BLANK
+    found = match(value, languages)
+    if found is not None:
+        return found, None
+    return languages[0], base(value) if is_tag(value) else value
 
 
 def _status(cell: str) -> str:
@@ -371,9 +405,12 @@ def read_audience(
     shown: str | None = None,
     stats: bool = False,
     sendgrid: Mapping[str, str] | None = None,
+    languages: Sequence[str] = (),
 ) -> Audience:
-    """The recipients of ``list_name`` (every subscribed row if None), without ``sendgrid``'s suppressed keys; iterate to read."""
-    return Audience(path, list_name=list_name, fields=fields, encoding=encoding, shown=shown, stats=stats, sendgrid=sendgrid)
+    """The recipients of ``list_name`` (every subscribed row if None), without ``sendgrid``'s suppressed keys, each with
+    their edition among ``languages`` (the default first); iterate to read."""
+    return Audience(path, list_name=list_name, fields=fields, encoding=encoding, shown=shown, stats=stats, sendgrid=sendgrid,
+                    languages=languages)
 
 
 def check_subscribers(

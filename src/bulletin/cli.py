@@ -383,6 +383,8 @@ def _live_progress() -> bool:
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--list", "list_name", metavar="NAME", default=None, help="Send to the subscribers on this list.")
 @click.option("--test", "tests", metavar="ADDRESS", multiple=True, help="Send a test to this address (repeatable); subject starts with [TEST].")
+@click.option("--lang", metavar="LANG", default=None,
+              help="With --test: send this language's edition (default: a subscriber's own language, else the first of languages:).")
 @click.option("--dry-run", is_flag=True, help="Show the send plan; write and send nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed when not run from a terminal).")
 @click.option("--subscribers", type=click.Path(dir_okay=False), default=None, help="Subscribers CSV (default: 'subscribers:' in bulletin.yaml).")
@@ -398,7 +400,7 @@ def _live_progress() -> bool:
 @handle_errors
 def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run: bool, yes: bool, subscribers: str | None,
              resend_unknown: bool, skip_unknown: bool, new_dispatch: bool, force: bool, at: str | None, tz: str | None,
-             safe: bool | None) -> None:
+             safe: bool | None, lang: str | None) -> None:
     """Send ISSUE: a test (--test), the plan (--dry-run), or the real thing to a list (--list), now or --at a time."""
     from .dispatch.planner import SendOptions
     from .dispatch.run import send
@@ -415,8 +417,10 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
         raise BulletinError("--at and --safe are for sends to a list; a test goes right away")
     if tz is not None and at is None:
         raise BulletinError("--tz says which time zone --at is in: give --at too")
+    if lang is not None and not tests:
+        raise BulletinError("--lang chooses the edition of a test (--test ADDRESS); --list gives each subscriber the edition in their language")
     options = SendOptions(dry_run=dry_run, unknown="resend" if resend_unknown else "skip" if skip_unknown else None,
-                          new_dispatch=new_dispatch, force=force, at=at, tz=tz, safe=safe, subscribers=subscribers)
+                          new_dispatch=new_dispatch, force=force, at=at, tz=tz, safe=safe, subscribers=subscribers, lang=lang)
 
     out, err = _console(), _console(stderr=True)
 

@@ -84,6 +84,8 @@ class Ledger:
                 self.db.execute("ALTER TABLE dispatches ADD COLUMN safe INTEGER NOT NULL DEFAULT 0")
             if "timezone" not in columns:
                 self.db.execute("ALTER TABLE dispatches ADD COLUMN timezone TEXT")
+            if "language" not in {row[1] for row in self.db.execute("PRAGMA table_info(batches)")}:
+                self.db.execute("ALTER TABLE batches ADD COLUMN language TEXT")  # the batches before: the default edition
             self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
 
     def __enter__(self) -> Self:
@@ -174,15 +176,17 @@ class Ledger:
         )
         return int(cursor.lastrowid or 0)
 
-    def add_batches(self, dispatch: int, batches: Iterable[Sequence[Sequence[str]]], *, start_seq: int = 1) -> tuple[int, int]:
-        """Insert batches of recipient rows (inside a transaction); return (batches, recipients) added."""
+    def add_batches(self, dispatch: int, batches: Iterable[Sequence[Sequence[str]]], *, start_seq: int = 1,
+                    language: str | None = None) -> tuple[int, int]:
+        """Insert batches of recipient rows, each getting the ``language`` edition (inside a transaction); return
+        (batches, recipients) added."""
         now, seq, count = self.now(), start_seq, 0
         for rows in batches:
             if not rows:
                 continue
             self.db.execute(
-                "INSERT INTO batches (dispatch, seq, state, size, recipients, updated) VALUES (?, ?, 'pending', ?, ?, ?)",
-                (dispatch, seq, len(rows), json.dumps(rows, ensure_ascii=False, separators=(",", ":")), now),
+                "INSERT INTO batches (dispatch, seq, state, size, recipients, updated, language) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+                (dispatch, seq, len(rows), json.dumps(rows, ensure_ascii=False, separators=(",", ":")), now, language),
             )
             seq, count = seq + 1, count + len(rows)
         return seq - start_seq, count
@@ -299,6 +303,15 @@ class Ledger:
         for batch in found:
             self._stamps(f"dispatch {dispatch} batch {batch.seq}", send_at=batch.send_at)
         return found
+
+    def languages(self, dispatch: int, states: Sequence[str]) -> dict[str | None, tuple[int, int]]:
+        """(batches, recipients) per edition in the batches of a dispatch in these states (None: the default, in
+        older ledgers)."""
+        rows = self.db.execute(
+            f"SELECT language, count(*), sum(size) FROM batches WHERE dispatch = ? AND state IN ({', '.join('?' * len(states))})"
+            " GROUP BY language ORDER BY min(seq)", (dispatch, *states),
+        )
+        return {language: (int(batches), int(size)) for language, batches, size in rows}
 
     def recipients(self, batch: int) -> list[list[str]]:
         """The recipient rows of a batch: [email, merge values...]."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-SCHEMA_VERSION = 2  # 2: dispatches.safe and dispatches.timezone (scheduled dispatch)
+SCHEMA_VERSION = 3  # 2: dispatches.safe and dispatches.timezone (scheduled dispatch); 3: batches.language (editions)
 LIVE = ("planned", "sending", "done", "incomplete", "scheduled", "handing_over")  # states that still count
 IN_FLIGHT = ("handing_over", "sending", "incomplete")  # a scheduled dispatch in these states is being or was handed over
 OPEN_BATCH = ("pending", "failed")  # to send on the next run
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS batches (
     send_at TEXT,
     batch_id TEXT,
     updated TEXT NOT NULL,
+    language TEXT,                      -- the edition its request carries (NULL: the dispatch's default, ledgers before 3)
     UNIQUE (dispatch, seq)
 );
 CREATE TABLE IF NOT EXISTS held (       -- left out of a dispatch because another list's dispatch of the issue holds them
@@ -115,13 +116,14 @@ class Batch:
     updated: str
     send_at: str | None = None
     batch_id: str | None = None
+    language: str | None = None  # the edition its recipients get (None: the dispatch's default)
 
 
 DISPATCH_COLUMNS = (
     "id, kind, slug, list_name, transport, content_hash, state, created, updated, subscribers, recipients, "
     "skipped, fields, send_at, batch_id, superseded_by, safe, timezone"
 )
-BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id"
+BATCH_COLUMNS = "id, dispatch, seq, state, size, attempts, message_id, error, was_unknown, updated, send_at, batch_id, language"
 DISPATCH_FIELDS = tuple(name.strip() for name in DISPATCH_COLUMNS.split(","))
 BATCH_FIELDS = tuple(name.strip() for name in BATCH_COLUMNS.split(","))
 

@@ -48,6 +48,7 @@ class Message:
     group_id: int | None
     fields: tuple[str, ...]  # merge field names (lower case), the order of each recipient's values
     fallbacks: tuple[str, ...]
+    lang: str = ""  # the edition's language ("" in dispatches planned before editions)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for the ledger."""
@@ -55,8 +56,8 @@ class Message:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
-        """Inverse of to_dict."""
-        values = dict(data)
+        """Inverse of to_dict (the other editions stored with a dispatch's default one are left to ``messages_from_dict``)."""
+        values = {k: v for k, v in data.items() if k != "editions"}
         for key in ("categories", "fields", "fallbacks"):
             values[key] = tuple(values.get(key) or ())
         return cls(**values)
@@ -68,22 +69,52 @@ class Message:
 
 
 def message_for(result: BuildResult) -> Message:
-    """The message of a built issue."""
+    """The message of a built issue in its default language."""
+    return next(iter(messages_for(result).values()))
+
+
+def messages_for(result: BuildResult) -> dict[str, Message]:
+    """The message of each edition of a built issue, the default language first; all take the merge fields of every
+    edition, in one order (a recipient's values are read once, whichever edition they get)."""
     project = result.project
-    fields = tuple(result.rendered.merge_fields)
-    return Message(
-        slug=result.spec.slug,
-        subject=result.spec.subject,
-        html=result.rendered.html,
-        text=result.rendered.text,
-        from_email=project.sender.email,
-        from_name=project.sender.name,
-        reply_to=project.sender.reply_to,
-        categories=tuple(dict.fromkeys([*project.sendgrid.categories, issue_category(result.spec.slug)])),
-        group_id=project.sendgrid.unsubscribe_group_id,
-        fields=fields,
-        fallbacks=tuple(result.rendered.merge_fields[f] for f in fields),
-    )
+    editions = [(lang, e.spec, e.rendered) for lang, e in result.editions.items()] or [(project.editions[0], result.spec, result.rendered)]
+    default = result.rendered.merge_fields
+    fields = tuple(dict.fromkeys([*default, *(f for _, _, rendered in editions for f in rendered.merge_fields)]))
+    messages = {}
+    for lang, spec, rendered in editions:
+        messages[lang] = Message(
+            slug=result.spec.slug,
+            subject=spec.subject,
+            html=rendered.html,
+            text=rendered.text,
+            from_email=project.sender.email,
+            from_name=project.sender.name,
+            reply_to=project.sender.reply_to,
+            categories=tuple(dict.fromkeys([*project.sendgrid.categories, issue_category(result.spec.slug)])),
+            group_id=project.sendgrid.unsubscribe_group_id,
+            fields=fields,
+            fallbacks=tuple(rendered.merge_fields.get(f, default.get(f, "")) for f in fields),
+            lang=lang,
+        )
+    return messages
+
+
+def messages_to_dict(messages: Mapping[str, Message]) -> dict[str, Any]:
+    """The editions' messages as a dispatch stores them: the default one's form, with the others under ``editions``."""
+    default, *others = messages.values()
+    data = default.to_dict()
+    if others:
+        data["editions"] = {message.lang: message.to_dict() for message in others}
+    return data
+
+
+def messages_from_dict(data: Mapping[str, Any]) -> dict[str, Message]:
+    """Inverse of messages_to_dict: each edition's message by language, the default first."""
+    default = Message.from_dict(dict(data))
+    messages = {default.lang: default}
+    for lang, values in dict(data.get("editions") or {}).items():
+        messages[str(lang)] = Message.from_dict(values)
+    return messages
 
 
 def issue_category(slug: str) -> str:

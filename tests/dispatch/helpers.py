@@ -82,3 +82,22 @@ def kill_after(process: subprocess.Popen[str], fake: FakeSendGrid, requests: int
     time.sleep(seconds)
     process.send_signal(signal.SIGKILL)
     process.wait()
+
+
+#: issues/example.yaml's title and subject in three languages (tests/dispatch/test_editions.py)
+SUBJECTS = {"en": "Bulletin on EU Social Affairs #7 — January to June 2021", "fr": "Bulletin social de l'UE n° 7 — janvier à juin 2021",
+            "it": "Bollettino sociale UE n. 7 — gennaio-giugno 2021"}
+
+
+def make_trilingual(project: Path) -> None:
+    """The example project with ``languages: [en, fr, it]`` and issues/example.yaml's title and subject in each."""
+    config = project / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("lang: en", "languages: [en, fr, it]"), encoding="utf-8")
+    issue = project / "issues" / "example.yaml"
+    text = issue.read_text(encoding="utf-8").replace(
+        'title: "Bulletin on EU Social Affairs #7"',
+        'title: {en: "Bulletin on EU Social Affairs #7", fr: "Bulletin social de l\'UE n° 7", it: "Bollettino sociale UE n. 7"}')
+    subjects = ", ".join(f'{lang}: "{subject}"' for lang, subject in SUBJECTS.items())
+    text = text.replace(f'subject: "{SUBJECTS["en"]}"', f"subject: {{{subjects}}}")
+    assert "fr:" in text
+    issue.write_text(text, encoding="utf-8")

@@ -1,5 +1,7 @@
 """Sending a planned dispatch: one request per batch, each batch's state committed before and after it.
 
+Each request carries the message of its batch's edition (language), as frozen with the dispatch.
+
 A request that certainly did not go through is retried (RetryPolicy); one that may have gone through
 (no answer) is recorded ``unknown`` and never retried here; a refusal stops the run.
 """
@@ -12,9 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..errors import DispatchError
+from ..errors import DispatchError, LedgerError
 from ..ledger import OPEN_BATCH, Batch, Ledger
-from ..mail import Body, BodyBuilder, Message
+from ..mail import Body, BodyBuilder, messages_from_dict
 from ..words import count
 from .plan import SendPlan
 from .retry import RetryPolicy
@@ -61,13 +63,11 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
         if progress:
             progress(Progress(event, requests, requests_total, recipients, recipients_total, message))
 
-    message = Message.from_dict(ledger.content(dispatch))
-    args = {"bulletin_issue": message.slug, "bulletin_dispatch": str(dispatch)}
-    if kind == "test":
-        args["bulletin_kind"] = "test"
-    builder = BodyBuilder(message, custom_args=args)
+    builder = _builders(ledger, dispatch, kind)
     row = ledger.dispatch(dispatch)
     batches = ledger.batches(dispatch, OPEN_BATCH)
+    for batch in batches:  # every batch's edition is there before the first request
+        builder(batch)
     total = sum(b.size for b in batches)
     report = SendReport(out, "sent", dispatch, transport=transport.describe())
     done_requests = done_recipients = silent = 0
@@ -81,7 +81,8 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulletin-body") as pool:
         def body_of(batch: Batch) -> Future[Body]:
             """The batch's request body, built on the worker thread (its recipients are read here: the ledger is ours)."""
-            return pool.submit(builder.body, ledger.recipients(batch.id), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
+            return pool.submit(builder(batch).body, ledger.recipients(batch.id), batch=batch.seq,
+                               send_at=_unix(batch.send_at or row.send_at),
                                batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
 
         claimed = False  # the batch was claimed when the one before it was finished (one commit for both)
@@ -151,6 +152,30 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
     report.seconds = time.monotonic() - started
     emit("done", done_requests, len(batches), done_recipients, total)
     return report
+
+
+def _builders(ledger: Ledger, dispatch: int, kind: str) -> Callable[[Batch], BodyBuilder]:
+    """The body builder of a batch's edition: the message frozen with the dispatch in the batch's language."""
+    messages = messages_from_dict(ledger.content(dispatch))
+    default = next(iter(messages.values()))
+    args = {"bulletin_issue": default.slug, "bulletin_dispatch": str(dispatch)}
+    if kind == "test":
+        args["bulletin_kind"] = "test"
+    several = len(messages) > 1
+    builders = {lang: BodyBuilder(message, custom_args={**args, "bulletin_edition": lang} if several else args)
+                for lang, message in messages.items()}
+
+    def builder(batch: Batch) -> BodyBuilder:
+        if batch.language is None:  # planned before editions: the one message there was
+            return builders[default.lang]
+        found = builders.get(batch.language)
+        if found is None:
+            raise LedgerError(f"{ledger.shown}: the ledger is damaged (dispatch {dispatch} batch {batch.seq} is for the "
+                              f"'{batch.language}' edition, which it does not hold). It records who was already mailed: "
+                              "restore it from a backup; it must not be edited or replaced by hand")
+        return found
+
+    return builder
 
 
 class _Taken(Exception):

@@ -1,15 +1,15 @@
 """The send plan: who gets the issue, who does not and why, how many requests, what blocks sending.
 
 Recipients are streamed from the subscribers file (a ``Collector``) into batches of at most 1000 (one
-request each) in the ledger; a dry run does the same inside a transaction it rolls back, so both give the
-same figures.
+request each) in the ledger, one language's edition per batch; a dry run does the same inside a transaction
+it rolls back, so both give the same figures.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..words import count
 ALREADY = "in another list's dispatch"  # of the same issue: they get it (or got it) from that one
 SKIP_REASONS = (*REASONS, ALREADY)
 Row = list[str]  # [email, merge values...]
+Edition = tuple[str, Row]  # (the language of the edition they get, their row)
 
 
 @dataclass
@@ -52,6 +53,9 @@ class SendPlan:
     recipients: int = 0  # to be mailed by this run
     requests: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    editions: dict[str, int] = field(default_factory=dict)  # recipients per edition (several languages only), default first
+    fell_back: dict[str, int] = field(default_factory=dict)  # of the default edition's, why: blank, a language not offered
+    subjects: dict[str, str] = field(default_factory=dict)  # each edition's subject (several languages only)
     suppressed: dict[str, int] = field(default_factory=dict)  # suppressed at SendGrid, per kind (suppressions.KINDS)
     problems: list[Problem] = field(default_factory=list)  # bad and duplicate rows, by row number
     html_bytes: int = 0
@@ -85,6 +89,7 @@ def new_plan(result: BuildResult, *, list_name: str | None, transport: str, subs
         issue=result.spec.path, slug=result.spec.slug, subject=result.spec.subject, list_name=list_name,
         transport=transport, subscribers=subscribers, html_bytes=int(sizes.get("html_bytes", len(result.rendered.html.encode()))),
         text_bytes=int(sizes.get("text_bytes", len(result.rendered.text.encode()))), warnings=list(result.warnings),
+        subjects={lang: e.spec.subject for lang, e in result.editions.items()} if len(result.editions) > 1 else {},
     )
 
 
@@ -116,6 +121,32 @@ def batched(rows: Iterable[Row], size: int = MAX_PER_REQUEST) -> Iterator[list[R
         yield batch
 
 
+def by_edition(rows: Iterable[Edition], size: int = MAX_PER_REQUEST) -> Iterator[tuple[str, list[Row]]]:
+    """(language, rows) in lists of at most ``size`` of one language: one open list per language, each yielded when full,
+    the rest at the end."""
+    open_: dict[str, list[Row]] = {}
+    for lang, row in rows:
+        batch = open_.get(lang)
+        if batch is None:
+            batch = open_[lang] = []
+        batch.append(row)
+        if len(batch) == size:
+            yield lang, batch
+            open_[lang] = []
+    for lang, batch in open_.items():
+        if batch:
+            yield lang, batch
+
+
+def add_editions(ledger: Ledger, dispatch: int, batches: Iterable[tuple[str, list[Row]]], *, start_seq: int = 1) -> tuple[int, int]:
+    """Insert (language, rows) batches into a dispatch (inside a transaction); return (batches, recipients) added."""
+    seq, recipients = start_seq, 0
+    for lang, rows in batches:
+        added, people = ledger.add_batches(dispatch, [rows], start_seq=seq, language=lang or None)
+        seq, recipients = seq + added, recipients + people
+    return seq - start_seq, recipients
+
+
 class Collector:
     """Streams an audience into rows, leaving out addresses in another list's dispatch of the issue."""
 
@@ -125,17 +156,20 @@ class Collector:
         self.excluded: set[int] = set()
         self.held: list[str] = []  # the addresses left out: the ledger keeps them (owed if the other lets them go)
         self.count = 0
+        self.fell_back: Counter[str] = Counter()  # why recipients get the default edition, not their own
 
-    def rows(self) -> Iterator[Row]:
-        """[email, values...] per recipient, in file order."""
-        exclude, excluded = self.exclude, self.excluded
-        for recipient in self.audience:  # (row, email, key, values), indexed: this runs per row
+    def rows(self) -> Iterator[Edition]:
+        """(edition, [email, values...]) per recipient, in file order."""
+        exclude, excluded, fell_back = self.exclude, self.excluded, self.fell_back
+        for recipient in self.audience:  # (row, email, key, values, lang, fell_back), indexed: this runs per row
             if exclude and hash(recipient[2]) in exclude:
                 excluded.add(hash(recipient[2]))
                 self.held.append(recipient[2])
                 continue
             self.count += 1
-            yield [recipient[1], *recipient[3]]
+            if recipient[5] is not None:
+                fell_back[recipient[5]] += 1
+            yield recipient[4], [recipient[1], *recipient[3]]
 
     def withdrawn(self) -> set[str]:
         """Addresses yielded, then found unsubscribed/bounced in a later row: drop them from the batches."""
@@ -163,6 +197,18 @@ def fill_counts(plan: SendPlan, collector: Collector) -> None:
     plan.requests = math.ceil(plan.recipients / MAX_PER_REQUEST)
 
 
+def fill_editions(plan: SendPlan, ledger: Ledger, dispatch: int, languages: Sequence[str]) -> None:
+    """The requests the dispatch's unsent batches make (one edition each: more than recipients / 1000 with several) and,
+    when it has several editions (``languages``, default first), their recipients per edition."""
+    found = ledger.languages(dispatch, OPEN_BATCH)
+    plan.requests = sum(batches for batches, _ in found.values())
+    if len(languages) < 2:
+        return
+    counts = {lang: found.get(lang, (0, 0))[1] for lang in languages}
+    counts[languages[0]] += found.get(None, (0, 0))[1]  # a batch with no language gets the default edition
+    plan.editions = counts
+
+
 def already_planned(ledger: Ledger, slug: str, list_name: str, transport: str) -> set[int]:
     """hash(address) of everyone in the live dispatches of this issue to other lists: they get it from those."""
     others = [d.id for d in ledger.dispatches(slug) if d.kind == "real" and d.transport == transport
@@ -178,15 +224,15 @@ def replan(ledger: Ledger, dispatch: int, collector: Collector) -> tuple[int, in
     unseen = {hash(k) for k in ledger.keys([dispatch])}
     old_open = {b.id for b in ledger.batches(dispatch, OPEN_BATCH)}
 
-    def newcomers() -> Iterator[Row]:
-        for row in collector.rows():  # each address once: the audience drops duplicates
+    def newcomers() -> Iterator[Edition]:
+        for lang, row in collector.rows():  # each address once: the audience drops duplicates
             digest = hash(row[0].lower())
             if digest in unseen:
-                unseen.discard(digest)
+                unseen.discard(digest)  # planned already, in the edition it was planned in
             else:
-                yield row
+                yield lang, row
 
-    _, added = ledger.add_batches(dispatch, batched(newcomers()), start_seq=ledger.next_seq(dispatch))
+    _, added = add_editions(ledger, dispatch, by_edition(newcomers()), start_seq=ledger.next_seq(dispatch))
     unseen |= {hash(k) for k in collector.withdrawn()}
     ledger.hold(dispatch, collector.held)  # those held before and let go since were just added, if still on the list
     removed = filter_open(ledger, dispatch, lambda digest: digest not in unseen)
@@ -209,12 +255,12 @@ def pay_owed(ledger: Ledger, dispatch: Dispatch, collector: Collector, keys: set
     """Add the owed (``keys``) still on the dispatch's list as new batches, and forget them as held (inside a
     transaction). Returns how many were added; whoever left the list meanwhile is owed nothing."""
 
-    def rows() -> Iterator[Row]:
-        for row in collector.rows():
+    def rows() -> Iterator[Edition]:
+        for lang, row in collector.rows():
             if row[0].lower() in keys:
-                yield row
+                yield lang, row
 
-    _, added = ledger.add_batches(dispatch.id, batched(rows()), start_seq=ledger.next_seq(dispatch.id))
+    _, added = add_editions(ledger, dispatch.id, by_edition(rows()), start_seq=ledger.next_seq(dispatch.id))
     withdrawn = {hash(k) for k in collector.withdrawn()}  # unsubscribed by a later row
     if withdrawn:
         added -= sum(filter_open(ledger, dispatch.id, lambda digest: digest not in withdrawn).values())

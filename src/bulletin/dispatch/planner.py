@@ -16,12 +16,24 @@ from ..build import BuildResult
 from ..config import display_path as shown
 from ..errors import AudienceError, ConfigError
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
-from ..mail import message_for
+from ..mail import messages_for, messages_from_dict, messages_to_dict
 from ..model import Project
 from ..suppressions import last_sync, stale_warning, suppressed_keys
 from ..words import count
 from .deliver import OnProgress
-from .plan import Collector, Resume, SendPlan, batched, blocking_checks, fill_counts, filter_open, new_plan, replan
+from .plan import (
+    Collector,
+    Resume,
+    SendPlan,
+    add_editions,
+    blocking_checks,
+    by_edition,
+    fill_counts,
+    fill_editions,
+    filter_open,
+    new_plan,
+    replan,
+)
 from .retry import RetryPolicy
 from .schedule.times import SendTime, local_text, read_stored
 from .sendgrid import KEY_VARIABLE
@@ -42,6 +54,7 @@ class SendOptions:
     tz: str | None = None  # the time zone of ``at`` (default: bulletin.yaml's)
     safe: bool | None = None  # recover a crash by cancelling and re-sending the whole batch (default with ``at``)
     subscribers: str | os.PathLike[str] | None = None  # another subscribers file than bulletin.yaml's
+    lang: str | None = None  # a test send: this language's edition (default: each subscriber's own, else the default)
 
 
 class NoKey:
@@ -70,7 +83,8 @@ class Planner:
                  progress: OnProgress | None, retry: RetryPolicy) -> None:
         self.project, self.result, self.transport = project, result, transport
         self.clock, self.progress, self.retry = clock, progress, retry
-        self.message = message_for(result)
+        self.messages = messages_for(result)  # each edition's, the default language first
+        self.message = next(iter(self.messages.values()))
         path = ledger_path(project.root, project.state_dir)
         self.ledger_file, self.ledger_shown = path, shown(path, Path(project.root))
         self.sendgrid = suppressed_keys(project.root, project.state_dir)  # SendGrid's suppressions (bulletin sync)
@@ -93,10 +107,11 @@ class Planner:
         out.errors, out.warnings = errors, warnings if as_check else list(dict.fromkeys(out.warnings + warnings))
         return out
 
-    def audience(self, people: tuple[Path, str], list_name: str | None) -> Audience:
-        """The subscribers of a list (or every subscribed row), to stream."""
-        return Audience(people[0], list_name=list_name, fields=self.message.fields,
-                        encoding=self.project.subscribers_encoding, shown=people[1], sendgrid=self.sendgrid)
+    def audience(self, people: tuple[Path, str], list_name: str | None, languages: tuple[str, ...] | None = None) -> Audience:
+        """The subscribers of a list (or every subscribed row), to stream, each routed to one of ``languages`` (default:
+        the issue's editions)."""
+        return Audience(people[0], list_name=list_name, fields=self.message.fields, encoding=self.project.subscribers_encoding,
+                        shown=people[1], sendgrid=self.sendgrid, languages=tuple(self.messages) if languages is None else languages)
 
     def plan_new(self, ledger: Ledger, list_name: str, people: tuple[Path, str], out: SendPlan, exclude: set[int],
                  supersede: Dispatch | None, when: SendTime | None = None, safe: bool = False) -> int:
@@ -104,17 +119,20 @@ class Planner:
         message = self.message
         dispatch = ledger.create_dispatch(
             kind="real", slug=message.slug, list_name=list_name, transport=self.transport.name,
-            content_hash=self.result.content_hash, content=message.to_dict(), fields=message.fields, subscribers=people[1],
+            content_hash=self.result.content_hash, content=messages_to_dict(self.messages), fields=message.fields, subscribers=people[1],
             state="scheduled" if when else "planned", send_at=when.iso() if when else None, safe=safe,
             timezone=when.zone if when else None,
         )
         collector = Collector(self.audience(people, list_name), exclude)
-        ledger.add_batches(dispatch, batched(collector.rows()))
+        add_editions(ledger, dispatch, by_edition(collector.rows()))
         ledger.hold(dispatch, collector.held)
         withdrawn = {hash(k) for k in collector.withdrawn()}
         if withdrawn:
             filter_open(ledger, dispatch, lambda h: h not in withdrawn)
         fill_counts(out, collector)
+        fill_editions(out, ledger, dispatch, tuple(self.messages))
+        if len(self.messages) > 1:
+            out.fell_back = dict(collector.fell_back.most_common())
         if out.recipients == 0:
             raise AudienceError(
                 f"{people[1]}: nobody to send to on the list '{list_name}' "
@@ -137,12 +155,14 @@ class Planner:
         if info.unknown and unknown:
             info.unknown_action = unknown
             ledger.settle_unknown(dispatch, info.unknown_action)
-        # Re-read the subscribers: never mail who left since; add who joined the list since.
-        collector = Collector(self.audience(people, existing.list_name), exclude)
+        # Re-read the subscribers: never mail who left since; add who joined the list since, in the editions it holds.
+        languages = tuple(messages_from_dict(ledger.content(dispatch)))
+        collector = Collector(self.audience(people, existing.list_name, languages), exclude)
         info.dropped, info.added = replan(ledger, dispatch, collector)
         fill_counts(out, collector)
         open_batches = ledger.batches(dispatch, OPEN_BATCH)
         out.recipients, out.requests = sum(b.size for b in open_batches), len(open_batches)
+        fill_editions(out, ledger, dispatch, languages)
         return dispatch
 
 

@@ -31,15 +31,18 @@ from ..errors import (
     Problem,
     raise_if,
 )
+from ..languages import match
 from ..ledger import Clock, Dispatch, utc_now
+from ..mail import messages_to_dict
 from ..model import Project
 from ..suppressions import why
 from .deliver import OnProgress, SendReport, deliver
 from .plan import (
     Resume,
     SendPlan,
+    add_editions,
     already_planned,
-    batched,
+    by_edition,
     estimate,
 )
 from .planner import Declined, NoKey, Planner, SendOptions, changed_message
@@ -78,7 +81,10 @@ def send(
         raise BulletinError("a test goes right away: a send time and safe sending are for sends to a list")
     if options.tz is not None and options.at is None:
         raise BulletinError("a time zone says which zone a send time is in: give the time too")
+    if options.lang is not None and not test:
+        raise BulletinError("a language is chosen for a test send; a send to a list gives each subscriber the edition in their language")
     project = project or load_project(issue)
+    lang = edition_asked(project, options.lang)
     when: SendTime | None = None
     if options.at is not None or options.safe:
         now = (clock or utc_now)()
@@ -95,7 +101,7 @@ def send(
     planner = Planner(project, result, transport, clock, progress, retry or RetryPolicy())
     people = _subscribers_file(project, options.subscribers)
     if test:
-        return _test(planner, list(test), people, dry_run=options.dry_run)
+        return _test(planner, list(test), people, dry_run=options.dry_run, lang=lang)
     assert list_name is not None
     return _to_list(planner, list_name, people, options, confirm=confirm, when=when)
 
@@ -111,8 +117,22 @@ def _subscribers_file(project: Project, given: str | os.PathLike[str] | None) ->
     return path, shown(path, Path(project.root))
 
 
-def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, dry_run: bool) -> SendReport:
-    """A test send to addresses typed on the command line (never to someone unsubscribed or bounced)."""
+def edition_asked(project: Project, lang: str | None) -> str | None:
+    """The project's language ``lang`` means (``fr-BE`` is ``fr``), None if none was asked; an error if it has no such edition."""
+    if lang is None:
+        return None
+    found = match(lang, project.editions)
+    if found is None:
+        if len(project.editions) == 1:
+            raise ConfigError(f"there is no '{lang.strip()}' edition: the project has one language, {project.editions[0]} "
+                              f"(languages: in {Path(project.path).name} lists them when there are several)")
+        raise ConfigError(f"there is no '{lang.strip()}' edition: the project's languages are {', '.join(project.editions)}")
+    return found
+
+
+def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, dry_run: bool, lang: str | None = None) -> SendReport:
+    """A test send to addresses typed on the command line (never to someone unsubscribed or bounced): in the ``lang``
+    edition, else each subscriber's own, else the default."""
     emails: dict[str, str] = {}
     given: dict[str, str] = {}  # as typed, for messages
     problems = []
@@ -125,12 +145,12 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
         emails.setdefault(email.lower(), email)
         given.setdefault(email.lower(), address)
     raise_if(problems, AudienceError, "Not a valid test address")
-    found: dict[str, tuple[str, ...]] = {}
+    found: dict[str, tuple[tuple[str, ...], str]] = {}
     audience = planner.audience(people, None)
-    try:  # merge values of test addresses that are subscribers; fallbacks otherwise
+    try:  # merge values and edition of test addresses that are subscribers; fallbacks and the default otherwise
         for recipient in audience:
             if recipient.key in emails and recipient.key not in found:
-                found[recipient.key] = recipient.values
+                found[recipient.key] = (recipient.values, recipient.lang)
     except AudienceError as exc:  # a file that cannot be read whole may hide who left: a test is mail too
         raise AudienceError(
             f"Not sent: {people[1]} cannot be read whole, so bulletin cannot tell whether a test address unsubscribed or "
@@ -148,23 +168,31 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
             problems.append(Problem(f"--test {given[key]}", f"{why(project.root, project.state_dir, key)} "
                                                              "(bulletin subscribers suppressed lists them)"))
     raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
-    blank = ("",) * len(planner.message.fields)
-    rows = [[email, *found.get(key, blank)] for key, email in emails.items()]
+    nobody = (("",) * len(planner.message.fields), planner.message.lang)  # not a subscriber: fallbacks, the default edition
+    people_rows = [(lang or found.get(key, nobody)[1], [email, *found.get(key, nobody)[0]]) for key, email in emails.items()]
+    rows = [row for _, row in people_rows]
     out = planner.new_plan(None, people, as_check=True)
     # a test send shows the checks' errors (a real send would refuse) and warnings, and never blocks: staff test to review
-    out.test, out.recipients, out.requests = [r[0] for r in rows], len(rows), -(-len(rows) // 1000)
+    out.test, out.recipients = [r[0] for r in rows], len(rows)
+    editions = list(by_edition(people_rows))
+    out.requests = len(editions)
+    if len(planner.messages) > 1:
+        out.editions = {e: n for e in planner.messages if (n := sum(1 for got, _ in people_rows if got == e))}
+    if lang is not None:
+        out.subject = planner.messages[lang].subject
     if dry_run:
         return SendReport(out, "dry run", transport=planner.transport.describe())
-    message = planner.message.as_test()
+    messages = {edition: message.as_test() for edition, message in planner.messages.items()}
+    message = planner.message
     with planner.ledger() as ledger:
         ledger.lock()
         with ledger.transaction():
             dispatch = ledger.create_dispatch(
                 kind="test", slug=message.slug, list_name=None, transport=planner.transport.name,
-                content_hash=planner.result.content_hash, content=message.to_dict(), fields=message.fields,
+                content_hash=planner.result.content_hash, content=messages_to_dict(messages), fields=message.fields,
                 subscribers=people[1],
             )
-            ledger.add_batches(dispatch, batched(rows))
+            add_editions(ledger, dispatch, editions)
             ledger.set_dispatch(dispatch, recipients=len(rows))
         out.dispatch = dispatch
         report = deliver(ledger, dispatch, out, kind="test", transport=planner.transport, retry=planner.retry, progress=planner.progress)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from ..audience import SENDGRID
+from ..audience import BLANK, NO_COLUMN, SENDGRID
+from ..languages import is_tag
 from ..model import MERGE_ALTERNATIVES
 from ..suppressions import kind_counts
 from ..words import count
@@ -33,6 +34,8 @@ def n(value: int) -> str:
 def print_plan(console: Console, plan: SendPlan) -> None:
     """The send plan, as shown by --dry-run and before confirmation."""
     console.print(f"[bold]Send plan[/] for {escape(plan.issue)}: {escape(plan.subject)}")
+    for lang, subject in list(plan.subjects.items())[1:]:
+        console.print(f"  Subject in {lang}: {escape(subject)}")
     if plan.test:
         console.print(f"  Test send to {', '.join(plan.test)} (subject starts with [TEST])")
     else:
@@ -61,6 +64,8 @@ def print_plan(console: Console, plan: SendPlan) -> None:
     label = "To send now" if plan.resume else "Recipients"
     console.print(f"  {label}: [bold]{n(plan.recipients)}[/] in {count(plan.requests, 'request')}"
                   f" (at most 1,000 each); estimated time: {duration_text(plan.seconds)}")
+    if plan.editions:
+        console.print(f"  Editions: {escape(editions_text(plan))}")
     skipped = [f"{n(plan.skipped[r])} {r}" + (f" ({kind_counts(plan.suppressed)})" if r == SENDGRID and plan.suppressed else "")
                for r in SKIP_REASONS if plan.skipped.get(r)]
     if skipped:
@@ -77,6 +82,17 @@ def print_plan(console: Console, plan: SendPlan) -> None:
         console.print(f"  [yellow]Warning:[/] {escape(warning)}")
     for error in plan.errors:
         console.print(f"  [red]Blocks sending:[/] {escape(error)}")
+
+
+def editions_text(plan: SendPlan) -> str:
+    """Who gets which edition: '1,204 en, 388 fr, 97 it (12 fell back to en: 9 blank, 3 de)'."""
+    text = ", ".join(f"{n(people)} {lang}" for lang, people in plan.editions.items())
+    if plan.fell_back:
+        default = next(iter(plan.editions))
+        why = ", ".join(f"{n(people)} {reason if is_tag(reason) or reason in (BLANK, NO_COLUMN) else repr(reason)}"
+                        for reason, people in plan.fell_back.items())
+        text += f" ({n(sum(plan.fell_back.values()))} fell back to {default}: {why})"
+    return text
 
 
 def print_findings(console: Console, plan: SendPlan) -> None:

@@ -21,12 +21,12 @@ from typing import TypeVar
 from ...audience import Audience
 from ...errors import DispatchError, LedgerError
 from ...ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
-from ...mail import Message
+from ...mail import messages_from_dict
 from ...model import Project
 from ...suppressions import suppressed_keys
 from ...words import count
 from ..deliver import OnProgress, SendReport, deliver
-from ..plan import Collector, SendPlan, already_planned, fill_counts, owed, pay_owed, replan
+from ..plan import Collector, SendPlan, already_planned, fill_counts, fill_editions, owed, pay_owed, replan
 from ..retry import RetryPolicy
 from ..transport import (
     OutcomeUnknown,
@@ -75,14 +75,17 @@ def call(retry: RetryPolicy, action: Callable[[], T]) -> T:
 
 def plan_of(ledger: Ledger, dispatch: Dispatch, transport: Transport) -> SendPlan:
     """A send plan describing a dispatch already in the ledger (for dispatch-due, which has no build)."""
-    message = Message.from_dict(ledger.content(dispatch.id))
+    messages = messages_from_dict(ledger.content(dispatch.id))
+    message = next(iter(messages.values()))
     open_batches = ledger.batches(dispatch.id, OPEN_BATCH)
-    return SendPlan(
+    plan = SendPlan(
         issue=dispatch.slug, slug=dispatch.slug, subject=message.subject, list_name=dispatch.list_name,
         transport=transport.describe(), subscribers=dispatch.subscribers or "", recipients=sum(b.size for b in open_batches),
         requests=len(open_batches), skipped=dict(dispatch.skipped), dispatch=dispatch.id, send_at=dispatch.send_at,
         timezone=dispatch.timezone, safe=dispatch.safe,
     )
+    fill_editions(plan, ledger, dispatch.id, tuple(messages))
+    return plan
 
 
 def handover(
@@ -175,6 +178,7 @@ def _refresh(ledger: Ledger, found: Dispatch, project: Project, out: SendPlan) -
     with ledger.transaction():
         dropped, added = replan(ledger, found.id, collector)
         fill_counts(out, collector)
+        fill_editions(out, ledger, found.id, collector.audience.languages)
         ledger.set_dispatch(found.id, recipients=out.recipients, skipped=out.skipped)
     if dropped:
         out.notes.append(f"{dropped:,} planned recipients unsubscribed, bounced or left the list since it was scheduled: they are left out.")
@@ -221,13 +225,14 @@ def settle_owed(ledger: Ledger, dispatch: int, *, transport: Transport, project:
 
 
 def _audience(ledger: Ledger, found: Dispatch, project: Project) -> Audience:
-    """The dispatch's list, read again from its subscribers file."""
+    """The dispatch's list, read again from its subscribers file, each recipient routed to one of its editions."""
     assert found.list_name is not None
-    message = Message.from_dict(ledger.content(found.id))
+    messages = messages_from_dict(ledger.content(found.id))
+    message = next(iter(messages.values()))
     shown = found.subscribers or project.subscribers
     return Audience(Path(project.root) / shown, list_name=found.list_name, fields=message.fields,
                     encoding=project.subscribers_encoding, shown=shown,
-                    sendgrid=suppressed_keys(project.root, project.state_dir))
+                    sendgrid=suppressed_keys(project.root, project.state_dir), languages=tuple(messages))
 
 
 def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, retry: RetryPolicy, out: SendPlan,
@@ -260,7 +265,7 @@ def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, 
         for batch in ledger.batches(found.id, SENT_STATES):
             rows = ledger.recipients(batch.id)
             ledger.cancel_batch(batch.id, found.batch_id, why)
-            recipients += ledger.add_batches(found.id, [rows], start_seq=ledger.next_seq(found.id))[1]
+            recipients += ledger.add_batches(found.id, [rows], start_seq=ledger.next_seq(found.id), language=batch.language)[1]
         ledger.set_dispatch(found.id, batch_id=None, state="scheduled")
     out.notes.append(
         f"Dispatch {found.id}: a hand-over was cut off with {count(len(unknown), 'request')} of unknown outcome, "
