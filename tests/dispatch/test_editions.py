@@ -197,6 +197,26 @@ def test_a_scheduled_send_hands_over_every_edition(trilingual: Path, fake_sendgr
     assert {r.lower(): edition_of(a.body) for a in fake_sendgrid.accepted for r in a.recipients} == expected
 
 
+def test_a_safe_hand_over_cut_off_sends_every_edition_again_under_a_new_batch(trilingual: Path, fake_sendgrid: FakeSendGrid,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from schedule.helpers import T0, Clock, due
+    from schedule.test_safe import crash
+
+    clock = Clock(fake_sendgrid, monkeypatch, T0)
+    crash(clock, fake_sendgrid, "2021-07-01 11:00", 2, after_sending=True)  # request 2 delivered, its answer never read
+    first = next(iter(fake_sendgrid.batches))
+    clock.advance(minutes=5)
+    [done] = due(clock).handed
+    assert done.outcome == "handed over" and fake_sendgrid.batches[first] == "cancel"
+    again = [a for a in fake_sendgrid.accepted if a.batch_id != first]
+    assert {r.lower(): edition_of(a.body) for a in again for r in a.recipients} == EDITION
+    assert sorted(language for state, language, _ in ledger_batches(trilingual) if state == "accepted") == ["en", "fr", "it"]
+    clock.set(T0 + dt.timedelta(hours=2))
+    assert fake_sendgrid.delivered() == Counter(dict.fromkeys(EDITION, 1))
+
+
 CRASH_MEMBERS = 6000
 CRASH_LANGUAGES = ("fr", "it", "", "EN", "de", "fr-BE", "IT_it")
 
