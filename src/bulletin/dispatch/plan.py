@@ -109,18 +109,6 @@ def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], lis
     return errors, warnings
 
 
-def batched(rows: Iterable[Row], size: int = MAX_PER_REQUEST) -> Iterator[list[Row]]:
-    """Rows in lists of at most ``size``."""
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def by_edition(rows: Iterable[Edition], size: int = MAX_PER_REQUEST) -> Iterator[tuple[str, list[Row]]]:
     """(language, rows) in lists of at most ``size`` of one language: one open list per language, each yielded when full,
     the rest at the end."""
