@@ -14,26 +14,7 @@ from bulletin.config import load_issue, load_project
 from bulletin.editions import item_in
 from bulletin.errors import ConfigError
 from bulletin.model import Item, Translation
-
-ISSUE = """\
-title: {en: "Bulletin #7", fr: "Bulletin n° 7", it: "Bollettino n. 7"}
-subject: {en: "Bulletin #7 — H1", fr: "Bulletin n° 7 — S1"}
-period: {start: 2021-01-01, end: 2021-06-30}
-sections:
-  - {title: {en: Events, fr: Événements, it: Eventi}, tags: [Event]}
-  - {title: More news}
-notes:
-  Events: {en: "All online.", fr: "Tout en ligne."}
-intro: {en: "Six months of work.", fr: "Six mois de travail."}
-"""
-
-
-@pytest.fixture
-def trilingual(tmp_project: Path, write) -> Path:
-    config = tmp_project / "bulletin.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("lang: en", "languages: [en, fr, it]"), encoding="utf-8")
-    write("issues/tri.yaml", ISSUE)
-    return tmp_project
+from conftest import TRILINGUAL_ISSUE as ISSUE
 
 
 def test_issue_texts_per_language_fall_back_to_the_default(trilingual: Path) -> None:
