@@ -39,7 +39,7 @@ EDITION = {  # who gets which edition
 
 
 @pytest.fixture
-def trilingual(sendgrid_project: Path) -> Path:
+def trilingual_send(sendgrid_project: Path) -> Path:
     """The example project in en, fr and it, sending to the fake SendGrid; people.csv has a language column."""
     make_trilingual(sendgrid_project)
     (sendgrid_project / "people.csv").write_text(PEOPLE, encoding="utf-8")
@@ -62,7 +62,7 @@ def ledger_batches(project: Path) -> list[tuple[str, str | None, list[str]]]:
     return [(state, language, [r[0].lower() for r in json.loads(recipients)]) for state, language, recipients in rows]
 
 
-def test_the_plan_says_who_gets_which_edition(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_the_plan_says_who_gets_which_edition(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     result = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Recipients: 8 in 3 requests" in result.output
@@ -73,7 +73,7 @@ def test_the_plan_says_who_gets_which_edition(trilingual: Path, fake_sendgrid: F
     assert (found.editions, found.fell_back) == ({"en": 3, "fr": 4, "it": 1}, {"de": 1, "blank": 1})
 
 
-def test_every_recipient_gets_their_edition_once_one_edition_per_request(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_every_recipient_gets_their_edition_once_one_edition_per_request(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     result = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert result.exit_code == 0, result.output
     assert fake_sendgrid.recipients() == Counter(dict.fromkeys(EDITION, 1))
@@ -84,15 +84,15 @@ def test_every_recipient_gets_their_edition_once_one_edition_per_request(triling
         assert accepted.body["categories"] == ["bulletin", "bulletin-issue-example"]
         got.update(dict.fromkeys((r.lower() for r in accepted.recipients), lang))
     assert got == EDITION
-    batches = ledger_batches(trilingual)
+    batches = ledger_batches(trilingual_send)
     assert sorted(language or "" for _, language, _ in batches) == ["en", "fr", "it"]
     for state, language, recipients in batches:
         assert state == "accepted" and {EDITION[r] for r in recipients} == {language}
 
 
-def test_batches_of_one_language_hold_at_most_1000(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_batches_of_one_language_hold_at_most_1000(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     rows = [f"p{i}@x.example,,members,,{('fr', 'en', 'FR-be', '')[i % 4]}" for i in range(2600)]
-    (trilingual / "many.csv").write_text("email,name,lists,status,language\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (trilingual_send / "many.csv").write_text("email,name,lists,status,language\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = run("send", "issues/example.yaml", "--list", "members", "--yes", "--subscribers", "many.csv")
     assert result.exit_code == 0, result.output
     assert "Editions: 1,300 en, 1,300 fr, 0 it (650 fell back to en: 650 blank)" in result.output
@@ -106,7 +106,7 @@ def test_batches_of_one_language_hold_at_most_1000(trilingual: Path, fake_sendgr
     assert sum(fake_sendgrid.recipients().values()) == 2600 == len(fake_sendgrid.recipients())
 
 
-def test_a_test_send_in_a_chosen_language(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_a_test_send_in_a_chosen_language(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     result = run("send", "issues/example.yaml", "--test", "me@example.org", "--lang", "fr-BE")
     assert result.exit_code == 0, result.output
     [accepted] = fake_sendgrid.accepted
@@ -114,14 +114,14 @@ def test_a_test_send_in_a_chosen_language(trilingual: Path, fake_sendgrid: FakeS
     assert accepted.body["custom_args"]["bulletin_kind"] == "test"
 
 
-def test_a_test_send_to_a_subscriber_is_in_their_language(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_a_test_send_to_a_subscriber_is_in_their_language(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     result = run("send", "issues/example.yaml", "--test", "it@x.example", "--test", "me@example.org")
     assert result.exit_code == 0, result.output
     got = {accepted.recipients[0]: edition_of(accepted.body, test=True) for accepted in fake_sendgrid.accepted}
     assert got == {"it@x.example": "it", "me@example.org": "en"}  # not a subscriber: the default
 
 
-def test_a_language_the_project_lacks_is_named_with_its_languages(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_a_language_the_project_lacks_is_named_with_its_languages(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     result = run("send", "issues/example.yaml", "--test", "me@example.org", "--lang", "de")
     assert result.exit_code != 0
     assert "there is no 'de' edition: the project's languages are en, fr, it" in result.output
@@ -138,14 +138,14 @@ def test_one_language_project_test_with_another_language_is_refused(sendgrid_pro
     assert "bulletin_edition" not in accepted.body["custom_args"]  # one language: the requests are as before
 
 
-def test_resume_across_editions_replans_who_left_and_joined(trilingual: Path, fake_sendgrid: FakeSendGrid) -> None:
+def test_resume_across_editions_replans_who_left_and_joined(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:
     fake_sendgrid.fail(2, "401")  # the second request is refused: the run stops with one edition sent
     first = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert first.exit_code != 0
     [sent] = fake_sendgrid.accepted
     done = {r.lower() for r in sent.recipients}
     left = next(address for address in EDITION if address not in done)
-    people = trilingual / "people.csv"
+    people = trilingual_send / "people.csv"
     lines = [line for line in people.read_text(encoding="utf-8").splitlines() if not line.startswith(left)]
     people.write_text("\n".join(lines) + "\nnew.it@x.example,,members,,it-CH\n", encoding="utf-8")
     again = run("send", "issues/example.yaml", "--list", "members", "--yes")
@@ -175,7 +175,7 @@ def test_a_dispatch_planned_before_editions_resumes_with_its_one_message(sendgri
     assert {a.body["subject"] for a in fake_sendgrid.accepted} == {SUBJECTS["en"]}
 
 
-def test_a_scheduled_send_hands_over_every_edition(trilingual: Path, fake_sendgrid: FakeSendGrid,
+def test_a_scheduled_send_hands_over_every_edition(trilingual_send: Path, fake_sendgrid: FakeSendGrid,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
@@ -184,7 +184,7 @@ def test_a_scheduled_send_hands_over_every_edition(trilingual: Path, fake_sendgr
     clock = Clock(fake_sendgrid, monkeypatch, T0)
     report = schedule("2021-07-06 09:00", clock)
     assert report.outcome == "scheduled" and report.plan.editions == {"en": 3, "fr": 4, "it": 1}
-    people = trilingual / "people.csv"
+    people = trilingual_send / "people.csv"
     people.write_text(people.read_text(encoding="utf-8") + "late.fr@x.example,,members,,fr_FR\n", encoding="utf-8")
     clock.set(T0 + dt.timedelta(days=5) - dt.timedelta(hours=71))
     [done] = due(clock).handed
@@ -197,7 +197,7 @@ def test_a_scheduled_send_hands_over_every_edition(trilingual: Path, fake_sendgr
     assert {r.lower(): edition_of(a.body) for a in fake_sendgrid.accepted for r in a.recipients} == expected
 
 
-def test_a_safe_hand_over_cut_off_sends_every_edition_again_under_a_new_batch(trilingual: Path, fake_sendgrid: FakeSendGrid,
+def test_a_safe_hand_over_cut_off_sends_every_edition_again_under_a_new_batch(trilingual_send: Path, fake_sendgrid: FakeSendGrid,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
@@ -212,7 +212,7 @@ def test_a_safe_hand_over_cut_off_sends_every_edition_again_under_a_new_batch(tr
     assert done.outcome == "handed over" and fake_sendgrid.batches[first] == "cancel"
     again = [a for a in fake_sendgrid.accepted if a.batch_id != first]
     assert {r.lower(): edition_of(a.body) for a in again for r in a.recipients} == EDITION
-    assert sorted(language for state, language, _ in ledger_batches(trilingual) if state == "accepted") == ["en", "fr", "it"]
+    assert sorted(language for state, language, _ in ledger_batches(trilingual_send) if state == "accepted") == ["en", "fr", "it"]
     clock.set(T0 + dt.timedelta(hours=2))
     assert fake_sendgrid.delivered() == Counter(dict.fromkeys(EDITION, 1))
 
