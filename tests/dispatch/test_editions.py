@@ -88,6 +88,9 @@ def test_every_recipient_gets_their_edition_once_one_edition_per_request(triling
     assert sorted(language or "" for _, language, _ in batches) == ["en", "fr", "it"]
     for state, language, recipients in batches:
         assert state == "accepted" and {EDITION[r] for r in recipients} == {language}
+    [row] = json.loads(run("status", "--json").output)
+    assert row["editions"] == {"en": 3, "fr": 4, "it": 1}
+    assert "accepted per edition: 3 en, 4 fr, 1 it" in run("status").output
 
 
 def test_batches_of_one_language_hold_at_most_1000(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:

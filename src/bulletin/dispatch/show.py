@@ -223,6 +223,8 @@ def print_status(console: Console, rows: list[dict[str, Any]]) -> None:
         elif why:
             parts.append(why)
         console.print(f"  {count(row['recipients'], 'recipient')}: {', '.join(parts) or 'none'}")
+        if row.get("editions"):
+            console.print(f"  accepted per edition: {', '.join(f'{n(people)} {lang}' for lang, people in row['editions'].items())}")
         for item in row["attention"]:
             console.print(f"  batch {item['batch']} ({count(item['recipients'], 'recipient')}) {item['state']}: {escape(item['error'] or '')}")
 

@@ -10,6 +10,7 @@ from ..config import display_path as shown
 from ..config import load_issue, load_project
 from ..errors import BulletinError, ConfigError
 from ..ledger import Dispatch, Ledger, ledger_path
+from ..mail import messages_from_dict
 from ..model import Project
 
 
@@ -53,4 +54,15 @@ def _row(ledger: Ledger, d: Dispatch, zone: str) -> dict[str, Any]:
         "content_hash": d.content_hash, "send_at": d.send_at, "batch_id": d.batch_id,
         "superseded_by": d.superseded_by, "attention": attention, "timezone": d.timezone or zone,
         "resent_after_unknown": [b.seq for b in ledger.batches(d.id) if b.was_unknown and b.state not in ("skipped", "unknown")],
+        "editions": _editions(ledger, d),
     }
+
+
+def _editions(ledger: Ledger, d: Dispatch) -> dict[str, int]:
+    """Recipients accepted per edition, when the dispatch has several ({} otherwise)."""
+    planned = ledger.languages(d.id, list(d.batches))
+    if len(planned) < 2:
+        return {}
+    accepted = ledger.languages(d.id, ["accepted"])
+    order = list(messages_from_dict(ledger.content(d.id)))  # the default language first
+    return {str(lang): accepted.get(lang, (0, 0))[1] for lang in sorted(planned, key=lambda x: order.index(x) if x in order else 0)}
