@@ -149,19 +149,21 @@ def _load_premailer() -> None:
 
     premailer imports ``requests`` (about a third of its import time) only to fetch external style
     sheets: while premailer is imported, ``requests`` is a stand-in that imports the real one on first
-    use, which never comes. cssutils checks every property value against CSS profiles only to log what
+    use, which never comes; so is cssutils' fetcher of ``@import``-ed sheets (``cssutils._fetch``, which
+    imports ``importlib.metadata`` and an HTML parser), stripped before inlining. cssutils checks every property value against CSS profiles only to log what
     is invalid (the value is kept either way) and that log is off; premailer asks it not to
     (``disable_validation``) except for style attributes, which would compile some forty regular
     expressions on first use: the check is skipped.
     """
-    stand_in = None
-    if "requests" not in sys.modules:
-        stand_in = sys.modules["requests"] = _OnFirstUse("requests")
+    stand_ins = {name: module for name, module in (("requests", _OnFirstUse("requests")), ("cssutils._fetch", _Fetcher()))
+                 if name not in sys.modules}
+    sys.modules.update(stand_ins)
     try:
-        import premailer  # noqa: F401 - imported here, with the stand-in
+        import premailer  # noqa: F401 - imported here, with the stand-ins
     finally:
-        if stand_in is not None and sys.modules.get("requests") is stand_in:
-            del sys.modules["requests"]
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
     from cssutils.css import Property
 
     Property.validate = lambda self: True  # only logged, and the log is off
@@ -172,6 +174,17 @@ class _OnFirstUse(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         return getattr(importlib.import_module(self.__name__), name)
+
+
+class _Fetcher(types.ModuleType):
+    """Stands in for ``cssutils._fetch``, whose one name cssutils binds at import: the real module on first call."""
+
+    def __init__(self) -> None:
+        super().__init__("cssutils._fetch")
+
+    @staticmethod
+    def _defaultFetcher(url: str) -> Any:  # noqa: N802 - cssutils' name
+        return importlib.import_module("cssutils._fetch")._defaultFetcher(url)
 
 
 def _css_inline(html: str) -> str:
