@@ -22,6 +22,17 @@ def test_values_are_computed_once_and_kept_between_runs(tmp_path):
     assert calls == ["x"]
 
 
+def test_what_another_run_wrote_meanwhile_is_kept(tmp_path):
+    path = tmp_path / "css.json"
+    ours, theirs = CssCache(path, "v1"), CssCache(path, "v1")
+    theirs.get("floats", "float:left", lambda: "left")
+    theirs.save()
+    ours.get("floats", "float:right", lambda: "right")
+    ours.save()
+
+    assert json.loads(path.read_text(encoding="utf-8"))["tables"]["floats"] == {"float:left": "left", "float:right": "right"}
+
+
 def test_nothing_is_written_when_nothing_was_computed(tmp_path):
     path = tmp_path / "css.json"
     CssCache(path, "v1").save()

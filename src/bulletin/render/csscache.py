@@ -26,16 +26,20 @@ class CssCache:
     def __init__(self, path: Path | None, version: str) -> None:
         self.path = path
         self.version = version
-        self.tables: dict[str, dict[str, Any]] = {}
         self.used: dict[str, set[str]] = {}
         self.changed = False
-        if path is not None:
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and data.get("version") == version and isinstance(data.get("tables"), dict):
-                    self.tables = {name: table for name, table in data["tables"].items() if isinstance(table, dict)}
-            except (OSError, ValueError):  # none yet, or damaged: as if empty
-                pass
+        self.tables: dict[str, dict[str, Any]] = self._read()
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        if self.path is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # none yet, or damaged: as if empty
+            return {}
+        if not isinstance(data, dict) or data.get("version") != self.version or not isinstance(data.get("tables"), dict):
+            return {}
+        return {name: table for name, table in data["tables"].items() if isinstance(table, dict)}
 
     def get(self, table: str, key: str, compute: Callable[[], Any]) -> Any:
         """The value kept for ``key`` in ``table``, else ``compute()`` (JSON data), kept from now on."""
@@ -47,12 +51,16 @@ class CssCache:
         return entries[key]
 
     def save(self) -> None:
-        """Write the tables if something was computed (a cache that cannot be written only costs time)."""
+        """Write the tables if something was computed (a cache that cannot be written only costs time), with what
+        other runs wrote meanwhile."""
         if self.path is None or not self.changed:
             return
+        tables = self._read()
+        for name, entries in self.tables.items():
+            tables[name] = {**tables.get(name, {}), **entries}
         tables = {
             name: entries if len(entries) <= MAX_ENTRIES else {k: v for k, v in entries.items() if k in self.used.get(name, ())}
-            for name, entries in self.tables.items()
+            for name, entries in tables.items()
         }
         try:
             write_atomic(self.path, json.dumps({"version": self.version, "tables": tables}, ensure_ascii=False))

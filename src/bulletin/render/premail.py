@@ -70,7 +70,7 @@ def _css_cache() -> CssCache:
         parser = os.stat(spec.origin).st_mtime_ns if spec and spec.origin else 0  # a new cssutils, a new cache
     except OSError:
         parser = 0
-    version = f"premailer {premailer.__version__}, cssutils {parser}, bulletin 1"
+    version = f"premailer {premailer.__version__}, cssutils {parser}, {sorted(OPTIONS.items())}"  # what shapes the results
     folder = cache_folder()
     return _open_cache(None if folder is None else folder / "__bulletin_css.json", version)
 
