@@ -92,7 +92,7 @@ def _babel_period(start: dt.date, end: dt.date, whole: bool, lang: str) -> str:
     if not parts:  # no interval format: the two long dates
         return f"{date_label(start, lang)}{DASH}{date_label(end, lang)}"
     # CLDR's day intervals abbreviate the month ("1 janv. – 15 mars 2021"); the issue writes it out as its dates do
-    return "".join(parse_pattern(_months_in_full(pattern)).apply(day, locale) for pattern, day in zip(parts, (start, end)))
+    return "".join(parse_pattern(_months_in_full(pattern)).apply(day, locale) for pattern, day in zip(parts, (start, end), strict=True))
 
 
 def _months_in_full(pattern: str) -> str:
