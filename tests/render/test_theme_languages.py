@@ -124,3 +124,17 @@ def test_an_older_copy_of_the_templates_follows_each_edition_s_language(project,
     (text.parent / "_words.j2").write_text(OLD_WORDS.replace("Read more", "Continue reading").replace('"Unsubscribe"', '"Leave"'),
                                            encoding="utf-8")
     assert render_issue(project, dataclasses.replace(spec, lang="fr"), selection).text == "Continue reading / Leave\n"
+
+
+def test_each_edition_has_its_own_theme_texts_and_dates(trilingual):
+    result = CliRunner().invoke(main, ["build", "issues/tri.yaml"])
+    assert result.exit_code == 0, result.output
+    expected = {"": ("en", "Read more", "10 June 2021"), "fr/": ("fr", "Lire la suite", "10 juin 2021"),
+                "it/": ("it", "Leggi tutto", "10 giugno 2021")}
+    for folder, (lang, read_more, date) in expected.items():
+        html = lxml.html.fromstring((trilingual / f"build/tri/{folder}index.html").read_bytes())
+        text = (trilingual / f"build/tri/{folder}index.txt").read_text(encoding="utf-8")
+        assert html.get("lang") == lang
+        assert read_more in [words(a) for a in html.iter("a")], folder
+        assert any(words(d).startswith(date) for d in html.cssselect("div.mt")), folder
+        assert f"\n{read_more}:\n" in text and f"\n{date}" in text
