@@ -199,7 +199,7 @@ def test_a_translation_also_given_in_the_items_front_matter_is_an_error(tmp_path
     write("content/strategy.md", STRATEGY.replace("tags:", "title_fr: Stratégie\ntags:"))
     write("content/strategy.fr.md", "---\ntitle: Stratégie\n---\n")
 
-    assert problems(tmp_path) == ["content/strategy.fr.md:1: the fr translation is also given in content/strategy.md:1; keep one"]
+    assert problems(tmp_path) == ["content/strategy.fr.md:1: the fr translation is also given in content/strategy.md:5; keep one"]
 
 
 TRICKY = "Care & \"repair\" <script>alert(1)</script> l'été\u00a0!"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -187,12 +187,16 @@ def html_items(readings: Iterable[tuple[str, tuple[dict[str, Any], list[str]]]],
     return items
 
 
-def make(values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown") -> Item:
-    """Build the Item from checked values (its translations come from the same place)."""
+def make(
+    values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown",
+    where: Callable[[str], str] | None = None,
+) -> Item:
+    """Build the Item from checked values; ``where(key)`` is where the field ``key`` is (a translation is where its
+    title is; default: where the item is)."""
     translations = tuple(
         Translation(
             lang=text["lang"], title=text["title"], summary=text.get("summary"), url=text.get("url"),
-            summary_format=summary_format, origin=origin, path=path,  # type: ignore[arg-type]
+            summary_format=summary_format, origin=where(text["key"]) if where else origin, path=path,  # type: ignore[arg-type]
         )
         for text in values.get("translations", ())
     )

@@ -71,7 +71,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem], languages: Seq
         values["summary"] = body
     values["notes"] = notes + [(f"{name}:{(yamlfile.line_of(node, key) or 0) + 1}", message)
                                for key, message in values["warnings"]]
-    return _fields.make(values, origin=f"{name}:1", path=name)
+    return _fields.make(values, origin=f"{name}:1", path=name, where=lambda key: f"{name}:{(yamlfile.line_of(node, (key,)) or 0) + 1}")
 
 
 def _translated(

@@ -118,7 +118,7 @@ def check(data: Mapping[Any, Any], body: str, item: Item, lang: str) -> tuple[di
             found.append(((name,), f"{name}: {exc}"))
     if "title" not in checked and not any(key == ("title",) for key, _message in found):
         found.append((("title",), f"title: required (the item's title in {lang}; the rest is taken from {_file(item)})"))
-    if data.get("image") is not None:
+    if data.get("image") is not None and data.get("image") != "":
         values["image"], image_found = _fields.as_image(_fields.visible(data["image"]))
         found.extend(image_found)
     if "date" in checked and checked["date"] != item.date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -82,13 +81,7 @@ def _entry(
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
         return None
     values["notes"] = [(f"{name}:{yamlfile.line_of(node, key) or start}", message) for key, message in values["warnings"]]
-    item = _fields.make(values, origin=f"{name}:{start}")
-    # each translation is where its title is
-    translations = tuple(
-        replace(text, origin=f"{name}:{yamlfile.line_of(node, (key,)) or start}")
-        for text, key in zip(item.translations, (t["key"] for t in values["translations"]), strict=True)
-    )
-    return replace(item, translations=translations)
+    return _fields.make(values, origin=f"{name}:{start}", where=lambda key: f"{name}:{yamlfile.line_of(node, (key,)) or start}")
 
 
 def _items_node(node: yaml.Node | None) -> yaml.Node | None:
