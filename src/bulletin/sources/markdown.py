@@ -28,13 +28,15 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     files = find(path, root=root) if path.is_dir() else [path]
     items: list[Item] = []
     problems: list[Problem] = []
+    # a project in one language: every file is an item, x.fr.md too (as before languages existed)
+    plan = translations.Plan(items=files)
     if languages:
         plan = translations.arrange(files if path.is_dir() else translations.siblings(path), languages,
                                     lambda file: display_path(file, root))
         problems.extend(Problem(where, message) for where, message in plan.problems)
-    for file in plan.items if languages else files:
+    for file in plan.items:
         item = read_file(file, root=root, problems=problems, languages=languages)
-        if item is not None and languages:
+        if item is not None and (file in plan.translations or file in plan.warnings):
             item = _translated(item, plan.translations.get(file, []), plan.warnings.get(file, []), root, problems)
         if item is not None:
             items.append(item)
