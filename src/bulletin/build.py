@@ -80,7 +80,8 @@ def load_sources(
     for index, source in enumerate(spec.sources):
         try:
             found = sources.load(source, root=Path(project.root), fetch=fetch, cache=cache,
-                                 start=spec.period.start, end=spec.period.end, include=spec.include)
+                                 start=spec.period.start, end=spec.period.end, include=spec.include,
+                                 languages=project.languages)
             items.append((source, found))
         except SourceError as exc:
             # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
