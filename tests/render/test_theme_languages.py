@@ -9,6 +9,7 @@ from pathlib import Path
 import lxml.html
 from click.testing import CliRunner
 
+from bulletin.build import prepare
 from bulletin.catalogue import fallback_warning
 from bulletin.cli import main
 from bulletin.config import load_project
@@ -99,6 +100,7 @@ def test_a_language_outside_the_catalogue_is_right_to_left_in_english_with_a_war
     assert "\nRead more:\n" in text
     warning = fallback_warning("ar", load_project(tmp_project).messages)
     assert warning is not None and "'ar'" in warning
+    assert f"bulletin.yaml: {warning}" in prepare("issues/example.yaml").warnings  # the build shows it
 
 
 def test_the_archive_page_speaks_the_site_s_language(tmp_project):
