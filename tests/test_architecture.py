@@ -1,14 +1,17 @@
 """The shape of the code (docs/design.md, "Map of the modules"): only the ledger layer speaks SQL, no module
-imports another's private names, and the send path's packages do not import each other both ways."""
+imports another's private names, the send path's packages do not import each other both ways, and library
+errors leave the flags to the CLI."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 import bulletin
+from bulletin.cli import REMEDY_FLAGS
 
 PACKAGE = Path(bulletin.__file__).parent
 #: The ledger layer: the only modules that may open the SQLite database or run SQL.
@@ -91,3 +94,28 @@ def test_check_and_dispatch_do_not_import_each_other() -> None:
                 for target, _ in imported(path, tree) if target == f"bulletin.{other}" or target.startswith(f"bulletin.{other}.")]
 
     assert uses("check", "dispatch") == [] or uses("dispatch", "check") == []
+
+
+def raised_flags(tree: ast.Module, flags: set[str]) -> list[str]:
+    """The remedy flags named by the text of errors a module raises (or builds to raise: ``XError(...)``)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        is_error = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.endswith("Error")
+        if isinstance(node, ast.Raise) or is_error:
+            for part in ast.walk(node):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    found.update(f"line {part.lineno}: {flag}" for flag in flags if flag in part.value)
+    return sorted(found)
+
+
+def test_library_errors_leave_the_remedy_flags_to_the_cli() -> None:
+    flags = {flag for text in REMEDY_FLAGS.values() for flag in re.findall(r"--[a-z-]+", text)}
+    flags -= {"--list", "--at"}  # also in the whole commands some errors show (bulletin cancel ISSUE --list NAME)
+    assert {"--force", "--new-dispatch", "--resend-unknown", "--no-safe"} <= flags
+    found = {path: hits for path, tree in modules() if path != "cli.py" and (hits := raised_flags(tree, flags))}
+    assert found == {}
+
+
+def test_the_flag_check_sees_a_flag_in_an_error() -> None:
+    tree = ast.parse('raise LedgerError(f"{issue} changed: add --new-dispatch")\nerror = DispatchError("x --force")\n')
+    assert raised_flags(tree, {"--new-dispatch", "--force"}) == ["line 1: --new-dispatch", "line 2: --force"]

@@ -85,7 +85,7 @@ def test_new_issue_scaffold_builds(tmp_project):
     assert "period: {start: 2021-07-01, end: 2021-12-31}" in text and "July – December 2021" in text
     assert run("build", "issues/2021-h2.yaml").exit_code == 0
     again = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2 and "issues/2021-h2.yaml already exists. To overwrite it, add --force." in again.output
 
 
 def test_new_issue_keeps_quotes_and_backslashes_of_the_organisation_name(tmp_project, write):

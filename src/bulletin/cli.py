@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import BulletinError
+from .errors import BulletinError, Remedy
 from .words import count
 
 if TYPE_CHECKING:
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 
 class _State:
     debug = False
+
+
+#: How the command line says each remedy of a library error: with its flag.
+REMEDY_FLAGS = {
+    Remedy.FORCE: "add --force",
+    Remedy.NEW_DISPATCH: "add --new-dispatch",
+    Remedy.UNKNOWN: "add --resend-unknown or --skip-unknown",
+    Remedy.NOT_SAFE: "add --no-safe",
+    Remedy.AT: "run this command with --at",
+    Remedy.NOT_AT: "run the same command without --at",
+    Remedy.LIST: "say which with --list",
+}
+
+
+def error_text(exc: BulletinError) -> str:
+    """The error's message as the command line says it: its remedy names the flag."""
+    return exc.text(REMEDY_FLAGS[exc.remedy] if exc.remedy else None)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -39,7 +56,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except BulletinError as exc:
             if _State.debug:
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {error_text(exc)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -155,7 +172,7 @@ def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
         try:
             return check(value)
         except BulletinError as exc:
-            raise click.UsageError(str(exc)) from None  # click says it and asks again
+            raise click.UsageError(error_text(exc)) from None  # click says it and asks again
 
     return str(click.prompt(text, default=default, value_proc=proc, show_default=bool(default)))
 
@@ -565,7 +582,7 @@ def dispatch_due_cmd(quiet: bool) -> None:
     report = dispatch_due(clock=clock_from_env())
     print_due(_console(), report, quiet=quiet)
     for problem in report.problems:
-        click.echo(f"Error: {problem}", err=True)
+        click.echo(f"Error: {error_text(problem)}", err=True)
     if report.problems:
         sys.exit(1)
 

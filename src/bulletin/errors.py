@@ -10,12 +10,17 @@ Every error a user can cause derives from one root, so the CLI can print it and 
     ├── DispatchError        sending failed or was refused (HTTP status + SendGrid's messages)
     ├── LedgerError          the ledger is unreadable or in a state that forbids the action
     └── CheckError           pre-send checks found errors
+
+An error the user can get past by asking for something (overwrite, send anyway, send as a new dispatch)
+carries a ``Remedy``: the library says it in words, the CLI names its flag (``cli.REMEDY_FLAGS``).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 
 from .words import count
 
@@ -31,17 +36,49 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+class Remedy(Enum):
+    """What the user can ask for to get past an error, in the library's words (the option in brackets)."""
+
+    FORCE = "force it (force=True)"
+    NEW_DISPATCH = "send it as a new dispatch (new_dispatch=True)"
+    UNKNOWN = "say which (unknown='resend' or unknown='skip')"
+    NOT_SAFE = "schedule it without that margin (safe=False)"
+    AT = "send it again with the new time (at=...)"
+    NOT_AT = "send it again without a time (at=None)"
+    LIST = "name the list (list_name=...)"
+
+
 class BulletinError(Exception):
-    """Root of every error bulletin raises on purpose."""
+    """Root of every error bulletin raises on purpose.
+
+    With a ``remedy``, the message ends "To <to>, <remedy>." ("To overwrite it, force it (force=True).");
+    ``text(how)`` words the remedy otherwise (the CLI: "add --force").
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
-        self.problems = list(problems)
+    def __init__(self, message: str, problems: Iterable[Problem] = (), *, remedy: Remedy | None = None, to: str = "") -> None:
+        self.message, self.problems, self.remedy, self.to = message, list(problems), remedy, to
+        super().__init__(self.text())
+
+    def text(self, how: str | None = None) -> str:
+        """The message with its remedy (said as ``how`` when given) and every problem, one a line."""
+        message = self.message
+        if self.remedy is not None:
+            how = how or self.remedy.value
+            stop = "" if message.endswith((".", "?", "!")) else "."
+            message = f"{message}{stop} {f'To {self.to}, {how}' if self.to else how[:1].upper() + how[1:]}."
         if self.problems:
             lines = "\n".join(f"  {p}" for p in self.problems)
             message = f"{message}\n{lines}" if message else lines
-        super().__init__(message)
+        return message
+
+    def about(self, what: str) -> BulletinError:
+        """The same error, its message starting with ``what`` ("dispatch 3 of 'x' to 'members': ...")."""
+        out = copy.copy(self)
+        out.message = f"{what}: {self.message}"
+        out.args = (out.text(),)
+        return out
 
 
 class ConfigError(BulletinError):

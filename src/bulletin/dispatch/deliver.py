@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..errors import DispatchError
+from ..errors import DispatchError, Remedy
 from ..ledger import OPEN_BATCH, Batch, Ledger
 from ..mail import Body, BodyBuilder, Message
 from ..words import count
@@ -115,7 +115,8 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
                     ledger.refresh_state(dispatch)
                     raise DispatchError(
                         f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
-                        "fixed, run the same command again with --resend-unknown or --skip-unknown."
+                        "fixed, run the same command again.", remedy=Remedy.UNKNOWN,
+                        to="send it again (they may get it twice) or skip it (they may miss it)",
                     ) from None
                 if silent >= STOP_AFTER_UNKNOWN:
                     ledger.refresh_state(dispatch)

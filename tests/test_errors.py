@@ -1,0 +1,40 @@
+"""Errors: one root; a remedy said in the library's words, and with its flag by the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulletin.cli import REMEDY_FLAGS, error_text
+from bulletin.errors import BulletinError, DispatchError, LedgerError, Problem, Remedy
+
+
+def test_a_remedy_ends_the_message_in_the_library_words_and_with_the_flag_on_the_command_line() -> None:
+    error = LedgerError("x.yaml changed since dispatch 1. Nothing was sent.", remedy=Remedy.NEW_DISPATCH,
+                        to="send the new version to the whole list again")
+    assert str(error) == ("x.yaml changed since dispatch 1. Nothing was sent. To send the new version to the whole list "
+                          "again, send it as a new dispatch (new_dispatch=True).")
+    assert error_text(error) == ("x.yaml changed since dispatch 1. Nothing was sent. To send the new version to the whole "
+                                 "list again, add --new-dispatch.")
+
+
+def test_the_remedy_comes_before_the_problems_and_stands_alone_without_a_purpose() -> None:
+    error = BulletinError("x cannot be sent until these are fixed", [Problem("bulletin.yaml:3", "no sender")],
+                          remedy=Remedy.FORCE, to="send it anyway")
+    assert error_text(error) == "x cannot be sent until these are fixed. To send it anyway, add --force.\n  bulletin.yaml:3: no sender"
+    assert error_text(LedgerError("x is scheduled to several lists (a, b)", remedy=Remedy.LIST)) == \
+        "x is scheduled to several lists (a, b). Say which with --list."
+    assert error_text(BulletinError("no remedy here")) == str(BulletinError("no remedy here")) == "no remedy here"
+
+
+def test_about_names_what_the_error_is_about_and_keeps_its_remedy() -> None:
+    error = DispatchError("2 requests got no answer", remedy=Remedy.UNKNOWN, to="send them again or skip them")
+    about = error.about("dispatch 3 of 'x' to 'members'")
+    assert isinstance(about, DispatchError) and about.remedy is Remedy.UNKNOWN and about.exit_code == 1
+    assert error_text(about) == ("dispatch 3 of 'x' to 'members': 2 requests got no answer. To send them again or skip them, "
+                                 "add --resend-unknown or --skip-unknown.")
+    assert str(error) == "2 requests got no answer. To send them again or skip them, say which (unknown='resend' or unknown='skip')."
+
+
+@pytest.mark.parametrize("remedy", list(Remedy))
+def test_the_command_line_names_a_flag_for_every_remedy(remedy: Remedy) -> None:
+    assert "--" in REMEDY_FLAGS[remedy]
