@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bulletin.cli import REMEDY_FLAGS, error_text
-from bulletin.errors import BulletinError, DispatchError, LedgerError, Problem, Remedy
+from bulletin.errors import BulletinError, ConfigError, DispatchError, LedgerError, Problem, Remedy, RenderError, Where
 
 
 def test_a_remedy_ends_the_message_in_the_library_words_and_with_the_flag_on_the_command_line() -> None:
@@ -38,3 +38,21 @@ def test_about_names_what_the_error_is_about_and_keeps_its_remedy() -> None:
 @pytest.mark.parametrize("remedy", list(Remedy))
 def test_the_command_line_names_a_flag_for_every_remedy(remedy: Remedy) -> None:
     assert "--" in REMEDY_FLAGS[remedy]
+
+
+def test_a_place_is_rendered_once_from_its_parts() -> None:
+    assert [str(Where("issues/x.yaml", 4)), str(Where("subscribers.csv", row=7)), str(Where("https://example.org/feed"))] == [
+        "issues/x.yaml:4", "subscribers.csv row 7", "https://example.org/feed"]
+    assert str(Problem(Where("issues/x.yaml", 4), "title: required")) == "issues/x.yaml:4: title: required"
+    assert Problem("news/a.md:3", "x") == Problem(Where("news/a.md:3"), "x")  # a string is a place without parts
+    assert str(Problem("", "no place")) == "no place" and not Where("")
+
+
+def test_an_error_knows_its_place_its_own_or_its_first_problems() -> None:
+    error = RenderError("org has no 'nam'", where=Where("templates/default/_footer.mjml.j2", 2))
+    assert str(error) == "templates/default/_footer.mjml.j2:2: org has no 'nam'"
+    assert error.location == Where("templates/default/_footer.mjml.j2", 2)
+    listed = ConfigError("issues/x.yaml has 2 problems:", [Problem(Where("issues/x.yaml", 3), "a"), Problem(Where("issues/x.yaml", 9), "b")])
+    assert listed.location == Where("issues/x.yaml", 3)
+    assert BulletinError("nowhere").location is None
+    assert str(error.about("building x")) == "building x: templates/default/_footer.mjml.j2:2: org has no 'nam'"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import sources
 from .config import load_issue, load_project
-from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
+from .errors import BulletinError, ConfigError, Problem, SourceError, Where, raise_if
 from .imagesize import load_sizes, with_sizes
 from .model import IssueSpec, Item, Project, Selection, Source
 from .render import Rendered, render_issue
@@ -66,7 +66,7 @@ def load_sources(
         except SourceError as exc:
             # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
             line = spec.lines.get(("source", index))
-            problems.extend(exc.problems or [Problem(f"{spec.path}:{line}" if line else spec.path, f"source: {exc}")])
+            problems.extend(exc.problems or [Problem(Where(spec.path, line or None), f"source: {exc}")])
     raise_if(problems, SourceError, "Some items cannot be read")
     return items
 

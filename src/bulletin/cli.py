@@ -200,8 +200,6 @@ def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) 
 @handle_errors
 def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool) -> None:
     """Check ISSUE before sending: errors block sending, warnings are worth a look."""
-    import re
-
     from .build import prepare
     from .check import CheckReport, Finding, run_checks
     from .check.present import link_progress, print_report
@@ -211,9 +209,7 @@ def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool)
         result = prepare(issue)
     except BulletinError as exc:
         if as_json:  # a CI pipeline parses stdout: it gets a report even when the issue cannot be built
-            # the message starts with the file (and line) at fault when it knows it: a template, an item
-            at = re.match(r"([^\s:]+(?::\d+)?): ", str(exc))
-            where = at.group(1) if at else issue
+            where = str(exc.location or issue)  # the file (and line) at fault when known: a template, an item
             click.echo(CheckReport(issue, [Finding("error", "build-failed", str(exc), where, "build")], ["build"]).to_json())
         raise
     console = _console()

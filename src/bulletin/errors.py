@@ -26,11 +26,32 @@ from .words import count
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem found in an input, with where it is."""
+class Where:
+    """A place in an input, rendered once by ``str()``: a file (or URL, or option), with its line or its row."""
 
-    where: str  # "issues/x.yaml:4" or "subscribers.csv row 7"
+    file: str
+    line: int | None = None  # 1-based line of a text file: "issues/x.yaml:4"
+    row: int | None = None  # record of a CSV file, as a spreadsheet numbers it: "subscribers.csv row 7"
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file} row {self.row}" if self.row is not None else self.file
+
+    def __bool__(self) -> bool:
+        return bool(self.file)
+
+
+@dataclass(frozen=True, init=False)
+class Problem:
+    """One problem found in an input, with where it is (a ``Where``; a string is taken as a place without parts)."""
+
+    where: Where
     message: str
+
+    def __init__(self, where: Where | str, message: str) -> None:
+        object.__setattr__(self, "where", where if isinstance(where, Where) else Where(where))
+        object.__setattr__(self, "message", message)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -51,19 +72,25 @@ class Remedy(Enum):
 class BulletinError(Exception):
     """Root of every error bulletin raises on purpose.
 
-    With a ``remedy``, the message ends "To <to>, <remedy>." ("To overwrite it, force it (force=True).");
+    With ``where``, the message starts "file:line: ". With a ``remedy``, it ends "To <to>, <remedy>." ("To overwrite it, force it (force=True).");
     ``text(how)`` words the remedy otherwise (the CLI: "add --force").
     """
 
     exit_code = 2
 
-    def __init__(self, message: str, problems: Iterable[Problem] = (), *, remedy: Remedy | None = None, to: str = "") -> None:
-        self.message, self.problems, self.remedy, self.to = message, list(problems), remedy, to
+    def __init__(self, message: str, problems: Iterable[Problem] = (), *, where: Where | None = None,
+                 remedy: Remedy | None = None, to: str = "") -> None:
+        self.message, self.problems, self.where, self.remedy, self.to = message, list(problems), where, remedy, to
         super().__init__(self.text())
 
+    @property
+    def location(self) -> Where | None:
+        """Where the error is: its own place, else its first problem's, if known."""
+        return self.where or next((p.where for p in self.problems if p.where), None)
+
     def text(self, how: str | None = None) -> str:
-        """The message with its remedy (said as ``how`` when given) and every problem, one a line."""
-        message = self.message
+        """The message (after its place), its remedy (said as ``how`` when given) and every problem, one a line."""
+        message = f"{self.where}: {self.message}" if self.where else self.message
         if self.remedy is not None:
             how = how or self.remedy.value
             stop = "" if message.endswith((".", "?", "!")) else "."
@@ -76,7 +103,8 @@ class BulletinError(Exception):
     def about(self, what: str) -> BulletinError:
         """The same error, its message starting with ``what`` ("dispatch 3 of 'x' to 'members': ...")."""
         out = copy.copy(self)
-        out.message = f"{what}: {self.message}"
+        out.message = f"{what}: {self.where}: {self.message}" if self.where else f"{what}: {self.message}"
+        out.where = None
         out.args = (out.text(),)
         return out
 

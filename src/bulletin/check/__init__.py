@@ -42,7 +42,7 @@ def run_checks(
     report.checks += ["content", "size", "accessibility"]
     report.extend(check_content(doc))
     # what the build warned about the inputs (a feed too short, an unused field, a section no item reaches)
-    report.extend(Finding("warning", "build-warning", p.message, p.where, "content") for p in result.content_warnings)
+    report.extend(Finding("warning", "build-warning", p.message, str(p.where), "content") for p in result.content_warnings)
     report.extend(check_size(doc))
     report.extend(check_accessibility(doc))
     report.stats.update(size_stats(doc))

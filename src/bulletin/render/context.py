@@ -77,7 +77,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from ..errors import RenderError
+from ..errors import RenderError, Where
 from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
 from .brand import GreetingView, brand_view
 from .text import html_to_text
@@ -364,8 +364,8 @@ def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
     try:
         html, text = _summary(item.summary, item.summary_format, params, item.url)
     except RelativeLink as exc:  # an item without an absolute url (a custom source)
-        raise RenderError(f"{item.origin or item.title}: the summary links to {exc}, an address without its site;"
-                          " write it whole (https://…)") from None
+        raise RenderError(f"the summary links to {exc}, an address without its site;"
+                          " write it whole (https://…)", where=Where(item.origin or item.title)) from None
     image = replace(item.image, alt=inert(item.image.alt)) if item.image else None
     return ItemView(
         title=inert(item.title),
@@ -439,8 +439,8 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
                 sections.append(section_view(section, params, org.website, position))
                 position += len(section.items)
     except RelativeLink as exc:
-        raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
-                          " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against") from None
+        raise RenderError(f"the intro or a note links to {exc}, an address without its site: write it"
+                          " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against", where=Where(spec.path)) from None
     issue = IssueView(
         slug=spec.slug,
         title=spec.title,
