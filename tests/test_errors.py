@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bulletin.cli import REMEDY_FLAGS, error_text
-from bulletin.errors import BulletinError, ConfigError, DispatchError, LedgerError, Problem, Remedy, RenderError, Where
+from bulletin.errors import (
+    BulletinError,
+    ConfigError,
+    DispatchError,
+    LedgerError,
+    Problem,
+    Remedy,
+    RenderError,
+    Where,
+    display_path,
+)
+from bulletin.render.jinja import THEMES_DIR
 
 
 def test_a_remedy_ends_the_message_in_the_library_words_and_with_the_flag_on_the_command_line() -> None:
@@ -56,3 +69,11 @@ def test_an_error_knows_its_place_its_own_or_its_first_problems() -> None:
     assert listed.location == Where("issues/x.yaml", 3)
     assert BulletinError("nowhere").location is None
     assert str(error.about("building x")) == "building x: templates/default/_footer.mjml.j2:2: org has no 'nam'"
+
+
+def test_a_path_is_shown_from_the_project_a_built_in_theme_file_from_the_package(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    assert display_path(root / "issues" / "x.yaml", root) == "issues/x.yaml"
+    assert display_path(str(root / "issues" / "x.yaml"), str(root)) == "issues/x.yaml"
+    assert display_path(THEMES_DIR / "default" / "email.mjml.j2", root) == "bulletin/themes/default/email.mjml.j2"
+    assert display_path(tmp_path / "elsewhere.csv", root) == (tmp_path / "elsewhere.csv").as_posix()

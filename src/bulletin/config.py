@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import yamlfile
-from .errors import ConfigError, Where, raise_if
+from .errors import ConfigError, Where, display_path, raise_if
 from .housestyle import read_brand, read_greeting
 from .model import (
     IssueSpec,
@@ -70,14 +70,6 @@ def find_root(start: Path) -> Path | None:
         if (folder / PROJECT_FILE).is_file():
             return folder
     return None
-
-
-def display_path(path: Path, root: Path) -> str:
-    """A path as users read it in messages: relative to the project when inside it, POSIX separators."""
-    try:
-        return Path(os.path.relpath(path, root)).as_posix() if path.resolve().is_relative_to(root.resolve()) else path.as_posix()
-    except ValueError:  # another drive on Windows
-        return path.as_posix()
 
 
 def load_project(start: str | os.PathLike[str] | None = None) -> Project:

@@ -18,11 +18,30 @@ carries a ``Remedy``: the library says it in words, the CLI names its flag (``cl
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 from .words import count
+
+_INSTALLED = Path(__file__).resolve().parent.parent  # the folder holding the bulletin package
+
+
+def display_path(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
+    """A path as users read it in messages, POSIX separators: relative to the project (``root``) when inside
+    it, a built-in theme's file as 'bulletin/themes/...', else as given."""
+    given = Path(path)
+    try:
+        resolved = given.resolve()
+        if resolved.is_relative_to(Path(root).resolve()):
+            return Path(os.path.relpath(given, root)).as_posix()
+        if resolved.is_relative_to(_INSTALLED):
+            return resolved.relative_to(_INSTALLED).as_posix()
+    except ValueError:  # another drive on Windows
+        pass
+    return given.as_posix()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..errors import RenderError, Where
+from ..errors import RenderError, Where, display_path
 from ..model import Image, Project
 from ..yamlfile import closest
 from . import context as context_module
@@ -99,17 +99,6 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return jinja2.FileSystemBytecodeCache(pattern=f"__bulletin_{options}_%s.cache")
     except RuntimeError:  # no private temporary folder can be made: compile each time
         return None
-
-
-def display_path(path: str | os.PathLike[str], project_root: str) -> str:
-    """A template path for messages: relative to the project, else 'bulletin/themes/...'."""
-    path = Path(path).resolve()
-    for base in (Path(project_root).resolve(), THEMES_DIR.parent.parent):
-        try:
-            return path.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return str(path)
 
 
 def render_template(project: Project, theme: str, name: str, context: dict) -> str:
