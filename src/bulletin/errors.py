@@ -91,8 +91,8 @@ class Remedy(Enum):
 class BulletinError(Exception):
     """Root of every error bulletin raises on purpose.
 
-    With ``where``, the message starts "file:line: ". With a ``remedy``, it ends "To <to>, <remedy>." ("To overwrite it, force it (force=True).");
-    ``text(how)`` words the remedy otherwise (the CLI: "add --force").
+    With ``where``, the message starts "file:line: ". With a ``remedy``, it ends "To <to>, <remedy>."
+    ("To overwrite it, force it (force=True)."); ``text(how)`` words the remedy otherwise (the CLI: "add --force").
     """
 
     exit_code = 2
