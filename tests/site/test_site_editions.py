@@ -10,7 +10,7 @@ from sitetools import T0
 
 from bulletin.build import prepare
 from bulletin.site import publish, unpublish
-from bulletin.site.edition import language_name
+from bulletin.languages import display_name
 
 
 def page(path: Path) -> lxml.html.HtmlElement:
@@ -75,6 +75,6 @@ def test_a_one_language_issue_has_no_language_line(tmp_project: Path) -> None:
 
 
 def test_language_names_are_in_their_own_language() -> None:
-    assert [language_name(code) for code in ("en", "fr", "it", "de", "el", "pt-PT")] == [
+    assert [display_name(code) for code in ("en", "fr", "it", "de", "el", "pt-PT")] == [
         "English", "Français", "Italiano", "Deutsch", "Ελληνικά", "Português (Portugal)"]
-    assert language_name("xx-unknown") == "xx-unknown"
+    assert display_name("xx-unknown") == "xx-unknown"

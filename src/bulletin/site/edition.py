@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from ..build import BuildResult, Edition, render_editions
 from ..errors import ConfigError, RenderError
+from ..languages import display_name
 from ..model import Project
 from ..render import HTML_TEMPLATE, Rendered, render_issue, template_line_of
 from ..render.context import MERGE_TAG, archive_url, issue_url, site_url
@@ -103,18 +104,6 @@ def web_editions(result: BuildResult, urls: SiteUrls) -> dict[str, str]:
     return pages
 
 
-def language_name(code: str) -> str:
-    """A language's name in that language (CLDR, through Babel), capitalised: English, Français; else the code."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        locale = Locale.parse(code, sep="-")
-        name = locale.get_display_name(locale) or code
-    except (UnknownLocaleError, ValueError):
-        return code
-    return name[:1].upper() + name[1:]
-
-
 def language_links(langs: list[str], current: str, editions: dict[str, Edition]) -> str:
     """The line of language names atop a web edition: the others link to their page (relative: the site works from
     any folder), the current one is marked; each name in its own language."""
@@ -122,7 +111,7 @@ def language_links(langs: list[str], current: str, editions: dict[str, Edition])
     up = "../" if current != default else ""
     parts = []
     for lang in langs:
-        name = language_name(lang)
+        name = display_name(lang)
         if lang == current:
             parts.append(Markup('<strong lang="{}" aria-current="page">{}</strong>').format(lang, name))
         else:

@@ -8,6 +8,10 @@
     build: -1,       // last good build shown in the frame
     as: null,        // '' = fallbacks, else a subscriber's email; null until the first status
     loadedAs: null,  // whom the frame currently shows
+    lang: null,      // the edition asked for: '' = the person's (or the preview's first); null until the first status
+    loadedLang: null, // the edition asked for when the frame was loaded
+    shownLang: null, // the edition the frame shows (the server says: Content-Language)
+    status: null,    // the last /status.json
     mode: 'desktop',
     frameReady: false,
     revision: null,  // the issue file's content the page shows; a write names it (a stale page is refused)
@@ -34,13 +38,13 @@
   }
 
   function emailUrl(ext) {
-    return '/email.' + ext + '?as=' + encodeURIComponent(state.as || '');
+    return '/email.' + ext + '?as=' + encodeURIComponent(state.as || '') + '&lang=' + encodeURIComponent(state.lang || '');
   }
 
   async function fetchText(url) {
     const response = await fetch(url, { cache: 'no-store' });
     const text = await response.text();
-    return { ok: response.ok, text };
+    return { ok: response.ok, text, lang: response.headers.get('Content-Language') };
   }
 
   // ---- compose actions: each one a small edit of the issue file, done by the server ----------
@@ -277,7 +281,8 @@
       leftOut.appendChild(li);
     }
 
-    const sizes = s.sizes;
+    const edition = shownEdition(s);
+    const sizes = edition ? edition.sizes : s.sizes;
     const bar = $('size-bar');
     bar.style.width = Math.min(100, (100 * sizes.html_bytes) / sizes.gmail_clip_bytes).toFixed(1) + '%';
     bar.className = 'bar-fill' + (sizes.html_bytes > sizes.gmail_clip_bytes ? ' over' : sizes.html_bytes > sizes.warn_bytes ? ' warn' : '');
@@ -298,9 +303,45 @@
     $('from-name').textContent = name;
     $('from-email').textContent = '<' + s.sender.email + '>';
     $('avatar').textContent = name.trim().charAt(0).toUpperCase();
-    $('subject').textContent = s.issue.subject;
-    $('preheader').textContent = s.issue.preheader;
-    document.title = 'Preview · ' + s.issue.subject;
+    const edition = shownEdition(s) || s.issue;
+    $('subject').textContent = edition.subject;
+    $('preheader').textContent = edition.preheader;
+    document.title = 'Preview · ' + edition.subject;
+  }
+
+  // ---- language editions: one button per language, like the view switches ---------------
+
+  function shownEdition(s) {
+    return (s.editions || []).find((e) => e.lang === state.shownLang) || null;
+  }
+
+  function renderLangs(s) {
+    const box = $('langs');
+    const editions = s.editions || [];
+    box.hidden = editions.length === 0;
+    const key = editions.map((e) => e.lang).join(' ');
+    if (box.dataset.key !== key) {  // drawn again only when the languages change: the focus stays put
+      clear(box);
+      for (const edition of editions) {
+        const button = el('button', edition.name);
+        button.type = 'button';
+        button.lang = edition.lang;
+        button.dataset.lang = edition.lang;
+        button.addEventListener('click', () => {
+          state.lang = edition.lang;
+          refresh();
+        });
+        box.appendChild(button);
+      }
+      box.dataset.key = key;
+    }
+    for (const button of box.querySelectorAll('button')) {
+      const edition = editions.find((e) => e.lang === button.dataset.lang);
+      button.setAttribute('aria-pressed', String(button.dataset.lang === state.shownLang));
+      button.title = edition.lang + ': ' + edition.subject +
+        (edition.untranslated ? ' · ' + edition.untranslated + ' texts shown in ' + editions[0].name : '');
+    }
+    document.body.dataset.lang = state.shownLang || '';
   }
 
   function renderNote(s) {
@@ -385,6 +426,8 @@
     else await firstLoad(emailUrl('html'));
     $('text').textContent = text.text;
     state.loadedAs = state.as;
+    state.loadedLang = state.lang;
+    state.shownLang = html.lang;
     return true;
   }
 
@@ -395,8 +438,10 @@
     const s = await response.json();
     if (state.as === null) {
       state.as = s.as_default || '';
+      state.lang = s.lang_default || '';  // --lang, else the --as person's edition, else the default
       await loadPicker();
     }
+    state.status = s;
     state.revision = s.revision;
     state.compose = Boolean(s.compose && token);
     state.reading = (s.featured ? [{ item: s.featured, where: 'featured' }] : []).concat(
@@ -406,10 +451,12 @@
     renderPanel(s);
     renderNote(s);
     let shown = true;
-    if (s.issue && (s.build !== state.build || state.as !== state.loadedAs)) {
+    if (s.issue && (s.build !== state.build || state.as !== state.loadedAs || state.lang !== state.loadedLang)) {
       shown = await loadEmail();
       if (shown) state.build = s.build;
     }
+    renderLangs(s);
+    renderHeader(s);
     if (shown) renderError(s);
     state.version = s.version;
     document.body.dataset.version = String(s.version);
@@ -479,6 +526,7 @@
     }
     $('as').addEventListener('change', (event) => {
       state.as = event.target.value;
+      state.lang = '';  // as that person sees it: their edition
       refresh();
     });
     $('undo').addEventListener('click', () => act({ action: 'undo' }));
