@@ -219,3 +219,29 @@ def test_a_key_that_is_not_a_list_is_not_replaced_by_one() -> None:
     text = EXAMPLE.replace("pin: [https://example.org/news/annual-report]", "pin: https://example.org/news/annual-report")
     with pytest.raises(ComposeError, match=r"pin: is not a list like \[content/x.md\]"):
         edit(text, lambda f: f.pin(name("content/x.md")))
+
+
+MULTI = """title: {en: "Bulletin #7", fr: "Bulletin n° 7"}
+subject: {en: "Bulletin #7 — H1", fr: "Bulletin n° 7 — S1"}
+period: {start: 2021-01-01, end: 2021-06-30}
+sections:
+  - {title: Events}
+notes:
+  Events: {en: "All online.", fr: "Tout en ligne."}
+intro:
+  en: Six months of work.
+  fr: Six mois de travail.
+"""
+
+
+def test_a_text_given_per_language_keeps_its_other_languages() -> None:
+    after = edit(MULTI, lambda f: f.set_text("subject", "Bulletin #7: the spring", lang="en"))
+    assert diff(MULTI, after) == [
+        '-subject: {en: "Bulletin #7 — H1", fr: "Bulletin n° 7 — S1"}', '+subject: {en: "Bulletin #7: the spring", fr: "Bulletin n° 7 — S1"}']
+    after = edit(MULTI, lambda f: f.set_text("intro", "Twelve months.\n\nMore.", lang="en"))
+    assert "fr: Six mois de travail." in after and "Twelve months." in after and "Six months" not in after
+    after = edit(MULTI, lambda f: f.set_note("Events", "Online and free.", ["Events"], lang="en"))
+    assert diff(MULTI, after) == ['-  Events: {en: "All online.", fr: "Tout en ligne."}',
+                                  '+  Events: {en: "Online and free.", fr: "Tout en ligne."}']
+    # a text given once, for every language, is still written as one text
+    assert "preheader: Hello\n" in edit(MULTI, lambda f: f.set_text("preheader", "Hello", lang="en"))

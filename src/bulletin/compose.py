@@ -147,25 +147,49 @@ class IssueText:
         else:
             self._append("include", item.name)
 
-    def set_text(self, key: str, value: str) -> None:
-        """Set intro, subject or preheader; an empty text removes the key."""
+    def set_text(self, key: str, value: str, lang: str | None = None) -> None:
+        """Set intro, subject or preheader; an empty text removes the key. A text given per language
+        (``{en: …, fr: …}``) keeps its other languages: ``lang``'s is set."""
         if key not in TEXT_KEYS:
             raise ComposeError(f"'{key}' is not a text the page can set (only {', '.join(TEXT_KEYS)})")
         value = value.replace("\r\n", "\n")
         if key != "intro":
             value = " ".join(value.split())  # one line: the Subject header and the inbox preview
+        if lang and isinstance(self.data.get(key), CommentedMap):
+            self._set_language(self.data, key, lang, value, block=key == "intro")
+            return
         if not value.strip():
             if key in self.data:
                 self._delete(self.data, key)
             return
         self._set(key, self._scalar(value, self.data.get(key), block=key == "intro"))
 
-    def set_note(self, section: str, value: str, sections: list[str]) -> None:
-        """Set the note under section ``section``; an empty text removes it."""
+    def _set_language(self, parent: CommentedMap, key: str, lang: str, value: str, *, block: bool) -> None:
+        """Set ``lang``'s text of the per-language text ``parent[key]`` (an empty one removes it)."""
+        texts = parent[key]
+        if not value.strip():
+            if lang in texts:
+                self._delete(texts, lang)
+            if not texts:
+                self._delete(parent, key)
+            return
+        flow = texts.fa.flow_style()  # {en: …, fr: …} on one line: a block scalar cannot go there, "…\n…" can
+        if flow and ("\n" in value.strip() or not _plain_ok(value)):
+            texts[lang] = DoubleQuotedScalarString(value.strip("\n"))
+        else:
+            texts[lang] = self._scalar(value, texts.get(lang), block=block and not flow)
+
+    def set_note(self, section: str, value: str, sections: list[str], lang: str | None = None) -> None:
+        """Set the note under section ``section``; an empty text removes it (a note per language: ``lang``'s)."""
         if section not in sections:
             raise ComposeError(f"no section '{section}' in {self.shown}")
         value = value.replace("\r\n", "\n")
         notes = self.data.get("notes")
+        if lang and isinstance(notes, CommentedMap) and isinstance(notes.get(section), CommentedMap):
+            self._set_language(notes, section, lang, value, block="\n" in value.strip())
+            if not notes:
+                self._delete(self.data, "notes")
+            return
         if not value.strip():
             if isinstance(notes, CommentedMap) and section in notes:
                 self._delete(notes, section)

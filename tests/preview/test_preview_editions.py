@@ -144,3 +144,21 @@ def test_preview_lang_names_a_language_the_issue_lacks(trilingual: Path) -> None
     result = CliRunner().invoke(main, ["preview", ISSUE, "--lang", "de", "--no-open", "--port", "0"])
     assert result.exit_code == 2 and result.output.count("Error:") == 1
     assert "--lang de: the issue has no such edition (its languages: en, fr, it" in result.output
+
+
+def test_the_pages_subject_field_edits_the_default_languages_text_and_keeps_the_others(still: Preview, trilingual: Path) -> None:
+    from bulletin.preview.server import TOKEN_HEADER
+
+    parts = urlsplit(still.url)
+    revision = json.loads(get(still, "/status.json")[2])["revision"]
+    body = json.dumps({"action": "subject", "value": "Bulletin #7: spring", "base": revision}).encode()
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("POST", "/compose", body, {"Origin": f"http://{parts.netloc}", "Content-Type": "application/json",
+                                                       TOKEN_HEADER: still.token or ""})
+        answer = connection.getresponse()
+        assert answer.status == 200, answer.read()
+    finally:
+        connection.close()
+    text = (trilingual / ISSUE).read_text(encoding="utf-8")
+    assert 'subject: {en: "Bulletin #7: spring", fr: "Bulletin n° 7 — S1"}' in text

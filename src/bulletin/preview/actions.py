@@ -181,11 +181,11 @@ def _change(issue: IssueText, request: dict, result: BuildResult) -> str:
     """Apply ``request`` to ``issue``; return its label for Undo."""
     action = request["action"]
     if action in ("intro", "subject", "preheader"):
-        issue.set_text(action, str(request.get("value", "")))
+        issue.set_text(action, str(request.get("value", "")), lang=result.project.editions[0])  # the page edits the default's
         return f"Edit the {action}"
     if action == "note":
         sections = [s.title for s in result.spec.sections]
-        issue.set_note(str(request.get("section", "")), str(request.get("value", "")), sections)
+        issue.set_note(str(request.get("section", "")), str(request.get("value", "")), sections, lang=result.project.editions[0])
         return f"Edit the note of {request.get('section')}"
     if action == "unfeature":
         issue.unfeature()
