@@ -9,8 +9,8 @@ import lxml.html
 from sitetools import T0
 
 from bulletin.build import prepare
-from bulletin.site import publish, unpublish
 from bulletin.languages import display_name
+from bulletin.site import publish, unpublish
 
 
 def page(path: Path) -> lxml.html.HtmlElement:

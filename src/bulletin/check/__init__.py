@@ -14,8 +14,8 @@ from collections.abc import Callable
 from ..build import BuildResult, project_file, untranslated
 from .a11y import check_accessibility
 from .content import check_content
-from .document import Document, editions_of
-from .findings import CheckReport, Finding, by_edition
+from .document import editions_of
+from .findings import CheckReport, Finding, Severity, by_edition
 from .links import LinkStatus, Progress
 from .size import check_size, size_stats
 
@@ -82,9 +82,9 @@ def run_checks(
 def _untranslated(result: BuildResult) -> list[Finding]:
     """One finding per text an edition shows in the default language: an error with ``require_translations``."""
     project = result.project
-    severity = "error" if project.require_translations else "warning"
+    severity: Severity = "error" if project.require_translations else "warning"
     default = project.editions[0]
     why = f" (require_translations: true in {project_file(project)})" if project.require_translations else ""
     return [Finding(severity, "untranslated", f"{missing.what} has no {edition.lang} translation, so the {edition.lang} edition "
-                    f"shows it in {default}{why}", missing.where, "content", edition.lang)  # type: ignore[arg-type]
+                    f"shows it in {default}{why}", missing.where, "content", edition.lang)
             for edition in result.editions.values() for missing in edition.missing]

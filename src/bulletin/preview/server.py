@@ -251,7 +251,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         body = rendered.html if kind == "html" else rendered.text
         if "as" in query:
             body = fill_merge_tags(body, merge_values(rendered.merge_fields, row), escape=kind == "html")
-        self._send(HTTPStatus.OK, body.encode("utf-8"), ctype, head, {"Content-Language": (edition.spec if edition else result.spec).lang})
+        self._send(HTTPStatus.OK, body.encode("utf-8"), ctype, head, {"Content-Language": (edition.spec if edition else result.spec).lang or ""})
 
     def _subscribers(self, head: bool) -> None:
         result = self.server.session.result
