@@ -7,6 +7,7 @@ import difflib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bulletin.compose import ComposeError, IssueText, ItemName, edit, item_name, publish, rebase
 from bulletin.model import Item
@@ -221,27 +222,25 @@ def test_a_key_that_is_not_a_list_is_not_replaced_by_one() -> None:
         edit(text, lambda f: f.pin(name("content/x.md")))
 
 
-MULTI = """title: {en: "Bulletin #7", fr: "Bulletin n° 7"}
-subject: {en: "Bulletin #7 — H1", fr: "Bulletin n° 7 — S1"}
-period: {start: 2021-01-01, end: 2021-06-30}
-sections:
-  - {title: Events}
-notes:
-  Events: {en: "All online.", fr: "Tout en ligne."}
-intro:
-  en: Six months of work.
-  fr: Six mois de travail.
-"""
+def test_a_text_set_in_another_language_becomes_a_text_per_language() -> None:
+    issue = IssueText('title: Bulletin\nintro: "Six months."  # keep me\n')
+    issue.set_text("intro", "Six mois.", lang="fr", default="en")
+    assert texts(issue) == {"en": "Six months.", "fr": "Six mois."}
+    assert "# keep me" in issue.text()
+    issue = IssueText(issue.text())
+    issue.set_text("intro", "Sei mesi.", lang="it", default="en")
+    issue.set_text("intro", "Six whole months.", lang="en", default="en")  # the default's text, inside the mapping
+    assert texts(issue) == {"en": "Six whole months.", "fr": "Six mois.", "it": "Sei mesi."}
+    issue.set_text("intro", "", lang="fr", default="en")
+    assert texts(issue) == {"en": "Six whole months.", "it": "Sei mesi."}
 
 
-def test_a_text_given_per_language_keeps_its_other_languages() -> None:
-    after = edit(MULTI, lambda f: f.set_text("subject", "Bulletin #7: the spring", lang="en"))
-    assert diff(MULTI, after) == [
-        '-subject: {en: "Bulletin #7 — H1", fr: "Bulletin n° 7 — S1"}', '+subject: {en: "Bulletin #7: the spring", fr: "Bulletin n° 7 — S1"}']
-    after = edit(MULTI, lambda f: f.set_text("intro", "Twelve months.\n\nMore.", lang="en"))
-    assert "fr: Six mois de travail." in after and "Twelve months." in after and "Six months" not in after
-    after = edit(MULTI, lambda f: f.set_note("Events", "Online and free.", ["Events"], lang="en"))
-    assert diff(MULTI, after) == ['-  Events: {en: "All online.", fr: "Tout en ligne."}',
-                                  '+  Events: {en: "Online and free.", fr: "Tout en ligne."}']
-    # a text given once, for every language, is still written as one text
-    assert "preheader: Hello\n" in edit(MULTI, lambda f: f.set_text("preheader", "Hello", lang="en"))
+def texts(issue: IssueText) -> dict[str, str]:
+    """The intro's text per language, as the issue file now holds them (a block text ends with its line end)."""
+    return {lang: text.strip() for lang, text in yaml.safe_load(issue.text())["intro"].items()}
+
+
+def test_a_note_set_in_another_language_keeps_the_default_one() -> None:
+    issue = IssueText("title: Bulletin\nnotes:\n  Events: All online.\n")
+    issue.set_note("Events", "Tout en ligne.", ["Events", "News"], lang="fr", default="en")
+    assert yaml.safe_load(issue.text())["notes"] == {"Events": {"en": "All online.", "fr": "Tout en ligne."}}

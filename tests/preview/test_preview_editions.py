@@ -162,3 +162,17 @@ def test_the_pages_subject_field_edits_the_default_languages_text_and_keeps_the_
         connection.close()
     text = (trilingual / ISSUE).read_text(encoding="utf-8")
     assert 'subject: {en: "Bulletin #7: spring", fr: "Bulletin n° 7 — S1"}' in text
+
+
+@pytest.mark.browser
+def test_the_subject_field_edits_the_text_of_the_edition_shown(page: Page, trilingual: Path) -> None:
+    page.get_by_role("group", name="Edition").get_by_role("button", name="Français").click()
+    expect(page.frame_locator("#email").locator("body")).to_contain_text("Six mois de travail.", timeout=WAIT)
+    page.click("#issue-fields summary")
+    expect(page.locator("#field-subject")).to_have_value("Bulletin n° 7 — S1")
+    expect(page.locator("#field-intro")).to_have_value("Six mois de travail.")
+    page.fill("#field-intro", "Six mois de travail, enfin.")
+    page.get_by_role("button", name="Save intro").click()
+    expect(page.frame_locator("#email").locator("body")).to_contain_text("Six mois de travail, enfin.", timeout=WAIT)
+    # the French text changed, the English one stays
+    assert 'intro: {en: "Six months of work.", fr: "Six mois de travail, enfin."}\n' in (trilingual / ISSUE).read_text(encoding="utf-8")

@@ -173,7 +173,11 @@ def _editions(result: BuildResult) -> list[dict]:
     if len(result.editions) <= 1:
         return []
     return [{"lang": lang, "name": display_name(lang), "folder": edition.folder, "title": edition.spec.title,
-             "subject": edition.spec.subject, "preheader": edition.spec.preheader, "untranslated": len(edition.missing),
+             "subject": edition.spec.subject, "preheader": edition.spec.preheader, "intro": edition.spec.intro,
+             # the notes as this edition shows them, by the section's default title (as the compose actions name it)
+             "notes": {default.title: own.note for default, own in zip(result.selection.sections, edition.selection.sections, strict=True)
+                       if own.note},
+             "untranslated": len(edition.missing),
              "sizes": {"html_bytes": len(edition.rendered.html.encode()), "text_bytes": len(edition.rendered.text.encode()),
                        "gmail_clip_bytes": GMAIL_CLIP_BYTES, "warn_bytes": WARN_BYTES}}
             for lang, edition in result.editions.items()]

@@ -89,6 +89,10 @@
 
   async function act(request, errorBox) {
     request.base = state.revision;
+    // a text is written in the language of the edition shown (a text per language keeps the others')
+    if (['subject', 'preheader', 'intro', 'note'].includes(request.action) && shownEdition(state.status)) {
+      request.lang = state.shownLang;
+    }
     showStatus('Saving…', false);
     let reply;
     try {
@@ -131,7 +135,8 @@
     const area = el('textarea');
     area.id = id;
     area.rows = 3;
-    area.value = (s.notes || {})[section.title] || '';
+    const edition = shownEdition(s);
+    area.value = ((edition ? edition.notes : s.notes) || {})[section.title] || '';
     area.dataset.shown = area.value;
     area.dataset.key = 'note-text\u0000' + section.title;
     const save = el('button', 'Save note');
@@ -155,7 +160,10 @@
     const undo = $('undo');
     undo.disabled = !s.undo;
     undo.setAttribute('aria-label', s.undo ? 'Undo: ' + s.undo : 'Undo (nothing to undo)');
-    const values = { subject: s.issue.subject, preheader: s.issue.preheader, intro: s.issue.intro };
+    const edition = shownEdition(s) || s.issue;  // the texts of the edition shown: a save writes that language's
+    const values = { subject: edition.subject, preheader: edition.preheader, intro: edition.intro };
+    const name = shownEdition(s) ? ' (' + shownEdition(s).name + ')' : '';
+    $('issue-fields').querySelector('summary').textContent = 'Subject, preheader and intro' + name;
     for (const [name, value] of Object.entries(values)) {
       const field = $('field-' + name);
       // a field the person is typing in keeps their text; others show the file's
@@ -312,7 +320,7 @@
   // ---- language editions: one button per language, like the view switches ---------------
 
   function shownEdition(s) {
-    return (s.editions || []).find((e) => e.lang === state.shownLang) || null;
+    return ((s && s.editions) || []).find((e) => e.lang === state.shownLang) || null;
   }
 
   function renderLangs(s) {
@@ -452,8 +460,13 @@
     renderNote(s);
     let shown = true;
     if (s.issue && (s.build !== state.build || state.as !== state.loadedAs || state.lang !== state.loadedLang)) {
+      const before = state.shownLang;
       shown = await loadEmail();
       if (shown) state.build = s.build;
+      if (state.shownLang !== before) {  // another edition: its texts in the compose fields and the size
+        renderCompose(s);
+        renderPanel(s);
+      }
     }
     renderLangs(s);
     renderHeader(s);
