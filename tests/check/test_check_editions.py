@@ -107,3 +107,32 @@ def test_an_error_in_one_edition_blocks_a_send(trilingual: Path) -> None:
     assert sent.exit_code != 0 and "{{ oubli }}" in sent.output
     outbox = trilingual / ".bulletin" / "outbox"
     assert not outbox.exists() or not any(outbox.rglob("*.eml"))
+
+
+def test_spam_scores_each_editions_message(trilingual: Path, monkeypatch) -> None:
+    import email
+    import email.policy
+
+    from bulletin.check import spam
+
+    subjects: list[str] = []
+
+    def score(raw: bytes, program: str) -> spam.SpamScore:
+        subjects.append(str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"]))
+        return spam.SpamScore(6.0 if "n° 7" in subjects[-1] else 0.5, 5.0)
+
+    monkeypatch.setattr(spam, "score_message", score)
+    monkeypatch.setattr(spam, "find_spamassassin", lambda: "/usr/bin/spamassassin")
+    report = run_checks(prepare("issues/tri.yaml"), spam=True)
+    assert subjects == ["Bulletin #7 — H1", "Bulletin n° 7 — S1", "Bulletin #7 — H1"]  # en, fr, it (none of its own)
+    [error] = [f for f in report.errors if f.code == "spam-score"]
+    assert error.edition == "fr"
+    assert {lang: e["spam_score"] for lang, e in report.stats["editions"].items()} == {"en": 0.5, "fr": 6.0, "it": 0.5}
+    assert report.stats["spam"]["score"] == 0.5  # the default edition's, as before
+
+
+def test_client_findings_every_edition_shares_are_reported_once(trilingual: Path) -> None:
+    report = run_checks(prepare("issues/tri.yaml"), clients=True)
+    found = [f for f in report.findings if f.group == "clients"]
+    assert found and all(f.edition == "" for f in found)
+    assert len({(f.code, f.message) for f in found}) == len(found)

@@ -38,7 +38,12 @@ def print_report(console: Console, report: CheckReport) -> None:
     console.print()
     stats = report.stats
     images = stats.get("images", 0)
-    size = f"HTML {stats.get('html_bytes', 0) / 1024:.1f} KB, {images} image{'s' * (images != 1)}"
+    html = stats.get("html_bytes", 0)
+    size = f"HTML {html / 1024:.1f} KB, {images} image{'s' * (images != 1)}"
+    if stats.get("editions"):  # the largest edition is the one Gmail clips first
+        largest, figures = max(stats["editions"].items(), key=lambda entry: entry[1]["html_bytes"])
+        size = f"{len(stats['editions'])} editions, the largest {largest}: HTML {figures['html_bytes'] / 1024:.1f} KB, " \
+               f"{images} image{'s' * (images != 1)}"
     errors, warnings = len(report.errors), len(report.warnings)
     counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if report.ok:
