@@ -65,6 +65,7 @@ def test_require_translations_makes_them_errors_reported_by_check(trilingual: Pa
     text = CliRunner().invoke(main, ["check", "issues/tri.yaml"])
     assert text.exit_code == 1 and "Internal error" not in text.output
     assert "[fr] " in text.output and "texts not translated" in text.output  # many: a count per edition
+    assert "(3 editions, the largest " in text.output
 
 
 def test_json_gives_each_findings_edition(trilingual: Path) -> None:
