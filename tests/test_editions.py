@@ -14,7 +14,6 @@ from bulletin.config import load_issue, load_project
 from bulletin.editions import item_in
 from bulletin.errors import ConfigError
 from bulletin.model import Item, Translation
-from conftest import TRILINGUAL_ISSUE as ISSUE
 
 
 def test_issue_texts_per_language_fall_back_to_the_default(trilingual: Path) -> None:
@@ -93,7 +92,8 @@ def test_bad_languages_are_named_on_their_line(tmp_project: Path, text: str, mes
 
 
 def test_a_text_in_a_language_the_project_lacks_is_named(trilingual: Path, write) -> None:
-    write("issues/bad.yaml", ISSUE.replace('it: "Bollettino n. 7"', 'de: "Bulletin Nr. 7"').replace("{en: \"Bulletin #7\", ", "{"))
+    issue = (trilingual / "issues" / "tri.yaml").read_text(encoding="utf-8")
+    write("issues/bad.yaml", issue.replace('it: "Bollettino n. 7"', 'de: "Bulletin Nr. 7"').replace("{en: \"Bulletin #7\", ", "{"))
     with pytest.raises(ConfigError) as caught:
         load_issue("issues/bad.yaml", load_project())
     text = str(caught.value)
