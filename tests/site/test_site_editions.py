@@ -78,3 +78,17 @@ def test_language_names_are_in_their_own_language() -> None:
     assert [display_name(code) for code in ("en", "fr", "it", "de", "el", "pt-PT")] == [
         "English", "Français", "Italiano", "Deutsch", "Ελληνικά", "Português (Portugal)"]
     assert display_name("xx-unknown") == "xx-unknown"
+
+
+def test_a_language_taken_out_of_bulletin_yaml_loses_its_page(trilingual: Path) -> None:
+    publish("issues/tri.yaml", clock=lambda: T0)
+    config = trilingual / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("languages: [en, fr, it]", "languages: [en, fr]"), encoding="utf-8")
+    issue = trilingual / "issues" / "tri.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(', it: "Bollettino n. 7"', "").replace(", it: Eventi", ""), encoding="utf-8")
+    report = publish("issues/tri.yaml", clock=lambda: T0)
+    site = trilingual / "site" / "tri"
+    assert report.removed == [site / "it" / "index.html"] and not (site / "it").exists()
+    assert (site / "fr" / "index.html").is_file()
+    nav = page(site / "index.html").xpath("//nav[@class='bulletin-languages']")[0]
+    assert nav.text_content() == "English · Français"

@@ -88,6 +88,10 @@ def publish(
         state.issues[slug] = record
         for folder, page in pages.items():
             files[site / slug / folder / PAGE_FILE] = page.encode()
+        for name in _language_pages(site / slug):  # a language no longer in bulletin.yaml: its page goes
+            if site / slug / name not in files and remove(site / slug / name):
+                report.removed.append(site / slug / name)
+                _remove_folder(site / slug / name)
         report.issues[slug] = urls.issue(project, slug)
     for (path, _page), data in zip(to_print, print_pdfs([p for _, p in to_print], browser=browser, remote=remote), strict=True):
         files[path] = data
@@ -124,10 +128,7 @@ def unpublish(
         if remove(site / slug / name):
             report.removed.append(site / slug / name)
     for name in languages:
-        try:
-            (site / slug / name).parent.rmdir()  # only when empty: a file the user put there stays
-        except OSError:
-            pass
+        _remove_folder(site / slug / name)
     try:
         (site / slug).rmdir()  # only when empty: a file the user put there stays
     except OSError:
@@ -144,6 +145,14 @@ def _language_pages(folder: Path) -> list[str]:
         return []
     return [f"{sub.name}/{PAGE_FILE}" for sub in sorted(folder.iterdir())
             if sub.is_dir() and is_tag(sub.name) and (sub / PAGE_FILE).is_file()]
+
+
+def _remove_folder(page: Path) -> None:
+    """The folder of a removed language page, when empty (a file the user put there stays)."""
+    try:
+        page.parent.rmdir()
+    except OSError:
+        pass
 
 
 def _targets(project: Project, state: SiteState, issue: str | os.PathLike[str] | None) -> list[tuple[Path, str | None]]:
