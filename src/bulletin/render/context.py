@@ -9,7 +9,14 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     ``slug``, ``title``, ``subject``, ``preheader``, ``period_start`` and ``period_end`` (dates),
     ``period_label`` ("January – June 2021", "1 January – 15 March 2021"), ``intro_html``
     (Markup: the spec's Markdown intro as HTML, links with UTM), ``intro_text`` (plain text,
-    links as "text (url)"), ``lang`` (issue's ``lang``, else the project's).
+    links as "text (url)"), ``lang`` (issue's ``lang``, else the project's: the edition's language),
+    ``dir`` ("ltr", or "rtl" for a language written right to left: Arabic, Hebrew…).
+``messages``
+    the theme's fixed texts in the edition's language (``messages.read_more``, ``messages.unsubscribe``,
+    …; the list is ``bulletin/themes/default/messages/en.yaml``): the catalogue's (English for a language
+    it does not have), reworded by bulletin.yaml's ``messages:``. The built-in templates take them through
+    ``_words.j2`` (``{% import "_words.j2" as words with context %}``), so a project's older copy of that
+    file still rewords them. Dates (``issue.period_label``, ``item.date_label``) are in that language too.
 ``featured``
     an ``ItemView`` or None: the lead story.
 ``sections``
@@ -48,7 +55,7 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     ``subscribe_url`` of bulletin.yaml (the sign-up page), or None.
 
 ``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
-``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
+``date_label`` ("10 June 2021", "10 juin 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
 ``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
 ``alt``, and ``width``/``height`` of the file or None, or None), ``position`` (1, 2, ...: its place
@@ -63,7 +70,6 @@ can use it too).
 
 from __future__ import annotations
 
-import calendar
 import contextvars
 import datetime as dt
 import html as htmllib  # "html" names local strings below
@@ -78,21 +84,17 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from ..catalogue import messages as theme_messages
 from ..errors import RenderError
 from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
 from .brand import GreetingView, brand_view
+from .dates import date_label, period_label, text_direction
 from .text import html_to_text
 
 _Text = TypeVar("_Text", str, Markup)
 
 #: SendGrid substitutes this with the recipient's unsubscribe link (ASM group).
 UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-DASH = " \u2013 "  # spaced en dash, as in "January – June 2021"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class IssueView:
     intro_html: Markup
     intro_text: str
     lang: str
+    dir: str = "ltr"
 
 
 @dataclass(frozen=True)
@@ -213,32 +216,7 @@ def merge_global(name: str, fallback: str = "") -> Markup:
     return tags(name, fallback)
 
 
-# --- dates -----------------------------------------------------------------------------------
-
-
-def date_label(day: dt.date) -> str:
-    """'10 June 2021'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    """'January – June 2021' for whole months, else '1 January – 15 March 2021'."""
-    whole = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
-    m1, m2 = MONTHS[start.month - 1], MONTHS[end.month - 1]
-    same_year = start.year == end.year
-    if whole:
-        if same_year and start.month == end.month:
-            return f"{m1} {start.year}"
-        if same_year:
-            return f"{m1}{DASH}{m2} {end.year}"
-        return f"{m1} {start.year}{DASH}{m2} {end.year}"
-    if start == end:
-        return date_label(start)
-    if same_year and start.month == end.month:
-        return f"{start.day}{DASH}{end.day} {m2} {end.year}"
-    if same_year:
-        return f"{start.day} {m1}{DASH}{end.day} {m2} {end.year}"
-    return f"{date_label(start)}{DASH}{date_label(end)}"
+# dates: render/dates.py (date_label and period_label are imported from here too)
 
 
 # --- UTM -------------------------------------------------------------------------------------
@@ -361,8 +339,8 @@ def rich_text(source: str, fmt: str, params: Params, base: str | None = None) ->
 # --- views -----------------------------------------------------------------------------------
 
 
-def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
-    """The template view of an item; its summary's relative links point into the item's own page's site."""
+def item_view(item: Item, params: Params, position: int = 0, lang: str = "en") -> ItemView:
+    """The template view of an item (its date in ``lang``); its summary's relative links point into the item's own page's site."""
     try:
         html, text = _summary(item.summary, item.summary_format, params, item.url)
     except RelativeLink as exc:  # an item without an absolute url (a custom source)
@@ -373,7 +351,7 @@ def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
         title=inert(item.title),
         url=add_utm(item.url, params),
         date=item.date,
-        date_label=date_label(item.date),
+        date_label=date_label(item.date, lang),
         tags=tuple(map(inert, item.tags)),
         summary_html=inert(html),
         summary_text=inert(text),
@@ -402,11 +380,11 @@ def _summary(source: str, fmt: str, params: Params, base: str | None) -> tuple[M
     return rich_text(source, fmt, params, base)
 
 
-def section_view(section: Section, params: Params, base: str | None = None, first: int = 1) -> SectionView:
+def section_view(section: Section, params: Params, base: str | None = None, first: int = 1, lang: str = "en") -> SectionView:
     """The template view of a section (relative links in its note resolved against ``base``; its items'
-    positions start at ``first``)."""
+    positions start at ``first``, their dates in ``lang``)."""
     note_html, note_text = _summary(section.note, "markdown", params, base)
-    items = [item_view(item, params, first + index) for index, item in enumerate(section.items)]
+    items = [item_view(item, params, first + index, lang) for index, item in enumerate(section.items)]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
@@ -440,13 +418,14 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
     """The template context (see the module docstring); ``web`` for the web edition."""
     params = () if web else utm_params(project, spec)  # the web copy is not visited from the email
     org = project.organisation
+    lang = spec.lang or project.lang or "en"
     try:  # the intro and notes are the organisation's words: their relative links point into its website
         intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
         sections: list[SectionView] = []
         position = 2 if selection.featured else 1
         for section in selection.sections:
             if section.items:
-                sections.append(section_view(section, params, org.website, position))
+                sections.append(section_view(section, params, org.website, position, lang))
                 position += len(section.items)
     except RelativeLink as exc:
         raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
@@ -458,10 +437,11 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         preheader=spec.preheader,
         period_start=spec.period.start,
         period_end=spec.period.end,
-        period_label=period_label(spec.period.start, spec.period.end),
+        period_label=period_label(spec.period.start, spec.period.end, lang),
         intro_html=intro_html,
         intro_text=intro_text,
-        lang=spec.lang or project.lang or "en",
+        lang=lang,
+        dir=text_direction(lang),
     )
     web_url = issue_url(project, spec.slug, spec.lang)
     archive = archive_url(project)
@@ -476,7 +456,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
             website=org.website,
         ),
         "issue": issue,
-        "featured": item_view(selection.featured, params, 1) if selection.featured else None,
+        "featured": item_view(selection.featured, params, 1, lang) if selection.featured else None,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": None if web else web_url,
@@ -487,4 +467,5 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         "web": web,
         "archive_url": archive,
         "subscribe_url": project.subscribe_url,
+        "messages": theme_messages(lang, project.messages),
     }
