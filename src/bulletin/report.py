@@ -1,11 +1,10 @@
-"""Terminal reports of the build and of items (Rich)."""
+"""Terminal reports of the build (plain lines: the build is run often, and Rich takes a while to import) and of items (Rich)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-from rich.text import Text
+import click
 
 from .words import count
 
@@ -16,55 +15,52 @@ if TYPE_CHECKING:
     from .model import Item
 
 
-def print_build(console: Console, result: BuildResult) -> None:
+def print_build(result: BuildResult) -> None:
     """Items per section, what was left out and why, sizes, warnings, where the files are."""
     spec, selection, manifest = result.spec, result.selection, result.manifest
-    table = Table(title=Text(f"{spec.title} ({spec.period.start} to {spec.period.end})"), title_justify="left")
-    table.add_column("Section")
-    table.add_column("Items", justify="right")
-    if selection.featured:
-        table.add_row("Featured", "1")
-    for section in selection.sections:
-        table.add_row(Text(section.title), str(len(section.items)))
-    table.add_row("[bold]Total[/]", f"[bold]{len(selection.items)}[/]")
-    console.print(table)
+    click.echo(f"{spec.title} ({spec.period.start} to {spec.period.end})")
+    rows = ([(1, "Featured")] if selection.featured else []) + [(len(section.items), section.title) for section in selection.sections]
+    width = len(str(len(selection.items)))
+    for number, title in rows:  # the number first: titles of any script and width stay aligned
+        click.echo(f"  {number:>{width}}  {title}")
+    click.echo(click.style(f"  {len(selection.items):>{width}}  Total", bold=True))
     counts = manifest["left_out_counts"]
     if counts:
-        console.print("Left out: " + ", ".join(f"{n} {reason}" for reason, n in counts.items()))
+        click.echo("Left out: " + ", ".join(f"{n} {reason}" for reason, n in counts.items()))
     sizes = manifest["sizes"]
     several = len(result.editions) > 1
     if several:
-        print_editions(console, result)
+        print_editions(result)
     else:
-        console.print(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
+        click.echo(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
     for note in result.notes:
-        console.print(Text("Note: ") + Text(note))
+        click.echo(f"Note: {note}")
     shown = _untranslated_lines(result) if several else set()
     for warning in result.warnings:
         if warning not in shown:
-            console.print(Text("Warning: ", style="yellow") + Text(warning))
+            click.echo(click.style("Warning: ", fg="yellow") + warning)
     if several:
-        print_missing(console, result)
+        print_missing(result)
     if result.out_dir is not None:
         pages = ", ".join(f"{e.folder}/index.html" for e in list(result.editions.values())[1:])
-        console.print(Text(f"Built {result.out_dir / 'index.html'}" + (f" and {pages}" if several else "")))
+        click.echo(f"Built {result.out_dir / 'index.html'}" + (f" and {pages}" if several else ""))
 
 
 #: How many files an edition's line of missing translations names before "…" (manifest.json lists them all).
 MISSING_LISTED = 3
 
 
-def print_editions(console: Console, result: BuildResult) -> None:
+def print_editions(result: BuildResult) -> None:
     """One line per language edition: its file and sizes."""
-    console.print(f"{len(result.editions)} editions:")
+    click.echo(f"{len(result.editions)} editions:")
     names = {lang: f"{e.folder}/index.html" if e.folder else "index.html" for lang, e in result.editions.items()}
     width = max(map(len, names.values()))
     for lang, edition in result.editions.items():
         html, text = len(edition.rendered.html.encode()), len(edition.rendered.text.encode())
-        console.print(Text(f"  {names[lang]:<{width}}  {html / 1024:5.1f} KB (text {text / 1024:.1f} KB)  {lang}"))
+        click.echo(f"  {names[lang]:<{width}}  {html / 1024:5.1f} KB (text {text / 1024:.1f} KB)  {lang}")
 
 
-def print_missing(console: Console, result: BuildResult) -> None:
+def print_missing(result: BuildResult) -> None:
     """Per language, what shows in the default language: a count and the first few (manifest.json lists each)."""
     default = next(iter(result.editions))
     for lang, edition in result.editions.items():
@@ -78,9 +74,9 @@ def print_missing(console: Console, result: BuildResult) -> None:
             parts.append(f"{count(len(items), 'item')} not translated ({first})")
         if texts:
             parts.append(f"no {lang} text for: {', '.join(texts)}")
-        console.print(Text("Warning: ", style="yellow") + Text(f"{lang}: {'; '.join(parts)}; shown in {default}"))
+        click.echo(click.style("Warning: ", fg="yellow") + f"{lang}: {'; '.join(parts)}; shown in {default}")
     if any(edition.missing for edition in result.editions.values()) and result.out_dir is not None:
-        console.print(Text(f"  (each one is listed in {result.out_dir / 'manifest.json'}, under editions)"))
+        click.echo(f"  (each one is listed in {result.out_dir / 'manifest.json'}, under editions)")
 
 
 def _file(where: str) -> str:
@@ -97,6 +93,9 @@ def _untranslated_lines(result: BuildResult) -> set[str]:
 
 def print_items(console: Console, items: list[Item]) -> None:
     """A table of items: date, tags, title, where it comes from."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_lines=False)
     for column in ("Date", "Tags", "Title", "From"):
         table.add_column(column)

@@ -76,12 +76,10 @@ import html as htmllib  # "html" names local strings below
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
 
 from ..catalogue import messages as theme_messages
@@ -90,6 +88,9 @@ from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section
 from .brand import GreetingView, brand_view
 from .dates import date_label, period_label, text_direction
 from .text import html_to_text
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _Text = TypeVar("_Text", str, Markup)
 
@@ -275,7 +276,12 @@ def resolve(url: str, base: str | None) -> str:
         raise RelativeLink(url)
     return urljoin(base, url)
 
-_md = MarkdownIt("commonmark", {"html": False})
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """The Markdown parser, made on first use: markdown_it takes a while to import, and not every command renders."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
 
 SUMMARY_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "ins", "li", "ol", "p",
@@ -291,9 +297,12 @@ def markdown_html(source: str, params: Params, base: str | None = None) -> Marku
     headings) and pictures never get wider than the column (``width`` for Outlook for Windows, which
     ignores CSS widths). Relative addresses are resolved against ``base`` (RelativeLink without one).
     """
+    from markdown_it.token import Token
+
     if not source.strip():
         return Markup("")
-    tokens = _md.parse(source)
+    md = _markdown()
+    tokens = md.parse(source)
     # block tokens are a flat list (nesting is open/close pairs); only inline tokens have children
     for index, token in enumerate(tokens):
         if token.type in ("heading_open", "heading_close"):
@@ -309,7 +318,7 @@ def markdown_html(source: str, params: Params, base: str | None = None) -> Marku
                 child.attrSet("style", "width:auto;max-width:100%;height:auto")
         if index and tokens[index - 1].type == "heading_open":
             token.children = [Token("strong_open", "strong", 1), *token.children, Token("strong_close", "strong", -1)]
-    return Markup(_md.renderer.render(tokens, _md.options, {}).strip())
+    return Markup(md.renderer.render(tokens, md.options, {}).strip())
 
 
 def clean_html(source: str, params: Params, base: str | None = None) -> Markup:

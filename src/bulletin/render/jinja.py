@@ -122,6 +122,12 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
+def cache_folder() -> Path | None:
+    """The private per-user folder of Jinja's compiled templates (other render caches sit beside them), or None."""
+    cache = _bytecode_cache()
+    return Path(cache.directory) if isinstance(cache, jinja2.FileSystemBytecodeCache) else None
+
+
 def display_path(path: str | os.PathLike[str], project_root: str) -> str:
     """A template path for messages: relative to the project, else 'bulletin/themes/...'."""
     path = Path(path).resolve()
