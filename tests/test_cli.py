@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -40,7 +42,11 @@ def imported_after(*args: str) -> list[str]:
         " 'rapidfuzz', 'feedparser', 'PIL', 'playwright', 'email_validator', 'sqlite3', 'importlib.metadata'}\n"
         "    print(json.dumps(sorted(heavy & set(sys.modules))))"
     )
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    # its own temporary folder: the render caches (compiled templates, parsed CSS) are the ones this test made,
+    # not those other tests running at the same time write and trim
+    env = dict(os.environ, TMPDIR=str(Path.cwd().parent / "tmp"))
+    Path(env["TMPDIR"]).mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
