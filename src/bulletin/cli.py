@@ -206,7 +206,7 @@ def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool)
     from .errors import CheckError
 
     try:
-        result = prepare(issue)
+        result = prepare(issue, strict_translations=False)  # a missing translation is one of its findings
     except BulletinError as exc:
         if as_json:  # a CI pipeline parses stdout: it gets a report even when the issue cannot be built
             where = str(exc.location or issue)  # the file (and line) at fault when known: a template, an item
@@ -277,27 +277,29 @@ def _print_site(report: Any, verb: str) -> None:
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--no-open", is_flag=True, help="Do not open the browser.")
-@click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
+@click.option("--as", "as_email", metavar="EMAIL", default=None,
+              help="Fill personal fields as this subscriber would see them (and show their language's edition).")
+@click.option("--lang", metavar="LANG", default=None, help="Show this language's edition first (the page switches between them).")
 @click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png (the email) and DIR/preview.png (the page), then exit.")
 @click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
 @click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @click.option("--read-only", is_flag=True, help="No compose buttons: the page cannot change the issue file (for showing it to a colleague).")
 @handle_errors
 def preview_cmd(
-    issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None, refresh: bool,
-    read_only: bool,
+    issue: str, port: int, no_open: bool, as_email: str | None, lang: str | None, screenshot_dir: str | None, browser: str | None,
+    refresh: bool, read_only: bool,
 ) -> None:
     """Show ISSUE in the browser; it updates every time you save a file, and its buttons edit ISSUE."""
     if screenshot_dir is not None:
         from .preview import take_screenshots
 
-        for path in take_screenshots(issue, screenshot_dir, browser=browser, as_email=as_email):
+        for path in take_screenshots(issue, screenshot_dir, browser=browser, as_email=as_email, lang=lang):
             click.echo(f"Wrote {path}")
         return
     from .preview import run
 
     run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh,
-        read_only=read_only)
+        read_only=read_only, lang=lang)
 
 
 @main.group("theme")

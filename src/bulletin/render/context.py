@@ -397,9 +397,16 @@ def section_view(section: Section, params: Params, base: str | None = None, firs
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
-def issue_url(project: Project, slug: str) -> str | None:
-    """The web edition's address: ``web_url`` with ``{slug}`` filled in, or None."""
-    return project.web_url.replace("{slug}", quote(slug)) if project.web_url else None
+def issue_url(project: Project, slug: str, lang: str | None = None) -> str | None:
+    """The web edition's address: ``web_url`` with ``{slug}`` filled in, or None; ``lang``: that language's page
+    (``…/{slug}/fr/``) when the project has several and it is not the default."""
+    if not project.web_url:
+        return None
+    url = project.web_url.replace("{slug}", quote(slug))
+    if lang and lang in project.languages[1:]:
+        index = "/index.html" if url.endswith("/index.html") else "/"
+        url = f"{url.removesuffix('/index.html').rstrip('/')}/{quote(lang)}{index}"
+    return url
 
 
 def site_url(project: Project) -> str | None:
@@ -445,7 +452,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         lang=lang,
         dir=text_direction(lang),
     )
-    web_url = issue_url(project, spec.slug)
+    web_url = issue_url(project, spec.slug, spec.lang)
     archive = archive_url(project)
     if web and archive and archive == site_url(project):
         archive = "../index.html"  # relative: the site folder works on any host and opened from disk
