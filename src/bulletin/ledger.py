@@ -35,7 +35,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Self
@@ -327,8 +327,12 @@ class Ledger:
 
     def recipients(self, batch: int) -> list[list[str]]:
         """The recipient rows of a batch: [email, merge values...]."""
+        return self.recipients_reader(batch)()
+
+    def recipients_reader(self, batch: int) -> Callable[[], list[list[str]]]:
+        """The recipient rows of a batch, read now and decoded when called (on any thread: the send loop's body builder)."""
         row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
-        return list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
+        return lambda: list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
 
     def replace_recipients(self, batch: int, rows: Sequence[Sequence[str]]) -> None:
         """Rewrite a not-yet-sent batch's recipients; an emptied batch is marked skipped."""
