@@ -32,7 +32,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: setup browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: setup
 	$(BIN)/python benchmarks/build.py

@@ -51,6 +51,28 @@ def write(tmp_project: Path):
     return _write
 
 
+TRILINGUAL_ISSUE = """\
+title: {en: "Bulletin #7", fr: "Bulletin n° 7", it: "Bollettino n. 7"}
+subject: {en: "Bulletin #7 — H1", fr: "Bulletin n° 7 — S1"}
+period: {start: 2021-01-01, end: 2021-06-30}
+sections:
+  - {title: {en: Events, fr: Événements, it: Eventi}, tags: [Event]}
+  - {title: More news}
+notes:
+  Events: {en: "All online.", fr: "Tout en ligne."}
+intro: {en: "Six months of work.", fr: "Six mois de travail."}
+"""
+
+
+@pytest.fixture
+def trilingual(tmp_project: Path, write) -> Path:
+    """The example project with ``languages: [en, fr, it]`` and issues/tri.yaml, an issue with texts per language."""
+    config = tmp_project / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("lang: en", "languages: [en, fr, it]"), encoding="utf-8")
+    write("issues/tri.yaml", TRILINGUAL_ISSUE)
+    return tmp_project
+
+
 @pytest.fixture
 def fake_sendgrid() -> Iterator[FakeSendGrid]:
     """A validating fake SendGrid on 127.0.0.1; the test fails if any request broke the spec or the limits."""

@@ -7,6 +7,7 @@ import difflib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bulletin.compose import ComposeError, IssueText, ItemName, edit, item_name, publish, rebase
 from bulletin.model import Item
@@ -219,3 +220,27 @@ def test_a_key_that_is_not_a_list_is_not_replaced_by_one() -> None:
     text = EXAMPLE.replace("pin: [https://example.org/news/annual-report]", "pin: https://example.org/news/annual-report")
     with pytest.raises(ComposeError, match=r"pin: is not a list like \[content/x.md\]"):
         edit(text, lambda f: f.pin(name("content/x.md")))
+
+
+def test_a_text_set_in_another_language_becomes_a_text_per_language() -> None:
+    issue = IssueText('title: Bulletin\nintro: "Six months."  # keep me\n')
+    issue.set_text("intro", "Six mois.", lang="fr", default="en")
+    assert texts(issue) == {"en": "Six months.", "fr": "Six mois."}
+    assert "# keep me" in issue.text()
+    issue = IssueText(issue.text())
+    issue.set_text("intro", "Sei mesi.", lang="it", default="en")
+    issue.set_text("intro", "Six whole months.", lang="en", default="en")  # the default's text, inside the mapping
+    assert texts(issue) == {"en": "Six whole months.", "fr": "Six mois.", "it": "Sei mesi."}
+    issue.set_text("intro", "", lang="fr", default="en")
+    assert texts(issue) == {"en": "Six whole months.", "it": "Sei mesi."}
+
+
+def texts(issue: IssueText) -> dict[str, str]:
+    """The intro's text per language, as the issue file now holds them (a block text ends with its line end)."""
+    return {lang: text.strip() for lang, text in yaml.safe_load(issue.text())["intro"].items()}
+
+
+def test_a_note_set_in_another_language_keeps_the_default_one() -> None:
+    issue = IssueText("title: Bulletin\nnotes:\n  Events: All online.\n")
+    issue.set_note("Events", "Tout en ligne.", ["Events", "News"], lang="fr", default="en")
+    assert yaml.safe_load(issue.text())["notes"] == {"Events": {"en": "All online.", "fr": "Tout en ligne."}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,10 @@ def test_without_a_source_in_bulletin_yaml_the_issue_reads_the_content_folder(tm
     path = new_issue("2021-h1", *H1)
 
     assert "\nsource: content/\n" in (tmp_project / path).read_text()
+
+
+def test_a_new_issue_of_a_project_with_editions_says_how_to_give_texts_per_language(trilingual: Path) -> None:
+    path = trilingual / new_issue("2021-h2", dt.date(2021, 7, 1), dt.date(2021, 12, 31))
+    text = path.read_text(encoding="utf-8")
+    assert '# Editions in en, fr, it:' in text and 'title: {en: "…", fr: "…", it: "…"}' in text
+    assert load_issue(path, load_project()).title  # and it loads as it is

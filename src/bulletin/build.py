@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import sources
 from .config import load_issue, load_project
+from .editions import Missing, localize
 from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
 from .imagesize import load_sizes, with_sizes
 from .model import IssueSpec, Item, Project, Selection, Source
@@ -23,6 +24,23 @@ from .yamlfile import hint
 
 WARN_BYTES = 90 * 1024
 GMAIL_CLIP_BYTES = 102 * 1024
+
+
+@dataclass
+class Edition:
+    """One language's edition of a built issue."""
+
+    lang: str
+    spec: IssueSpec  # its texts in that language (``spec.lang`` is the language)
+    selection: Selection  # its items as that language shows them
+    rendered: Rendered
+    missing: list[Missing] = field(default_factory=list)  # what it shows in the default language
+    folder: str = ""  # where it is written under build/<slug>/: "" for the default language, else the language
+
+    @property
+    def content_hash(self) -> str:
+        """Identifies what this edition sends: subject, HTML and text."""
+        return _digest(self.spec.subject, self.rendered)
 
 
 @dataclass
@@ -39,6 +57,7 @@ class BuildResult:
     out_dir: Path | None = None
     content_warnings: list[Problem] = field(default_factory=list)  # those about the inputs (check shows them too)
     notes: list[str] = field(default_factory=list)  # worth knowing, nothing wrong (e.g. a website's posts from the cache)
+    editions: dict[str, Edition] = field(default_factory=dict)  # per language, the default first
 
     @property
     def content_hash(self) -> str:
@@ -94,13 +113,47 @@ def prepare(
             f"{spec.path}: no items to put in the issue: none of the {count(len(items), 'item')} in "
             f"{', '.join(map(str, spec.sources))} is dated {spec.period.start} to {spec.period.end} and matches a section"
         )
-    rendered = render_issue(project, spec, selection)
-    about_inputs = list(cache.warnings.values()) + _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
-    warnings = _output_warnings(selection, rendered) + [str(problem) for problem in about_inputs]
-    manifest = _manifest(project, spec, selection, rendered, warnings)
+    editions = render_editions(project, spec, selection)
+    rendered = editions[project.editions[0]].rendered
+    untranslated = _untranslated(project, editions)
+    if project.require_translations:
+        raise_if(untranslated, ConfigError, f"Some texts have no translation (require_translations: true in {project_file(project)})")
+    about_inputs = (list(cache.warnings.values()) + _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
+                    + untranslated)
+    warnings = [warning for edition in editions.values() for warning in _output_warnings(edition)]
+    warnings += [str(problem) for problem in about_inputs]
+    manifest = _manifest(project, spec, selection, editions, warnings)
     notes = [f"{site}: the posts as fetched {age} ago (kept in {project.state_dir}/cache/; add --refresh to fetch them anew)"
              for site, age in cache.ages().items()]
-    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs, notes=notes)
+    return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs, notes=notes,
+                       editions=editions)
+
+
+def render_editions(project: Project, spec: IssueSpec, selection: Selection, *, web: bool = False) -> dict[str, Edition]:
+    """Every language's edition of the issue (``web``: the web edition), the default language first."""
+    editions = {}
+    for lang in project.editions:
+        spec_l, selection_l, missing = localize(project, spec, selection, lang)
+        folder = "" if lang == project.editions[0] else lang
+        editions[lang] = Edition(lang, spec_l, selection_l, render_issue(project, spec_l, selection_l, web=web), missing, folder)
+    return editions
+
+
+def project_file(project: Project) -> str:
+    """bulletin.yaml, as messages name it."""
+    return Path(project.path).name
+
+
+def _untranslated(project: Project, editions: dict[str, Edition]) -> list[Problem]:
+    """One warning per text some editions show in the default language: which languages lack it."""
+    langs: dict[Missing, list[str]] = {}
+    for edition in editions.values():
+        for missing in edition.missing:
+            langs.setdefault(missing, []).append(edition.lang)
+    default = project.editions[0]
+    return [Problem(missing.where, f"{missing.what}: no translation in {', '.join(codes)}, so "
+                                   f"{'that edition shows' if len(codes) == 1 else 'those editions show'} it in {default}")
+            for missing, codes in langs.items()]
 
 
 def build(
@@ -121,6 +174,12 @@ def build(
         "manifest.json": json.dumps(result.manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
     }
     write_files(out_dir, files)
+    for edition in list(result.editions.values())[1:]:
+        write_files(out_dir / edition.folder, {
+            "index.html": edition.rendered.html,
+            "index.txt": edition.rendered.text,
+            "index.mjml": edition.rendered.mjml,
+        })
     result.out_dir = out_dir
     return result
 
@@ -170,15 +229,16 @@ def _feed_reach(spec: IssueSpec, loaded: list[tuple[Source, list[Item]]]) -> lis
     return warnings
 
 
-def _output_warnings(selection: Selection, rendered: Rendered) -> list[str]:
+def _output_warnings(edition: Edition) -> list[str]:
     """Size and alt texts (check reports them in its own words)."""
     warnings = []
-    size = len(rendered.html.encode())
+    size = len(edition.rendered.html.encode())
+    name = f"{edition.folder}/index.html" if edition.folder else "index.html"
     if size > GMAIL_CLIP_BYTES:
-        warnings.append(f"index.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB; remove items or shorten summaries")
+        warnings.append(f"{name} is {size / 1024:.0f} KB: Gmail clips messages over 102 KB; remove items or shorten summaries")
     elif size > WARN_BYTES:
-        warnings.append(f"index.html is {size / 1024:.0f} KB, close to Gmail's 102 KB clipping limit")
-    for item in selection.items:
+        warnings.append(f"{name} is {size / 1024:.0f} KB, close to Gmail's 102 KB clipping limit")
+    for item in edition.selection.items if not edition.folder else []:  # the item's own file is named once
         if item.image and not item.image.alt:
             warnings.append(f"{item.origin}: image has no alt text")
     return warnings
@@ -242,12 +302,24 @@ def _item_entry(item: Item) -> dict:
     return {"date": item.date.isoformat(), "title": item.title, "url": item.url, "tags": list(item.tags), "origin": item.origin}
 
 
-def _manifest(project: Project, spec: IssueSpec, selection: Selection, rendered: Rendered, warnings: list[str]) -> dict:
-    html, text = rendered.html.encode(), rendered.text.encode()
+def _digest(subject: str, rendered: Rendered) -> str:
     digest = hashlib.sha256()
-    for part in (spec.subject.encode(), html, text):
+    for part in (subject.encode(), rendered.html.encode(), rendered.text.encode()):
         digest.update(len(part).to_bytes(8, "big") + part)
-    return {
+    return digest.hexdigest()
+
+
+def _manifest(project: Project, spec: IssueSpec, selection: Selection, editions: dict[str, Edition], warnings: list[str]) -> dict:
+    default = editions[project.editions[0]]
+    rendered = default.rendered
+    html, text = rendered.html.encode(), rendered.text.encode()
+    content_hash = default.content_hash
+    if len(editions) > 1:  # any edition changed: the issue changed
+        overall = hashlib.sha256()
+        for lang, edition in editions.items():
+            overall.update(f"{lang}:{edition.content_hash}\n".encode())
+        content_hash = overall.hexdigest()
+    manifest = {
         "slug": spec.slug,
         "issue": spec.path,
         "title": spec.title,
@@ -262,8 +334,22 @@ def _manifest(project: Project, spec: IssueSpec, selection: Selection, rendered:
         "sizes": {"html_bytes": len(html), "text_bytes": len(text)},
         "merge_fields": dict(sorted(rendered.merge_fields.items())),
         "warnings": warnings,
-        "content_hash": digest.hexdigest(),
+        "content_hash": content_hash,
         "template": spec.template,
         "inliner": project.inliner,
     }
+    if len(editions) > 1:
+        manifest["languages"] = list(editions)
+        manifest["editions"] = {
+            lang: {
+                "path": f"{edition.folder}/index.html" if edition.folder else "index.html",
+                "title": edition.spec.title,
+                "subject": edition.spec.subject,
+                "sizes": {"html_bytes": len(edition.rendered.html.encode()), "text_bytes": len(edition.rendered.text.encode())},
+                "content_hash": edition.content_hash,
+                "fell_back": [{"where": m.where, "what": m.what} for m in edition.missing],
+            }
+            for lang, edition in editions.items()
+        }
+    return manifest
 

@@ -22,6 +22,7 @@ from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from .errors import ConfigError
+from .languages import match
 from .model import Item
 from .select import reference_forms, same_page
 
@@ -147,25 +148,38 @@ class IssueText:
         else:
             self._append("include", item.name)
 
-    def set_text(self, key: str, value: str) -> None:
-        """Set intro, subject or preheader; an empty text removes the key."""
+    def set_text(self, key: str, value: str, lang: str | None = None, default: str | None = None) -> None:
+        """Set intro, subject or preheader; an empty text removes the key. ``lang``: the text of that language's edition
+        (a text per language, ``{en: …, fr: …}``, keeps the others'; ``default`` is the project's default language)."""
         if key not in TEXT_KEYS:
             raise ComposeError(f"'{key}' is not a text the page can set (only {', '.join(TEXT_KEYS)})")
         value = value.replace("\r\n", "\n")
         if key != "intro":
             value = " ".join(value.split())  # one line: the Subject header and the inbox preview
+        if isinstance(self.data.get(key), CommentedMap) or (lang and default and lang != default):
+            self._set_language(self.data, key, value, lang or default or "", default or lang or "", block=key == "intro")
+            return
         if not value.strip():
             if key in self.data:
                 self._delete(self.data, key)
             return
         self._set(key, self._scalar(value, self.data.get(key), block=key == "intro"))
 
-    def set_note(self, section: str, value: str, sections: list[str]) -> None:
-        """Set the note under section ``section``; an empty text removes it."""
+    def set_note(self, section: str, value: str, sections: list[str], lang: str | None = None, default: str | None = None) -> None:
+        """Set the note under section ``section`` (its default-language title); an empty text removes it.
+        ``lang``/``default``: as for :meth:`set_text`."""
         if section not in sections:
             raise ComposeError(f"no section '{section}' in {self.shown}")
         value = value.replace("\r\n", "\n")
         notes = self.data.get("notes")
+        if (lang and default and lang != default) or (isinstance(notes, CommentedMap) and isinstance(notes.get(section), CommentedMap)):
+            if not isinstance(notes, CommentedMap):
+                notes = CommentedMap()
+                self._set("notes", notes)
+            self._set_language(notes, section, value, lang or default or "", default or lang or "", block="\n" in value.strip())
+            if not notes:
+                self._delete(self.data, "notes")
+            return
         if not value.strip():
             if isinstance(notes, CommentedMap) and section in notes:
                 self._delete(notes, section)
@@ -181,6 +195,28 @@ class IssueText:
         else:
             order = [s for s in sections if s in notes or s == section]
             self._insert(notes, order.index(section), section, scalar)
+
+    def _set_language(self, parent: CommentedMap, key: str, value: str, lang: str, default: str, *, block: bool) -> None:
+        """Set one language's text of ``parent[key]``, turning a single text into ``{default: it, lang: value}``."""
+        texts = parent.get(key)
+        if not isinstance(texts, CommentedMap):
+            mapping = CommentedMap()
+            if isinstance(texts, str) and texts.strip():
+                mapping[default] = texts
+            if key in parent:
+                parent[key] = mapping
+            elif parent is self.data:
+                self._set(key, mapping)
+            else:
+                parent[key] = mapping
+            texts = mapping
+        written = next((k for k in texts if match(str(k), (lang,))), lang)
+        if value.strip():
+            texts[written] = self._scalar(value, texts.get(written), block=block)
+        elif written in texts:
+            del texts[written]
+        if not texts:
+            self._delete(parent, key)
 
     def remove(self, key: str) -> None:
         """Remove a top-level key (the comments and blank lines before the next one stay)."""

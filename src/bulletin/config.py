@@ -24,13 +24,14 @@ from .model import (
     WordPressSource,
 )
 from .spacing import one_line
+from .texts import localized, read_languages
 
 PROJECT_FILE = "bulletin.yaml"
 
 _PROJECT_KEYS = [
     "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
     "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source", "brand", "greeting", "site_dir", "archive_url",
-    "subscribe_url",
+    "subscribe_url", "languages", "require_translations",
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
@@ -135,6 +136,10 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
     paths = check.mapping(data.get("paths"), ("paths",), ["content", "build", "state", "outbox", "templates"])
     fallbacks = _fallbacks(check, data.get("merge_fallbacks"))
     org_name = " ".join((check.text(org, "name", ("organisation",)) or "").split())
+    languages, lang = read_languages(check, data)
+    require = data.get("require_translations", False)
+    if not isinstance(require, bool):
+        check.error(("require_translations",), f"expected true or false, got {yamlfile.show(require)}")
 
     project = Project(
         root=str(root),
@@ -160,7 +165,9 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         utm=_utm(check, data.get("utm"), ("utm",)),
         inliner=check.choice(data, "inliner", ["premailer", "css-inline"], default="premailer"),  # type: ignore[arg-type]
         timezone=timezone,
-        lang=check.text(data, "lang", default="en") or "en",
+        lang=lang,
+        languages=languages,
+        require_translations=require is True,
         merge_fallbacks=fallbacks,
         brand=read_brand(check, data.get("brand"), org_name),
         greeting=read_greeting(check, data, fallbacks),
@@ -240,16 +247,33 @@ def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | No
     default: Any = project.source or [project.content_dir]
     sources = _sources(check, data["source"]) if "source" in data else list(default)
 
+    editions = project.editions
+    translations: dict[str, dict[str, str]] = {lang: {} for lang in editions[1:]}
     match_order = _match_order(check, data)
-    sections = _sections(check, data.get("sections"), ordered=bool(match_order))
+    sections = _sections(check, data.get("sections"), editions, translations, ordered=bool(match_order))
     titles = [s.title for s in sections]
     _check_match_order(check, match_order, sections)
     notes_raw = check.mapping(data.get("notes"), ("notes",), titles) if data.get("notes") is not None else {}
-    notes = {str(k): check.text(notes_raw, k, ("notes",)) or "" for k in notes_raw if str(k) in titles}
+    notes = {}
+    for key in notes_raw:
+        if str(key) in titles:
+            note, others = localized(check, notes_raw, key, ("notes",), editions)
+            notes[str(key)] = note or ""
+            for lang, text in others.items():
+                translations[lang][f"note:{key}"] = text
+    texts = {}
+    for key in ("title", "subject", "preheader", "intro"):
+        texts[key], others = localized(check, data, key, (), editions)
+        for lang, text in others.items():
+            # one-line texts: a YAML block (|) would put line breaks into the Subject header and the inbox preview
+            translations[lang][key] = text if key == "intro" else one_line(text)
+    for own in translations.values():
+        if "subject" not in own and "title" in own and not texts["subject"]:
+            own["subject"] = own["title"]  # as in the default language: the subject is the title unless given
 
     lists = {key: check.text_list(data, key, (), "URLs or item files") for key in ("pin", "exclude", "include")}
     # one-line texts: a YAML block (|) would put line breaks into the Subject header and the inbox preview
-    title, subject, preheader = (one_line(check.text(data, key) or "") for key in ("title", "subject", "preheader"))
+    title, subject, preheader = (one_line(texts[key] or "") for key in ("title", "subject", "preheader"))
     spec = IssueSpec(
         slug=slug,
         path=name,
@@ -266,12 +290,13 @@ def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | No
         exclude=lists["exclude"],
         include=lists["include"],
         notes=notes,
-        intro=check.text(data, "intro") or "",
+        intro=texts["intro"] or "",
         template=check.text(data, "template") or "default",
         utm=_utm(check, data.get("utm"), ("utm",)),
         lang=check.text(data, "lang"),
         match_order=match_order,
         lines=_reference_lines(doc.lines),
+        translations={lang: own for lang, own in translations.items() if own},
     )
     if spec.template and not _SLUG.match(spec.template):
         check.error(("template",), f"expected a theme name (a folder under templates/), got '{spec.template}'")
@@ -353,7 +378,8 @@ def _wordpress(check: yamlfile.Checker, data: dict, path: yamlfile.Path_) -> Wor
     return WordPressSource(url.rstrip("/"), categories, excluded) if url else None
 
 
-def _sections(check: yamlfile.Checker, data: Any, *, ordered: bool = False) -> list[SectionSpec]:
+def _sections(check: yamlfile.Checker, data: Any, editions: tuple[str, ...], translations: dict[str, dict[str, str]], *,
+              ordered: bool = False) -> list[SectionSpec]:
     if not isinstance(data, list) or not data:
         if data is not None:
             check.error(("sections",), "expected a list of sections like - {title: Events, tags: [Event]}")
@@ -363,7 +389,10 @@ def _sections(check: yamlfile.Checker, data: Any, *, ordered: bool = False) -> l
     for index, entry in enumerate(data):
         path = ("sections", index)
         section = check.mapping(entry, path, ["title", "tags"], ("title",))
-        title = check.text(section, "title", path)
+        title, others = localized(check, section, "title", path, editions)
+        if title:
+            for lang, text in others.items():
+                translations[lang][f"section:{title}"] = text
         if "tags" in section and section.get("tags") in (None, []):
             check.error(path + ("tags",), "empty: give tags like [Event], or leave tags out for a catch-all section")
         tags = check.text_list(section, "tags", path, "tags")

@@ -18,7 +18,7 @@ from .words import count
 
 _TEMPLATE = """\
 # The {slug} issue. Edit the texts, then run: bulletin build issues/{slug}.yaml
-title: {title}
+{languages}title: {title}
 subject: {subject}
 preheader: "News, events, publications and position papers from {label}"
 period: {{start: {start}, end: {end}}}    # inclusive
@@ -80,6 +80,7 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
         slug=slug, title=json.dumps(title, ensure_ascii=False), subject=json.dumps(f"{title} — {label}", ensure_ascii=False),
         label=label, start=start, end=end, source=source_yaml(project.source or [project.content_dir.rstrip("/") + "/"]),
         sections=proposed_sections(_items_of(project, start, end)),
+        languages=_languages_note(project),
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +88,16 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     except OSError as exc:  # a name too long for the file system, a read-only folder, issues/ being a file
         raise BulletinError(f"cannot write issues/{slug}.yaml: {exc.strerror or exc}") from None
     return path.relative_to(project.root)
+
+
+def _languages_note(project: Project) -> str:
+    """For a project with editions: how to give a text per language."""
+    if not project.languages:
+        return ""
+    default, *others = project.languages
+    example = ", ".join(f'{lang}: "…"' for lang in project.languages)
+    return (f"# Editions in {', '.join(project.languages)}: every text (title, subject, preheader, intro, a section's title,\n"
+            f"# notes) may be given per language, e.g. title: {{{example}}}; a language left out shows the {default} text.\n")
 
 
 def _items_of(project: Project, start: dt.date, end: dt.date) -> list[Item] | None:

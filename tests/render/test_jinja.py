@@ -238,7 +238,7 @@ def test_misspelt_field_says_what_the_object_has(project, spec, selection):
         render_issue(project, spec, selection)
     assert str(info.value) == (
         "templates/default/email.txt.j2:2: an item has no 'titel' (did you mean 'title'?; it has: title, url,"
-        " date, date_label, tags, summary_html, summary_text, image, position)"
+        " date, date_label, tags, summary_html, summary_text, image, position, lang)"
     )
 
 

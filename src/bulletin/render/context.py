@@ -53,7 +53,8 @@ rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links w
 ``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
 ``alt``, and ``width``/``height`` of the file or None, or None), ``position`` (1, 2, ...: its place
 in reading order, featured first; the preview's compose actions find an item's block in the email by
-``data-item="{{ item.position }}"``).
+``data-item="{{ item.position }}"``), ``lang`` (None, or the language its text is in when this language's
+edition has no translation of it: put it on the title's and summary's elements).
 
 Also in every template: the filter ``wrap(text, width=72, indent="")`` (wraps plain-text
 paragraphs, never breaking URLs) and the global ``merge`` (so macros imported without context
@@ -133,6 +134,7 @@ class ItemView:
     summary_text: str
     image: Image | None
     position: int = 0
+    lang: str | None = None  # the language its text is in when the edition has no translation of it (else None)
 
 
 @dataclass(frozen=True)
@@ -377,6 +379,7 @@ def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
         summary_text=inert(text),
         image=image,
         position=position,
+        lang=item.lang,
     )
 
 
