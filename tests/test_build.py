@@ -416,3 +416,22 @@ def test_a_title_yaml_misreads_builds_as_written_with_a_note(tmp_project, write)
     [note] = [w for w in result.warnings if w.startswith("content/2021-03-01-stand-up.md:3: title: read as written")]
     assert note.endswith('write: title: "Stand Up: \\"A solidarity Action Plan for All\\" event"')
     assert "title: read as written" in " ".join(f.message for f in run_checks(result).warnings)
+
+
+def test_an_items_translation_file_is_its_title_in_that_edition(trilingual: Path, write) -> None:
+    """Issue 17: content/x.fr.md reaches the French edition through the sources; the Italian one falls back."""
+    title = 'Congrès 2021 & "économie sociale" <script>x</script>\u00a0!'
+    write("content/2021-05-20-congress-2021.fr.md", f"---\ntitle: '{title}'\nurl: https://example.org/fr/congres\n---\nEn ligne.\n")
+    write("content/2021-05-20-congress-2021.de.md", "---\ntitle: Kongress\n---\n")
+
+    result = build("issues/tri.yaml")
+
+    assert not any(item.path and item.path.endswith((".fr.md", ".de.md")) for item in result.items)
+    fr = lxml.html.fromstring(result.editions["fr"].rendered.html)
+    [link] = [a for a in fr.iter("a") if a.text_content().strip() == title]
+    assert urlsplit(link.get("href")).path == "/fr/congres"
+    assert "En ligne." in fr.text_content()
+    it = lxml.html.fromstring(result.editions["it"].rendered.html)
+    assert title not in it.text_content() and "En ligne." not in it.text_content()
+    assert any("2021-05-20-congress-2021.de.md" in warning and "'de' is not one of the languages" in warning
+               for warning in result.warnings)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +21,37 @@ def test_build_prints_summary(tmp_project):
     assert result.exit_code == 0, result.output
     assert "Position papers" in result.output and "Left out: 1 excluded" in result.output
     assert (tmp_project / "build" / "example" / "index.html").is_file()
+
+
+def test_build_prints_the_count_of_each_section(tmp_project):
+    result = run("build", "issues/example.yaml")
+    lines = result.output.splitlines()
+    assert lines[0] == "Bulletin on EU Social Affairs #7 (2021-01-01 to 2021-06-30)"
+    counts = {line.split(None, 1)[1]: int(line.split()[0]) for line in lines[1:] if line.startswith("  ")}
+    assert counts["Featured"] == 1 and counts["Total"] == sum(n for title, n in counts.items() if title != "Total")
+
+
+def imported_after(*args: str) -> list[str]:
+    """The slow-to-import libraries a `bulletin` process has imported when the command ends (in the cwd)."""
+    code = (
+        "import json, sys; from bulletin.cli import main\n"
+        "try:\n    main(sys.argv[1:], standalone_mode=False)\nfinally:\n"
+        "    heavy = {'premailer', 'cssutils', 'rich', 'requests', 'http.client', 'jinja2', 'markdown_it', 'yaml', 'lxml',"
+        " 'rapidfuzz', 'feedparser', 'PIL', 'playwright', 'email_validator', 'sqlite3', 'importlib.metadata'}\n"
+        "    print(json.dumps(sorted(heavy & set(sys.modules))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_help_imports_none_of_the_slow_libraries():
+    assert imported_after("--help") == []
+
+
+def test_build_imports_only_what_building_uses(tmp_project):
+    imported_after("build", "issues/example.yaml")  # the theme's CSS parsed once (and kept)
+
+    assert imported_after("build", "issues/example.yaml") == ["jinja2", "lxml", "markdown_it", "premailer", "yaml"]
 
 
 def test_build_out_dir(tmp_project):

@@ -454,3 +454,26 @@ def test_a_website_that_is_not_an_address_is_an_error(write):
 
 
 REPO_SETTINGS = "organisation: {name: X, address: Y}\nsender: {email: a@example.org}\ntimezone: UTC\nlang: en\n"
+
+
+def test_messages_reword_the_theme_per_language(write):
+    base = "organisation: {name: X, address: A}\nsender: {email: a@example.org}\n"
+    assert load_project(write("bulletin.yaml", base)).messages == {}
+    text = base + "messages:\n  fr-BE: {read_more: \"Lire l'article\"}\n  en:\n    unsubscribe: Leave\n"
+    assert load_project(write("bulletin.yaml", text)).messages == {"fr-BE": {"read_more": "Lire l'article"}, "en": {"unsubscribe": "Leave"}}
+
+
+def test_bad_messages_name_their_lines(write):
+    base = "organisation: {name: X, address: A}\nsender: {email: a@example.org}\n"
+    path = write("bulletin.yaml", base + "messages:\n  fr:\n    unsubcribe: Se désinscrire\n    why: ''\n  french: {read_more: x}\n  de: Weiterlesen\n")
+    with pytest.raises(ConfigError) as info:
+        load_project(path)
+    assert [str(p) for p in info.value.problems] == [
+        "bulletin.yaml:5: messages.fr.unsubcribe: unknown key (did you mean 'unsubscribe'?)",
+        "bulletin.yaml:6: messages.fr.why: empty: write the text, or leave the key out to keep the theme's",
+        "bulletin.yaml:7: messages.french: expected a language code like fr or fr-BE, then its texts:"
+        " languages and texts like {fr: {read_more: Lire l'article}}",
+        "bulletin.yaml:8: messages.de: expected a mapping of keys (read_more, featured, in_this_issue, view_in_browser, unsubscribe,"
+        " why, all_issues, subscribe, archive_description, archive_subscribe, archive_follow, archive_empty, sent, published),"
+        " got 'Weiterlesen'",
+    ]

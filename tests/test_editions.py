@@ -99,3 +99,41 @@ def test_a_text_in_a_language_the_project_lacks_is_named(trilingual: Path, write
     text = str(caught.value)
     assert "issues/bad.yaml:1: title.de: 'de' is not one of the project's languages (en, fr, it)" in text
     assert "title: no text in en, the default language" in text
+
+
+def test_three_editions_each_with_its_titles_fallbacks_texts_and_dates(trilingual: Path, write) -> None:
+    write("content/2021-06-10-industrial-strategy.fr.md", '---\ntitle: "Stratégie industrielle\u00a0: notre réaction & <leçons>"\n'
+          "url: https://example.org/fr/news/industrial-strategy\n---\nLa stratégie reconnaît l'économie sociale.\n")
+    write("content/2021-06-10-industrial-strategy.it.md", '---\ntitle: "Strategia industriale: la nostra reazione"\n---\n')
+    result = build("issues/tri.yaml")
+    out = trilingual / "build" / "tri"
+
+    def item_block(page, url_part: str):
+        return [block for block in page.xpath("//*[@data-item]") if any(url_part in a.get("href", "") for a in block.iter("a"))][0]
+
+    fr = lxml_html.fromstring((out / "fr" / "index.html").read_text(encoding="utf-8"))
+    block = item_block(fr, "/fr/news/industrial-strategy")
+    heading = block.xpath(".//h3|.//h2")[0]
+    assert heading.text_content().strip() == "Stratégie industrielle\u00a0: notre réaction & <leçons>"
+    assert heading.get("lang") is None  # translated: in the edition's language
+    assert "10 juin 2021" in block.text_content() and "Lire la suite" in block.text_content()
+    other = item_block(fr, "annual-report")  # not translated: English, marked so
+    assert other.xpath(".//h3|.//h2")[0].get("lang") == "en" and "Lire la suite" in other.text_content()
+
+    it = lxml_html.fromstring((out / "it" / "index.html").read_text(encoding="utf-8"))
+    assert it.get("lang") == "it"
+    block = item_block(it, "industrial-strategy")
+    assert block.xpath(".//h3|.//h2")[0].text_content().strip() == "Strategia industriale: la nostra reazione"
+    assert "10 giugno 2021" in block.text_content() and "Leggi tutto" in block.text_content()
+    assert "The updated Industrial Strategy" in block.text_content()  # no Italian summary: the item's own
+
+    en = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
+    block = item_block(en, "example.org/news/industrial-strategy")
+    assert "EU Industrial Strategy Update: our reaction & lessons" in block.text_content()
+    assert "10 June 2021" in block.text_content() and "Read more" in block.text_content()
+    fr_text = (out / "fr" / "index.txt").read_text(encoding="utf-8")
+    assert "Stratégie industrielle\u00a0: notre réaction & <leçons>" in fr_text and "Lire la suite:" in fr_text
+    assert "Se désabonner" in fr_text
+    fell_back = [entry["where"] for entry in result.manifest["editions"]["fr"]["fell_back"]]
+    assert not any("industrial-strategy" in where for where in fell_back)
+    assert any("annual-report" in where for where in fell_back)

@@ -247,6 +247,13 @@ def test_an_item_tag_one_or_two_edits_from_a_section_tag_is_a_near_miss():
     assert found == {("Events", "Event", "Events", ("Congress", "Webinar")), ("Positon paper", "Position paper", "Papers", ("Paper",))}
 
 
+def test_swapped_letters_are_a_near_miss_and_tags_with_other_letters_are_not():
+    items = [item("2021-02-04", "Meeting", ("Event",)), item("2021-02-01", "Swapped", ("Evnet",)), item("2021-02-02", "Other", ("Press release",)),
+             item("2021-02-03", "Anagram", ("Tneve",))]
+    sel = select(make_spec(), items)
+    assert {(near.tag, near.section_tag) for near in sel.near_misses} == {("Evnet", "Event")}
+
+
 def test_match_order_may_show_the_catch_all_anywhere_it_is_matched_last():
     sections = [SectionSpec("More"), SectionSpec("Events", ("Event",))]
     sel = select(make_spec(sections=sections, match_order=["Events"]), ITEMS)

@@ -19,7 +19,7 @@ def test_copy_all_files_then_refuse_to_overwrite(tmp_project):
     assert copied == sorted(p.name for p in (THEMES_DIR / "default").iterdir() if p.is_file())
     assert "Copied templates/default/email.mjml.j2" in result.output
     edited = tmp_project / "templates/default/_words.j2"
-    edited.write_text(edited.read_text().replace('"Read more"', '"Lire la suite"'))
+    edited.write_text(edited.read_text().replace("messages.read_more", '"Lire la suite"'))
     again = invoke("_words.j2")
     assert again.exit_code != 0 and "templates/default/_words.j2 already exists" in again.output
     assert "Lire la suite" in edited.read_text()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sources
+from .catalogue import fallback_warning
 from .config import load_issue, load_project
 from .editions import Missing, localize
 from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
@@ -80,7 +81,8 @@ def load_sources(
     for index, source in enumerate(spec.sources):
         try:
             found = sources.load(source, root=Path(project.root), fetch=fetch, cache=cache,
-                                 start=spec.period.start, end=spec.period.end, include=spec.include)
+                                 start=spec.period.start, end=spec.period.end, include=spec.include,
+                                 languages=project.languages)
             items.append((source, found))
         except SourceError as exc:
             # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
@@ -119,7 +121,8 @@ def prepare(
     if project.require_translations:
         raise_if(untranslated, ConfigError, f"Some texts have no translation (require_translations: true in {project_file(project)})")
     about_inputs = (list(cache.warnings.values()) + _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
-                    + untranslated)
+                    + untranslated + [Problem(project_file(project), text) for lang in editions
+                                      if (text := fallback_warning(lang, project.messages))])
     warnings = [warning for edition in editions.values() for warning in _output_warnings(edition)]
     warnings += [str(problem) for problem in about_inputs]
     manifest = _manifest(project, spec, selection, editions, warnings)

@@ -75,7 +75,7 @@ def build_cmd(issue: str, out: str | None, refresh: bool) -> None:
     from .report import print_build
 
     result = build(issue, out=out, refresh=refresh)
-    print_build(_console(), result)
+    print_build(result)
 
 
 @main.command("items")

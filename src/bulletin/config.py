@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import yamlfile
+from . import catalogue, yamlfile
 from .errors import ConfigError, raise_if
 from .housestyle import read_brand, read_greeting
+from .languages import is_tag
 from .model import (
     IssueSpec,
     Organisation,
@@ -31,7 +32,7 @@ PROJECT_FILE = "bulletin.yaml"
 _PROJECT_KEYS = [
     "organisation", "sender", "subscribers", "subscribers_encoding", "sendgrid", "transport", "web_url",
     "utm", "inliner", "timezone", "lang", "merge_fallbacks", "paths", "source", "brand", "greeting", "site_dir", "archive_url",
-    "subscribe_url", "languages", "require_translations",
+    "subscribe_url", "languages", "require_translations", "messages",
 ]
 _ISSUE_KEYS = [
     "title", "subject", "preheader", "period", "source", "sections", "exclude_tags", "order", "featured",
@@ -169,6 +170,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         languages=languages,
         require_translations=require is True,
         merge_fallbacks=fallbacks,
+        messages=_messages(check, data.get("messages")),
         brand=read_brand(check, data.get("brand"), org_name),
         greeting=read_greeting(check, data, fallbacks),
         content_dir=check.text(paths, "content", ("paths",), "content") or "content",
@@ -213,6 +215,32 @@ def _fallbacks(check: yamlfile.Checker, data: Any) -> dict[str, str]:
             check.error(("merge_fallbacks", str(key)), "expected a subscriber column name (letters, digits and _), like name")
         else:
             out[str(key)] = check.text(raw, key, ("merge_fallbacks",)) or ""
+    return out
+
+
+def _messages(check: yamlfile.Checker, data: Any) -> dict[str, dict[str, str]]:
+    """messages: the theme's texts reworded per language, ``{fr: {read_more: "Lire l'article"}}``."""
+    if data is None:
+        return {}
+    example = "languages and texts like {fr: {read_more: Lire l'article}}"
+    if not isinstance(data, dict):
+        check.error(("messages",), f"expected {example}, got {yamlfile.show(data)}")
+        return {}
+    known = list(catalogue.keys())
+    out: dict[str, dict[str, str]] = {}
+    for lang in data:
+        path: yamlfile.Path_ = ("messages", str(lang))
+        if not isinstance(lang, str) or not is_tag(lang):
+            check.error(path, f"expected a language code like fr or fr-BE, then its texts: {example}")
+            continue
+        texts = check.mapping(data[lang], path, known)
+        out[lang] = {}
+        for key in (k for k in texts if str(k) in known):
+            text = check.text(texts, key, path)
+            if texts[key] is None or (text is not None and not text.strip()):
+                check.error(path + (str(key),), "empty: write the text, or leave the key out to keep the theme's")
+            elif text:
+                out[lang][str(key)] = text
     return out
 
 

@@ -33,7 +33,8 @@ def list_items(
     chosen: list[Source] = list(sources) if sources else project.source or [project.content_dir]
     for source in chosen:
         try:
-            found.extend(readers.load(source, root=Path(project.root), cache=cache, start=start, end=end))
+            found.extend(readers.load(source, root=Path(project.root), cache=cache, start=start, end=end,
+                                        languages=project.languages))
         except SourceError as exc:
             problems.extend(exc.problems or [Problem("", str(exc))])
     raise_if(problems, SourceError, "Some items cannot be read")

@@ -1,11 +1,10 @@
-"""Terminal reports of the build and of items (Rich)."""
+"""Terminal reports of the build (plain lines: the build is run often, and Rich takes a while to import) and of items (Rich)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-from rich.text import Text
+import click
 
 from .words import count
 
@@ -16,33 +15,33 @@ if TYPE_CHECKING:
     from .model import Item
 
 
-def print_build(console: Console, result: BuildResult) -> None:
+def print_build(result: BuildResult) -> None:
     """Items per section, what was left out and why, sizes, warnings, where the files are."""
     spec, selection, manifest = result.spec, result.selection, result.manifest
-    table = Table(title=Text(f"{spec.title} ({spec.period.start} to {spec.period.end})"), title_justify="left")
-    table.add_column("Section")
-    table.add_column("Items", justify="right")
-    if selection.featured:
-        table.add_row("Featured", "1")
-    for section in selection.sections:
-        table.add_row(Text(section.title), str(len(section.items)))
-    table.add_row("[bold]Total[/]", f"[bold]{len(selection.items)}[/]")
-    console.print(table)
+    click.echo(f"{spec.title} ({spec.period.start} to {spec.period.end})")
+    rows = ([(1, "Featured")] if selection.featured else []) + [(len(section.items), section.title) for section in selection.sections]
+    width = len(str(len(selection.items)))
+    for number, title in rows:  # the number first: titles of any script and width stay aligned
+        click.echo(f"  {number:>{width}}  {title}")
+    click.echo(click.style(f"  {len(selection.items):>{width}}  Total", bold=True))
     counts = manifest["left_out_counts"]
     if counts:
-        console.print("Left out: " + ", ".join(f"{n} {reason}" for reason, n in counts.items()))
+        click.echo("Left out: " + ", ".join(f"{n} {reason}" for reason, n in counts.items()))
     sizes = manifest["sizes"]
-    console.print(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
+    click.echo(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
     for note in result.notes:
-        console.print(Text("Note: ") + Text(note))
+        click.echo(f"Note: {note}")
     for warning in result.warnings:
-        console.print(Text("Warning: ", style="yellow") + Text(warning))
+        click.echo(click.style("Warning: ", fg="yellow") + warning)
     if result.out_dir is not None:
-        console.print(Text(f"Built {result.out_dir / 'index.html'}"))
+        click.echo(f"Built {result.out_dir / 'index.html'}")
 
 
 def print_items(console: Console, items: list[Item]) -> None:
     """A table of items: date, tags, title, where it comes from."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_lines=False)
     for column in ("Date", "Tags", "Title", "From"):
         table.add_column(column)

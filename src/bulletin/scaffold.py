@@ -111,7 +111,7 @@ def _items_of(project: Project, start: dt.date, end: dt.date) -> list[Item] | No
     found: list[Item] = []
     try:
         for source in local:
-            found += sources.load(source, root=Path(project.root))
+            found += sources.load(source, root=Path(project.root), languages=project.languages)
     except BulletinError:  # no content folder yet, or an item with a mistake: the build will say which
         return None
     return [item for item in found if start <= item.date <= end and not item.draft]

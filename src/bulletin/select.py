@@ -128,26 +128,49 @@ def _why_empty(spec: IssueSpec, section: SectionSpec, tags: set[str], buckets: d
 def near_misses(spec: IssueSpec, items: Iterable[Item], used: set[str] | None = None) -> list[NearMiss]:
     """Item tags one or two edits from a section's tag (a typo, a plural), that match no section as written;
     only section tags in ``used`` (folded) when given."""
-    from rapidfuzz.distance import OSA  # counts two swapped letters as one edit
-
     wanted = {fold(tag): (tag, section.title) for section in spec.sections for tag in section.tags
               if used is None or fold(tag) in used}
     every = {fold(tag) for section in spec.sections for tag in section.tags}
     found: dict[str, tuple[str, str, str, list[Item]]] = {}  # folded item tag -> (as first written, section tag, title, items)
+    far: set[str] = set()  # folded item tags near no section tag
     for item in items:
         for tag in item.tags:
             folded = fold(tag)
-            if folded in every:
+            if folded in every or folded in far:
                 continue
             if folded in found:
                 found[folded][3].append(item)
                 continue
-            for target, (section_tag, title) in wanted.items():
-                limit = 1 if min(len(folded), len(target)) <= 4 else 2
-                if OSA.distance(folded, target, score_cutoff=limit) <= limit:
-                    found[folded] = (tag, section_tag, title, [item])
-                    break
+            near = _nearest(folded, wanted)
+            if near is None:
+                far.add(folded)
+            else:
+                found[folded] = (tag, *wanted[near], [item])
     return [NearMiss(tag, section_tag, title, tuple(found_items)) for tag, section_tag, title, found_items in found.values()]
+
+
+def _nearest(folded: str, wanted: Iterable[str]) -> str | None:
+    """The first of ``wanted`` one or two edits from ``folded`` (one for short words), or None."""
+    limits = {target: 1 if min(len(folded), len(target)) <= 4 else 2 for target in wanted}
+    # an edit changes at most two letter counts, by one each: a tag whose letters differ more is far
+    # (and rapidfuzz, slow to import, is imported only for the tags that may be near)
+    letters = Counter(folded)
+    close = [target for target, limit in limits.items() if _letters_apart(letters, target) <= 2 * limit]
+    if not close:
+        return None
+    from rapidfuzz.distance import OSA  # counts two swapped letters as one edit
+
+    for target in close:
+        if OSA.distance(folded, target, score_cutoff=limits[target]) <= limits[target]:
+            return target
+    return None
+
+
+def _letters_apart(letters: Counter[str], word: str) -> int:
+    """How many letters one would have to add or remove to turn ``letters`` into those of ``word``."""
+    apart = letters.copy()
+    apart.subtract(word)
+    return sum(abs(n) for n in apart.values())
 
 
 class _References:

@@ -11,7 +11,7 @@ import pytest
 
 from bulletin.errors import RenderError
 from bulletin.render import render_issue, template_dirs
-from bulletin.render.jinja import THEMES_DIR, environment
+from bulletin.render.jinja import THEMES_DIR, environment, words_with_context
 
 MINIMAL_MJML = """<mjml lang="{{ issue.lang }}"><mj-body><mj-section><mj-column>
 <mj-text>{{ issue.title }} {{ marker }}</mj-text>
@@ -247,3 +247,14 @@ def test_misspelt_filter_gets_a_suggestion(project, spec, selection):
     with pytest.raises(RenderError) as info:
         render_issue(project, spec, selection)
     assert str(info.value) == "templates/default/email.txt.j2:2: syntax error: No filter named 'uper' (did you mean 'upper'?)."
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ('{% import "_words.j2" as words %}', '{% import "_words.j2" as words with context %}'),
+    ("{%- import '_words.j2' as w -%}", "{%- import '_words.j2' as w with context -%}"),
+    ('{% import "_words.j2" as words with context %}', '{% import "_words.j2" as words with context %}'),
+    ('{% from "_words.j2" import read_more, featured %}', '{% from "_words.j2" import read_more, featured with context %}'),
+    ('{% import "_item.mjml.j2" as items %}', '{% import "_item.mjml.j2" as items %}'),
+])  # fmt: skip
+def test_older_templates_import_the_words_with_context(written, expected):
+    assert words_with_context(written) == expected

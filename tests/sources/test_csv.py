@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bulletin.errors import SourceError
-from bulletin.model import Image
+from bulletin.model import Image, Translation
 from bulletin.sources import csv as csv_source
 
 
@@ -213,3 +213,49 @@ def test_invisible_control_characters_are_dropped(tmp_path, write):
     [item] = csv_source.read(path, root=tmp_path)
 
     assert (item.title, item.tags, item.summary, item.image.alt) == ("Nul title", ("Event",), "summary", "alt")
+
+
+# ---- translations: title_fr, summary_fr, url_fr columns (a project with languages: [en, fr]) ----
+
+
+def test_columns_in_a_language_are_the_items_translation(tmp_path, write):
+    text = (
+        "date;Title EN;url;Title FR;summary_fr;URL_fr-BE;title_de\n"
+        "2021-06-10;Strategy;https://example.org/s;\"Stratégie & \"\"économie\"\" <script>x</script>\u00a0!\";Texte;https://example.org/fr/s;Strategie\n"
+        "2021-06-11;Not translated;https://example.org/b;;;;\n"
+    )
+    path = write("items.csv", text)
+
+    first, second = csv_source.read(path, root=tmp_path, languages=("en", "fr"))
+
+    assert first.title == "Strategy"
+    assert first.translations == (
+        Translation(lang="fr", title='Stratégie & "économie" <script>x</script>\u00a0!', summary="Texte",
+                    url="https://example.org/fr/s", origin="items.csv row 2"),
+    )
+    assert second.translations == ()
+    # the column in a language the project does not have: said once, at the header
+    assert first.notes == (("items.csv row 1", "title_de: 'de' is not one of the languages in bulletin.yaml (en, fr), so it is not used"),)
+    assert second.notes == ()
+    assert first.ignored == second.ignored == ()
+
+
+def test_translation_columns_are_checked_by_row(tmp_path, write):
+    text = "date,title,url,title_fr,url_fr,titel_fr\n2021-06-10,A,https://example.org/a,,https://example.org/fr,\n"
+    path = write("items.csv", text)
+
+    with pytest.raises(SourceError) as info:
+        csv_source.read(path, root=tmp_path, languages=("en", "fr"))
+
+    assert [str(problem) for problem in info.value.problems] == [
+        "items.csv row 1: unknown column 'titel_fr' (did you mean 'title_fr'?)",
+        "items.csv row 2: title_fr: required when url_fr is given (the title in fr)",
+    ]
+
+
+def test_a_project_in_one_language_ignores_language_columns_as_before(tmp_path, write):
+    path = write("items.csv", "date,title,url,title_fr\n2021-06-10,A,https://example.org/a,Un\n")
+
+    [item] = csv_source.read(path, root=tmp_path)
+
+    assert (item.translations, item.ignored, item.notes) == ((), ("title_fr",), ())

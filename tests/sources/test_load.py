@@ -137,3 +137,19 @@ def test_a_missing_file_is_not_taken_for_a_web_address(tmp_path, typed):
         load(typed, root=tmp_path)
 
     assert "https://" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("list.yaml", "- {date: 2021-06-10, title: A, url: 'https://example.org/a', title_fr: Un}\n"),
+        ("list.csv", "date,title,url,title_fr\n2021-06-10,A,https://example.org/a,Un\n"),
+        ("a.md", "---\ndate: 2021-06-10\ntitle: A\nurl: https://example.org/a\ntitle_fr: Un\n---\n"),
+    ],
+)
+def test_the_projects_languages_reach_every_file_reader(tmp_path, write, name, content):
+    write(f"sources/{name}", content)
+
+    [item] = load(f"sources/{name}", root=tmp_path, languages=("en", "fr"))
+
+    assert [(t.lang, t.title) for t in item.translations] == [("fr", "Un")]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bulletin.errors import SourceError
-from bulletin.model import Image
+from bulletin.model import Image, Translation
 from bulletin.sources import yaml as yaml_source
 
 LIST = """\
@@ -168,3 +168,82 @@ def test_a_second_document_separator_is_explained(tmp_path, write):
 
     assert str(error).startswith("items.yaml:4: YAML syntax error: but found another document")
     assert "'---'" in str(error)
+
+
+# ---- translations: title_fr, summary_fr, url_fr (a project with languages: [en, fr, it]) ----
+
+TRANSLATED = """\
+- date: 2021-06-10
+  title: Industrial strategy
+  url: https://example.org/news/strategy
+  summary: The update.
+  title_fr: 'Stratégie & "économie" <script>x</script>\u00a0!'
+  summary_fr: La mise à jour.
+  url_fr: https://example.org/fr/strategie
+  Title_IT: Strategia
+- date: 2021-06-11
+  title: Not translated
+  url: https://example.org/news/b
+"""
+
+
+def test_fields_in_a_language_are_the_items_translation(tmp_path, write):
+    path = write("items.yaml", TRANSLATED)
+
+    first, second = yaml_source.read(path, root=tmp_path, languages=("en", "fr", "it"))
+
+    assert first.title == "Industrial strategy" and first.summary == "The update."
+    assert first.translations == (
+        Translation(lang="fr", title='Stratégie & "économie" <script>x</script>\u00a0!', summary="La mise à jour.",
+                    url="https://example.org/fr/strategie", origin="items.yaml:5"),
+        Translation(lang="it", title="Strategia", origin="items.yaml:8"),
+    )
+    assert first.ignored == () and first.notes == ()
+    assert second.translations == ()
+
+
+def test_the_default_languages_field_is_the_items_own(tmp_path, write):
+    path = write("items.yaml", "- {date: 2021-06-10, title_en: Strategy, url: 'https://example.org/s', title_fr: Stratégie}\n")
+
+    [item] = yaml_source.read(path, root=tmp_path, languages=("en", "fr"))
+
+    assert (item.title, [t.title for t in item.translations]) == ("Strategy", ["Stratégie"])
+
+
+def test_a_language_not_configured_is_a_warning_naming_the_languages(tmp_path, write):
+    path = write("items.yaml", "- date: 2021-06-10\n  title: Strategy\n  url: https://example.org/s\n  title_de: Strategie\n")
+
+    [item] = yaml_source.read(path, root=tmp_path, languages=("en", "fr"))
+
+    assert item.translations == () and item.ignored == ()
+    assert item.notes == (("items.yaml:4", "title_de: 'de' is not one of the languages in bulletin.yaml (en, fr), so it is not used"),)
+
+
+def test_translation_mistakes_are_named_by_line(tmp_path, write):
+    path = write(
+        "items.yaml",
+        "- date: 2021-06-10\n  title: Strategy\n  url: https://example.org/s\n  summary_fr: Texte\n"
+        "- date: 2021-06-10\n  title: B\n  url: https://example.org/b\n  title_fr: B\n  url_fr: www.example.org\n  titel_fr: x\n"
+        "- date: 2021-06-10\n  title: C\n  title_en: C\n  url: https://example.org/c\n  title_fr: Numéro #8\n",
+    )
+
+    with pytest.raises(SourceError) as info:
+        yaml_source.read(path, root=tmp_path, languages=("en", "fr"))
+
+    assert [str(problem) for problem in info.value.problems] == [
+        "items.yaml:4: title_fr: required when summary_fr is given (the title in fr)",
+        "items.yaml:9: url_fr: expected an absolute link starting with https:// or http://, got 'www.example.org'",
+        "items.yaml:10: titel_fr: unknown key (did you mean 'title_fr'?)",
+        "items.yaml:13: title_en: the same field as title (en is the default language); keep one",
+        "items.yaml:15: title_fr: ' #8' is read as a comment, leaving 'Numéro'; put the whole text in double quotes: "
+        'title_fr: "Numéro #8"',
+    ]
+
+
+def test_a_project_in_one_language_ignores_language_fields_as_before(tmp_path, write):
+    path = write("items.yaml", TRANSLATED)
+
+    first, _second = yaml_source.read(path, root=tmp_path)
+
+    assert first.translations == () and first.notes == ()
+    assert first.ignored == ("title_fr", "summary_fr", "url_fr", "Title_IT")

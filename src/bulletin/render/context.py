@@ -9,7 +9,14 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     ``slug``, ``title``, ``subject``, ``preheader``, ``period_start`` and ``period_end`` (dates),
     ``period_label`` ("January – June 2021", "1 January – 15 March 2021"), ``intro_html``
     (Markup: the spec's Markdown intro as HTML, links with UTM), ``intro_text`` (plain text,
-    links as "text (url)"), ``lang`` (issue's ``lang``, else the project's).
+    links as "text (url)"), ``lang`` (issue's ``lang``, else the project's: the edition's language),
+    ``dir`` ("ltr", or "rtl" for a language written right to left: Arabic, Hebrew…).
+``messages``
+    the theme's fixed texts in the edition's language (``messages.read_more``, ``messages.unsubscribe``,
+    …; the list is ``bulletin/themes/default/messages/en.yaml``): the catalogue's (English for a language
+    it does not have), reworded by bulletin.yaml's ``messages:``. The built-in templates take them through
+    ``_words.j2`` (``{% import "_words.j2" as words with context %}``), so a project's older copy of that
+    file still rewords them. Dates (``issue.period_label``, ``item.date_label``) are in that language too.
 ``featured``
     an ``ItemView`` or None: the lead story.
 ``sections``
@@ -48,7 +55,7 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     ``subscribe_url`` of bulletin.yaml (the sign-up page), or None.
 
 ``ItemView``: ``title`` (plain text; autoescape escapes it), ``url`` (with UTM), ``date``,
-``date_label`` ("10 June 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
+``date_label`` ("10 June 2021", "10 juin 2021"), ``tags`` (tuple of str), ``summary_html`` (Markup; Markdown
 rendered with raw HTML escaped, or already-sanitised HTML cleaned again; links with UTM),
 ``summary_text`` (plain text, links as "text (url)"), ``image`` (``Image`` with ``src``,
 ``alt``, and ``width``/``height`` of the file or None, or None), ``position`` (1, 2, ...: its place
@@ -63,36 +70,32 @@ can use it too).
 
 from __future__ import annotations
 
-import calendar
 import contextvars
 import datetime as dt
 import html as htmllib  # "html" names local strings below
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
 
+from ..catalogue import messages as theme_messages
 from ..errors import RenderError
 from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
 from .brand import GreetingView, brand_view
+from .dates import date_label, period_label, text_direction
 from .text import html_to_text
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _Text = TypeVar("_Text", str, Markup)
 
 #: SendGrid substitutes this with the recipient's unsubscribe link (ASM group).
 UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-DASH = " \u2013 "  # spaced en dash, as in "January – June 2021"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class IssueView:
     intro_html: Markup
     intro_text: str
     lang: str
+    dir: str = "ltr"
 
 
 @dataclass(frozen=True)
@@ -213,32 +217,7 @@ def merge_global(name: str, fallback: str = "") -> Markup:
     return tags(name, fallback)
 
 
-# --- dates -----------------------------------------------------------------------------------
-
-
-def date_label(day: dt.date) -> str:
-    """'10 June 2021'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    """'January – June 2021' for whole months, else '1 January – 15 March 2021'."""
-    whole = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
-    m1, m2 = MONTHS[start.month - 1], MONTHS[end.month - 1]
-    same_year = start.year == end.year
-    if whole:
-        if same_year and start.month == end.month:
-            return f"{m1} {start.year}"
-        if same_year:
-            return f"{m1}{DASH}{m2} {end.year}"
-        return f"{m1} {start.year}{DASH}{m2} {end.year}"
-    if start == end:
-        return date_label(start)
-    if same_year and start.month == end.month:
-        return f"{start.day}{DASH}{end.day} {m2} {end.year}"
-    if same_year:
-        return f"{start.day} {m1}{DASH}{end.day} {m2} {end.year}"
-    return f"{date_label(start)}{DASH}{date_label(end)}"
+# dates: render/dates.py (date_label and period_label are imported from here too)
 
 
 # --- UTM -------------------------------------------------------------------------------------
@@ -297,7 +276,12 @@ def resolve(url: str, base: str | None) -> str:
         raise RelativeLink(url)
     return urljoin(base, url)
 
-_md = MarkdownIt("commonmark", {"html": False})
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """The Markdown parser, made on first use: markdown_it takes a while to import, and not every command renders."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
 
 SUMMARY_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "ins", "li", "ol", "p",
@@ -313,9 +297,12 @@ def markdown_html(source: str, params: Params, base: str | None = None) -> Marku
     headings) and pictures never get wider than the column (``width`` for Outlook for Windows, which
     ignores CSS widths). Relative addresses are resolved against ``base`` (RelativeLink without one).
     """
+    from markdown_it.token import Token
+
     if not source.strip():
         return Markup("")
-    tokens = _md.parse(source)
+    md = _markdown()
+    tokens = md.parse(source)
     # block tokens are a flat list (nesting is open/close pairs); only inline tokens have children
     for index, token in enumerate(tokens):
         if token.type in ("heading_open", "heading_close"):
@@ -331,7 +318,7 @@ def markdown_html(source: str, params: Params, base: str | None = None) -> Marku
                 child.attrSet("style", "width:auto;max-width:100%;height:auto")
         if index and tokens[index - 1].type == "heading_open":
             token.children = [Token("strong_open", "strong", 1), *token.children, Token("strong_close", "strong", -1)]
-    return Markup(_md.renderer.render(tokens, _md.options, {}).strip())
+    return Markup(md.renderer.render(tokens, md.options, {}).strip())
 
 
 def clean_html(source: str, params: Params, base: str | None = None) -> Markup:
@@ -361,8 +348,8 @@ def rich_text(source: str, fmt: str, params: Params, base: str | None = None) ->
 # --- views -----------------------------------------------------------------------------------
 
 
-def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
-    """The template view of an item; its summary's relative links point into the item's own page's site."""
+def item_view(item: Item, params: Params, position: int = 0, lang: str = "en") -> ItemView:
+    """The template view of an item (its date in ``lang``); its summary's relative links point into the item's own page's site."""
     try:
         html, text = _summary(item.summary, item.summary_format, params, item.url)
     except RelativeLink as exc:  # an item without an absolute url (a custom source)
@@ -373,7 +360,7 @@ def item_view(item: Item, params: Params, position: int = 0) -> ItemView:
         title=inert(item.title),
         url=add_utm(item.url, params),
         date=item.date,
-        date_label=date_label(item.date),
+        date_label=date_label(item.date, lang),
         tags=tuple(map(inert, item.tags)),
         summary_html=inert(html),
         summary_text=inert(text),
@@ -402,11 +389,11 @@ def _summary(source: str, fmt: str, params: Params, base: str | None) -> tuple[M
     return rich_text(source, fmt, params, base)
 
 
-def section_view(section: Section, params: Params, base: str | None = None, first: int = 1) -> SectionView:
+def section_view(section: Section, params: Params, base: str | None = None, first: int = 1, lang: str = "en") -> SectionView:
     """The template view of a section (relative links in its note resolved against ``base``; its items'
-    positions start at ``first``)."""
+    positions start at ``first``, their dates in ``lang``)."""
     note_html, note_text = _summary(section.note, "markdown", params, base)
-    items = [item_view(item, params, first + index) for index, item in enumerate(section.items)]
+    items = [item_view(item, params, first + index, lang) for index, item in enumerate(section.items)]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
@@ -433,13 +420,14 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
     """The template context (see the module docstring); ``web`` for the web edition."""
     params = () if web else utm_params(project, spec)  # the web copy is not visited from the email
     org = project.organisation
+    lang = spec.lang or project.lang or "en"
     try:  # the intro and notes are the organisation's words: their relative links point into its website
         intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
         sections: list[SectionView] = []
         position = 2 if selection.featured else 1
         for section in selection.sections:
             if section.items:
-                sections.append(section_view(section, params, org.website, position))
+                sections.append(section_view(section, params, org.website, position, lang))
                 position += len(section.items)
     except RelativeLink as exc:
         raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
@@ -451,10 +439,11 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         preheader=spec.preheader,
         period_start=spec.period.start,
         period_end=spec.period.end,
-        period_label=period_label(spec.period.start, spec.period.end),
+        period_label=period_label(spec.period.start, spec.period.end, lang),
         intro_html=intro_html,
         intro_text=intro_text,
-        lang=spec.lang or project.lang or "en",
+        lang=lang,
+        dir=text_direction(lang),
     )
     web_url = issue_url(project, spec.slug)
     archive = archive_url(project)
@@ -469,7 +458,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
             website=org.website,
         ),
         "issue": issue,
-        "featured": item_view(selection.featured, params, 1) if selection.featured else None,
+        "featured": item_view(selection.featured, params, 1, lang) if selection.featured else None,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": None if web else web_url,
@@ -480,4 +469,5 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         "web": web,
         "archive_url": archive,
         "subscribe_url": project.subscribe_url,
+        "messages": theme_messages(lang, project.messages),
     }

@@ -8,15 +8,11 @@ from the network, keep ``<!DOCTYPE html>``, MSO conditional comments, SendGrid t
 
 from __future__ import annotations
 
-import functools
-import importlib
-import logging
 import re
-import sys
-import types
-from typing import Any, Literal
+from typing import Literal
 
 from ..errors import RenderError
+from . import premail
 
 Engine = Literal["premailer", "css-inline"]
 
@@ -103,7 +99,7 @@ def inline(html: str, engine: Engine = "premailer") -> str:
     body = _STYLE_BLOCK_PARTS.sub(lambda m: m[1] + _IMPORT.sub("", m[2]) + m[3], body)
     try:
         if engine == "premailer":
-            out = _premailer(body)
+            out = premail.transform(body)
         elif engine == "css-inline":
             out = _css_inline(body)
         else:
@@ -117,61 +113,6 @@ def inline(html: str, engine: Engine = "premailer") -> str:
     # slim while the tags are still tokens: '<%...%>' inside a start tag would hide it from _slim
     out = protect.restore(_slim(out))
     return f"{DOCTYPE}\n{out.strip()}\n"
-
-
-def _premailer(html: str) -> str:
-    _load_premailer()
-    import cssutils
-    from premailer import Premailer
-
-    cssutils.log.setLevel(logging.CRITICAL)  # cssutils warns about every mso-* property
-    return Premailer(
-        html,
-        allow_network=False,
-        allow_loading_external_files=False,
-        external_styles=None,
-        disable_link_rewrites=True,
-        exclude_pseudoclasses=True,
-        keep_style_tags=False,
-        strip_important=False,  # True would also strip !important from the kept @media rules
-        disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL,
-        remove_classes=False,  # the @media rules select by class
-        # premailer would overwrite <img width="552"> with width="100%" (Outlook then shows the
-        # picture at its natural size) and add invalid height="auto"
-        disable_basic_attributes=["width", "height"],
-    ).transform(pretty_print=False)
-
-
-@functools.cache
-def _load_premailer() -> None:
-    """Import premailer without what it does not use here (it runs with allow_network=False).
-
-    premailer imports ``requests`` (about a third of its import time) only to fetch external style
-    sheets: while premailer is imported, ``requests`` is a stand-in that imports the real one on first
-    use, which never comes. cssutils checks every property value against CSS profiles only to log what
-    is invalid (the value is kept either way) and that log is off; premailer asks it not to
-    (``disable_validation``) except for style attributes, which would compile some forty regular
-    expressions on first use: the check is skipped.
-    """
-    stand_in = None
-    if "requests" not in sys.modules:
-        stand_in = sys.modules["requests"] = _OnFirstUse("requests")
-    try:
-        import premailer  # noqa: F401 - imported here, with the stand-in
-    finally:
-        if stand_in is not None and sys.modules.get("requests") is stand_in:
-            del sys.modules["requests"]
-    from cssutils.css import Property
-
-    Property.validate = lambda self: True  # only logged, and the log is off
-
-
-class _OnFirstUse(types.ModuleType):
-    """Stands in for a module a library imports but may never use: the real one is imported on first use."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module(self.__name__), name)
 
 
 def _css_inline(html: str) -> str:

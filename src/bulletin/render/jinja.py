@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..catalogue import linked
 from ..errors import RenderError
 from ..model import Image, Project
 from ..yamlfile import closest
@@ -42,17 +43,36 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").endswith((".txt.j2", ".txt"))
 
 
+#: ``{% import "_words.j2" as words %}`` / ``{% from "_words.j2" import … %}``, as templates wrote it.
+_WORDS_IMPORT = re.compile(r"""\{%-?\s*(?:import\s+(["'])_words\.j2\1\s+as\s+\w+|from\s+(["'])_words\.j2\2\s+import\s[^%]*?)(?=\s*-?%\})""")
+
+
+def words_with_context(source: str) -> str:
+    """Every import of ``_words.j2`` made ``with context``: its texts come from the edition's ``messages``.
+
+    Templates copied before the theme's texts were per language import it without context; Jinja would
+    then evaluate it once, without ``messages``, and keep that for every language.
+    """
+
+    def add(found: re.Match[str]) -> str:
+        text = found.group(0)
+        return text if re.search(r"\b(?:with|without)\s+context\s*$", text) else f"{text} with context"
+
+    return _WORDS_IMPORT.sub(add, source)
+
+
 class ThemeLoader(jinja2.FileSystemLoader):
     """FileSystemLoader whose cached templates also go stale when an override appears (and lose any BOM).
 
     Jinja's auto_reload only watches the file it loaded: a copy newly put into the project's
     templates/ folder (which takes precedence) would go unnoticed by a running preview server.
+    An older copied template's ``_words.j2`` import gets ``with context`` (see :func:`words_with_context`).
     """
 
     def get_source(self, environment, template):
         source, filename, uptodate = super().get_source(environment, template)
         # Windows editors save UTF-8 with a byte order mark; inside an included partial it breaks MJML
-        source = source.removeprefix("\ufeff")
+        source = words_with_context(source.removeprefix("\ufeff"))
         pieces = jinja2.loaders.split_template_path(template)
         candidates = [os.path.normpath(os.path.join(p, *pieces)) for p in self.searchpath]
         found = os.path.normpath(filename)
@@ -86,6 +106,7 @@ def environment(dirs: tuple[str, ...], marked: bool = False) -> jinja2.Environme
         bytecode_cache=None if marked else _bytecode_cache(),
     )
     env.filters["wrap"] = wrap
+    env.filters["linked"] = linked
     env.globals["merge"] = merge_global
     return env
 
@@ -99,6 +120,12 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return jinja2.FileSystemBytecodeCache(pattern=f"__bulletin_{options}_%s.cache")
     except RuntimeError:  # no private temporary folder can be made: compile each time
         return None
+
+
+def cache_folder() -> Path | None:
+    """The private per-user folder of Jinja's compiled templates (other render caches sit beside them), or None."""
+    cache = _bytecode_cache()
+    return Path(cache.directory) if isinstance(cache, jinja2.FileSystemBytecodeCache) else None
 
 
 def display_path(path: str | os.PathLike[str], project_root: str) -> str:

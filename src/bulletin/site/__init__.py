@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import sources
 from ..build import BuildResult, prepare
+from ..catalogue import messages
 from ..config import display_path, load_project
 from ..errors import BulletinError, ConfigError
 from ..model import Project
@@ -158,7 +159,9 @@ def _prepare_all(project: Project, targets: list[tuple[Path, str | None]], fetch
 
 def _record(result: BuildResult, html_hash: str, old: Publication | None, now: dt.datetime) -> Publication:
     spec, selection = result.spec, result.selection
-    sections = [EntrySection("Featured", [EntryItem(selection.featured.title, selection.featured.url)])] if selection.featured else []
+    lang = spec.lang or result.project.lang
+    featured = messages(lang, result.project.messages)["featured"]
+    sections = [EntrySection(featured, [EntryItem(selection.featured.title, selection.featured.url)])] if selection.featured else []
     sections += [EntrySection(s.title, [EntryItem(i.title, i.url) for i in s.items]) for s in selection.sections if s.items]
     same = old is not None and old.html_hash == html_hash
     return Publication(
@@ -172,8 +175,8 @@ def _record(result: BuildResult, html_hash: str, old: Publication | None, now: d
         preheader=spec.preheader,
         period_start=spec.period.start.isoformat(),
         period_end=spec.period.end.isoformat(),
-        period_label=period_label(spec.period.start, spec.period.end),
-        lang=spec.lang or result.project.lang,
+        period_label=period_label(spec.period.start, spec.period.end, lang),
+        lang=lang,
         image=featured_image(result),
         sections=sections,
         pdf_hash=old.pdf_hash if old else None,

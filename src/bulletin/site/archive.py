@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from markupsafe import Markup
 
+from ..catalogue import messages
 from ..config import display_path
 from ..errors import BulletinError
 from ..ledger import Ledger, ledger_path
 from ..model import Project
 from ..render.brand import brand_view
-from ..render.context import OrgView, date_label
+from ..render.context import OrgView, date_label, text_direction
 from ..render.jinja import render_template
 from .edition import FEED_FILE, PAGE_FILE, SiteUrls
 from .state import Publication, SiteState
@@ -40,7 +41,7 @@ class ArchiveEntry:
     period_label: str
     date: dt.date
     date_label: str
-    date_kind: str  # "Sent" or "Published"
+    date_kind: str  # "Sent" or "Published", in the site's language ("Envoyé le")
     preheader: str
     href: str  # relative to site/index.html
     pdf_href: str | None
@@ -70,21 +71,24 @@ def sent_dates(project: Project, now: dt.datetime) -> dict[str, dt.datetime]:
 def archive_html(project: Project, state: SiteState, urls: SiteUrls, sent: dict[str, dt.datetime], pdf_name: str) -> str:
     """The archive page, from the theme's archive.html.j2."""
     zone = ZoneInfo(project.timezone)
+    lang = project.lang
+    texts = messages(lang, project.messages)
     entries = []
     for record in newest_first(state):
-        kind, when = ("Sent", sent[record.slug]) if record.slug in sent else ("Published", _utc(record.published))
+        kind, when = (texts["sent"], sent[record.slug]) if record.slug in sent else (texts["published"], _utc(record.published))
         day = when.astimezone(zone).date()
         entries.append(ArchiveEntry(
-            slug=record.slug, title=record.title, period_label=record.period_label, date=day, date_label=date_label(day),
+            slug=record.slug, title=record.title, period_label=record.period_label, date=day, date_label=date_label(day, lang),
             date_kind=kind, preheader=record.preheader, href=f"{record.slug}/{PAGE_FILE}",
             pdf_href=f"{record.slug}/{pdf_name.format(slug=record.slug)}" if record.pdf_hash else None,
         ))
     org = project.organisation
     context = {
         "site": {
-            "title": site_title(project), "lang": project.lang, "url": urls.archive, "feed": FEED_FILE,
+            "title": site_title(project), "lang": lang, "dir": text_direction(lang), "url": urls.archive, "feed": FEED_FILE,
             "subscribe_url": project.subscribe_url,
         },
+        "messages": texts,
         "org": OrgView(
             name=org.name, address=org.address, website=org.website,
             address_lines=[line.strip() for line in org.address.splitlines() if line.strip()],

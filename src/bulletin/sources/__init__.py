@@ -9,6 +9,9 @@ and raises one SourceError listing every problem, each with where it is::
     feed.xml entry 3              feed file or URL, 1-based entry
     https://example.org post 12   WordPress post, by its id
 
+With the project's ``languages:``, an item's translations come with it (``Item.translations``): a sibling file
+``NAME.fr.md`` in a Markdown folder (:mod:`.translations`), ``title_fr``/``summary_fr``/``url_fr`` in YAML and CSV.
+
 Sources on the web (feed URLs, WordPress) are fetched through a :class:`~.cache.Cache`.
 """
 
@@ -49,11 +52,14 @@ def load(
     start: dt.date | None = None,
     end: dt.date | None = None,
     include: Sequence[str] = (),
+    languages: Sequence[str] = (),
 ) -> list[Item]:
     """Read the items of one source: a URL, a folder of Markdown files, a .md/.yaml/.csv/feed file, a WordPress site.
 
     A WordPress site gives the posts from ``start`` to ``end`` and those ``include`` links to; ``cache`` keeps
-    answers from the web (``fetch`` replaces a feed's HTTP client).
+    answers from the web (``fetch`` replaces a feed's HTTP client). ``languages`` (the project's, default first;
+    none for a project in one language): ``NAME.fr.md`` files and ``title_fr``/``summary_fr``/``url_fr`` fields
+    are the items' translations (feeds and WordPress sites give none).
     """
     # readers are imported here so that a build without feeds never pays for feedparser
     if isinstance(source, WordPressSource):
@@ -79,20 +85,20 @@ def load(
     if is_dir:
         from . import markdown
 
-        return markdown.read(path, root=root)
+        return markdown.read(path, root=root, languages=languages)
     suffix = path.suffix.lower()
     if suffix == ".md":
         from . import markdown
 
-        return markdown.read(path, root=root)
+        return markdown.read(path, root=root, languages=languages)
     if suffix in (".yaml", ".yml"):
         from . import yaml
 
-        return yaml.read(path, root=root)
+        return yaml.read(path, root=root, languages=languages)
     if suffix == ".csv":
         from . import csv
 
-        return csv.read(path, root=root)
+        return csv.read(path, root=root, languages=languages)
     if suffix in _FEED_SUFFIXES:
         from . import feed
 

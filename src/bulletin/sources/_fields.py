@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import Problem, SourceError, raise_if
-from ..model import Image, Item
+from ..languages import is_tag, match
+from ..model import Image, Item, Translation
 from ..spacing import one_line, trim
 from ..yamlfile import Path_ as Key
 from ..yamlfile import show
 
 FIELDS = ("date", "title", "url", "tags", "summary", "image", "draft")
+TRANSLATED = ("title", "summary", "url")  # title_fr, summary_fr, url_fr: the item in another language
 REQUIRED = ("date", "title", "url")
 TEXT_FIELDS = ("title", "summary")  # where a '#' is text, not a comment ("Bulletin #8")
 IMAGE_FIELDS = ("src", "alt", "width", "height")
@@ -30,25 +32,34 @@ _SPACE = re.compile(r"\s")
 # invisible control characters (NUL, ESC, …) that old exports and pasted text carry: an email cannot show them, and
 # they break its MJML/XML; tab and line breaks are whitespace and stay
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# title_fr, summary_fr-BE, URL_FR: a translated field (the code is checked with languages.is_tag)
+_LANGUAGE_KEY = re.compile(r"(title|summary|url)_(.+)", re.IGNORECASE)
 
 
 class Invalid(ValueError):
     """A field value that cannot be used; the message says what was expected."""
 
 
-def check(data: Mapping[Any, Any]) -> tuple[dict[str, Any], Found]:
-    """Validate an item's raw fields; return Item keyword arguments and every problem found."""
+def check(data: Mapping[Any, Any], languages: Sequence[str] = ()) -> tuple[dict[str, Any], Found]:
+    """Validate an item's raw fields; return Item keyword arguments and every problem found.
+
+    With the project's ``languages`` (default first), ``title_fr``/``summary_fr``/``url_fr`` give the item's text
+    in French (``values["translations"]``), ``title_en`` for the default language is ``title``, and
+    ``title_de`` for a language the project does not have is left out with a warning (``values["warnings"]``).
+    """
     found: Found = []
-    values: dict[str, Any] = {"ignored": []}
+    values: dict[str, Any] = {"ignored": [], "warnings": [], "translations": []}
+    fields, shown, texts = _by_language(data, languages, found, values["warnings"])
+    known = FIELDS + tuple(f"{name}_{lang.lower()}" for lang in languages[1:] for name in TRANSLATED)
     for key in data:
-        if str(key) not in FIELDS:
-            if misspelt(str(key), FIELDS):
-                found.append(((str(key),), f"{key}: {_unknown(str(key), FIELDS)}"))
+        if str(key) not in FIELDS and language_field(str(key), languages) is None:
+            if misspelt(str(key), known):
+                found.append(((str(key),), f"{key}: {_unknown(str(key), known)}"))
             else:
                 values["ignored"].append(str(key))
     for name in REQUIRED:
-        if _blank(data.get(name)):
-            found.append(((name,), f"{name}: required"))
+        if _blank(fields.get(name)):
+            found.append(((shown.get(name, name),), f"{shown.get(name, name)}: required"))
     converters = {
         "date": as_date,
         "title": as_title,
@@ -58,18 +69,98 @@ def check(data: Mapping[Any, Any]) -> tuple[dict[str, Any], Found]:
         "draft": as_draft,
     }
     for name, convert in converters.items():
-        value = visible(data.get(name))
+        value = visible(fields.get(name))
         if _blank(value):
             continue
         try:
             values[name] = convert(value)
         except Invalid as exc:
-            found.append(((name,), f"{name}: {exc}"))
-    if not _blank(data.get("image")):
-        image, image_found = as_image(visible(data["image"]))
+            found.append(((shown.get(name, name),), f"{shown.get(name, name)}: {exc}"))
+    if not _blank(fields.get("image")):
+        image, image_found = as_image(visible(fields["image"]))
         values["image"] = image
         found.extend(image_found)
+    for lang in languages[1:]:
+        if lang in texts:
+            translation = _translation(lang, texts[lang], found)
+            if translation is not None:
+                values["translations"].append(translation)
     return values, found
+
+
+def language_field(key: str, languages: Sequence[str]) -> tuple[str, str | None] | None:
+    """``("title", "fr")`` for ``title_fr`` (or ``Title_FR``, ``title_fr-BE``) when French is one of ``languages``;
+    ``("title", None)`` for ``title_de`` when German is not; None when ``key`` is not a field in a language."""
+    found = _LANGUAGE_KEY.fullmatch(key.strip()) if languages else None
+    if found is None or not is_tag(found[2]):
+        return None
+    return found[1].lower(), match(found[2], tuple(languages))
+
+
+def not_listed(code: str, languages: Sequence[str]) -> str:
+    """Why a text in language ``code`` is not used."""
+    return f"'{code}' is not one of the languages in bulletin.yaml ({', '.join(languages)})"
+
+
+def text_keys(data: Mapping[Any, Any], languages: Sequence[str] = ()) -> list[str]:
+    """The keys of ``data`` holding text in which a '#' is text, not a comment (title, summary, title_fr …)."""
+    return [str(key) for key in data if str(key) in TEXT_FIELDS or _is_text_key(str(key), languages)]
+
+
+def _is_text_key(key: str, languages: Sequence[str]) -> bool:
+    field = language_field(key, languages)
+    return field is not None and field[0] in TEXT_FIELDS
+
+
+def _by_language(
+    data: Mapping[Any, Any], languages: Sequence[str], found: Found, warnings: Found
+) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, tuple[str, Any]]]]:
+    """Split the fields: the item's own (``title_en`` is ``title`` when en is the default), the key each of
+    those was given as, and the texts per other language ``{lang: {field: (key, value)}}``."""
+    fields = {str(key): value for key, value in data.items() if str(key) in FIELDS}
+    shown: dict[str, str] = {}
+    texts: dict[str, dict[str, tuple[str, Any]]] = {}
+    for key, value in data.items():
+        field = language_field(str(key), languages)
+        if field is None:
+            continue
+        name, lang = field
+        if lang is None:
+            code = _LANGUAGE_KEY.fullmatch(str(key).strip())[2]  # type: ignore[index]
+            warnings.append(((str(key),), f"{key}: {not_listed(code, languages)}, so it is not used"))
+        elif lang == languages[0]:  # title_en in an English-first project: the item's own title
+            if name in fields or name in shown:
+                first = shown.get(name, name)
+                found.append(((str(key),), f"{key}: the same field as {first} ({lang} is the default language); keep one"))
+            else:
+                fields[name], shown[name] = value, str(key)
+        elif name in texts.get(lang, {}):
+            found.append(((str(key),), f"{key}: the same field as {texts[lang][name][0]}; keep one"))
+        else:
+            texts.setdefault(lang, {})[name] = (str(key), value)
+    return fields, shown, texts
+
+
+def _translation(lang: str, given: dict[str, tuple[str, Any]], found: Found) -> dict[str, Any] | None:
+    """A translation's checked fields (Translation keyword arguments), or None when all of them are blank."""
+    if all(_blank(value) for _key, value in given.values()):
+        return None  # a spreadsheet row not translated into this language
+    title_key = given.get("title", (f"title_{lang}", None))[0]
+    values: dict[str, Any] = {"lang": lang, "key": title_key}
+    if _blank(given.get("title", ("", None))[1]):
+        others = [key for _name, (key, value) in given.items() if not _blank(value)]
+        found.append(((others[0],), f"{title_key}: required when {' and '.join(others)} is given (the title in {lang})"))
+        return None
+    converters = {"title": as_title, "summary": as_summary, "url": lambda v: as_url(v, "an absolute link")}
+    for name, (key, value) in given.items():
+        if _blank(value):
+            continue
+        try:
+            values[name] = converters[name](visible(value))
+        except Invalid as exc:
+            found.append(((key,), f"{key}: {exc}"))
+            return None
+    return values
 
 
 def visible(value: Any) -> Any:
@@ -96,8 +187,19 @@ def html_items(readings: Iterable[tuple[str, tuple[dict[str, Any], list[str]]]],
     return items
 
 
-def make(values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown") -> Item:
-    """Build the Item from checked values."""
+def make(
+    values: dict[str, Any], *, origin: str, path: str | None = None, summary_format: str = "markdown",
+    where: Callable[[str], str] | None = None,
+) -> Item:
+    """Build the Item from checked values; ``where(key)`` is where the field ``key`` is (a translation is where its
+    title is; default: where the item is)."""
+    translations = tuple(
+        Translation(
+            lang=text["lang"], title=text["title"], summary=text.get("summary"), url=text.get("url"),
+            summary_format=summary_format, origin=where(text["key"]) if where else origin, path=path,  # type: ignore[arg-type]
+        )
+        for text in values.get("translations", ())
+    )
     return Item(
         date=values["date"],
         title=values["title"],
@@ -111,6 +213,7 @@ def make(values: dict[str, Any], *, origin: str, path: str | None = None, summar
         draft=values.get("draft", False),
         ignored=tuple(values.get("ignored", ())),
         notes=tuple(values.get("notes", ())),
+        translations=translations,
     )
 
 

@@ -14,12 +14,15 @@ import time
 import urllib.error
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..atomic import write_atomic
 from ..errors import Problem
-from ..web import Answer, Unreachable
 from ..words import count
+
+if TYPE_CHECKING:  # ..web (http.client, ssl, email) is imported when an answer is fetched or read, not by every build
+    from ..web import Answer
 
 MAX_AGE = 3600.0  # seconds an answer is reused without asking the site again
 
@@ -39,6 +42,8 @@ class Cache:
 
     def get(self, url: str, fetch: Callable[[str], Answer]) -> Answer:
         """The answer for ``url``: a fresh one kept here, else the site's (kept when 200), else a stale one kept here."""
+        from ..web import Unreachable
+
         kept = self._read(url)
         now = self.clock()
         if kept is not None and not self.refresh and now - kept[0] < self.max_age:
@@ -67,6 +72,8 @@ class Cache:
 
     def fetcher(self, fetch: Callable[[str], bytes]) -> Callable[[str], bytes]:
         """``fetch`` (URL -> body, e.g. a feed's), answered from this cache when it can be."""
+        from ..web import Answer
+
         return lambda url: self.get(url, lambda u: Answer(u, 200, {}, fetch(u))).body
 
     def _stale(self, url: str, kept: tuple[float, Answer], reason: str) -> Answer:
@@ -86,6 +93,8 @@ class Cache:
         return self.folder / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
 
     def _read(self, url: str) -> tuple[float, Answer] | None:
+        from ..web import Answer
+
         path = self._path(url)
         if path is None:
             return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import display_path
@@ -15,8 +17,11 @@ from . import _fields
 COLUMNS = ("date", "title", "url", "tags", "summary", "image", "image_alt", "draft")
 
 
-def read(path: Path, *, root: Path) -> list[Item]:
-    """Read every row of a CSV file; report all invalid rows at once."""
+def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]:
+    """Read every row of a CSV file; report all invalid rows at once.
+
+    ``languages`` (the project's, default first): columns ``title_fr``, ``summary_fr``, ``url_fr`` are the item in French.
+    """
     name = display_path(path, root)
     try:
         data = path.read_bytes()
@@ -38,7 +43,7 @@ def read(path: Path, *, root: Path) -> list[Item]:
     problems: list[Problem] = []
     items: list[Item] = []
     header: list[str] | None = None
-    number = 0
+    number = header_row = 0
     try:
         # rows are numbered as a spreadsheet shows them: the header is row 1, blank rows count
         for number, row in enumerate(rows, start=1):
@@ -46,15 +51,20 @@ def read(path: Path, *, root: Path) -> list[Item]:
                 continue
             if header is None:
                 header = [cell.strip().lower().replace(" ", "_") for cell in row]  # "Image alt", "URL" as typed in a spreadsheet
-                if not _check_header(header, f"{name} row {number}", problems):
+                if not _check_header(header, f"{name} row {number}", problems, languages):
                     break
+                header_row = number
                 continue
-            item = _row(row, header, f"{name} row {number}", problems)
+            item = _row(row, header, f"{name} row {number}", problems, languages)
             if item is not None:
                 items.append(item)
     except csv.Error as exc:
         raise SourceError(f"{name} row {number + 1}: cannot read CSV: {_quoting(str(exc))}") from None
     raise_if(problems, SourceError, f"Invalid items in {name}")
+    if items and header:  # a column in a language the project does not have: said once, by the header
+        where = f"{name} row {header_row}"
+        unused = [(where, message) for _key, message in _fields.check(dict.fromkeys(header), languages)[0]["warnings"]]
+        items[0] = replace(items[0], notes=items[0].notes + tuple(unused))
     return items
 
 
@@ -87,22 +97,29 @@ def delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _check_header(header: list[str], where: str, problems: list[Problem]) -> bool:
+def _check_header(header: list[str], where: str, problems: list[Problem], languages: Sequence[str]) -> bool:
     """Report unknown, repeated and missing columns; False if rows cannot be read at all."""
+    known = COLUMNS + tuple(f"{name}_{lang.lower()}" for lang in languages[1:] for name in _fields.TRANSLATED)
     for index, column in enumerate(header):
+        if _fields.language_field(column, languages) is not None:
+            if column in header[:index]:
+                problems.append(Problem(where, f"column '{column}' appears twice"))
+            continue
         if column not in COLUMNS:
-            typo_of = _fields.misspelt(column, COLUMNS)  # other columns (author, id, …) are not used: a build warning
+            typo_of = _fields.misspelt(column, known)  # other columns (author, id, …) are not used: a build warning
             if typo_of:
                 problems.append(Problem(where, f"unknown column '{column}' (did you mean '{typo_of}'?)"))
         elif column in header[:index]:
             problems.append(Problem(where, f"column '{column}' appears twice"))
-    missing = [column for column in _fields.REQUIRED if column not in header]
+    default = [f"{column}_{languages[0].lower()}" for column in _fields.REQUIRED] if languages else []
+    missing = [column for column, own in zip(_fields.REQUIRED, default or _fields.REQUIRED, strict=True)
+               if column not in header and own not in header]
     for column in missing:
         problems.append(Problem(where, f"missing column '{column}' (required)"))
     return not missing
 
 
-def _row(row: list[str], header: list[str], where: str, problems: list[Problem]) -> Item | None:
+def _row(row: list[str], header: list[str], where: str, problems: list[Problem], languages: Sequence[str]) -> Item | None:
     if len(row) > len(header):
         problems.append(
             Problem(
@@ -113,7 +130,7 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem])
         return None
     raw: dict[str, object] = {}
     for column, cell in zip(header, row, strict=False):  # spreadsheets drop trailing empty cells: missing means empty
-        if column in COLUMNS and column not in raw:
+        if (column in COLUMNS or _fields.language_field(column, languages) is not None) and column not in raw:
             raw[column] = cell
     src, alt = raw.pop("image", ""), raw.pop("image_alt", "")
     if isinstance(src, str) and src.strip():
@@ -121,8 +138,10 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem])
     elif isinstance(alt, str) and alt.strip():
         problems.append(Problem(where, "image_alt: given without an image"))
         return None
-    values, found = _fields.check(raw)
-    values["ignored"] = [column for column in header if column and column not in COLUMNS]
+    values, found = _fields.check(raw, languages)
+    values["ignored"] = [
+        column for column in header if column and column not in COLUMNS and _fields.language_field(column, languages) is None
+    ]
     for _key, message in found:
         # the CSV has no image.src / image.alt: name the columns the user sees
         problems.append(Problem(where, message.replace("image.src:", "image:").replace("image.alt:", "image_alt:")))

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .. import yamlfile, yamltext
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from . import _fields
+from . import _fields, translations
 
 FRONT_MATTER_HINT = "the file must start with a line '---', then date:, title:, url:, then a line '---'"
 
 
-def read(path: Path, *, root: Path) -> list[Item]:
-    """Read one Markdown file, or every ``*.md`` under a directory (sorted, recursive)."""
+def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]:
+    """Read one Markdown file, or every ``*.md`` under a directory (sorted, recursive).
+
+    With the project's ``languages`` (default first), ``NAME.fr.md`` is the French translation of ``NAME.md``
+    (see :mod:`.translations`); without them every file is an item.
+    """
     files = find(path, root=root) if path.is_dir() else [path]
     items: list[Item] = []
     problems: list[Problem] = []
-    for file in files:
-        item = read_file(file, root=root, problems=problems)
+    # a project in one language: every file is an item, x.fr.md too (as before languages existed)
+    plan = translations.Plan(items=files)
+    if languages:
+        plan = translations.arrange(files if path.is_dir() else translations.siblings(path), languages,
+                                    lambda file: display_path(file, root))
+        problems.extend(Problem(where, message) for where, message in plan.problems)
+    for file in plan.items:
+        item = read_file(file, root=root, problems=problems, languages=languages)
+        if item is not None and (file in plan.translations or file in plan.warnings):
+            item = _translated(item, plan.translations.get(file, []), plan.warnings.get(file, []), root, problems)
         if item is not None:
             items.append(item)
     where = display_path(path, root) + ("/" if path.is_dir() else "")
@@ -41,8 +58,60 @@ def find(directory: Path, *, root: Path) -> list[Path]:
     return [file for _key, file in sorted(found)]
 
 
-def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None:
+def read_file(file: Path, *, root: Path, problems: list[Problem], languages: Sequence[str] = ()) -> Item | None:
     """Read one file; append its problems (each with file:line) and return None if it has any."""
+    parsed = _parse(file, root, problems, languages)
+    if parsed is None:
+        return None
+    name, data, node, body, bad, notes = parsed
+    values, found = _fields.check(data, languages)
+    bad.extend(_lines(node, found, data, body))
+    if bad:
+        problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
+        return None
+    if body:
+        values["summary"] = body
+    values["notes"] = notes + [(f"{name}:{(yamlfile.line_of(node, key) or 0) + 1}", message)
+                               for key, message in values["warnings"]]
+    return _fields.make(values, origin=f"{name}:1", path=name, where=lambda key: f"{name}:{(yamlfile.line_of(node, (key,)) or 0) + 1}")
+
+
+def _translated(
+    item: Item, files: list[tuple[str, Path]], warnings: list[tuple[str, str]], root: Path, problems: list[Problem]
+) -> Item | None:
+    """``item`` with the translations of its translation files (and the warnings about them); None if one is invalid."""
+    texts = list(item.translations)
+    notes = list(item.notes) + warnings
+    failed = False
+    for lang, file in files:
+        parsed = _parse(file, root, problems)
+        if parsed is None:
+            failed = True
+            continue
+        name, data, node, body, bad, more = parsed
+        values, found, warned = translations.check(data, body, item, lang)
+        bad.extend(_lines(node, found, data, body))
+        twice = [text for text in texts if text.lang == lang]
+        if twice:
+            bad.append((1, f"the {lang} translation is also given in {twice[0].origin}; keep one"))
+        if bad:
+            problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
+            failed = True
+            continue
+        warned_at = [((yamlfile.line_of(node, key) or 0) + 1, message) for key, message in warned]
+        notes += more + [(f"{name}:{line}", message) for line, message in sorted(warned_at, key=lambda w: w[0])]
+        if values is not None:  # None: a draft, not used yet
+            texts.append(translations.translation(values, origin=f"{name}:1", path=name))
+    if failed:
+        return None
+    return replace(item, translations=tuple(texts), notes=tuple(notes))
+
+
+def _parse(
+    file: Path, root: Path, problems: list[Problem], languages: Sequence[str] = ()
+) -> tuple[str, dict[Any, Any], yaml.Node | None, str, list[tuple[int, str]], list[tuple[str, str]]] | None:
+    """(name, front matter, its node, body, its repeated keys as (line, message), notes) of a file; None if it
+    cannot be read (its problems appended)."""
     name = display_path(file, root)
     try:
         text = yamlfile.decode(file.read_bytes())
@@ -75,20 +144,21 @@ def read_file(file: Path, *, root: Path, problems: list[Problem]) -> Item | None
         (line + 1, f"{key}: repeated (first on line {first + 1})")
         for line, key, first in yamlfile.duplicate_keys(node)
     ]
-    values, found = _fields.check(data)
-    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, front.splitlines(), _fields.TEXT_FIELDS))
+    # "title: Bulletin #8": the text keys (title_fr … with languages) are read whole or named in a problem
+    cuts = yamlfile.comment_cuts(node, front.splitlines(), _fields.text_keys(data, languages))
+    bad.extend((1 + (yamlfile.line_of(node, (key,)) or 0), message) for key, message in cuts)
+    return name, data, node, body, bad, notes
+
+
+def _lines(node: yaml.Node | None, found: _fields.Found, data: dict[Any, Any], body: str) -> list[tuple[int, str]]:
+    """(line in the file, message) of each problem found in the front matter."""
     if body and "summary" in data:
-        found.append((("summary",), "summary: given both here and as the text after the front matter; keep one"))
+        found = [*found, (("summary",), "summary: given both here and as the text after the front matter; keep one")]
+    lines = []
     for key, message in found:
         line = yamlfile.line_of(node, key)
-        bad.append((line + 1 if line else 1, message))
-    if bad:
-        problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
-        return None
-    if body:
-        values["summary"] = body
-    values["notes"] = notes
-    return _fields.make(values, origin=f"{name}:1", path=name)
+        lines.append((line + 1 if line else 1, message))
+    return lines
 
 
 # "title: EU Strategy: our view" on one line (the next line is not indented: no continuation, no block)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -14,8 +15,11 @@ from ..yamlfile import hint
 from . import _fields
 
 
-def read(path: Path, *, root: Path) -> list[Item]:
-    """Read every item of a YAML list file; report all invalid entries at once."""
+def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]:
+    """Read every item of a YAML list file; report all invalid entries at once.
+
+    ``languages`` (the project's, default first): ``title_fr``, ``summary_fr``, ``url_fr`` are the item in French.
+    """
     name = display_path(path, root)
     try:
         text = yamlfile.decode(path.read_bytes())
@@ -53,7 +57,7 @@ def read(path: Path, *, root: Path) -> list[Item]:
     for index, entry in enumerate(data):
         entry_node = node.value[index] if isinstance(node, yaml.SequenceNode) else None
         start = entry_node.start_mark.line + 1 if entry_node is not None else 1
-        item = _entry(entry, entry_node, start, name, problems, lines)
+        item = _entry(entry, entry_node, start, name, problems, lines, languages)
         if item is not None:
             items.append(item)
     raise_if(problems, SourceError, f"Invalid items in {name}")
@@ -61,20 +65,23 @@ def read(path: Path, *, root: Path) -> list[Item]:
 
 
 def _entry(
-    entry: object, node: yaml.Node | None, start: int, name: str, problems: list[Problem], lines: list[str]
+    entry: object, node: yaml.Node | None, start: int, name: str, problems: list[Problem], lines: list[str],
+    languages: Sequence[str],
 ) -> Item | None:
     if not isinstance(entry, dict):
         message = f"expected an item (date: …, title: …, url: …), got {_fields.show(entry)}"
         problems.append(Problem(f"{name}:{start}", message))
         return None
     bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in yamlfile.duplicate_keys(node)]
-    values, found = _fields.check(entry)
-    found.extend(((key,), message) for key, message in yamlfile.comment_cuts(node, lines, _fields.TEXT_FIELDS))
+    values, found = _fields.check(entry, languages)
+    cuts = yamlfile.comment_cuts(node, lines, _fields.text_keys(entry, languages))
+    found.extend(((key,), message) for key, message in cuts)
     bad.extend((yamlfile.line_of(node, key) or start, message) for key, message in found)
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
         return None
-    return _fields.make(values, origin=f"{name}:{start}")
+    values["notes"] = [(f"{name}:{yamlfile.line_of(node, key) or start}", message) for key, message in values["warnings"]]
+    return _fields.make(values, origin=f"{name}:{start}", where=lambda key: f"{name}:{yamlfile.line_of(node, (key,)) or start}")
 
 
 def _items_node(node: yaml.Node | None) -> yaml.Node | None:

@@ -1,0 +1,69 @@
+"""What premailer's CSS parser made of each style sheet and style attribute, kept between runs.
+
+cssutils, the parser under premailer, is the slowest part of a build: importing it and parsing the
+theme's style sheets and style attributes for the first time take about a quarter of a ``bulletin
+build`` process. A theme's CSS rarely changes from one build to the next, so the results are kept in
+a JSON file, keyed by the CSS text itself (and by the parser's version): cssutils is imported only
+when a text is new. The file sits in Jinja's per-user private cache folder, beside the compiled
+templates (no file in the project). Only JSON is read: a damaged or foreign file counts as empty.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_atomic
+
+MAX_ENTRIES = 5000  # per table: beyond it, only the entries of the last run are kept
+
+
+class CssCache:
+    """Tables of computed values (JSON) keyed by text; ``path=None`` keeps nothing between runs."""
+
+    def __init__(self, path: Path | None, version: str) -> None:
+        self.path = path
+        self.version = version
+        self.used: dict[str, set[str]] = {}
+        self.changed = False
+        self.tables: dict[str, dict[str, Any]] = self._read()
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        if self.path is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # none yet, or damaged: as if empty
+            return {}
+        if not isinstance(data, dict) or data.get("version") != self.version or not isinstance(data.get("tables"), dict):
+            return {}
+        return {name: table for name, table in data["tables"].items() if isinstance(table, dict)}
+
+    def get(self, table: str, key: str, compute: Callable[[], Any]) -> Any:
+        """The value kept for ``key`` in ``table``, else ``compute()`` (JSON data), kept from now on."""
+        entries = self.tables.setdefault(table, {})
+        self.used.setdefault(table, set()).add(key)
+        if key not in entries:
+            entries[key] = compute()
+            self.changed = True
+        return entries[key]
+
+    def save(self) -> None:
+        """Write the tables if something was computed (a cache that cannot be written only costs time), with what
+        other runs wrote meanwhile."""
+        if self.path is None or not self.changed:
+            return
+        tables = self._read()
+        for name, entries in self.tables.items():
+            tables[name] = {**tables.get(name, {}), **entries}
+        tables = {
+            name: entries if len(entries) <= MAX_ENTRIES else {k: v for k, v in entries.items() if k in self.used.get(name, ())}
+            for name, entries in tables.items()
+        }
+        try:
+            write_atomic(self.path, json.dumps({"version": self.version, "tables": tables}, ensure_ascii=False))
+            self.changed = False
+        except OSError:
+            pass
