@@ -64,8 +64,8 @@ def print_missing(result: BuildResult) -> None:
     """Per language, what shows in the default language: a count and the first few (manifest.json lists each)."""
     default = next(iter(result.editions))
     for lang, edition in result.editions.items():
-        items = list(dict.fromkeys(_file(m.where) for m in edition.missing if m.what.startswith("item ")))
-        texts = [m.what for m in edition.missing if not m.what.startswith("item ")]
+        items = list(dict.fromkeys(m.item for m in edition.missing if m.item))
+        texts = [m.what for m in edition.missing if not m.item]
         if not items and not texts:
             continue
         parts = []
@@ -77,12 +77,6 @@ def print_missing(result: BuildResult) -> None:
         click.echo(click.style("Warning: ", fg="yellow") + f"{lang}: {'; '.join(parts)}; shown in {default}")
     if any(edition.missing for edition in result.editions.values()) and result.out_dir is not None:
         click.echo(f"  (each one is listed in {result.out_dir / 'manifest.json'}, under editions)")
-
-
-def _file(where: str) -> str:
-    """content/x.md of content/x.md:1."""
-    name, _, line = where.rpartition(":")
-    return name if name and line.isdigit() else where
 
 
 def _untranslated_lines(result: BuildResult) -> set[str]:
