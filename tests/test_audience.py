@@ -349,7 +349,7 @@ def test_a_too_wide_row_still_suppresses_its_address_when_it_is_unambiguous(tmp_
     audience = read_audience(path, list_name="members")
     with pytest.raises(AudienceError, match="more fields than the header") as caught:
         list(audience)
-    assert [p.where for p in caught.value.problems] == [f"{path} row 2", f"{path} row 4"]  # reported either way
+    assert [str(p.where) for p in caught.value.problems] == [f"{path} row 2", f"{path} row 4"]  # reported either way
     assert audience.report.suppressed == {"old.member@x.example": "unsubscribed"}  # suppressed, also for row 3
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -40,7 +42,11 @@ def imported_after(*args: str) -> list[str]:
         " 'rapidfuzz', 'feedparser', 'PIL', 'playwright', 'email_validator', 'sqlite3', 'importlib.metadata'}\n"
         "    print(json.dumps(sorted(heavy & set(sys.modules))))"
     )
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    # its own temporary folder: the render caches (compiled templates, parsed CSS) are the ones this test made,
+    # not those other tests running at the same time write and trim
+    env = dict(os.environ, TMPDIR=str(Path.cwd().parent / "tmp"))
+    Path(env["TMPDIR"]).mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -118,7 +124,7 @@ def test_new_issue_scaffold_builds(tmp_project):
     assert "period: {start: 2021-07-01, end: 2021-12-31}" in text and "July – December 2021" in text
     assert run("build", "issues/2021-h2.yaml").exit_code == 0
     again = run("new-issue", "2021-h2", "--from", "2021-07-01", "--to", "2021-12-31")
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2 and "issues/2021-h2.yaml already exists. To overwrite it, add --force." in again.output
 
 
 def test_new_issue_keeps_quotes_and_backslashes_of_the_organisation_name(tmp_project, write):
@@ -128,3 +134,23 @@ def test_new_issue_keeps_quotes_and_backslashes_of_the_organisation_name(tmp_pro
     result = run("build", "issues/x.yaml")
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_project / "build/x/manifest.json").read_text())["title"] == 'ESNF "Europe" \\ Social bulletin'
+
+
+def test_build_prints_one_line_per_edition_and_the_missing_translations_grouped(trilingual):
+    result = run("build", "issues/tri.yaml")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    editions = [line.split() for line in lines if line.startswith("  ") and "index.html" in line and "KB" in line]
+    assert [(e[0], e[-1]) for e in editions] == [("index.html", "en"), ("fr/index.html", "fr"), ("it/index.html", "it")]
+    html = (trilingual / "build" / "tri" / "fr" / "index.html").read_bytes()
+    assert f"{len(html) / 1024:.1f} KB" in " ".join(editions[1])
+    [fr] = [line for line in lines if line.startswith("Warning: fr: ")]
+    assert "23 items not translated (content/" in fr and ", …)" in fr and ".md:1" not in fr
+    # one line per language, not one per item
+    assert not [line for line in lines if "no translation in" in line]
+    assert "Built " in lines[-1] and "fr/index.html" in lines[-1]
+
+
+def test_build_of_a_one_language_issue_prints_no_editions(tmp_project):
+    output = run("build", "issues/example.yaml").output
+    assert "editions:" not in output and "HTML " in output

@@ -171,7 +171,7 @@ def test_web_url_placeholders(write, web_url, message):
     path = write("bulletin.yaml", f"organisation: {{name: X, address: A}}\nsender: {{email: a@example.org}}\nweb_url: '{web_url}'\n")
     with pytest.raises(ConfigError) as info:
         load_project(path)
-    assert [p.where for p in info.value.problems] == ["bulletin.yaml:3"]
+    assert [str(p.where) for p in info.value.problems] == ["bulletin.yaml:3"]
     assert message in str(info.value)
 
 

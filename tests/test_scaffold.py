@@ -9,7 +9,7 @@ import pytest
 
 from bulletin.build import build
 from bulletin.config import load_issue, load_project
-from bulletin.errors import BulletinError
+from bulletin.errors import BulletinError, ConfigError, Remedy
 from bulletin.model import WordPressSource
 from bulletin.scaffold import new_issue
 
@@ -80,6 +80,17 @@ def test_without_a_source_in_bulletin_yaml_the_issue_reads_the_content_folder(tm
     path = new_issue("2021-h1", *H1)
 
     assert "\nsource: content/\n" in (tmp_project / path).read_text()
+
+
+def test_an_existing_issue_is_kept_unless_forced(tmp_project):
+    path = new_issue("2021-h1", *H1)
+    (tmp_project / path).write_text("title: kept\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        new_issue("2021-h1", *H1)
+    assert info.value.remedy is Remedy.FORCE and str(info.value) == "issues/2021-h1.yaml already exists. To overwrite it, force it (force=True)."
+    assert (tmp_project / path).read_text(encoding="utf-8") == "title: kept\n"
+    new_issue("2021-h1", *H1, force=True)
+    assert (tmp_project / path).read_text(encoding="utf-8") != "title: kept\n"
 
 
 def test_a_new_issue_of_a_project_with_editions_says_how_to_give_texts_per_language(trilingual: Path) -> None:

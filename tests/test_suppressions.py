@@ -14,8 +14,8 @@ from bulletin.config import load_project
 from bulletin.dispatch.retry import RetryPolicy
 from bulletin.feedback.api import SendGridAPI
 from bulletin.feedback.sync import sync
+from bulletin.ledger_feedback import FeedbackStore, state_db
 from bulletin.preview.personal import find_subscriber, picker_emails
-from bulletin.suppressions import SuppressionStore, state_db
 from dispatch.helpers import run, use_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 from schedule.helpers import T0, Clock, due, schedule
@@ -74,7 +74,7 @@ def test_a_scheduled_dispatch_leaves_out_who_was_suppressed_before_its_hand_over
         project: Path, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock(fake_sendgrid, monkeypatch, T0)
     schedule("2021-07-06 09:00", clock)  # beyond 71 h: waits in the ledger
-    with SuppressionStore(state_db(project, ".bulletin")) as store, store.transaction():
+    with FeedbackStore(state_db(project, ".bulletin")) as store, store.transaction():
         store.add([("keep1@members.example", "bounce", "550 gone", NOW)], source="webhook", now=T0)
     clock.set(T0 + dt.timedelta(days=5) - dt.timedelta(hours=70))
     report = due(clock)
@@ -95,7 +95,7 @@ def test_subscribers_check_and_the_preview_picker(project: Path) -> None:
 def test_send_warns_when_sync_never_ran_or_is_old(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("send", "issues/example.yaml", "--list", "members", "--dry-run")
     assert "were never fetched: run bulletin sync" in result.output
-    with SuppressionStore(state_db(sendgrid_project, ".bulletin")) as store:
+    with FeedbackStore(state_db(sendgrid_project, ".bulletin")) as store:
         store.mark_synced("*", None, T0)
     monkeypatch.setenv("BULLETIN_NOW", (T0 + dt.timedelta(days=6)).isoformat())
     assert "bulletin sync" not in run("send", "issues/example.yaml", "--list", "members", "--dry-run").output

@@ -22,6 +22,7 @@ def test_copy_all_files_then_refuse_to_overwrite(tmp_project):
     edited.write_text(edited.read_text().replace("messages.read_more", '"Lire la suite"'))
     again = invoke("_words.j2")
     assert again.exit_code != 0 and "templates/default/_words.j2 already exists" in again.output
+    assert "(rename or delete it first). To overwrite it, add --force." in again.output
     assert "Lire la suite" in edited.read_text()
     build = CliRunner().invoke(main, ["build", "issues/example.yaml"])
     assert build.exit_code == 0, build.output

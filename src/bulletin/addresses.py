@@ -26,7 +26,7 @@ def normalise(address: str) -> str:
         local, domain = match.groups()
         normal = _domain(domain)
         if normal is not None:
-            if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+            if local.lower() in _CASE_INSENSITIVE:
                 local = local.lower()
             elif normal == domain:
                 return address
@@ -51,6 +51,7 @@ def normalise(address: str) -> str:
     return checked.ascii_email
 
 
+_CASE_INSENSITIVE = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)  # postmaster, abuse...: the library's is a list (per row)
 _NAMED = re.compile(r"[^<>]*<([^<>]*)>")  # "Name <address>"
 _ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
 _FAST = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.\-]+)").fullmatch

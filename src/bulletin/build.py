@@ -15,7 +15,7 @@ from . import sources
 from .catalogue import fallback_warning
 from .config import load_issue, load_project
 from .editions import Missing, localize
-from .errors import BulletinError, ConfigError, Problem, SourceError, raise_if
+from .errors import BulletinError, ConfigError, Problem, SourceError, Where, raise_if
 from .imagesize import load_sizes, with_sizes
 from .model import IssueSpec, Item, Project, Selection, Source
 from .render import Rendered, render_issue
@@ -87,17 +87,19 @@ def load_sources(
         except SourceError as exc:
             # a source that cannot be read at all (missing, a 404 feed) is named where the issue lists it
             line = spec.lines.get(("source", index))
-            problems.extend(exc.problems or [Problem(f"{spec.path}:{line}" if line else spec.path, f"source: {exc}")])
+            problems.extend(exc.problems or [Problem(Where(spec.path, line or None), f"source: {exc}")])
     raise_if(problems, SourceError, "Some items cannot be read")
     return items
 
 
 def prepare(
     issue: str | os.PathLike[str], *, project: Project | None = None, fetch: sources.Fetch | None = None, refresh: bool = False,
-    text: str | None = None,
+    text: str | None = None, strict_translations: bool = True,
 ) -> BuildResult:
     """Load, select and render an issue without writing anything; ``refresh``: fetch web sources anew, not from the
-    cache; ``text``: the issue file's content as it would be (the preview's compose actions validate an edit so)."""
+    cache; ``text``: the issue file's content as it would be (the preview's compose actions validate an edit so);
+    ``strict_translations=False``: a missing translation stays a warning even with ``require_translations`` (check
+    reports it as an error itself)."""
     project = project or load_project(issue)
     spec = load_issue(issue, project, text=text)
     cache = web_cache(project, refresh=refresh)
@@ -117,12 +119,12 @@ def prepare(
         )
     editions = render_editions(project, spec, selection)
     rendered = editions[project.editions[0]].rendered
-    untranslated = _untranslated(project, editions)
-    if project.require_translations:
-        raise_if(untranslated, ConfigError, f"Some texts have no translation (require_translations: true in {project_file(project)})")
+    missing = untranslated(project, editions)
+    if project.require_translations and strict_translations:
+        raise_if(missing, ConfigError, f"Some texts have no translation (require_translations: true in {project_file(project)})")
     about_inputs = (list(cache.warnings.values()) + _feed_reach(spec, loaded) + _input_warnings(spec, items, selection)
-                    + untranslated + [Problem(project_file(project), text) for lang in editions
-                                      if (text := fallback_warning(lang, project.messages))])
+                    + missing + [Problem(project_file(project), text) for lang in editions
+                                 if (text := fallback_warning(lang, project.messages))])
     warnings = [warning for edition in editions.values() for warning in _output_warnings(edition)]
     warnings += [str(problem) for problem in about_inputs]
     manifest = _manifest(project, spec, selection, editions, warnings)
@@ -147,7 +149,7 @@ def project_file(project: Project) -> str:
     return Path(project.path).name
 
 
-def _untranslated(project: Project, editions: dict[str, Edition]) -> list[Problem]:
+def untranslated(project: Project, editions: dict[str, Edition]) -> list[Problem]:
     """One warning per text some editions show in the default language: which languages lack it."""
     langs: dict[Missing, list[str]] = {}
     for edition in editions.values():

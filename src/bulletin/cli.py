@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import BulletinError
+from .errors import BulletinError, Remedy
 from .words import count
 
 if TYPE_CHECKING:
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 
 class _State:
     debug = False
+
+
+#: How the command line says each remedy of a library error: with its flag.
+REMEDY_FLAGS = {
+    Remedy.FORCE: "add --force",
+    Remedy.NEW_DISPATCH: "add --new-dispatch",
+    Remedy.UNKNOWN: "add --resend-unknown or --skip-unknown",
+    Remedy.NOT_SAFE: "add --no-safe",
+    Remedy.AT: "run this command with --at",
+    Remedy.NOT_AT: "run the same command without --at",
+    Remedy.LIST: "say which with --list",
+}
+
+
+def error_text(exc: BulletinError) -> str:
+    """The error's message as the command line says it: its remedy names the flag."""
+    return exc.text(REMEDY_FLAGS[exc.remedy] if exc.remedy else None)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -39,7 +56,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except BulletinError as exc:
             if _State.debug:
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {error_text(exc)}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -155,7 +172,7 @@ def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
         try:
             return check(value)
         except BulletinError as exc:
-            raise click.UsageError(str(exc)) from None  # click says it and asks again
+            raise click.UsageError(error_text(exc)) from None  # click says it and asks again
 
     return str(click.prompt(text, default=default, value_proc=proc, show_default=bool(default)))
 
@@ -183,20 +200,16 @@ def new_issue_cmd(slug: str, start: dt.datetime, end: dt.datetime, force: bool) 
 @handle_errors
 def check_cmd(issue: str, links: bool, spam: bool, clients: bool, as_json: bool) -> None:
     """Check ISSUE before sending: errors block sending, warnings are worth a look."""
-    import re
-
     from .build import prepare
     from .check import CheckReport, Finding, run_checks
     from .check.present import link_progress, print_report
     from .errors import CheckError
 
     try:
-        result = prepare(issue)
+        result = prepare(issue, strict_translations=False)  # a missing translation is one of its findings
     except BulletinError as exc:
         if as_json:  # a CI pipeline parses stdout: it gets a report even when the issue cannot be built
-            # the message starts with the file (and line) at fault when it knows it: a template, an item
-            at = re.match(r"([^\s:]+(?::\d+)?): ", str(exc))
-            where = at.group(1) if at else issue
+            where = str(exc.location or issue)  # the file (and line) at fault when known: a template, an item
             click.echo(CheckReport(issue, [Finding("error", "build-failed", str(exc), where, "build")], ["build"]).to_json())
         raise
     console = _console()
@@ -264,27 +277,29 @@ def _print_site(report: Any, verb: str) -> None:
 @click.argument("issue", type=click.Path(dir_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--no-open", is_flag=True, help="Do not open the browser.")
-@click.option("--as", "as_email", metavar="EMAIL", default=None, help="Fill personal fields as this subscriber would see them.")
+@click.option("--as", "as_email", metavar="EMAIL", default=None,
+              help="Fill personal fields as this subscriber would see them (and show their language's edition).")
+@click.option("--lang", metavar="LANG", default=None, help="Show this language's edition first (the page switches between them).")
 @click.option("--screenshot", "screenshot_dir", type=click.Path(file_okay=False), default=None, help="Write DIR/desktop.png and DIR/mobile.png (the email) and DIR/preview.png (the page), then exit.")
 @click.option("--browser", type=click.Path(dir_okay=False), default=None, help="Chromium for --screenshot (default /usr/bin/chromium).")
 @click.option("--refresh", is_flag=True, help=REFRESH_HELP)
 @click.option("--read-only", is_flag=True, help="No compose buttons: the page cannot change the issue file (for showing it to a colleague).")
 @handle_errors
 def preview_cmd(
-    issue: str, port: int, no_open: bool, as_email: str | None, screenshot_dir: str | None, browser: str | None, refresh: bool,
-    read_only: bool,
+    issue: str, port: int, no_open: bool, as_email: str | None, lang: str | None, screenshot_dir: str | None, browser: str | None,
+    refresh: bool, read_only: bool,
 ) -> None:
     """Show ISSUE in the browser; it updates every time you save a file, and its buttons edit ISSUE."""
     if screenshot_dir is not None:
         from .preview import take_screenshots
 
-        for path in take_screenshots(issue, screenshot_dir, browser=browser, as_email=as_email):
+        for path in take_screenshots(issue, screenshot_dir, browser=browser, as_email=as_email, lang=lang):
             click.echo(f"Wrote {path}")
         return
     from .preview import run
 
     run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh,
-        read_only=read_only)
+        read_only=read_only, lang=lang)
 
 
 @main.group("theme")
@@ -569,7 +584,7 @@ def dispatch_due_cmd(quiet: bool) -> None:
     report = dispatch_due(clock=clock_from_env())
     print_due(_console(), report, quiet=quiet)
     for problem in report.problems:
-        click.echo(f"Error: {problem}", err=True)
+        click.echo(f"Error: {error_text(problem)}", err=True)
     if report.problems:
         sys.exit(1)
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import catalogue, yamlfile
-from .errors import ConfigError, raise_if
+from .errors import ConfigError, Where, display_path, raise_if
 from .housestyle import read_brand, read_greeting
 from .languages import is_tag
 from .model import (
@@ -72,14 +72,6 @@ def find_root(start: Path) -> Path | None:
         if (folder / PROJECT_FILE).is_file():
             return folder
     return None
-
-
-def display_path(path: Path, root: Path) -> str:
-    """A path as users read it in messages: relative to the project when inside it, POSIX separators."""
-    try:
-        return Path(os.path.relpath(path, root)).as_posix() if path.resolve().is_relative_to(root.resolve()) else path.as_posix()
-    except ValueError:  # another drive on Windows
-        return path.as_posix()
 
 
 def load_project(start: str | os.PathLike[str] | None = None) -> Project:
@@ -259,7 +251,7 @@ def load_issue(path: str | os.PathLike[str], project: Project, *, text: str | No
     _check_issue_file(file, name, root)
     doc = yamlfile.load(file, name, ConfigError, text)
     if doc.data is None:
-        raise ConfigError(f"{name}: the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)")
+        raise ConfigError("the file is empty; an issue needs at least title, period and sections (see bulletin new-issue)", where=Where(name))
     check = yamlfile.Checker(name, doc)
     data = check.mapping(doc.data, (), _ISSUE_KEYS, required=("title", "period", "sections"))
     slug = file.name.removesuffix(".yaml").removesuffix(".yml")
@@ -336,14 +328,14 @@ def _check_issue_file(file: Path, name: str, root: Path) -> None:
     """Catch the wrong file given as the issue: a misspelt path, an item, the settings or the subscribers."""
     example = "an issue is a .yaml file in issues/, e.g. issues/2021-h1.yaml"
     if file.name == PROJECT_FILE and _is(file.is_file):
-        raise ConfigError(f"{name}: not an issue file; it holds the project's settings ({example})")
+        raise ConfigError(f"not an issue file; it holds the project's settings ({example})", where=Where(name))
     if file.suffix.lower() not in (".yaml", ".yml", "") and _is(file.is_file):
-        raise ConfigError(f"{name}: not an issue file; {example}")
+        raise ConfigError(f"not an issue file; {example}", where=Where(name))
     if not _is(file.exists):
         stem = file.name.removesuffix(".yaml").removesuffix(".yml")
         meant = root / "issues" / f"{stem}.yaml"
         if stem and _is(meant.is_file):
-            raise ConfigError(f"{name}: file not found (did you mean {display_path(meant, root)}?)")
+            raise ConfigError(f"file not found (did you mean {display_path(meant, root)}?)", where=Where(name))
 
 
 def _sources(check: yamlfile.Checker, data: Any) -> list[Source]:

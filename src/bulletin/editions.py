@@ -18,6 +18,7 @@ class Missing:
 
     where: str  # the item's file ("content/x.md:1") or the issue file
     what: str  # "item 'EU Industrial Strategy'", "title", "section 'Events'"
+    item: str | None = None  # for an item: how a short list names it (its file, else its url)
 
 
 def item_in(item: Item, lang: str, default: str) -> tuple[Item, bool]:
@@ -61,7 +62,7 @@ def localize(project: Project, spec: IssueSpec, selection: Selection, lang: str)
     def one(item: Item) -> Item:
         shown, found = item_in(item, lang, default)
         if not found:
-            missing.append(Missing(item.origin, f"item '{item.title}'"))
+            missing.append(Missing(item.origin, f"item '{item.title}'", item.path or item.url))
         return shown
 
     title, subject = text("title", spec.title, "title"), text("subject", spec.subject, "subject")

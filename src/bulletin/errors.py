@@ -10,38 +10,122 @@ Every error a user can cause derives from one root, so the CLI can print it and 
     ├── DispatchError        sending failed or was refused (HTTP status + SendGrid's messages)
     ├── LedgerError          the ledger is unreadable or in a state that forbids the action
     └── CheckError           pre-send checks found errors
+
+An error the user can get past by asking for something (overwrite, send anyway, send as a new dispatch)
+carries a ``Remedy``: the library says it in words, the CLI names its flag (``cli.REMEDY_FLAGS``).
 """
 
 from __future__ import annotations
 
+import copy
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
 
 from .words import count
 
+_INSTALLED = Path(__file__).resolve().parent.parent  # the folder holding the bulletin package
+
+
+def display_path(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
+    """A path as users read it in messages, POSIX separators: relative to the project (``root``) when inside
+    it, a built-in theme's file as 'bulletin/themes/...', else as given."""
+    given = Path(path)
+    try:
+        resolved = given.resolve()
+        if resolved.is_relative_to(Path(root).resolve()):
+            return Path(os.path.relpath(given, root)).as_posix()
+        if resolved.is_relative_to(_INSTALLED):
+            return resolved.relative_to(_INSTALLED).as_posix()
+    except ValueError:  # another drive on Windows
+        pass
+    return given.as_posix()
+
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem found in an input, with where it is."""
+class Where:
+    """A place in an input, rendered once by ``str()``: a file (or URL, or option), with its line or its row."""
 
-    where: str  # "issues/x.yaml:4" or "subscribers.csv row 7"
+    file: str
+    line: int | None = None  # 1-based line of a text file: "issues/x.yaml:4"
+    row: int | None = None  # record of a CSV file, as a spreadsheet numbers it: "subscribers.csv row 7"
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file} row {self.row}" if self.row is not None else self.file
+
+    def __bool__(self) -> bool:
+        return bool(self.file)
+
+
+@dataclass(frozen=True, init=False)
+class Problem:
+    """One problem found in an input, with where it is (a ``Where``; a string is taken as a place without parts)."""
+
+    where: Where
     message: str
+
+    def __init__(self, where: Where | str, message: str) -> None:
+        object.__setattr__(self, "where", where if isinstance(where, Where) else Where(where))
+        object.__setattr__(self, "message", message)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+class Remedy(Enum):
+    """What the user can ask for to get past an error, in the library's words (the option in brackets)."""
+
+    FORCE = "force it (force=True)"
+    NEW_DISPATCH = "send it as a new dispatch (new_dispatch=True)"
+    UNKNOWN = "say which (unknown='resend' or unknown='skip')"
+    NOT_SAFE = "schedule it without that margin (safe=False)"
+    AT = "send it again with the new time (at=...)"
+    NOT_AT = "send it again without a time (at=None)"
+    LIST = "name the list (list_name=...)"
+
+
 class BulletinError(Exception):
-    """Root of every error bulletin raises on purpose."""
+    """Root of every error bulletin raises on purpose.
+
+    With ``where``, the message starts "file:line: ". With a ``remedy``, it ends "To <to>, <remedy>."
+    ("To overwrite it, force it (force=True)."); ``text(how)`` words the remedy otherwise (the CLI: "add --force").
+    """
 
     exit_code = 2
 
-    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
-        self.problems = list(problems)
+    def __init__(self, message: str, problems: Iterable[Problem] = (), *, where: Where | None = None,
+                 remedy: Remedy | None = None, to: str = "") -> None:
+        self.message, self.problems, self.where, self.remedy, self.to = message, list(problems), where, remedy, to
+        super().__init__(self.text())
+
+    @property
+    def location(self) -> Where | None:
+        """Where the error is: its own place, else its first problem's, if known."""
+        return self.where or next((p.where for p in self.problems if p.where), None)
+
+    def text(self, how: str | None = None) -> str:
+        """The message (after its place), its remedy (said as ``how`` when given) and every problem, one a line."""
+        message = f"{self.where}: {self.message}" if self.where else self.message
+        if self.remedy is not None:
+            how = how or self.remedy.value
+            stop = "" if message.endswith((".", "?", "!")) else "."
+            message = f"{message}{stop} {f'To {self.to}, {how}' if self.to else how[:1].upper() + how[1:]}."
         if self.problems:
             lines = "\n".join(f"  {p}" for p in self.problems)
             message = f"{message}\n{lines}" if message else lines
-        super().__init__(message)
+        return message
+
+    def about(self, what: str) -> BulletinError:
+        """The same error, its message starting with ``what`` ("dispatch 3 of 'x' to 'members': ...")."""
+        out = copy.copy(self)
+        out.message = f"{what}: {self.where}: {self.message}" if self.where else f"{what}: {self.message}"
+        out.where = None
+        out.args = (out.text(),)
+        return out
 
 
 class ConfigError(BulletinError):

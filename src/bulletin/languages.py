@@ -45,3 +45,15 @@ def match(code: str | None, languages: tuple[str, ...] | list[str]) -> str | Non
         if base(lang) == base(code):
             return lang
     return None
+
+
+def display_name(code: str) -> str:
+    """A language's name in that language (CLDR data, through Babel), capitalised: English, Français; else the code."""
+    from babel import Locale, UnknownLocaleError  # imported here: only the preview and the web edition name languages
+
+    try:
+        locale = Locale.parse(code.strip().replace("_", "-"), sep="-")
+        name = locale.get_display_name(locale) or code
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:]

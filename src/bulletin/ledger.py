@@ -1,10 +1,22 @@
 """The ledger: what was planned, sent, accepted or lost, so nothing is ever mailed twice.
 
-SQLite (stdlib), WAL, ``synchronous=FULL``. A dispatch (one issue to one list through one transport)
-is planned whole, in one transaction, before its first request: its batches (one per request) hold
-their recipients. Each batch goes ``pending -> sending`` (committed before its request) and then
-``accepted | failed | unknown`` (committed after). A batch still ``sending`` when a run starts was cut
-off mid-request: it becomes ``unknown`` and is only re-sent when the user asks.
+SQLite (stdlib), WAL. A dispatch (one issue to one list through one transport) is planned whole, in one
+transaction, before its first request: its batches (one per request) hold their recipients. Each batch
+goes ``pending -> sending`` (committed before its request) and then ``accepted | failed | unknown``
+(committed after). A batch still ``sending`` when a run starts was cut off mid-request: it becomes
+``unknown`` and is only re-sent when the user asks.
+
+Durability. Every commit survives the end of the process (a crash, ``kill -9``): SQLite has written it
+to the operating system. A power cut or a crash of the system also loses what the system had not yet
+written to the disk, so commits wait for the disk (``synchronous=FULL``, a few milliseconds each) except
+on the send path's hot loop, where one such wait per request would cost a third of the send: there a
+claim writes to the disk only once per ``HORIZON`` batches, recording in the table ``horizon`` (with
+the computer's boot id) that batches up to ``through`` may be claimed before the next such write; the
+claims in between and the outcomes after each request are plain commits (``synchronous=NORMAL``). A
+run that starts after the computer restarted (its boot id changed) therefore cannot trust the states
+of those batches: those not accepted become ``unknown``, like one cut off mid-request (at most
+``HORIZON`` requests). Where the boot id cannot be read (not Linux), every commit waits for the disk.
+A run that ends writes everything to the disk and forgets its horizon.
 
 Addresses left out of a dispatch because another list's dispatch of the issue holds them are kept in
 ``held``: when that one lets them go (they left its list, it was cancelled), the first owes them the issue.
@@ -23,7 +35,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Self
@@ -32,6 +44,7 @@ from .errors import LedgerError
 from .ledger_schema import (
     BATCH_COLUMNS,
     DISPATCH_COLUMNS,
+    HORIZON,
     IN_FLIGHT,
     LIVE,
     OPEN_BATCH,
@@ -41,6 +54,7 @@ from .ledger_schema import (
     Clock,
     Dispatch,
     batch_row,
+    boot_id,
     dispatch_values,
     ledger_path,
     lock_file,
@@ -58,11 +72,12 @@ class Ledger:
         self.shown = shown or str(path)
         self.clock = clock or utc_now
         self._lock: IO[bytes] | None = None
+        self.boot = boot_id()  # None: every commit waits for the disk (module docstring: durability)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")  # "sending" must survive a power cut, not only a crash
+            self.db.execute("PRAGMA synchronous=FULL")  # the default; the send loop's commits relax it (module docstring)
             self.db.executescript(SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None:
@@ -135,18 +150,28 @@ class Ledger:
             self._lock = None
 
     @contextmanager
-    def transaction(self, *, commit: bool = True) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (always, with ``commit=False``: a dry run)."""
+    def transaction(self, *, commit: bool = True, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (always, with ``commit=False``: a dry run).
+
+        ``durable=False``: the commit does not wait for the disk (only for the send loop, see the module docstring).
+        """
+        relaxed = not durable and self.boot is not None
+        if relaxed:
+            self.db.execute("PRAGMA synchronous=NORMAL")  # cannot change inside a transaction
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise LedgerError(f"{self.shown} is busy ({exc}); try again") from None
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT" if commit else "ROLLBACK")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise LedgerError(f"{self.shown} is busy ({exc}); try again") from None
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT" if commit else "ROLLBACK")
+        finally:
+            if relaxed:
+                self.db.execute("PRAGMA synchronous=FULL")
 
     # --- dispatches --------------------------------------------------------------------------
 
@@ -315,8 +340,12 @@ class Ledger:
 
     def recipients(self, batch: int) -> list[list[str]]:
         """The recipient rows of a batch: [email, merge values...]."""
+        return self.recipients_reader(batch)()
+
+    def recipients_reader(self, batch: int) -> Callable[[], list[list[str]]]:
+        """The recipient rows of a batch, read now and decoded when called (on any thread: the send loop's body builder)."""
         row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
-        return list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
+        return lambda: list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
 
     def replace_recipients(self, batch: int, rows: Sequence[Sequence[str]]) -> None:
         """Rewrite a not-yet-sent batch's recipients; an emptied batch is marked skipped."""
@@ -330,12 +359,13 @@ class Ledger:
 
     def claim(self, batch: int) -> bool:
         """pending|failed -> sending, committed before the request; False if someone else has it."""
-        with self.transaction():
-            return self._claim(batch, self.now())
+        horizon = self._horizon(batch)
+        with self.transaction(durable=horizon is not None):
+            return self._claim(batch, self.now(), horizon)
 
     def release(self, batch: int) -> None:
         """sending -> pending after a request that certainly failed (429, 5xx, no connection), before waiting."""
-        with self.transaction():
+        with self.transaction(durable=False):  # a claim in the horizon: lost in a power cut, it becomes unknown
             self.db.execute(
                 "UPDATE batches SET state = 'pending', error = 'not accepted yet; retrying', updated = ? WHERE id = ? AND state = 'sending'",
                 (self.now(), batch),
@@ -350,31 +380,57 @@ class Ledger:
         """
         if state not in ("accepted", "failed", "unknown"):
             raise ValueError(state)
-        with self.transaction():
+        horizon = self._horizon(claim) if claim is not None else None
+        # not waiting for the disk: an outcome lost in a power cut leaves the batch 'sending', hence unknown
+        with self.transaction(durable=horizon is not None):
             now = self.now()
             self.db.execute(
                 "UPDATE batches SET state = ?, message_id = coalesce(?, message_id), error = ?,"
                 " was_unknown = max(was_unknown, ?), updated = ? WHERE id = ? AND state = 'sending'",
                 (state, message_id, error, int(state == "unknown"), now, batch),
             )
-            return claim is not None and self._claim(claim, now)
+            return claim is not None and self._claim(claim, now, horizon)
 
-    def _claim(self, batch: int, now: str) -> bool:
+    def _claim(self, batch: int, now: str, horizon: tuple[int, int] | None) -> bool:
         cursor = self.db.execute(
             "UPDATE batches SET state = 'sending', attempts = attempts + 1, error = NULL, updated = ?"
             " WHERE id = ? AND state IN ('pending', 'failed')",
             (now, batch),
         )
+        if horizon is not None:
+            self.db.execute("INSERT OR REPLACE INTO horizon (dispatch, through, boot) VALUES (?, ?, ?)", (*horizon, self.boot))
         return cursor.rowcount == 1
 
+    def _horizon(self, batch: int) -> tuple[int, int] | None:
+        """(dispatch, through) when claiming this batch must wait for the disk, moving the horizon on; else None."""
+        if self.boot is None:
+            return None  # every commit waits for the disk
+        # the horizon row is only ever written and deleted by commits that waited for the disk: it is on the disk
+        row = self.db.execute("SELECT b.dispatch, b.seq, h.through, h.boot FROM batches b LEFT JOIN horizon h ON h.dispatch = b.dispatch"
+                              " WHERE b.id = ?", (batch,)).fetchone()
+        if row is None or (row[3] == self.boot and row[1] <= row[2]):
+            return None
+        return int(row[0]), int(row[1]) + HORIZON - 1
+
     def interrupted_to_unknown(self, dispatch: int) -> list[Batch]:
-        """Batches left 'sending' by a run that died have an unknown outcome (inside a transaction)."""
+        """Batches left 'sending' by a run that died have an unknown outcome (inside a transaction); so have those
+        it may have claimed since its last write to disk, if the computer restarted meanwhile (module docstring)."""
         found = self.batches(dispatch, ["sending"])
         self.db.execute(
             "UPDATE batches SET state = 'unknown', was_unknown = 1, error = 'the run was interrupted during this request',"
             " updated = ? WHERE dispatch = ? AND state = 'sending'",
             (self.now(), dispatch),
         )
+        horizon = self.db.execute("SELECT through, boot FROM horizon WHERE dispatch = ?", (dispatch,)).fetchone()
+        if horizon is not None and horizon[1] != self.boot:
+            lost = [b for b in self.batches(dispatch, OPEN_BATCH) if b.seq <= horizon[0]]
+            self.db.executemany(
+                "UPDATE batches SET state = 'unknown', was_unknown = 1, error = 'the computer stopped (a power cut or a system "
+                "crash) while a run was sending: this request may have been sent', updated = ? WHERE id = ?",
+                [(self.now(), b.id) for b in lost],
+            )
+            found += lost
+        self.db.execute("DELETE FROM horizon WHERE dispatch = ?", (dispatch,))
         return found
 
     def settle_unknown(self, dispatch: int, action: str) -> int:
@@ -439,6 +495,7 @@ class Ledger:
             return found.state
         open_ = {s for s in found.batches if s in ("pending", "sending", "failed", "unknown")}
         state = "done" if not open_ else "incomplete"
-        with self.transaction():
+        with self.transaction():  # waits for the disk: the run's states are all written; it no longer needs a horizon
             self.set_dispatch(dispatch, state=state)
+            self.db.execute("DELETE FROM horizon WHERE dispatch = ?", (dispatch,))
         return state

@@ -18,6 +18,8 @@ SCHEMA_VERSION = 3  # 2: dispatches.safe and dispatches.timezone (scheduled disp
 LIVE = ("planned", "sending", "done", "incomplete", "scheduled", "handing_over")  # states that still count
 IN_FLIGHT = ("handing_over", "sending", "incomplete")  # a scheduled dispatch in these states is being or was handed over
 OPEN_BATCH = ("pending", "failed")  # to send on the next run
+HORIZON = 16  # batches claimed per write to disk when the boot can be told (ledger.py: durability)
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")  # Linux: a new id at every start of the computer
 
 Clock = Callable[[], dt.datetime]
 
@@ -61,6 +63,11 @@ CREATE TABLE IF NOT EXISTS batches (
     updated TEXT NOT NULL,
     language TEXT,                      -- the edition its request carries (NULL: the dispatch's default, ledgers before 3)
     UNIQUE (dispatch, seq)
+);
+CREATE TABLE IF NOT EXISTS horizon (    -- how far a sending run may have gone since its ledger was last written to disk
+    dispatch INTEGER PRIMARY KEY REFERENCES dispatches (id),
+    through INTEGER NOT NULL,           -- batches up to this seq may have been claimed (and sent) since
+    boot TEXT NOT NULL                  -- the computer's boot id then: if it changed, the computer stopped meanwhile
 );
 CREATE TABLE IF NOT EXISTS held (       -- left out of a dispatch because another list's dispatch of the issue holds them
     dispatch INTEGER NOT NULL REFERENCES dispatches (id),
@@ -151,6 +158,15 @@ def lock_file(handle: IO[bytes]) -> None:
         import fcntl
 
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def boot_id() -> str | None:
+    """This start of the computer's id (Linux), None where it cannot be told: what a power cut or a crash of the
+    system changes, and the end of a process does not."""
+    try:
+        return BOOT_ID.read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def ledger_path(root: str | os.PathLike[str], state_dir: str) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import sources
 from .config import load_project
-from .errors import BulletinError, ConfigError
+from .errors import BulletinError, ConfigError, Remedy
 from .model import Item, Project, Source, WordPressSource
 from .render.context import period_label
 from .select import fold
@@ -72,7 +72,7 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     except OSError as exc:  # a name too long for the file system
         raise BulletinError(f"cannot write issues/{slug}.yaml: {exc.strerror or exc}") from None
     if exists and not force:
-        raise ConfigError(f"issues/{slug}.yaml already exists (use --force to overwrite it)")
+        raise ConfigError(f"issues/{slug}.yaml already exists", remedy=Remedy.FORCE, to="overwrite it")
     title = f"{project.organisation.name} bulletin"
     label = period_label(start, end)
     text = _TEMPLATE.format(

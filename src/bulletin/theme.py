@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, Remedy
 from .model import Project
 from .render.jinja import THEMES_DIR
 from .yamlfile import closest
@@ -33,7 +33,8 @@ def copy_theme(project: Project, names: list[str] | None = None, *, theme: str =
     if existing and not force:
         shown = ", ".join(f"{project.templates_dir}/{theme}/{n}" for n in existing)
         raise ConfigError(f"{shown} already exist{'s' if len(existing) == 1 else ''}: your changes would be lost "
-                          "(rename or delete it first, or add --force to overwrite)")
+                          f"(rename or delete {'it' if len(existing) == 1 else 'them'} first)", remedy=Remedy.FORCE,
+                          to=f"overwrite {'it' if len(existing) == 1 else 'them'}")
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name in wanted:

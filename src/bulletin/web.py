@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import SourceError
+from .errors import SourceError, Where
 
 MAX_REDIRECTS = 5  # for every request that follows redirects
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})  # fetch() never follows a redirect carrying one
@@ -291,23 +291,23 @@ def get(url: str, *, accept: str = "*/*", deadline: float | None = None, max_byt
     """
     limit = DEADLINE if deadline is None else deadline
     size = MAX_BYTES if max_bytes is None else max_bytes
-    too_slow = f"{url}: no complete answer within {limit:g} s (the site is too slow or does not answer)"
+    too_slow = f"no complete answer within {limit:g} s (the site is too slow or does not answer)"
     try:
         return fetch(url, seconds=limit, max_bytes=size, headers={"User-Agent": user_agent(), "Accept": accept})
     except TooManyRedirects as exc:
-        raise SourceError(f"{exc.first}: more than {MAX_REDIRECTS} redirects (the site sends it on and on, or in a loop)") from None
+        raise SourceError(f"more than {MAX_REDIRECTS} redirects (the site sends it on and on, or in a loop)", where=Where(exc.first)) from None
     except TooLarge:
-        raise SourceError(f"{url}: the answer is larger than {_megabytes(size)}; this is not a list of news items") from None
+        raise SourceError(f"the answer is larger than {_megabytes(size)}; this is not a list of news items", where=Where(url)) from None
     except TimeoutError:  # DeadlineExceeded, or a socket timeout just before it
-        raise Unreachable(too_slow) from None
+        raise Unreachable(too_slow, where=Where(url)) from None
     except BrokenOff as exc:
-        raise Unreachable(f"{url}: the answer broke off: {exc}") from None
+        raise Unreachable(f"the answer broke off: {exc}", where=Where(url)) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise Unreachable(too_slow) from None
-        raise Unreachable(f"{url}: cannot reach the site: {_reason(exc.reason)}") from None
+            raise Unreachable(too_slow, where=Where(url)) from None
+        raise Unreachable(f"cannot reach the site: {_reason(exc.reason)}", where=Where(url)) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise Unreachable(f"{url}: cannot reach the site: {exc}") from None
+        raise Unreachable(f"cannot reach the site: {exc}", where=Where(url)) from None
 
 
 def _reason(reason: object) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import BulletinError, Problem
+from .errors import BulletinError, Problem, Where
 from .yamltext import as_written, double_quoted, reads_back
 
 Path_ = tuple[str | int, ...]
@@ -248,15 +248,15 @@ def load(path: Path, shown: str, error: type[BulletinError], text: str | None = 
     try:
         text = decode(path.read_bytes()) if text is None else text.removeprefix("\ufeff")
     except FileNotFoundError:
-        raise error(f"{shown}: file not found") from None
+        raise error("file not found", where=Where(shown)) from None
     except UnicodeDecodeError as exc:
-        raise error(f"{shown}: {exc.reason}") from None
+        raise error(exc.reason, where=Where(shown)) from None
     except OSError as exc:
-        raise error(f"{shown}: cannot read: {exc.strerror}") from None
+        raise error(f"cannot read: {exc.strerror}", where=Where(shown)) from None
     try:
         data, node = parse_tree(text)
     except YamlSyntaxError as exc:
-        raise error(f"{shown}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
+        raise error(exc.message, where=Where(shown, exc.line)) from None
     doc = Document(data)
     if node is not None:
         _walk(node, (), doc, text.splitlines())
@@ -308,18 +308,17 @@ class Checker:
         self.shown = shown
         self.lines = doc.lines
         self.cuts = doc.cuts
-        self.problems = [Problem(f"{shown}:{line}", f"{dotted(path)}: repeated (first on line {first})") for path, line, first in doc.repeats]
+        self.problems = [Problem(Where(shown, line), f"{dotted(path)}: repeated (first on line {first})") for path, line, first in doc.repeats]
 
     def in_order(self) -> list[Problem]:
         """The problems from the top of the file down, as the reader fixes them."""
-        return sorted(self.problems, key=lambda p: int(p.where.rpartition(":")[2]) if p.where != self.shown else 0)
+        return sorted(self.problems, key=lambda p: p.where.line or 0)
 
-    def where(self, path: Path_) -> str:
-        """``file:line`` of a key path (its nearest known parent if it is absent)."""
+    def where(self, path: Path_) -> Where:
+        """The file and line of a key path (its nearest known parent if it is absent)."""
         while path and path not in self.lines:
             path = path[:-1]
-        line = self.lines.get(path)
-        return f"{self.shown}:{line}" if line else self.shown
+        return Where(self.shown, self.lines.get(path) or None)
 
     def error(self, path: Path_, message: str) -> None:
         """Record a problem at ``path``."""

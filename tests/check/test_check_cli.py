@@ -66,6 +66,17 @@ def test_json_build_failure_points_at_the_broken_template(tmp_project, write):
     assert finding["message"].startswith("templates/default/_footer.mjml.j2:2: org has no 'nam'")
 
 
+def test_json_build_failure_points_at_the_source_that_cannot_be_read(tmp_project, write):
+    write("items.yaml", "- date: 2022-06-01\n  title: [unclosed\n")
+    write("issues/check.yaml", "title: T\nsubject: T\nperiod: {start: 2022-01-01, end: 2022-12-31}\nsource: items.yaml\n"
+                               "sections:\n  - {title: News}\n")
+    result = CliRunner().invoke(main, ["check", "issues/check.yaml", "--json"])
+    assert result.exit_code == 2, result.output
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["where"] == "issues/check.yaml:4"  # the source: line naming the file that cannot be read
+    assert "issues/check.yaml:4: source: items.yaml:3: YAML syntax error" in finding["message"]
+
+
 def test_an_svg_image_on_loopback_is_an_error_naming_the_item(tmp_project, news):
     news("a.md", image='image: {src: "http://127.0.0.1:8000/logo.svg", alt: Logo}')
     result = invoke("issues/check.yaml")

@@ -117,7 +117,7 @@ def test_blocking_checks_refuse_unless_forced(sendgrid_project: Path, fake_sendg
     config.write_text(config.read_text(encoding="utf-8").replace("  unsubscribe_group_id: 12345\n", ""), encoding="utf-8")
     result = run("send", "issues/example.yaml", "--list", "members", "--yes")
     assert result.exit_code == 1
-    assert "issues/example.yaml cannot be sent (fix these, or add --force to send anyway)" in result.output
+    assert "issues/example.yaml cannot be sent until these are fixed. To send it anyway, add --force." in result.output
     assert "sendgrid.unsubscribe_group_id is not set, so the unsubscribe link would not work" in result.output
     assert fake_sendgrid.mail_requests() == 0
     forced = run("send", "issues/example.yaml", "--list", "members", "--yes", "--force")

@@ -12,7 +12,7 @@ import pytest
 import bulletin
 from bulletin.dispatch.retry import RetryPolicy
 from bulletin.dispatch.sendgrid import SendGridTransport
-from bulletin.errors import AudienceError, DispatchError, LedgerError
+from bulletin.errors import AudienceError, DispatchError, LedgerError, Remedy
 from bulletin.ledger import Ledger
 from fakes.sendgrid_server import FakeSendGrid
 
@@ -177,5 +177,6 @@ def test_an_edit_before_finishing_says_how_to_finish_or_start_again(fake_sendgri
         send()
     message = str(caught.value)
     assert "was being sent to 'members' on " in message and "(dispatch 1, 1,000 recipients mailed, not finished)" in message
-    assert "one of its items" in message and "undo that edit" in message and "--new-dispatch" in message
+    assert "one of its items" in message and "undo that edit" in message and caught.value.remedy is Remedy.NEW_DISPATCH
+    assert message.endswith("To send the new version to the whole list instead, send it as a new dispatch (new_dispatch=True).")
     assert fake_sendgrid.mail_requests() == 3  # the refused run sent nothing

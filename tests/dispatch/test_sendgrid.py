@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bulletin.dispatch.sendgrid import SendGridTransport
+from bulletin.dispatch.sendgrid import SendGridTransport, error_messages
 from bulletin.dispatch.transport import OutcomeUnknown, Refused, Retryable
 from bulletin.errors import ConfigError
 from fakes.sendgrid_server import FakeSendGrid, Reply
@@ -197,3 +197,15 @@ def test_a_url_that_cannot_be_sendgrid_is_a_clear_error(url: str) -> None:
     # not an internal error, nor a batch left 'unknown' that never left
     with pytest.raises(ConfigError, match=f"BULLETIN_SENDGRID_URL must be a web address like https://api.sendgrid.com, got '{url}'"):
         SendGridTransport.from_env({"SENDGRID_API_KEY": "SG.k", "BULLETIN_SENDGRID_URL": url})
+
+
+@pytest.mark.parametrize(("body", "messages"), [
+    (b'{"errors": [{"message": "does not contain a valid address", "field": "personalizations.0.to.0.email"}, '
+     b'{"message": "authorization required", "field": null}, {"field": "x"}]}',
+     ["personalizations.0.to.0.email: does not contain a valid address", "authorization required"]),
+    (b"<html>Bad Gateway</html>\n", ["<html>Bad Gateway</html>"]),
+    (b"x" * 400, ["x" * 300]),
+    (b"", []), (None, []), (b'{"errors": "no list"}', []),
+])
+def test_sendgrids_error_messages_for_the_mail_and_the_suppression_apis(body: bytes | None, messages: list[str]) -> None:
+    assert error_messages(body) == messages

@@ -6,8 +6,8 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from bulletin.feedback.events import clicks, store_events
-from bulletin.suppressions import SuppressionStore
+from bulletin.feedback.events import store_events
+from bulletin.ledger_feedback import FeedbackStore
 
 NOW = dt.datetime(2021, 7, 6, tzinfo=dt.UTC)
 
@@ -28,7 +28,7 @@ def test_each_suppressing_event_and_only_those(tmp_path: Path) -> None:
         event(8, "open", "ok@example.org"),
         {"event": "click"},  # no id: ignored
     ]
-    with SuppressionStore(tmp_path / "state.db") as store:
+    with FeedbackStore(tmp_path / "state.db") as store:
         stored = store_events(store, events, NOW)
         assert (stored.received, stored.new, stored.suppressions) == (9, 8, 5)
         assert store.suppressed() == {"b@example.org": "bounce", "s@example.org": "spam_report", "u@example.org": "unsubscribe",
@@ -42,8 +42,8 @@ def test_each_suppressing_event_and_only_those(tmp_path: Path) -> None:
 
 
 def test_clicks_by_category(tmp_path: Path) -> None:
-    with SuppressionStore(tmp_path / "state.db") as store:
+    with FeedbackStore(tmp_path / "state.db") as store:
         store_events(store, [event(1, "click", url="https://x.example/a", category="bulletin-issue-a"),
                              event(2, "click", url="https://x.example/b", category=["bulletin", "bulletin-issue-b"])], NOW)
-        assert [c.url for c in clicks(store, "bulletin-issue-b")] == ["https://x.example/b"]
-        assert clicks(store, "bulletin-issue-c") == []
+        assert [c.url for c in store.clicks("bulletin-issue-b")] == ["https://x.example/b"]
+        assert store.clicks("bulletin-issue-c") == []

@@ -6,14 +6,14 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from bulletin.suppressions import SuppressionStore, state_db
+from bulletin.ledger_feedback import FeedbackStore, state_db
 from dispatch.helpers import run, use_subscribers
 
 DAY = dt.datetime(2021, 7, 1, 12, tzinfo=dt.UTC)
 
 
 def suppress(project: Path) -> None:
-    with SuppressionStore(state_db(project, ".bulletin")) as store, store.transaction():
+    with FeedbackStore(state_db(project, ".bulletin")) as store, store.transaction():
         store.add([
             ("anna.keller@member-org.example", "bounce", "550 5.1.1 user unknown", int(DAY.timestamp())),
             ("anna.keller@member-org.example", "unsubscribe", "", int(DAY.timestamp()) + 5),  # one row: the most serious kind

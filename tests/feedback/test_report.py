@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.feedback.events import store_events
-from bulletin.suppressions import SuppressionStore, state_db
+from bulletin.ledger_feedback import FeedbackStore, state_db
 from dispatch.helpers import run
 from fakes.sendgrid_server import FakeSendGrid
 
@@ -64,7 +64,7 @@ def test_per_item_and_per_section_clicks_from_webhook_events(sent: Path) -> None
         click(5, "https://example.org/bulletin/example/", "jean.dupont@member-org.example"),  # view in browser: no item
         click(6, f"https://example.org/news/industrial-strategy?{UTM}", "x@y.example", category="bulletin-issue-other"),
     ]
-    with SuppressionStore(state_db(sent, ".bulletin")) as store:
+    with FeedbackStore(state_db(sent, ".bulletin")) as store:
         store_events(store, events, dt.datetime(2021, 7, 6, tzinfo=dt.UTC))
         store_events(store, events[:2], dt.datetime(2021, 7, 6, tzinfo=dt.UTC))  # a replay changes nothing
     data = json.loads(run("report", "issues/example.yaml", "--json").output)
@@ -78,7 +78,7 @@ def test_per_item_and_per_section_clicks_from_webhook_events(sent: Path) -> None
 
 
 def test_people_only_when_asked(sent: Path) -> None:
-    with SuppressionStore(state_db(sent, ".bulletin")) as store, store.transaction():
+    with FeedbackStore(state_db(sent, ".bulletin")) as store, store.transaction():
         store.add([("jean.dupont@member-org.example", "bounce", "550", 1625500000),
                    ("someone.else@example.org", "bounce", "550", 1625500000)], source="sync", now=dt.datetime.now(dt.UTC))
     assert "jean.dupont" not in run("report", "issues/example.yaml").output

@@ -95,7 +95,7 @@ def test_several_lists_need_list(fake_sendgrid: FakeSendGrid, clock: Clock, send
     for name in ("members", "press"):
         assert run("send", "issues/example.yaml", "--list", name, "--subscribers", "people.csv", "--yes", "--at", "2021-07-06 09:00").exit_code == 0
     result = run("cancel", "issues/example.yaml")
-    assert (result.exit_code, result.output) == (2, "Error: issues/example.yaml is scheduled to several lists (members, press): say which with --list\n")
+    assert (result.exit_code, result.output) == (2, "Error: issues/example.yaml is scheduled to several lists (members, press). Say which with --list.\n")
     assert run("cancel", "issues/example.yaml", "--list", "press").exit_code == 0
     assert [r["list"] for r in json.loads(run("schedule", "list", "--json").output)] == ["members"]
 

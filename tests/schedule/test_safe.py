@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bulletin.dispatch.sendgrid import SendGridTransport
+from bulletin.errors import Remedy
 from dispatch.helpers import run
 from fakes.sendgrid_server import FakeSendGrid
 
@@ -120,8 +121,11 @@ def test_without_safe_unknown_requests_wait_for_the_user(fake_sendgrid: FakeSend
     crash(clock, fake_sendgrid, "2021-07-01 11:00", 2, after_sending=False, safe=False)  # request 2 never left
     found = due(clock)
     assert [r.outcome for r in found.handed] == ["incomplete"]
-    assert found.problems == [("dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run bulletin send "
-                              "issues/example.yaml --list members with --resend-unknown or --skip-unknown")]
+    assert [str(p) for p in found.problems] == [
+        "dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run bulletin send issues/example.yaml "
+        "--list members. To send them again (they may get it twice) or skip them (they may miss it), say which "
+        "(unknown='resend' or unknown='skip')."]
+    assert [p.remedy for p in found.problems] == [Remedy.UNKNOWN]
     assert fake_sendgrid.calls(*CANCEL) == 0 and fake_sendgrid.mail_requests() == 2  # batch 3 went on
     assert schedule(None, clock, unknown="resend").outcome == "handed over"
     assert len(fake_sendgrid.batches) == 1

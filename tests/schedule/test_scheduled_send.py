@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.dispatch.schedule.times import HANDOVER
-from bulletin.errors import DispatchError, LedgerError
+from bulletin.errors import BulletinError, DispatchError, LedgerError, Remedy
 from dispatch.helpers import run, write_subscribers
 from fakes.sendgrid_server import FakeSendGrid
 
@@ -167,7 +167,8 @@ def test_once_a_scheduled_dispatch_has_gone_it_is_sent_like_any_other(
     with pytest.raises(LedgerError) as caught:
         schedule(None, clock)
     assert "was sent to 'members' on " in str(caught.value) and "(dispatch 1, 3 recipients mailed)" in str(caught.value)
-    assert "has changed since" in str(caught.value) and "--new-dispatch" in str(caught.value)
+    assert "has changed since" in str(caught.value) and caught.value.remedy is Remedy.NEW_DISPATCH
+    assert "To send the new version to the whole list again, send it as a new dispatch" in str(caught.value)
     assert "cancel" not in str(caught.value)
     again = schedule(None, clock, new_dispatch=True)  # the corrected issue, to the whole list, as the README says
     assert again.outcome == "sent" and again.accepted == (1, 3)
@@ -186,7 +187,7 @@ def test_scheduling_an_issue_edited_after_it_was_sent_says_it_changed(
         schedule("2021-07-06 09:00", clock)
     message = str(caught.value)
     assert "was sent to 'members' on Thu 2021-07-01 09:00 CEST" in message and "(dispatch 1, 3 recipients mailed)" in message
-    assert "has changed since" in message and "--new-dispatch" in message
+    assert "has changed since" in message and caught.value.remedy is Remedy.NEW_DISPATCH
     assert fake_sendgrid.mail_requests() == 1 and [d[1] for d in dispatches(sendgrid_project)] == ["done"]
 
 
@@ -200,8 +201,9 @@ def test_safe_without_a_time_sends_15_minutes_from_now(fake_sendgrid: FakeSendGr
 
 def test_a_safe_send_needs_15_minutes(fake_sendgrid: FakeSendGrid, clock: Clock, people: Callable[[int], list[str]]) -> None:
     people(3)
-    with pytest.raises(Exception, match="less than 15 minutes away.*or add --no-safe"):
+    with pytest.raises(BulletinError, match="less than 15 minutes away.*choose a later time") as caught:
         schedule("2021-07-01 09:10", clock)
+    assert caught.value.remedy is Remedy.NOT_SAFE
     assert schedule("2021-07-01 09:10", clock, safe=False).outcome == "handed over"
 
 

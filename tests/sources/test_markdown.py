@@ -241,7 +241,7 @@ def test_unclosed_quote_names_its_line_in_the_file(tmp_path, write):
 
     error = read_error(path, tmp_path)
 
-    assert [p.where for p in error.problems] == ["x.md:3"]
+    assert [str(p.where) for p in error.problems] == ["x.md:3"]
     assert "closing quote is missing" in str(error)
 
 
@@ -279,7 +279,7 @@ def test_every_problem_of_every_file_is_reported_at_once(tmp_path, write):
     error = read_error(tmp_path / "content", tmp_path)
 
     assert str(error).startswith("Invalid items in content/ (4 problems):")
-    assert [p.where for p in error.problems] == ["content/a.md:2", "content/b.md:4", "content/b.md:5", "content/c.md:1"]
+    assert [str(p.where) for p in error.problems] == ["content/a.md:2", "content/b.md:4", "content/b.md:5", "content/c.md:1"]
 
 
 @pytest.mark.parametrize("value", ["2021-06-10 09:30:00 +0200", "2021-06-10 23:30:00 -0500", "2021-06-10 09:30 +02:00"])

@@ -43,7 +43,7 @@ def check_content(doc: Document) -> list[Finding]:
 def check_published(doc: Document) -> list[Finding]:
     """The "View in browser" link leads nowhere until the web edition is published (bulletin publish)."""
     result = doc.result
-    url = issue_url(result.project, result.spec.slug)
+    url = issue_url(result.project, result.spec.slug, result.spec.lang)
     link = next((a for a in doc.root.iter("a") if url and (a.get("href") or "").strip() == url), None)
     if link is None or is_published(result.project, result.spec.slug):
         return []

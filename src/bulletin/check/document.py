@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,6 +31,14 @@ def snippet(element: _Element, limit: int = 100) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+def editions_of(result: BuildResult) -> list[Document]:
+    """One Document per language edition (the default first); a one-language project's is the result itself."""
+    if len(result.editions) <= 1:
+        return [Document(result)]
+    return [Document(replace(result, spec=e.spec, selection=e.selection, rendered=e.rendered), e.lang, e.folder)
+            for e in result.editions.values()]
+
+
 def normalise_url(url: str) -> str:
     """The URL without utm_ parameters or fragment, so tracking parameters do not hide its item."""
     parts = urlsplit(url.strip())
@@ -41,10 +49,17 @@ def normalise_url(url: str) -> str:
 
 @dataclass
 class Document:
-    """One BuildResult, parsed once and shared by every check."""
+    """One BuildResult (or one language edition of it), parsed once and shared by every check."""
 
     result: BuildResult
+    lang: str = ""  # the edition's language in a project with several ("": the only one)
+    folder: str = ""  # where that edition is under build/<slug>/ ("": the default language's)
     _owners: dict[str, list[Item]] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def page(self) -> str:
+        """The edition's HTML file under build/<slug>/: index.html, fr/index.html."""
+        return f"{self.folder}/index.html" if self.folder else "index.html"
 
     @cached_property
     def root(self) -> _Element:

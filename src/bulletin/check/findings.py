@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "note"]
@@ -22,9 +22,22 @@ class Finding:
     message: str
     where: str = ""  # "content/x.md:1", a template path, or an HTML snippet
     group: str = "content"
+    edition: str = ""  # the language edition it concerns ("": all of them, or a one-language issue)
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"[{self.edition}] {text}" if self.edition else text
+
+
+def by_edition(langs: list[str], found: list[list[Finding]]) -> list[Finding]:
+    """The findings of each language edition (``found[i]`` of ``langs[i]``) naming it; one every edition has, once
+    and naming none (a one-language issue's: as they are)."""
+    if len(found) == 1:
+        return found[0]
+    everywhere = set.intersection(*(set(own) for own in found))
+    return [finding if finding in everywhere else replace(finding, edition=lang)
+            for index, (lang, own) in enumerate(zip(langs, found, strict=True)) for finding in own
+            if finding not in everywhere or index == 0]
 
 
 @dataclass
@@ -35,6 +48,7 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)  # groups that ran
     stats: dict[str, Any] = field(default_factory=dict)
+    editions: list[str] = field(default_factory=list)  # the languages checked, when the issue has several
 
     @property
     def errors(self) -> list[Finding]:
@@ -71,15 +85,25 @@ class CheckReport:
         return groups
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict with stable keys."""
-        return {
+        """A JSON-ready dict with stable keys; with several editions, ``editions`` and each finding's ``edition``
+        (null: it concerns every edition)."""
+        findings = [asdict(f) for f in self.findings]
+        for finding in findings:
+            if self.editions:
+                finding["edition"] = finding["edition"] or None
+            else:
+                del finding["edition"]  # a one-language issue: the report as before editions
+        data = {
             "issue": self.issue,
             "ok": self.ok,
             "counts": {"errors": len(self.errors), "warnings": len(self.warnings), "notes": len(self.notes)},
             "checks": list(self.checks),
             "stats": self.stats,
-            "findings": [asdict(f) for f in self.findings],
+            "findings": findings,
         }
+        if self.editions:
+            data["editions"] = list(self.editions)
+        return data
 
     def to_json(self) -> str:
         """The report as a JSON document (see :meth:`to_dict` for the keys)."""

@@ -15,7 +15,7 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ from ..imagesize import ImageSize, load_sizes, pixel_size, save_sizes
 from ..render.context import issue_url
 from ..site.state import is_published
 from .document import Document
-from .findings import Finding
+from .findings import Finding, by_edition
 
 CACHE_FILE = "linkcheck.json"
 CACHE_TTL = dt.timedelta(days=1)
@@ -198,7 +198,7 @@ def collect_urls(doc: Document) -> dict[str, _Element]:
 
 
 def check_links(
-    doc: Document,
+    doc: Document | Sequence[Document],
     *,
     fetch: Callable[[str], LinkStatus] | None = None,
     clock: Clock | None = None,
@@ -209,16 +209,23 @@ def check_links(
 ) -> tuple[list[Finding], dict[str, int]]:
     """Check every URL; broken ones are errors naming their items, redirects are warnings.
 
-    Images are fetched with ``fetch_image`` (default: the probe's :meth:`HttpProbe.image`; another ``fetch`` serves
-    for both); heavy and low-resolution images are warnings, and their sizes are kept for the build.
+    ``doc``: one document, or every language edition's (each URL is fetched once; a finding names its edition,
+    or none when every edition has it). Images are fetched with ``fetch_image`` (default: the probe's
+    :meth:`HttpProbe.image`; another ``fetch`` serves for both); heavy and low-resolution images are warnings,
+    and their sizes are kept for the build.
     """
+    docs = [doc] if isinstance(doc, Document) else list(doc)
     fetch = fetch or HttpProbe()
     fetch_image = fetch_image or (fetch.image if isinstance(fetch, HttpProbe) else fetch)
     now = (clock or _utcnow)()
-    project = doc.result.project
+    project = docs[0].result.project
     cache = cache or Path(project.root) / project.state_dir / CACHE_FILE
     known = _load(cache, now)
-    urls = collect_urls(doc)
+    each = [collect_urls(d) for d in docs]
+    urls: dict[str, _Element] = {}
+    for found in each:
+        for url, el in found.items():
+            urls.setdefault(url, el)
     images = {u for u in urls if urls[u].tag == "img"}
     if fetch_image is not fetch:  # an image cached unmeasured (by an older bulletin) is fetched once more
         known = {u: s for u, s in known.items() if s.image or u not in images}
@@ -240,10 +247,14 @@ def check_links(
                 if progress:
                     progress(done, len(urls))
     _save(cache, now, known, {u: s for u, s in results.items() if s.ok and u not in known})
-    web = _web_url(doc)
-    findings = [f for url, el in urls.items() if (f := _finding(doc, results[url], el, url == web))]
-    findings += image_findings(doc, {u: results[u] for u in images})
-    stats = {"checked": len(todo), "cached": len(urls) - len(todo), "broken": sum(f.severity == "error" for f in findings)}
+    per_doc = []
+    for d, found in zip(docs, each, strict=True):
+        web = _web_url(d)
+        own = [f for url, el in found.items() if (f := _finding(d, results[url], el, url == web))]
+        per_doc.append(own + image_findings(d, {u: results[u] for u in found if u in images}))
+    findings = by_edition([d.lang for d in docs], per_doc)
+    stats = {"checked": len(todo), "cached": len(urls) - len(todo),
+             "broken": len({f.message for f in findings if f.severity == "error"})}
     stats["urls"] = len(urls)
     return findings, stats
 
@@ -321,7 +332,7 @@ def _images(doc: Document, url: str) -> list[_Element]:
 
 
 def _web_url(doc: Document) -> str | None:
-    return issue_url(doc.result.project, doc.result.spec.slug)
+    return issue_url(doc.result.project, doc.result.spec.slug, doc.result.spec.lang)
 
 
 def _utcnow() -> dt.datetime:

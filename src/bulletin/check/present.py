@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 
-from .findings import CheckReport
+from .findings import CheckReport, Finding
 
 TITLES = {"content": "Content", "size": "Size", "links": "Links", "spam": "Spam score", "accessibility": "Accessibility",
           "clients": "Email clients"}
@@ -28,19 +28,49 @@ def print_report(console: Console, report: CheckReport) -> None:
             console.print(f"\n[bold]{title}[/]  [green]✓ no problems[/]")
             continue
         console.print(f"\n[bold]{title}[/]")
-        for finding in found:
+        shown, untranslated = _untranslated(found)
+        for finding in shown:
+            edition = f"[bold]\\[{finding.edition}][/] " if finding.edition else ""
             where = f"[dim]{escape(finding.where)}[/]\n             " if finding.where else ""
-            console.print(f"  {MARKS[finding.severity]} {where}{escape(finding.message)}")
+            console.print(f"  {MARKS[finding.severity]} {edition}{where}{escape(finding.message)}")
+        for line in untranslated:
+            console.print(line)
     console.print()
     stats = report.stats
     images = stats.get("images", 0)
-    size = f"HTML {stats.get('html_bytes', 0) / 1024:.1f} KB, {images} image{'s' * (images != 1)}"
+    html = stats.get("html_bytes", 0)
+    size = f"HTML {html / 1024:.1f} KB, {images} image{'s' * (images != 1)}"
+    if stats.get("editions"):  # the largest edition is the one Gmail clips first
+        largest, figures = max(stats["editions"].items(), key=lambda entry: entry[1]["html_bytes"])
+        size = f"{len(stats['editions'])} editions, the largest {largest}: HTML {figures['html_bytes'] / 1024:.1f} KB, " \
+               f"{images} image{'s' * (images != 1)}"
     errors, warnings = len(report.errors), len(report.warnings)
     counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     if report.ok:
         console.print(f"[green bold]Ready to send[/]: {counts} ({size}).")
     else:
         console.print(f"[red bold]Not ready to send[/]: {counts} ({size}). Fix the errors, then check again.")
+
+
+UNTRANSLATED_LISTED = 3  # an edition lacking more translations than this gets one line: a count and the first few
+
+
+def _untranslated(found: list[Finding]) -> tuple[list[Finding], list[str]]:
+    """The findings to print one by one, and a line per edition lacking many translations (the JSON lists them all)."""
+    per_edition: dict[str, list[Finding]] = {}
+    for finding in found:
+        if finding.code == "untranslated":
+            per_edition.setdefault(finding.edition, []).append(finding)
+    many = {lang for lang, missing in per_edition.items() if len(missing) > UNTRANSLATED_LISTED}
+    lines = []
+    for lang in sorted(many, key=list(per_edition).index):
+        missing = per_edition[lang]
+        places = list(dict.fromkeys(f.where for f in missing))
+        first = ", ".join(places[:UNTRANSLATED_LISTED]) + (", …" if len(places) > UNTRANSLATED_LISTED else "")
+        text = (f"{len(missing)} texts not translated ({first}): the {lang} edition shows them in the default language; "
+                "check --json lists each")
+        lines.append(f"  {MARKS[missing[0].severity]} [bold]\\[{lang}][/] {escape(text)}")
+    return [f for f in found if not (f.code == "untranslated" and f.edition in many)], lines
 
 
 def _print_clients(console: Console, report: CheckReport) -> None:

@@ -15,7 +15,7 @@ def check_size(doc: Document) -> list[Finding]:
     """HTML bytes against Gmail's clipping limit, and the number of images."""
     size = len(doc.result.rendered.html.encode("utf-8"))
     images = sum(1 for _ in doc.root.iter("img"))
-    where = "index.html"
+    where = doc.page
     findings = []
     if size > CLIP_BYTES:
         findings.append(Finding("error", "clipped",

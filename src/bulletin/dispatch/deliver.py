@@ -9,12 +9,14 @@ A request that certainly did not go through is retried (RetryPolicy); one that m
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..errors import DispatchError, LedgerError
+from ..errors import DispatchError, LedgerError, Remedy
 from ..ledger import OPEN_BATCH, Batch, Ledger
 from ..mail import Body, BodyBuilder, messages_from_dict
 from ..words import count
@@ -23,6 +25,7 @@ from .retry import RetryPolicy
 from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
+SWITCH_INTERVAL = 0.0002  # seconds: how soon the body builder hands the interpreter back to the thread that sends
 
 
 @dataclass
@@ -78,12 +81,13 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
 
     # The next request's body is built on a second thread while a request waits for SendGrid's answer
     # (the wait releases the GIL): building bodies costs the send no time. The ledger stays on this thread.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulletin-body") as pool:
+    with _prompt_switching(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulletin-body") as pool:
         def body_of(batch: Batch) -> Future[Body]:
             """The batch's request body, built on the worker thread (its recipients are read here: the ledger is ours)."""
-            return pool.submit(builder(batch).body, ledger.recipients(batch.id), batch=batch.seq,
-                               send_at=_unix(batch.send_at or row.send_at),
-                               batch_id=batch.batch_id or row.batch_id)  # set for scheduled dispatches
+            recipients = ledger.recipients_reader(batch.id)  # decoded on the worker thread too
+            edition = builder(batch)  # the batch's edition
+            return pool.submit(lambda: edition.body(recipients(), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
+                                                    batch_id=batch.batch_id or row.batch_id))  # set for scheduled dispatches
 
         claimed = False  # the batch was claimed when the one before it was finished (one commit for both)
         upcoming = body_of(batches[0]) if batches else None
@@ -116,7 +120,8 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
                     ledger.refresh_state(dispatch)
                     raise DispatchError(
                         f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
-                        "fixed, run the same command again with --resend-unknown or --skip-unknown."
+                        "fixed, run the same command again.", remedy=Remedy.UNKNOWN,
+                        to="send it again (they may get it twice) or skip it (they may miss it)",
                     ) from None
                 if silent >= STOP_AFTER_UNKNOWN:
                     ledger.refresh_state(dispatch)
@@ -137,9 +142,10 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
                 ledger.finish(batch.id, "unknown", error="interrupted during the request")
                 ledger.refresh_state(dispatch)
                 raise
-            if upcoming is not None:
-                upcoming.result()  # the next body is ready before the commit that claims its batch
-            claimed = ledger.finish(batch.id, "accepted", message_id=message_id, claim=following.id if following else None)
+            # the next body is ready before the commit that claims its batch; if it could not be built (a damaged
+            # ledger row), this batch is recorded all the same and the error is raised when that body is taken
+            ready = following is not None and upcoming is not None and upcoming.exception() is None
+            claimed = ledger.finish(batch.id, "accepted", message_id=message_id, claim=following.id if ready and following else None)
             silent = 0
             done_requests += 1
             done_recipients += batch.size
@@ -176,6 +182,18 @@ def _builders(ledger: Ledger, dispatch: int, kind: str) -> Callable[[Batch], Bod
         return found
 
     return builder
+
+
+@contextmanager
+def _prompt_switching() -> Iterator[None]:
+    """While bodies are built on the second thread: when SendGrid's answer arrives, this thread gets the interpreter
+    back within SWITCH_INTERVAL, not Python's default 5 ms (a wait at every request)."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 class _Taken(Exception):

@@ -94,13 +94,14 @@ def new_plan(result: BuildResult, *, list_name: str | None, transport: str, subs
 
 
 def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], list[str]]:
-    """(errors, warnings) of the fast pre-send checks; errors block sending unless forced."""
+    """(errors, warnings) of the fast pre-send checks of every language edition; errors block sending unless forced."""
     from ..check import run_checks
 
     report = run_checks(result)
     errors = [str(f) for f in report.errors]
     warnings = [str(f) for f in report.warnings]
-    uses_asm = UNSUBSCRIBE_TAG in result.rendered.html
+    uses_asm = any(UNSUBSCRIBE_TAG in edition.rendered.html for edition in result.editions.values()) or \
+        UNSUBSCRIBE_TAG in result.rendered.html
     if transport == "sendgrid" and uses_asm and not result.project.sendgrid.unsubscribe_group_id:
         errors.append(
             "bulletin.yaml: sendgrid.unsubscribe_group_id is not set, so the unsubscribe link would not work; "

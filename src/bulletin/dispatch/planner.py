@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ..audience import Audience
 from ..build import BuildResult
 from ..config import display_path as shown
-from ..errors import AudienceError, ConfigError
+from ..errors import AudienceError, ConfigError, LedgerError, Remedy
 from ..ledger import OPEN_BATCH, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..mail import messages_for, messages_from_dict, messages_to_dict
 from ..model import Project
@@ -166,15 +166,15 @@ class Planner:
         return dispatch
 
 
-def changed_message(existing: Dispatch, issue: str, zone: str) -> str:
+def changed_error(existing: Dispatch, issue: str, zone: str) -> LedgerError:
     """Why a changed issue is not sent to a list it was sent (or is being sent) to, and what to do."""
     mailed = existing.batches.get("accepted", (0, 0))[1]
     when = local_text(read_stored(existing.created), zone)
     finished = existing.state == "done"
-    return (
+    return LedgerError(
         f"{issue} was {'sent' if finished else 'being sent'} to '{existing.list_name}' on {when} (dispatch {existing.id}, "
         f"{count(mailed, 'recipient')} mailed{'' if finished else ', not finished'}), and the email it "
-        "makes has changed since: the issue, one of its items, a template or bulletin.yaml was edited. Nothing was sent. "
-        "To send the new version to the whole list again, add --new-dispatch"
-        + ("." if finished else "; to finish the earlier dispatch instead, undo that edit and run the same command.")
+        "makes has changed since: the issue, one of its items, a template or bulletin.yaml was edited. Nothing was sent."
+        + ("" if finished else " To finish the earlier dispatch, undo that edit and run the same command."),
+        remedy=Remedy.NEW_DISPATCH, to=f"send the new version to the whole list {'again' if finished else 'instead'}",
     )

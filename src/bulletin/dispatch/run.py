@@ -29,6 +29,7 @@ from ..errors import (
     ConfigError,
     LedgerError,
     Problem,
+    Remedy,
     raise_if,
 )
 from ..languages import match
@@ -45,7 +46,7 @@ from .plan import (
     by_edition,
     estimate,
 )
-from .planner import Declined, NoKey, Planner, SendOptions, changed_message
+from .planner import Declined, NoKey, Planner, SendOptions, changed_error
 from .retry import RetryPolicy
 from .schedule.at import gone, to_list_at
 from .schedule.handover import settle_owed
@@ -207,7 +208,8 @@ def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], options
     safe = when is not None and options.safe is not False  # safe is the default for a send with a time
     out = planner.new_plan(list_name, people)
     if out.errors and not force and not dry_run:
-        raise CheckError(f"{out.issue} cannot be sent (fix these, or add --force to send anyway)", [Problem("", e) for e in out.errors])
+        raise CheckError(f"{out.issue} cannot be sent until these are fixed", [Problem("", e) for e in out.errors],
+                         remedy=Remedy.FORCE, to="send it anyway")
     slug, name = planner.result.spec.slug, planner.transport.name
     with planner.ledger() as ledger:
         ledger.lock()  # a dry run too: it would otherwise see another run's requests as interrupted
@@ -220,12 +222,12 @@ def _to_list(planner: Planner, list_name: str, people: tuple[Path, str], options
         supersede: Dispatch | None = None
         if existing and existing.content_hash != planner.result.content_hash:
             if not new_dispatch:
-                raise LedgerError(changed_message(existing, out.issue, planner.result.project.timezone))
+                raise changed_error(existing, out.issue, planner.result.project.timezone)
             supersede, existing = existing, None
         elif existing and new_dispatch:
             raise LedgerError(
                 f"{out.issue} has not changed since dispatch {existing.id} to '{list_name}' ({existing.created}); "
-                "--new-dispatch is only for a changed issue, it would mail everyone again"
+                "a new dispatch is only for a changed issue: it would mail everyone again"
             )
         exclude = already_planned(ledger, slug, list_name, name)
         if existing and existing.state == "done":

@@ -188,7 +188,7 @@ class SendGridTransport:
             detail = self._redact("; ".join(sendgrids))
             raise Retryable(f"SendGrid had an error ({status}{': ' + detail if detail else ''})")
         if 400 <= status < 500:
-            messages = sendgrids if sendgrids is not None else _messages(content)
+            messages = sendgrids if sendgrids is not None else error_messages(content)
             detail = self._redact("; ".join(messages))
             hint = _HINTS.get(status, "")
             text = f"SendGrid refused the request ({status}): {str(detail or phrase).rstrip('.')}"
@@ -246,11 +246,12 @@ def _sendgrid_errors(body: bytes, headers: Any) -> list[str] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("errors"), list):
         return None
-    return _messages(body)
+    return error_messages(body)
 
 
-def _messages(body: bytes | str | None) -> list[str]:
-    """SendGrid's error messages from an error body ({"errors": [{"message", "field"}]})."""
+def error_messages(body: bytes | str | None) -> list[str]:
+    """SendGrid's error messages from an error body ({"errors": [{"message", "field"}]}), each after its field if it
+    names one; a body in another form, its first 300 characters (the mail and the suppression APIs use this)."""
     if not body:
         return []
     try:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import web
 from ..dispatch.retry import RetryPolicy, parse_retry_after
-from ..dispatch.sendgrid import DEFAULT_URL, KEY_VARIABLE, URL_VARIABLE, missing_key_message, timeout_from_env
+from ..dispatch.sendgrid import DEFAULT_URL, KEY_VARIABLE, URL_VARIABLE, error_messages, missing_key_message, timeout_from_env
 from ..dispatch.transport import Refused, Retryable
 from ..errors import ConfigError, DispatchError
 
@@ -95,7 +95,7 @@ class SendGridAPI:
         if 300 <= status < 400:
             raise Refused(f"{self.base_url} answered GET /v3{path} with a redirect ({status}), which is not followed "
                           f"(it would carry the API key elsewhere); check {URL_VARIABLE}", status)
-        detail = self._redact("; ".join(_messages(body)))
+        detail = self._redact("; ".join(error_messages(body)))
         hint = _HINTS.get(status, "")
         raise Refused(f"SendGrid refused GET /v3{path} ({status}){': ' + detail if detail else ''}" + (f". {hint[0].upper()}{hint[1:]}." if hint else ""), status)
 
@@ -120,13 +120,3 @@ class SendGridAPI:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "[redacted]")
-
-
-def _messages(body: bytes) -> list[str]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        text = body.decode("utf-8", "replace").strip()
-        return [text[:300]] if text else []
-    errors = data.get("errors", []) if isinstance(data, dict) else []
-    return [str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")]

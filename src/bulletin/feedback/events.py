@@ -10,26 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..suppressions import SuppressionStore
+from ..ledger_feedback import Event, FeedbackStore
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    sg_event_id TEXT PRIMARY KEY,
-    event TEXT NOT NULL,                 -- processed, delivered, open, click, bounce, ...
-    timestamp INTEGER NOT NULL,          -- unix seconds, SendGrid's
-    categories TEXT NOT NULL DEFAULT '[]',
-    url TEXT,                            -- click events: the link clicked
-    person TEXT,                         -- sha256 of the lower-cased address (unique counts, no address)
-    received TEXT NOT NULL               -- UTC ISO 8601
-);
-CREATE INDEX IF NOT EXISTS events_kind ON events (event);
-"""
 #: Event -> suppression kind (suppressions.KINDS).
 SUPPRESSING_EVENTS = {"bounce": "bounce", "dropped": "dropped", "spamreport": "spam_report", "unsubscribe": "unsubscribe",
                       "group_unsubscribe": "group_unsubscribe"}
@@ -46,14 +32,6 @@ class Stored:
     suppressions: int
 
 
-@dataclass(frozen=True)
-class Click:
-    """One stored click."""
-
-    url: str
-    person: str | None
-
-
 def person(email: str) -> str:
     """The digest standing for an address."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
@@ -67,10 +45,8 @@ def categories_of(event: dict[str, Any]) -> list[str]:
     return [str(c) for c in found] if isinstance(found, list) else []
 
 
-def store_events(store: SuppressionStore, events: Iterable[dict[str, Any]], now: dt.datetime) -> Stored:
+def store_events(store: FeedbackStore, events: Iterable[dict[str, Any]], now: dt.datetime) -> Stored:
     """Store a batch of events (deduplicated) and apply the suppressing ones, in one transaction."""
-    store.db.executescript(_SCHEMA)
-    stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     received = new = made = 0
     with store.transaction():
         for event in events:
@@ -80,12 +56,9 @@ def store_events(store: SuppressionStore, events: Iterable[dict[str, Any]], now:
             if not event_id or not kind:
                 continue
             when = int(event.get("timestamp") or now.timestamp())
-            cursor = store.db.execute(
-                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sg_event_id) DO NOTHING",
-                (str(event_id), kind, when, json.dumps(categories_of(event)), str(event["url"]) if event.get("url") else None,
-                 person(email) if email else None, stamp),
-            )
-            if cursor.rowcount == 0:
+            stored = Event(str(event_id), kind, when, categories_of(event), str(event["url"]) if event.get("url") else None,
+                           person(email) if email else None)
+            if not store.add_event(stored, now):
                 continue  # a replay
             new += 1
             about_address = kind != "dropped" or str(event.get("reason") or "").strip().lower().startswith(ADDRESS_DROPS)
@@ -96,17 +69,3 @@ def store_events(store: SuppressionStore, events: Iterable[dict[str, Any]], now:
                 made += store.add([(email, SUPPRESSING_EVENTS[kind], reason, when)], source="webhook", now=now)
     return Stored(received, new, made)
 
-
-def clicks(store: SuppressionStore, category: str) -> list[Click]:
-    """Every stored click of messages carrying ``category``."""
-    store.db.executescript(_SCHEMA)
-    rows = store.db.execute("SELECT url, person, categories FROM events WHERE event = 'click' AND url IS NOT NULL")
-    return [Click(url, who) for url, who, cats in rows if category in json.loads(cats)]
-
-
-def has_events(store: SuppressionStore) -> bool:
-    """Whether the webhook ever stored an event."""
-    try:
-        return store.db.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # no table yet
-        return False

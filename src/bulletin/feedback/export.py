@@ -17,10 +17,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import AudienceError
+from ..ledger_feedback import KINDS, SUPPRESSING, FeedbackStore, Suppression, state_db
 from ..model import Project
 from ..sources.csv import delimiter as header_delimiter
 from ..sources.csv import sep_line
-from ..suppressions import KINDS, SUPPRESSING, Suppression, SuppressionStore, state_db
 
 #: The status to write in the subscribers file for each kind.
 STATUS = {"spam_report": "unsubscribed", "unsubscribe": "unsubscribed", "group_unsubscribe": "unsubscribed",
@@ -43,7 +43,7 @@ def suppressed(project: Project, *, since: dt.date | None = None) -> list[Suppre
     if not path.exists():
         return []
     start = dt.datetime.combine(since, dt.time(), ZoneInfo(project.timezone)) if since else None
-    with SuppressionStore(path, create=False) as store:
+    with FeedbackStore(path, create=False) as store:
         rows = [s for s in store.rows(start) if s.kind in SUPPRESSING]
     rank = {kind: i for i, kind in enumerate(KINDS)}
     best: dict[str, Suppression] = {}

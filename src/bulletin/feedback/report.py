@@ -21,11 +21,10 @@ from ..config import display_path, load_issue, load_project
 from ..dispatch.schedule.times import read_stored
 from ..errors import BulletinError, ConfigError
 from ..ledger import Clock, Ledger, ledger_path, utc_now
+from ..ledger_feedback import KINDS, SUPPRESSING, FeedbackStore, state_db
 from ..mail import issue_category
 from ..model import Project
-from ..suppressions import KINDS, SUPPRESSING, SuppressionStore, state_db
 from .api import SendGridAPI
-from .events import clicks, has_events
 
 #: The JSON's integer figures, in order; each but recipients also has a rate against delivered.
 FIGURES = ("recipients", "delivered", "bounces", "blocks", "spam_reports", "unsubscribes", "opens", "unique_opens", "clicks", "unique_clicks")
@@ -116,10 +115,10 @@ def report(issue: str | os.PathLike[str], *, project: Project | None = None, api
     now = (clock or utc_now)()
     _stats(project, out, api, now)
     path = state_db(project.root, project.state_dir)
-    with SuppressionStore(path) as store:
-        out.events = has_events(store)
+    with FeedbackStore(path) as store:
+        out.events = store.has_events()
         if out.events:
-            _clicks(out, clicks(store, out.category), manifest)
+            _clicks(out, store.clicks(out.category), manifest)
         if people:
             since = int(read_stored(out.first_sent).timestamp()) if out.first_sent else 0
             found: dict[str, set[str]] = {}

@@ -19,8 +19,8 @@ from typing import Any
 from ..config import load_project
 from ..errors import DispatchError
 from ..ledger import Clock, utc_now
+from ..ledger_feedback import FeedbackStore, key_of, state_db
 from ..model import Project
-from ..suppressions import SuppressionStore, key_of, state_db
 from .api import SendGridAPI
 
 #: kind -> the list's endpoint (after /v3)
@@ -73,7 +73,7 @@ def sync(
     api = api or SendGridAPI.from_env()
     now = (clock or utc_now)()
     report = SyncReport(now.astimezone(dt.UTC).isoformat(timespec="seconds"))
-    with SuppressionStore(state_db(project.root, project.state_dir)) as store:
+    with FeedbackStore(state_db(project.root, project.state_dir)) as store:
         for kind, path in LISTS.items():
             report.kinds[kind] = _fetch_list(api, store, kind, path, now, on_wait)
         group = project.sendgrid.unsubscribe_group_id
@@ -85,7 +85,7 @@ def sync(
     return report
 
 
-def _fetch_list(api: SendGridAPI, store: SuppressionStore, kind: str, path: str, now: dt.datetime,
+def _fetch_list(api: SendGridAPI, store: FeedbackStore, kind: str, path: str, now: dt.datetime,
                 on_wait: Callable[[float, str], None] | None) -> KindResult:
     newest = store.newest(kind)
     result = KindResult(since=max(0, newest - OVERLAP) if newest is not None else None)
@@ -109,7 +109,7 @@ def _fetch_list(api: SendGridAPI, store: SuppressionStore, kind: str, path: str,
     return result
 
 
-def _fetch_group(api: SendGridAPI, store: SuppressionStore, group: int, now: dt.datetime,
+def _fetch_group(api: SendGridAPI, store: FeedbackStore, group: int, now: dt.datetime,
                  on_wait: Callable[[float, str], None] | None) -> KindResult:
     emails = api.get(f"/asm/groups/{group}/suppressions", on_wait=on_wait)
     if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key, lo
 from ..config import load_project
 from ..errors import ConfigError
 from ..ledger import Clock, utc_now
+from ..ledger_feedback import FeedbackStore, state_db
 from ..model import Project
-from ..suppressions import SuppressionStore, state_db
 from .events import store_events
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
@@ -101,7 +101,7 @@ class WebhookServer(ThreadingHTTPServer):
             return 400, "the body is not JSON"
         if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
             return 400, "expected a JSON array of events"
-        with self.lock, SuppressionStore(self.db) as store:
+        with self.lock, FeedbackStore(self.db) as store:
             stored = store_events(store, events, now)
         return 200, f"{stored.received} events, {stored.new} new, {stored.suppressions} new suppressions"
 

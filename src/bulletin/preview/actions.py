@@ -13,14 +13,15 @@ from ..atomic import write_atomic
 from ..build import BuildResult, prepare
 from ..compose import ComposeError, IssueText, ItemName, item_name, publish
 from ..errors import BulletinError
+from ..languages import match
 from ..model import Item
 from .session import PreviewSession
 
 #: What a page may ask, and the keys each request may hold besides "action" and "base".
 ACTIONS: dict[str, tuple[str, ...]] = {
     "feature": ("item",), "unfeature": (), "pin": ("item",), "unpin": ("item",), "up": ("item",), "down": ("item",),
-    "exclude": ("item",), "include": ("item",), "intro": ("value",), "subject": ("value",), "preheader": ("value",),
-    "note": ("section", "value"), "publish": ("item",), "undo": (),
+    "exclude": ("item",), "include": ("item",), "intro": ("value", "lang"), "subject": ("value", "lang"),
+    "preheader": ("value", "lang"), "note": ("section", "value", "lang"), "publish": ("item",), "undo": (),
 }
 STALE = "The issue file changed since this page was shown (saved in your editor?): reloaded — try again."
 
@@ -180,13 +181,19 @@ def _find(result: BuildResult, name: object) -> tuple[Item, ItemName]:
 def _change(issue: IssueText, request: dict, result: BuildResult) -> str:
     """Apply ``request`` to ``issue``; return its label for Undo."""
     action = request["action"]
-    if action in ("intro", "subject", "preheader"):
-        issue.set_text(action, str(request.get("value", "")))
-        return f"Edit the {action}"
-    if action == "note":
-        sections = [s.title for s in result.spec.sections]
-        issue.set_note(str(request.get("section", "")), str(request.get("value", "")), sections)
-        return f"Edit the note of {request.get('section')}"
+    if action in ("intro", "subject", "preheader", "note"):
+        # the text of the edition the page shows (``lang``); a text per language keeps the others'
+        editions = result.project.editions
+        lang = match(str(request.get("lang") or editions[0]), editions)
+        if lang is None:
+            raise Refused(f"this issue has no '{request.get('lang')}' edition (its languages: {', '.join(editions)})")
+        of = f" ({lang})" if len(editions) > 1 else ""
+        if action == "note":
+            sections = [s.title for s in result.spec.sections]
+            issue.set_note(str(request.get("section", "")), str(request.get("value", "")), sections, lang=lang, default=editions[0])
+            return f"Edit the note of {request.get('section')}{of}"
+        issue.set_text(action, str(request.get("value", "")), lang=lang, default=editions[0])
+        return f"Edit the {action}{of}"
     if action == "unfeature":
         issue.unfeature()
         return "Unfeature"

@@ -14,8 +14,9 @@ from typing import Self
 from ..build import BuildResult, prepare
 from ..config import load_project
 from ..errors import ConfigError
+from ..languages import match
 from .actions import Composer
-from .personal import find_subscriber
+from .personal import edition_for, find_subscriber
 from .server import PreviewHTTPServer, bind, serve_in_thread
 from .session import PreviewSession
 from .watcher import Watcher, plan
@@ -37,8 +38,10 @@ class Preview:
         log: Log | None = None,
         refresh: bool = False,
         read_only: bool = False,
+        lang: str | None = None,
     ) -> None:
         self.issue = Path(issue)
+        self.lang = lang.strip() if lang else None  # the edition shown first (--lang); else the --as person's
         self.refresh = refresh  # the first build fetches web sources anew; rebuilds use the cache
         self.port = port
         self.as_email = as_email.strip() if as_email else None
@@ -66,8 +69,16 @@ class Preview:
         if not self.issue.is_file():
             raise ConfigError(f"{self.issue}: no such issue file (create one with: bulletin new-issue SLUG --from ... --to ...)")
         project = load_project(self.issue)
+        lang = project.editions[0]
+        if self.lang:
+            lang = match(self.lang, project.editions) or ""
+            if not lang:
+                raise ConfigError(f"--lang {self.lang}: the issue has no such edition (its languages: {', '.join(project.editions)}; "
+                                  f"set them with languages: in {Path(project.path).name})")
         if self.as_email:
-            find_subscriber(project, self.as_email)  # an unknown address is an error now, not a blank page later
+            row = find_subscriber(project, self.as_email, ["language"])  # an unknown address is an error now, not a blank page later
+            if not self.lang:
+                lang = edition_for(project, row)  # the person's edition
         issue = self.issue
         first = [self.refresh]
 
@@ -78,7 +89,7 @@ class Preview:
         builder = self._builder or build_issue
         composer = self.composer
         self.session = PreviewSession(
-            builder, as_email=self.as_email, revision=(composer or Composer(issue)).revision,
+            builder, as_email=self.as_email, lang=lang, revision=(composer or Composer(issue)).revision,
             extras=composer.page_state if composer else lambda: {"compose": False, "undo": None},
         )
         if composer is not None:
@@ -140,14 +151,19 @@ def run(
     stop: threading.Event | None = None,
     refresh: bool = False,
     read_only: bool = False,
+    lang: str | None = None,
 ) -> None:
     """Serve the preview until Ctrl+C (or ``stop`` is set): print the URL, open the browser, rebuild on every save."""
     stop = stop or threading.Event()
     try:  # Ctrl+C may come at any moment, even mid-build or before the wait: it always ends in a clean stop
-        with Preview(issue, port=port, as_email=as_email, log=log, refresh=refresh, read_only=read_only) as preview:
+        with Preview(issue, port=port, as_email=as_email, log=log, refresh=refresh, read_only=read_only, lang=lang) as preview:
             if preview.note:
                 log(preview.note)
             who = f" as {as_email}" if as_email else ""
+            assert preview.session is not None
+            result = preview.session.result
+            if result is not None and len(result.editions) > 1:
+                who += f" in the {preview.session.lang} edition (the page switches between {', '.join(result.editions)})"
             log(f"Previewing {issue}{who} at {preview.url}")
             log("Rebuilds when you save the issue, its items, templates or bulletin.yaml. Press Ctrl+C to stop.")
             if not read_only:

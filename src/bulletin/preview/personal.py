@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError
 from ..addresses import normalise
 from ..audience import Recipient, read_audience
 from ..errors import AudienceError
+from ..languages import match
 from ..model import Project
 from ..suppressions import suppressed_keys
 from ..words import count
@@ -56,6 +57,12 @@ def picker_emails(project: Project, limit: int = PICKER_LIMIT) -> tuple[list[str
     """The first ``limit`` subscribed addresses, and how many there are."""
     recipients, _ = _recipients(project, [])
     return [r.email for r in recipients[:limit]], len(recipients)
+
+
+def edition_for(project: Project, row: dict[str, str] | None) -> str:
+    """The edition a subscriber gets: their ``language`` column as the send reads it (``fr-BE``, ``FR`` → ``fr``); blank
+    or a language the project does not have → the default."""
+    return match((row or {}).get("language"), project.editions) or project.editions[0]
 
 
 def merge_values(merge_fields: dict[str, str], row: dict[str, str] | None) -> dict[str, str]:

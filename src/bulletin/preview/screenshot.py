@@ -28,13 +28,14 @@ def take_screenshots(
     browser: str | os.PathLike[str] | None = None,
     as_email: str | None = None,
     remote: bool = True,
+    lang: str | None = None,
 ) -> list[Path]:
     """Build ``issue`` and write out_dir/desktop.png, mobile.png (the email) and preview.png (the page);
-    ``remote=False`` blocks non-loopback requests."""
+    ``remote=False`` blocks non-loopback requests; ``lang``: that edition (else the ``as_email`` person's, else the default)."""
     executable = find_browser(browser)
     need_playwright("screenshots")
     out = Path(out_dir)
-    preview = Preview(issue, as_email=as_email, watch=False, read_only=False)
+    preview = Preview(issue, as_email=as_email, watch=False, read_only=False, lang=lang)
     preview.start()
     try:
         session = preview.session
@@ -43,7 +44,7 @@ def take_screenshots(
             raise BulletinError(session.error or "the issue could not be built")
         out.mkdir(parents=True, exist_ok=True)
         # the email as a subscriber sees it: merge tags filled (fallbacks unless --as names someone)
-        url = f"{preview.url}email.html?as={quote(as_email or '')}"
+        url = f"{preview.url}email.html?as={quote(as_email or '')}&lang={quote(session.lang or '')}"
         return in_own_thread(lambda: _capture(executable, url, preview.url, out, remote))
     finally:
         preview.close()

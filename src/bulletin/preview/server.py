@@ -13,9 +13,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from ..errors import AudienceError, BulletinError
+from ..languages import match
 from ..render.context import fill_merge_tags
 from .actions import ACTIONS, Composer, Refused
-from .personal import find_subscriber, merge_values, picker_emails
+from .personal import edition_for, find_subscriber, merge_values, picker_emails
 from .session import PreviewSession
 
 HOST = "127.0.0.1"
@@ -230,17 +231,27 @@ class PreviewHandler(BaseHTTPRequestHandler):
             message = f"No successful build yet.\n\n{session.error or ''}\n"
             self._send(HTTPStatus.SERVICE_UNAVAILABLE, message.encode(), "text/plain; charset=utf-8", head)
             return
-        body = result.rendered.html if kind == "html" else result.rendered.text
+        # ?as= (empty): fallbacks, as a subscriber without the field would see; ?as=EMAIL: that row
+        email = query.get("as", [""])[0].strip()
+        try:
+            row = find_subscriber(result.project, email, [*result.rendered.merge_fields, "language"]) if email else None
+        except AudienceError as exc:
+            self._send(HTTPStatus.NOT_FOUND, f"{exc}\n".encode(), "text/plain; charset=utf-8", head)
+            return
+        # ?lang=fr: that edition; none: the person's (?as=), else the one the preview started with, else the default
+        asked = query.get("lang", [""])[0].strip()
+        lang = match(asked, list(result.editions)) if asked else \
+            edition_for(result.project, row) if row is not None else session.lang or next(iter(result.editions), None)
+        edition = result.editions.get(lang or "")
+        if edition is None and (asked or result.editions):
+            message = f"This issue has no '{asked}' edition (its languages: {', '.join(result.editions)}).\n"
+            self._send(HTTPStatus.NOT_FOUND, message.encode(), "text/plain; charset=utf-8", head)
+            return
+        rendered = edition.rendered if edition else result.rendered
+        body = rendered.html if kind == "html" else rendered.text
         if "as" in query:
-            # ?as= (empty): fallbacks, as a subscriber without the field would see; ?as=EMAIL: that row
-            email = query["as"][0].strip()
-            try:
-                row = find_subscriber(result.project, email, list(result.rendered.merge_fields)) if email else None
-            except AudienceError as exc:
-                self._send(HTTPStatus.NOT_FOUND, f"{exc}\n".encode(), "text/plain; charset=utf-8", head)
-                return
-            body = fill_merge_tags(body, merge_values(result.rendered.merge_fields, row), escape=kind == "html")
-        self._send(HTTPStatus.OK, body.encode("utf-8"), ctype, head)
+            body = fill_merge_tags(body, merge_values(rendered.merge_fields, row), escape=kind == "html")
+        self._send(HTTPStatus.OK, body.encode("utf-8"), ctype, head, {"Content-Language": (edition.spec if edition else result.spec).lang or ""})
 
     def _subscribers(self, head: bool) -> None:
         result = self.server.session.result

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..build import GMAIL_CLIP_BYTES, WARN_BYTES, BuildResult
 from ..compose import item_name
 from ..errors import BulletinError
+from ..languages import display_name
 from ..model import Item
 from ..words import count
 
@@ -33,6 +34,7 @@ class PreviewSession:
 
     def __init__(
         self, builder: Builder, *, as_email: str | None = None, revision: Callable[[], str] | None = None, extras: Extras | None = None,
+        lang: str | None = None,
     ) -> None:
         self._builder = builder
         self._revision = revision or (lambda: "")  # identifies the issue file's content the page was built from
@@ -46,6 +48,7 @@ class PreviewSession:
         self.version = 0  # bumps whenever anything a page shows changes
         self.build_id = 0  # bumps whenever the last good render changes
         self.as_email = as_email
+        self.lang = lang  # the edition the page shows first (None: the default language's)
         self.closed = False
         self._status: dict = {}
         self._update_status()
@@ -111,13 +114,15 @@ class PreviewSession:
 
     def _update_status(self) -> None:
         self._status = _status(self.result, self.error, self.error_kind, self.build_id, self.as_email)
+        self._status["lang_default"] = self.lang
         self._status["revision"] = self.revision
         self._status.update(self._extras())
         self._status["version"] = self.version
 
 
-def _render_key(result: BuildResult) -> tuple[str, str, str]:
-    return (result.rendered.html, result.rendered.text, result.spec.subject)
+def _render_key(result: BuildResult) -> tuple[str, ...]:
+    return tuple(part for e in result.editions.values() for part in (e.rendered.html, e.rendered.text, e.spec.subject)) or \
+        (result.rendered.html, result.rendered.text, result.spec.subject)
 
 
 def _describe(result: BuildResult | None, error: str | None, seconds: float) -> str:
@@ -159,7 +164,23 @@ def _status(result: BuildResult | None, error: str | None, kind: str | None, bui
     status["warnings"] = list(result.warnings)
     status["merge_fields"] = dict(result.rendered.merge_fields)
     status["subscribers_file"] = project.subscribers
+    status["editions"] = _editions(result)
     return status
+
+
+def _editions(result: BuildResult) -> list[dict]:
+    """The language editions the page switches between (none for a one-language issue): each one's texts and sizes."""
+    if len(result.editions) <= 1:
+        return []
+    return [{"lang": lang, "name": display_name(lang), "folder": edition.folder, "title": edition.spec.title,
+             "subject": edition.spec.subject, "preheader": edition.spec.preheader, "intro": edition.spec.intro,
+             # the notes as this edition shows them, by the section's default title (as the compose actions name it)
+             "notes": {default.title: own.note for default, own in zip(result.selection.sections, edition.selection.sections, strict=True)
+                       if own.note},
+             "untranslated": len(edition.missing),
+             "sizes": {"html_bytes": len(edition.rendered.html.encode()), "text_bytes": len(edition.rendered.text.encode()),
+                       "gmail_clip_bytes": GMAIL_CLIP_BYTES, "warn_bytes": WARN_BYTES}}
+            for lang, edition in result.editions.items()]
 
 
 def _names(item: Item, pins: list[str]) -> dict:

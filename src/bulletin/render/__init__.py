@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import RenderError
+from ..errors import RenderError, Where
 from ..model import IssueSpec, Project, Selection
 from .context import build_context
 from .inline import inline
@@ -63,7 +63,8 @@ def template_line_of(project: Project, spec: IssueSpec, selection: Selection, te
     theme = spec.template or "default"
     source = render_template(project, theme, HTML_TEMPLATE, context)
     offset = source.find(text)
-    return source_locator(project, theme, HTML_TEMPLATE, context, source)(offset) if offset >= 0 else None
+    found = source_locator(project, theme, HTML_TEMPLATE, context, source)(offset) if offset >= 0 else None
+    return str(found) if found else None
 
 
 def _not_empty(output: str, origin: str) -> None:
@@ -71,7 +72,7 @@ def _not_empty(output: str, origin: str) -> None:
     # would only get MRML's "unable to find mjml element"
     if not output.strip():
         raise RenderError(
-            f"{origin}:1: the template produced nothing"
-            " (is it empty, or is everything inside an {% if %} that is false?)"
+            "the template produced nothing (is it empty, or is everything inside an {% if %} that is false?)",
+            where=Where(origin, 1),
         )
 

@@ -83,7 +83,7 @@ import nh3
 from markupsafe import Markup
 
 from ..catalogue import messages as theme_messages
-from ..errors import RenderError
+from ..errors import RenderError, Where
 from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
 from .brand import GreetingView, brand_view
 from .dates import date_label, period_label, text_direction
@@ -353,8 +353,8 @@ def item_view(item: Item, params: Params, position: int = 0, lang: str = "en") -
     try:
         html, text = _summary(item.summary, item.summary_format, params, item.url)
     except RelativeLink as exc:  # an item without an absolute url (a custom source)
-        raise RenderError(f"{item.origin or item.title}: the summary links to {exc}, an address without its site;"
-                          " write it whole (https://…)") from None
+        raise RenderError(f"the summary links to {exc}, an address without its site;"
+                          " write it whole (https://…)", where=Where(item.origin or item.title)) from None
     image = replace(item.image, alt=inert(item.image.alt)) if item.image else None
     return ItemView(
         title=inert(item.title),
@@ -397,9 +397,16 @@ def section_view(section: Section, params: Params, base: str | None = None, firs
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
 
-def issue_url(project: Project, slug: str) -> str | None:
-    """The web edition's address: ``web_url`` with ``{slug}`` filled in, or None."""
-    return project.web_url.replace("{slug}", quote(slug)) if project.web_url else None
+def issue_url(project: Project, slug: str, lang: str | None = None) -> str | None:
+    """The web edition's address: ``web_url`` with ``{slug}`` filled in, or None; ``lang``: that language's page
+    (``…/{slug}/fr/``) when the project has several and it is not the default."""
+    if not project.web_url:
+        return None
+    url = project.web_url.replace("{slug}", quote(slug))
+    if lang and lang in project.languages[1:]:
+        index = "/index.html" if url.endswith("/index.html") else "/"
+        url = f"{url.removesuffix('/index.html').rstrip('/')}/{quote(lang)}{index}"
+    return url
 
 
 def site_url(project: Project) -> str | None:
@@ -430,8 +437,8 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
                 sections.append(section_view(section, params, org.website, position, lang))
                 position += len(section.items)
     except RelativeLink as exc:
-        raise RenderError(f"{spec.path}: the intro or a note links to {exc}, an address without its site: write it"
-                          " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against") from None
+        raise RenderError(f"the intro or a note links to {exc}, an address without its site: write it"
+                          " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against", where=Where(spec.path)) from None
     issue = IssueView(
         slug=spec.slug,
         title=spec.title,
@@ -445,7 +452,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         lang=lang,
         dir=text_direction(lang),
     )
-    web_url = issue_url(project, spec.slug)
+    web_url = issue_url(project, spec.slug, spec.lang)
     archive = archive_url(project)
     if web and archive and archive == site_url(project):
         archive = "../index.html"  # relative: the site folder works on any host and opened from disk

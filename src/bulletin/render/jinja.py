@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from ..catalogue import linked
-from ..errors import RenderError
+from ..errors import RenderError, Where, display_path
 from ..model import Image, Project
 from ..yamlfile import closest
 from . import context as context_module
@@ -128,17 +128,6 @@ def cache_folder() -> Path | None:
     return Path(cache.directory) if isinstance(cache, jinja2.FileSystemBytecodeCache) else None
 
 
-def display_path(path: str | os.PathLike[str], project_root: str) -> str:
-    """A template path for messages: relative to the project, else 'bulletin/themes/...'."""
-    path = Path(path).resolve()
-    for base in (Path(project_root).resolve(), THEMES_DIR.parent.parent):
-        try:
-            return path.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return str(path)
-
-
 def render_template(project: Project, theme: str, name: str, context: dict) -> str:
     """Render ``name`` of ``theme`` with ``context``; every failure is a RenderError."""
     dirs = template_dirs(project, theme)
@@ -148,7 +137,7 @@ def render_template(project: Project, theme: str, name: str, context: dict) -> s
         template = env.get_template(name)
         return template.render(context)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(_not_found_message(project, theme, name, exc, dirs)) from None
+        raise _not_found_error(project, theme, name, exc, dirs) from None
     except jinja2.TemplateSyntaxError as exc:
         where = display_path(exc.filename, project.root) if exc.filename else name
         line, message = exc.lineno, exc.message
@@ -157,11 +146,11 @@ def render_template(project: Project, theme: str, name: str, context: dict) -> s
             # Jinja names the end of the file; the user needs the line that opened the block
             keyword, line = unclosed
             message = f"this {{% {keyword} %}} is never closed: add {{% end{keyword} %}} where it should end"
-        raise RenderError(f"{where}:{line}: syntax error: {_friendly(message or '', env)}") from None
+        raise RenderError(f"syntax error: {_friendly(message or '', env)}", where=Where(where, line)) from None
     except RenderError:
         raise
     except Exception as exc:  # any failure inside a template is the template's
-        raise RenderError(_runtime_message(project, name, exc, dirs)) from exc
+        raise _runtime_error(project, name, exc, dirs) from exc
     finally:
         current_merge.reset(token)
 
@@ -198,11 +187,11 @@ def _unclosed_block(env: jinja2.Environment, exc: jinja2.TemplateSyntaxError) ->
     return open_blocks[-1] if open_blocks else None
 
 
-def source_locator(project: Project, theme: str, name: str, context: dict, output: str) -> Callable[[int], str | None]:
-    """From an offset in ``output`` (the render of ``name``) to 'template file:line', or None."""
+def source_locator(project: Project, theme: str, name: str, context: dict, output: str) -> Callable[[int], Where | None]:
+    """From an offset in ``output`` (the render of ``name``) to the template file and line, or None."""
     mapping: list[Callable[[int], tuple[str, int] | None]] = []
 
-    def locate(offset: int) -> str | None:
+    def locate(offset: int) -> Where | None:
         if not mapping:  # rendered again, with line marks, only when an error needs placing
             dirs = template_dirs(project, theme)
             token = current_merge.set(context.get("merge"))
@@ -214,29 +203,28 @@ def source_locator(project: Project, theme: str, name: str, context: dict, outpu
             finally:
                 current_merge.reset(token)
         found = mapping[0](offset)
-        return f"{display_path(found[0], project.root)}:{found[1]}" if found else None
+        return Where(display_path(found[0], project.root), found[1]) if found else None
 
     return locate
 
 
-def _not_found_message(project, theme, name, exc, dirs) -> str:
+def _not_found_error(project, theme, name, exc, dirs) -> RenderError:
     missing = exc.name if isinstance(exc.name, str) else name
     searched = "\n".join(f"  {display_path(d / missing, project.root)}" for d in dirs)
     if not any(d.is_dir() for d in dirs):
-        return f"theme {theme!r} not found; searched:\n{searched}"
+        return RenderError(f"theme {theme!r} not found; searched:\n{searched}")
     # an {% include %} / {% import %} of a missing file: say which line asked for it
     where = _template_frame(project, exc, dirs) if missing != name else None
-    what = f"{where}: template {missing!r}" if where else f"template {missing!r}"
-    return f"{what} not found in theme {theme!r}; searched:\n{searched}"
+    return RenderError(f"template {missing!r} not found in theme {theme!r}; searched:\n{searched}", where=where)
 
 
-def _template_frame(project: Project, exc: Exception, dirs: list[Path]) -> str | None:
-    """'file:line' of the innermost template line in ``exc``'s traceback, if any."""
+def _template_frame(project: Project, exc: Exception, dirs: list[Path]) -> Where | None:
+    """The file and line of the innermost template line in ``exc``'s traceback, if any."""
     # Jinja rewrites tracebacks so template frames carry the template file and line
     roots = tuple(f"{d.resolve()}{os.sep}" for d in dirs)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if str(Path(frame.filename).resolve()).startswith(roots):
-            return f"{display_path(frame.filename, project.root)}:{frame.lineno}"
+            return Where(display_path(frame.filename, project.root), frame.lineno)
     return None
 
 
@@ -271,10 +259,10 @@ def _friendly(message: str, env: jinja2.Environment) -> str:
     return message
 
 
-def _runtime_message(project: Project, name: str, exc: Exception, dirs: list[Path]) -> str:
-    where = _template_frame(project, exc, dirs) or name
+def _runtime_error(project: Project, name: str, exc: Exception, dirs: list[Path]) -> RenderError:
+    where = _template_frame(project, exc, dirs) or Where(name)
     if isinstance(exc, jinja2.TemplateError):
         message = _friendly(exc.message or type(exc).__name__, environment(tuple(str(d) for d in dirs)))
     else:
         message = f"{type(exc).__name__}: {exc}"
-    return f"{where}: {message}"
+    return RenderError(message, where=where)

@@ -9,15 +9,15 @@ from functools import lru_cache
 
 from mjml import mjml2html
 
-from ..errors import RenderError
+from ..errors import RenderError, Where
 from .inline import Placeholders
 from .locate import find_problem
 
 _POSITION = re.compile(r" at position (\d+):(\d+)")
 _UNKNOWN = re.compile(r"<(mj-[a-z0-9-]+)", re.IGNORECASE)
 
-#: From an offset in the rendered MJML to "template file:line" (None when it cannot tell).
-Locator = Callable[[int], "str | None"]
+#: From an offset in the rendered MJML to the template file and line (None when it cannot tell).
+Locator = Callable[[int], "Where | None"]
 
 
 def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | None = None) -> str:
@@ -26,10 +26,10 @@ def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | N
     tokens = Placeholders(prefix="zbulletinmjml9c2e")
     protected = tokens.protect_tags(source)
 
-    def where(offset: int) -> str:
+    def where(offset: int) -> Where:
         # offsets into the protected text, back to the rendered MJML and then to the template
         found = locate(len(tokens.restore(protected[:offset]))) if locate else None
-        return found or origin
+        return found or Where(origin)
 
     safe = mrml_safe(protected)
     try:
@@ -41,19 +41,19 @@ def compile_mjml(source: str, origin: str = "email.mjml.j2", locate: Locator | N
         problem = find_problem(protected)
         if problem:
             offset, explanation = problem
-            raise RenderError(f"{where(offset)}: {explanation} (near {_text_at(protected, offset, tokens)!r})") from failure
+            raise RenderError(f"{explanation} (near {_text_at(protected, offset, tokens)!r})", where=where(offset)) from failure
         message, near = _near(str(failure), protected, tokens)
         raise RenderError(
-            f"{where(near) if near is not None else origin}: MJML compilation failed: {message}"
-            " (check that the template's MJML/HTML tags are balanced and attributes quoted)"
+            f"MJML compilation failed: {message} (check that the template's MJML/HTML tags are balanced and attributes quoted)",
+            where=where(near) if near is not None else Where(origin),
         ) from failure
     # MRML copies a misspelt component (<mj-colum>) into the HTML as it is instead of failing
     unknown = _UNKNOWN.search(html)
     if unknown:
         found = re.search(rf"<{re.escape(unknown.group(1))}(?![\w-])", protected, re.IGNORECASE)
         raise RenderError(
-            f"{where(found.start()) if found else origin}: <{unknown.group(1)}> is not an MJML component"
-            " (check its spelling at https://documentation.mjml.io)"
+            f"<{unknown.group(1)}> is not an MJML component (check its spelling at https://documentation.mjml.io)",
+            where=where(found.start()) if found else Where(origin),
         )
     return tokens.restore(html)
 

@@ -19,10 +19,11 @@ from ..build import BuildResult, prepare
 from ..catalogue import messages
 from ..config import display_path, load_project
 from ..errors import BulletinError, ConfigError
+from ..languages import is_tag
 from ..model import Project
 from ..render.context import period_label
 from .archive import archive_html, feed_xml, sent_dates
-from .edition import ARCHIVE_FILE, FEED_FILE, PAGE_FILE, SiteUrls, featured_image, site_urls, web_edition
+from .edition import ARCHIVE_FILE, FEED_FILE, PAGE_FILE, SiteUrls, featured_image, site_urls, web_editions
 from .files import digest, remove, write_if_changed
 from .pdf import Page, print_pdfs
 from .state import EntryItem, EntrySection, Publication, SiteState, is_published, load_state, save_state
@@ -73,9 +74,11 @@ def publish(
     report = PublishReport(site, urls)
     for result in results:
         slug = result.spec.slug
-        html = web_edition(result, urls)
+        pages = web_editions(result, urls)  # {"": the default language's page, "fr": …}
+        html = pages[""]
         old = state.issues.get(slug)
-        record = _record(result, digest(html.encode()), old, now)
+        # any edition changed: the issue's page is updated (the default's digest alone when it has one language)
+        record = _record(result, digest("".join(pages.values()).encode()) if len(pages) > 1 else digest(html.encode()), old, now)
         pdf_path = site / slug / PDF_NAME.format(slug=slug)
         if pdf or (old and old.pdf_hash):
             if record.pdf_hash != record.html_hash or not pdf_path.is_file():
@@ -84,7 +87,12 @@ def publish(
         if record != old:
             state.changed = _iso(now)
         state.issues[slug] = record
-        files[site / slug / PAGE_FILE] = html.encode()
+        for folder, page in pages.items():
+            files[site / slug / folder / PAGE_FILE] = page.encode()
+        for name in _language_pages(site / slug):  # a language no longer in bulletin.yaml: its page goes
+            if site / slug / name not in files and remove(site / slug / name):
+                report.removed.append(site / slug / name)
+                _remove_folder(site / slug / name)
         report.issues[slug] = urls.issue(project, slug)
     for (path, _page), data in zip(to_print, print_pdfs([p for _, p in to_print], browser=browser, remote=remote), strict=True):
         files[path] = data
@@ -116,9 +124,12 @@ def unpublish(
     state.changed = _iso(now)
     site = Path(project.root) / project.site_dir
     report = PublishReport(site, urls, issues={slug: urls.issue(project, slug)})
-    for name in (PAGE_FILE, PDF_NAME.format(slug=slug)):
+    languages = _language_pages(site / slug)
+    for name in (PAGE_FILE, PDF_NAME.format(slug=slug), *languages):
         if remove(site / slug / name):
             report.removed.append(site / slug / name)
+    for name in languages:
+        _remove_folder(site / slug / name)
     try:
         (site / slug).rmdir()  # only when empty: a file the user put there stays
     except OSError:
@@ -127,6 +138,22 @@ def unpublish(
     save_state(project, state)
     report.archived = len(state.issues)
     return report
+
+
+def _language_pages(folder: Path) -> list[str]:
+    """fr/index.html and the like: the other languages' pages in an issue's folder."""
+    if not folder.is_dir():
+        return []
+    return [f"{sub.name}/{PAGE_FILE}" for sub in sorted(folder.iterdir())
+            if sub.is_dir() and is_tag(sub.name) and (sub / PAGE_FILE).is_file()]
+
+
+def _remove_folder(page: Path) -> None:
+    """The folder of a removed language page, when empty (a file the user put there stays)."""
+    try:
+        page.parent.rmdir()
+    except OSError:
+        pass
 
 
 def _targets(project: Project, state: SiteState, issue: str | os.PathLike[str] | None) -> list[tuple[Path, str | None]]:

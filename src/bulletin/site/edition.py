@@ -9,14 +9,15 @@ and Twitter card, and the feed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 
-from ..build import BuildResult
+from ..build import BuildResult, Edition, render_editions
 from ..errors import ConfigError, RenderError
+from ..languages import display_name
 from ..model import Project
-from ..render import HTML_TEMPLATE, render_issue, template_line_of
+from ..render import HTML_TEMPLATE, Rendered, render_issue, template_line_of
 from ..render.context import MERGE_TAG, archive_url, issue_url, site_url
 from ..render.jinja import template_origin
 
@@ -25,6 +26,7 @@ ARCHIVE_FILE = "index.html"
 PAGE_FILE = "index.html"
 _SENDGRID_TAG = re.compile(r"<%[^<>%]*%>|\[%[^\[\]%]*%\]")
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,10 @@ class SiteUrls:
     archive: str  # site/index.html, or archive_url
     feed: str  # site/feed.xml
 
-    def issue(self, project: Project, slug: str) -> str:
-        """An issue's web edition (web_url with the slug)."""
-        return issue_url(project, slug) or f"{self.site}{slug}/"
+    def issue(self, project: Project, slug: str, lang: str | None = None) -> str:
+        """An issue's web edition (web_url with the slug); ``lang``: that language's page (…/<slug>/fr/)."""
+        folder = f"{lang}/" if lang and lang in project.languages[1:] else ""
+        return issue_url(project, slug, lang) or f"{self.site}{slug}/{folder}"
 
 
 def site_urls(project: Project) -> SiteUrls:
@@ -65,10 +68,10 @@ def featured_image(result: BuildResult) -> str | None:
     return None
 
 
-def web_edition(result: BuildResult, urls: SiteUrls) -> str:
-    """The web edition's HTML (site/<slug>/index.html)."""
+def web_edition(result: BuildResult, urls: SiteUrls, *, rendered: Rendered | None = None) -> str:
+    """The web edition's HTML (site/<slug>/index.html); ``rendered``: the issue as already rendered with ``web``."""
     project, spec = result.project, result.spec
-    rendered = render_issue(project, spec, result.selection, web=True)
+    rendered = rendered or render_issue(project, spec, result.selection, web=True)
     fallbacks = {**{k.lower(): v for k, v in project.merge_fallbacks.items()}, **rendered.merge_fields}
     # a merge tag typed straight into a template (not through merge()) gets its neutral value too
     html = MERGE_TAG.sub(lambda m: str(escape(fallbacks.get(m.group(1).lower(), ""))), rendered.html)
@@ -83,17 +86,54 @@ def web_edition(result: BuildResult, urls: SiteUrls) -> str:
     return add_to_head(html, head_tags(result, urls))
 
 
+def web_editions(result: BuildResult, urls: SiteUrls) -> dict[str, str]:
+    """Every language's web edition by its folder under site/<slug>/ ("" the default language's, "fr", …); with
+    several, each page links to the others (a line of language names, ``hreflang`` alternates in its head)."""
+    if len(result.editions) <= 1:
+        return {"": web_edition(result, urls)}
+    project, spec = result.project, result.spec
+    editions = render_editions(project, spec, result.selection, web=True)
+    pages = {}
+    for lang, edition in editions.items():
+        view = replace(result, spec=edition.spec, selection=edition.selection, rendered=edition.rendered)
+        html = web_edition(view, urls, rendered=edition.rendered)
+        alternates = [("link", {"rel": "alternate", "hreflang": other, "href": urls.issue(project, spec.slug, other)})
+                      for other in editions]
+        alternates.append(("link", {"rel": "alternate", "hreflang": "x-default", "href": urls.issue(project, spec.slug)}))
+        pages[edition.folder] = add_to_body(add_to_head(html, _tags(alternates)), language_links(list(editions), lang, editions))
+    return pages
+
+
+def language_links(langs: list[str], current: str, editions: dict[str, Edition]) -> str:
+    """The line of language names atop a web edition: the others link to their page (relative: the site works from
+    any folder), the current one is marked; each name in its own language."""
+    default = langs[0]
+    up = "../" if current != default else ""
+    parts = []
+    for lang in langs:
+        name = display_name(lang)
+        if lang == current:
+            parts.append(Markup('<strong lang="{}" aria-current="page">{}</strong>').format(lang, name))
+        else:
+            href = f"{up}{editions[lang].folder}/" if editions[lang].folder else (up or "./")
+            parts.append(Markup('<a href="{}" hreflang="{}" lang="{}" style="color:inherit">{}</a>').format(href, lang, lang, name))
+    return str(Markup('<nav class="bulletin-languages" style="{}">{}</nav>').format(
+        "max-width:600px;margin:0 auto;padding:8px 16px;font:14px/1.5 Arial,Helvetica,sans-serif;text-align:center;color:#374151",
+        Markup(" · ").join(parts)))
+
+
 def head_tags(result: BuildResult, urls: SiteUrls) -> str:
     """description, canonical, Open Graph, Twitter card and the feed link of an issue's page."""
     project, spec = result.project, result.spec
-    url = urls.issue(project, spec.slug)
+    url = urls.issue(project, spec.slug, spec.lang)
+    feed = f"../../{FEED_FILE}" if spec.lang in project.languages[1:] else f"../{FEED_FILE}"  # from site/<slug>/fr/
     description = spec.preheader or spec.subject
     image = featured_image(result)
     site_name = project.sender.name or project.organisation.name
     tags = [
         ("meta", {"name": "description", "content": description}),
         ("link", {"rel": "canonical", "href": url}),
-        ("link", {"rel": "alternate", "type": "application/atom+xml", "title": site_name, "href": f"../{FEED_FILE}"}),
+        ("link", {"rel": "alternate", "type": "application/atom+xml", "title": site_name, "href": feed}),
         ("meta", {"property": "og:type", "content": "article"}),
         ("meta", {"property": "og:site_name", "content": site_name}),
         ("meta", {"property": "og:title", "content": spec.title}),
@@ -105,10 +145,22 @@ def head_tags(result: BuildResult, urls: SiteUrls) -> str:
         ("meta", {"name": "twitter:description", "content": description}),
         *([("meta", {"name": "twitter:image", "content": image})] if image else []),
     ]
+    return _tags(tags)
+
+
+def _tags(tags: list[tuple[str, dict[str, str]]]) -> str:
     return "".join(
         Markup("<{}{}>").format(name, Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in attrs.items()))
         for name, attrs in tags
     )
+
+
+def add_to_body(html: str, block: str) -> str:
+    """Insert ``block`` at the start of ``<body>``."""
+    start = _BODY_START.search(html)
+    if start is None:
+        raise RenderError("the web edition has no <body>: its template must produce a whole HTML page (an <mjml> document)")
+    return html[: start.end()] + block + html[start.end():]
 
 
 def add_to_head(html: str, tags: str) -> str:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..errors import SourceError
+from ..errors import SourceError, Where
 from ..model import Item, Source, WordPressSource
 from .cache import Cache
 
@@ -81,7 +81,7 @@ def load(
         raise SourceError(f"{source[:80]}: not a usable file or folder name ({getattr(exc, 'strerror', None) or exc})") from None
     if not exists:
         web = f"; for a feed, write the whole address: https://{source.strip()}" if _WEB_ADDRESS.fullmatch(source.strip()) else ""
-        raise SourceError(f"{source}: no such file or folder (looked for {path}){web}")
+        raise SourceError(f"no such file or folder (looked for {path}){web}", where=Where(source))
     if is_dir:
         from . import markdown
 

@@ -55,7 +55,7 @@ class Cache:
         except (Unreachable, TimeoutError, urllib.error.URLError) as exc:  # no answer at all
             if kept is None or (isinstance(exc, urllib.error.HTTPError) and exc.code < 500):
                 raise
-            return self._stale(url, kept, str(exc).removeprefix(f"{url}: "))
+            return self._stale(url, kept, exc.message if isinstance(exc, Unreachable) else str(exc))
         if answer.status >= 500 and kept is not None:  # the server is down: yesterday's answer is better than none
             return self._stale(url, kept, f"HTTP {answer.status}")
         if answer.status == 200:

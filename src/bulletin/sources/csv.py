@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import display_path
-from ..errors import Problem, SourceError, raise_if
+from ..errors import Problem, SourceError, Where, raise_if
 from ..model import Item
 from . import _fields
 
@@ -26,7 +26,7 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        raise SourceError(f"cannot read: {exc.strerror or exc}", where=Where(name)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

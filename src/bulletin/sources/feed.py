@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import web
 from ..config import display_path
-from ..errors import SourceError
+from ..errors import SourceError, Where
 from ..model import Image, Item
 from ..spacing import one_line, trim
 from . import Fetch, _fields
@@ -40,7 +40,7 @@ def read(source: str | Path, *, root: Path, fetch: Fetch | None = None) -> list[
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        raise SourceError(f"cannot read: {exc.strerror or exc}", where=Where(name)) from None
     return parse(data, name=name)
 
 
@@ -56,13 +56,13 @@ def download(url: str, fetch: Fetch | None = None) -> bytes:
             raise SourceError(
                 f"{url}: cannot fetch the feed: HTTP {exc.code}: it redirects in a loop (the server sends it back to itself)"
             ) from None
-        raise SourceError(f"{url}: cannot fetch the feed: HTTP {exc.code} {exc.reason}") from None
+        raise SourceError(f"cannot fetch the feed: HTTP {exc.code} {exc.reason}", where=Where(url)) from None
     except urllib.error.URLError as exc:
-        raise SourceError(f"{url}: cannot fetch the feed: {exc.reason}") from None
+        raise SourceError(f"cannot fetch the feed: {exc.reason}", where=Where(url)) from None
     except TimeoutError:  # a read timing out, or the whole download overrunning (web.DeadlineExceeded)
-        raise SourceError(f"{url}: cannot fetch the feed: no complete answer within {TIMEOUT} s") from None
+        raise SourceError(f"cannot fetch the feed: no complete answer within {TIMEOUT} s", where=Where(url)) from None
     except (OSError, ValueError) as exc:
-        raise SourceError(f"{url}: cannot fetch the feed: {exc}") from None
+        raise SourceError(f"cannot fetch the feed: {exc}", where=Where(url)) from None
 
 
 def fetch_url(url: str) -> bytes:
@@ -75,7 +75,7 @@ def fetch_url(url: str) -> bytes:
     if encoding in ("gzip", "x-gzip", "deflate"):  # not asked for, but some caching plugins send it anyway
         data = _decompress(data, url)
     if len(data) > MAX_BYTES:
-        raise SourceError(f"{url}: the feed is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise SourceError(f"the feed is larger than {MAX_BYTES // (1024 * 1024)} MB", where=Where(url))
     return data
 
 
@@ -101,9 +101,9 @@ def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False)
     if not parsed.entries and not parsed.get("version"):
         # feedparser reads a web page or an empty file as a feed with no entries: that is no feed at all
-        raise SourceError(f"{name}: not a readable RSS or Atom feed: {_not_a_feed(data, parsed)}")
+        raise SourceError(f"not a readable RSS or Atom feed: {_not_a_feed(data, parsed)}", where=Where(name))
     if parsed.get("bozo") and not parsed.entries:
-        raise SourceError(f"{name}: not a readable RSS or Atom feed: {_xml_problem(parsed)}")
+        raise SourceError(f"not a readable RSS or Atom feed: {_xml_problem(parsed)}", where=Where(name))
     readings = ((f"{name} entry {number}", _entry(entry)) for number, entry in enumerate(parsed.entries, start=1))
     return _fields.html_items(readings, f"Invalid items in {name}")
 

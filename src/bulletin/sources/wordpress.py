@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .. import web
-from ..errors import SourceError
+from ..errors import SourceError, Where
 from ..model import Image, Item, WordPressSource
 from ..yamlfile import hint
 from . import _fields
@@ -81,7 +81,7 @@ class Site:
             found = [cid for cid, (label, slug) in known.items() if name.casefold() in (label.casefold(), slug.casefold())]
             if not found:
                 labels = sorted({label for label, _slug in known.values()})
-                raise SourceError(f"{self.base}: {key}: the site has no category '{name}'{hint(name, labels)}")
+                raise SourceError(f"{key}: the site has no category '{name}'{hint(name, labels)}", where=Where(self.base))
             ids.extend(found)
         return ids
 
@@ -246,7 +246,7 @@ def _total_pages(headers: dict[str, str]) -> int:
 
 def _post_list(data: Any, url: str) -> list[dict]:
     if not isinstance(data, list) or not all(isinstance(post, dict) for post in data):
-        raise SourceError(f"{url}: the answer is not a list of posts; is this the address of a WordPress site?")
+        raise SourceError("the answer is not a list of posts; is this the address of a WordPress site?", where=Where(url))
     return data
 
 
@@ -262,7 +262,7 @@ def _decode(answer: web.Answer, url: str, site: Site) -> Any:
     try:
         return json.loads(answer.body.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{url}: the answer is not valid JSON (not UTF-8 text at byte {exc.start})") from None
+        raise SourceError(f"the answer is not valid JSON (not UTF-8 text at byte {exc.start})", where=Where(url)) from None
     except json.JSONDecodeError as exc:
         start = answer.body[:60].decode("utf-8", "replace")
         raise SourceError(
@@ -280,10 +280,10 @@ def _bad_answer(answer: web.Answer, url: str, site: Site) -> SourceError:
             f"(a security plugin?); ask the site's administrator to allow it, or use {feed}"
         )
     if answer.status == 404:
-        return SourceError(f"{url}: not found (HTTP 404{said}): {site.base} is not a WordPress site, or its REST API "
-                           f"is turned off; use {feed}")
+        return SourceError(f"not found (HTTP 404{said}): {site.base} is not a WordPress site, or its REST API "
+                           f"is turned off; use {feed}", where=Where(url))
     if answer.status != 200:
-        return SourceError(f"{url}: the site answered HTTP {answer.status}{said}")
+        return SourceError(f"the site answered HTTP {answer.status}{said}", where=Where(url))
     return SourceError(
         f"{url}: the answer is a web page (HTML), not the REST API's JSON: the site is not WordPress, or a security "
         f"plugin or firewall shows programs a check page (ask the site's administrator to allow /wp-json/); or use {feed}"

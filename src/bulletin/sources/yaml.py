@@ -9,7 +9,7 @@ import yaml
 
 from .. import yamlfile
 from ..config import display_path
-from ..errors import Problem, SourceError, raise_if
+from ..errors import Problem, SourceError, Where, raise_if
 from ..model import Item
 from ..yamlfile import hint
 from . import _fields
@@ -24,14 +24,13 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     try:
         text = yamlfile.decode(path.read_bytes())
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{name}: {exc.reason}") from None
+        raise SourceError(exc.reason, where=Where(name)) from None
     except OSError as exc:
-        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        raise SourceError(f"cannot read: {exc.strerror or exc}", where=Where(name)) from None
     try:
         data, node = yamlfile.parse_tree(text)
     except yamlfile.YamlSyntaxError as exc:
-        where = f"{name}:{exc.line}" if exc.line else name
-        raise SourceError(f"{where}: {exc.message}") from None
+        raise SourceError(exc.message, where=Where(name, exc.line)) from None
     problems: list[Problem] = []
     if isinstance(data, dict) and "items" not in data and set(map(str, data)) & set(_fields.REQUIRED):
         raise SourceError(

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from ...errors import BulletinError, LedgerError
+from ...errors import BulletinError, LedgerError, Remedy
 from ...ledger import Dispatch, Ledger, utc_now
 from ..deliver import SendReport
 from ..plan import Resume, SendPlan, already_planned, estimate
-from ..planner import Declined, Planner, changed_message
+from ..planner import Declined, Planner, changed_error
 from ..record import remember
 from .handover import handover, settle_owed
 from .times import HANDOVER, SAFE_LEAD, SendTime, local_text, read_stored
@@ -37,8 +37,8 @@ def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_nam
         if existing.state == "scheduled":  # not handed over: nothing of it was sent, it can simply be replaced
             if when is None:
                 raise LedgerError(
-                    f"{out.issue} is scheduled to '{list_name}' for {planned} (dispatch {existing.id}). To change the time, run "
-                    f"this command with --at; to send it now instead, cancel it first: bulletin cancel {out.issue} --list {list_name}"
+                    f"{out.issue} is scheduled to '{list_name}' for {planned} (dispatch {existing.id}). To send it now instead, "
+                    f"cancel it first: bulletin cancel {out.issue} --list {list_name}.", remedy=Remedy.AT, to="change the time"
                 )
             if same and existing.send_at == when.iso() and existing.safe == safe:
                 if read_stored(existing.send_at) - now > HANDOVER or dry_run:
@@ -76,16 +76,17 @@ def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_nam
             out.resume = Resume(existing.id, existing.created, accepted=existing.batches.get("accepted", (0, 0)))
             return SendReport(out, "already sent", existing.id, transport=shown)
         if same:
-            raise LedgerError(f"{out.issue} is already being sent to '{list_name}' (dispatch {existing.id}, {existing.created}); "
-                              "finish it by running the same command without --at")
+            raise LedgerError(f"{out.issue} is already being sent to '{list_name}' (dispatch {existing.id}, {existing.created}).",
+                              remedy=Remedy.NOT_AT, to="finish it")
         if not new_dispatch:
-            raise LedgerError(changed_message(existing, out.issue, run.project.timezone))
+            raise changed_error(existing, out.issue, run.project.timezone)
         supersede = existing
     assert when is not None
     if safe and when.utc - now < SAFE_LEAD:
         raise BulletinError(
-            f"--at {when.text()} is less than 15 minutes away. A safe scheduled send needs 15 minutes, to be able to cancel "
-            "and send it again if the computer crashes while handing it over: choose a later time, or add --no-safe."
+            f"The send time ({when.text()}) is less than 15 minutes away. A safe scheduled send needs 15 minutes, to be able to cancel "
+            "and send it again if the computer crashes while handing it over: choose a later time.",
+            remedy=Remedy.NOT_SAFE, to="send it sooner",
         )
     out.send_at, out.timezone, out.safe = when.iso(), when.zone, safe
     if when.note:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...config import display_path as shown
 from ...config import load_project
-from ...errors import BulletinError, LedgerError
+from ...errors import BulletinError, DispatchError, LedgerError, Remedy
 from ...ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ...model import Project
 from ...words import count
@@ -121,7 +121,7 @@ def cancel(issue: str | os.PathLike[str], *, list_name: str | None = None, proje
         found = coming or found[-1:]  # only sent ones: the last says "too late"
         if len({d.list_name for d in found}) > 1:
             lists = ", ".join(sorted(str(d.list_name) for d in found))
-            raise LedgerError(f"{issue} is scheduled to several lists ({lists}): say which with --list")
+            raise LedgerError(f"{issue} is scheduled to several lists ({lists})", remedy=Remedy.LIST)
         d = found[-1]
         assert d.send_at is not None
         send_at, zone = read_stored(d.send_at), _zone(d, project)
@@ -190,7 +190,7 @@ class DueReport:
     """What one dispatch-due run did."""
 
     handed: list[SendReport] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[BulletinError] = field(default_factory=list)  # each with the dispatch it is about; str() says it
     busy: bool = False  # another bulletin held the send lock: it does the work, or the next run does
     waiting: int = 0  # scheduled dispatches not due yet
     next_handover: str | None = None  # UTC, the earliest hand-over still to come
@@ -203,7 +203,7 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
     project = project or load_project()
     clock = clock or utc_now
     report = DueReport(timezone=project.timezone)
-    report.problems.extend(lost_dispatches(project, clock))  # a lost ledger must not look like "nothing scheduled"
+    report.problems.extend(LedgerError(lost) for lost in lost_dispatches(project, clock))  # a lost ledger must not look like "nothing scheduled"
     ledger = _open(project, clock)
     if ledger is None:
         return report
@@ -220,7 +220,7 @@ def dispatch_due(*, project: Project | None = None, clock: Clock | None = None, 
                 used = transport or transport_for(d.transport, project, clock)
                 done = handover(ledger, d.id, transport=used, project=project, retry=retry, clock=clock, progress=progress)
             except BulletinError as exc:
-                report.problems.append(f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {exc}")
+                report.problems.append(exc.about(f"dispatch {d.id} of '{d.slug}' to '{d.list_name}'"))
                 continue
             report.handed.append(done)
             if done.unknown or done.failed:
@@ -241,7 +241,7 @@ def _settle_owed(ledger: Ledger, project: Project, clock: Clock, transport: Tran
             used = transport or transport_for(d.transport, project, clock)
             paid = settle_owed(ledger, d.id, transport=used, project=project, retry=retry, progress=progress)
         except BulletinError as exc:
-            report.problems.append(f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {exc}")
+            report.problems.append(exc.about(f"dispatch {d.id} of '{d.slug}' to '{d.list_name}'"))
             continue
         if paid is not None:
             report.handed.append(paid)
@@ -264,16 +264,18 @@ def _due(ledger: Ledger, clock: Clock, report: DueReport, *, note_waiting: bool 
     return due
 
 
-def _attention(d: Dispatch, done: SendReport) -> str:
+def _attention(d: Dispatch, done: SendReport) -> DispatchError:
     parts = []
     if done.unknown:
         people = sum(b.size for b in done.unknown)
         parts.append(f"{count(len(done.unknown), 'request')} ({count(people, 'recipient')}) got no answer")
     if done.failed:
         parts.append(f"{count(len(done.failed), 'request')} failed: {done.failed[0].error}")
-    hint = (f"run bulletin send issues/{d.slug}.yaml --list {d.list_name} with --resend-unknown or --skip-unknown"
-            if done.unknown and not d.safe else "the next run tries again")
-    return f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {'; '.join(parts)}; {hint}"
+    what = f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {'; '.join(parts)}"
+    if done.unknown and not d.safe:
+        return DispatchError(f"{what}; run bulletin send issues/{d.slug}.yaml --list {d.list_name}.", remedy=Remedy.UNKNOWN,
+                             to="send them again (they may get it twice) or skip them (they may miss it)")
+    return DispatchError(f"{what}; the next run tries again")
 
 
 def run_scheduler(*, interval: float, stop: threading.Event, each: Callable[[], object], log: Log) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ...audience import Audience
-from ...errors import DispatchError, LedgerError
+from ...errors import DispatchError, LedgerError, Remedy
 from ...ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
 from ...mail import messages_from_dict
 from ...model import Project
@@ -255,8 +255,8 @@ def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, 
                 f"{'have' if len(unknown) != 1 else 'has'} an unknown "
                 f"outcome, and its SendGrid batch can no longer be cancelled (it goes {local_text(send_at, found.timezone or 'UTC')}; "
                 f"cancelling closes 10 minutes before). Look them up in SendGrid's Activity Feed, then run bulletin send "
-                f"issues/{found.slug}.yaml --list {found.list_name} with --resend-unknown (they may get it twice) or "
-                f"--skip-unknown (they may miss it)."
+                f"issues/{found.slug}.yaml --list {found.list_name}.", remedy=Remedy.UNKNOWN,
+                to="send them again (they may get it twice) or skip them (they may miss it)",
             )
         call(retry, lambda: batches.cancel_batch(found.batch_id or ""))
     why = f"SendGrid batch {found.batch_id} cancelled after an interrupted hand-over; sent again under a new batch id"

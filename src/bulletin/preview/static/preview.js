@@ -8,6 +8,10 @@
     build: -1,       // last good build shown in the frame
     as: null,        // '' = fallbacks, else a subscriber's email; null until the first status
     loadedAs: null,  // whom the frame currently shows
+    lang: null,      // the edition asked for: '' = the person's (or the preview's first); null until the first status
+    loadedLang: null, // the edition asked for when the frame was loaded
+    shownLang: null, // the edition the frame shows (the server says: Content-Language)
+    status: null,    // the last /status.json
     mode: 'desktop',
     frameReady: false,
     revision: null,  // the issue file's content the page shows; a write names it (a stale page is refused)
@@ -34,13 +38,13 @@
   }
 
   function emailUrl(ext) {
-    return '/email.' + ext + '?as=' + encodeURIComponent(state.as || '');
+    return '/email.' + ext + '?as=' + encodeURIComponent(state.as || '') + '&lang=' + encodeURIComponent(state.lang || '');
   }
 
   async function fetchText(url) {
     const response = await fetch(url, { cache: 'no-store' });
     const text = await response.text();
-    return { ok: response.ok, text };
+    return { ok: response.ok, text, lang: response.headers.get('Content-Language') };
   }
 
   // ---- compose actions: each one a small edit of the issue file, done by the server ----------
@@ -85,6 +89,10 @@
 
   async function act(request, errorBox) {
     request.base = state.revision;
+    // a text is written in the language of the edition shown (a text per language keeps the others')
+    if (['subject', 'preheader', 'intro', 'note'].includes(request.action) && shownEdition(state.status)) {
+      request.lang = state.shownLang;
+    }
     showStatus('Saving…', false);
     let reply;
     try {
@@ -127,7 +135,8 @@
     const area = el('textarea');
     area.id = id;
     area.rows = 3;
-    area.value = (s.notes || {})[section.title] || '';
+    const edition = shownEdition(s);
+    area.value = ((edition ? edition.notes : s.notes) || {})[section.title] || '';
     area.dataset.shown = area.value;
     area.dataset.key = 'note-text\u0000' + section.title;
     const save = el('button', 'Save note');
@@ -151,7 +160,10 @@
     const undo = $('undo');
     undo.disabled = !s.undo;
     undo.setAttribute('aria-label', s.undo ? 'Undo: ' + s.undo : 'Undo (nothing to undo)');
-    const values = { subject: s.issue.subject, preheader: s.issue.preheader, intro: s.issue.intro };
+    const edition = shownEdition(s) || s.issue;  // the texts of the edition shown: a save writes that language's
+    const values = { subject: edition.subject, preheader: edition.preheader, intro: edition.intro };
+    const name = shownEdition(s) ? ' (' + shownEdition(s).name + ')' : '';
+    $('issue-fields').querySelector('summary').textContent = 'Subject, preheader and intro' + name;
     for (const [name, value] of Object.entries(values)) {
       const field = $('field-' + name);
       // a field the person is typing in keeps their text; others show the file's
@@ -277,7 +289,8 @@
       leftOut.appendChild(li);
     }
 
-    const sizes = s.sizes;
+    const edition = shownEdition(s);
+    const sizes = edition ? edition.sizes : s.sizes;
     const bar = $('size-bar');
     bar.style.width = Math.min(100, (100 * sizes.html_bytes) / sizes.gmail_clip_bytes).toFixed(1) + '%';
     bar.className = 'bar-fill' + (sizes.html_bytes > sizes.gmail_clip_bytes ? ' over' : sizes.html_bytes > sizes.warn_bytes ? ' warn' : '');
@@ -298,9 +311,45 @@
     $('from-name').textContent = name;
     $('from-email').textContent = '<' + s.sender.email + '>';
     $('avatar').textContent = name.trim().charAt(0).toUpperCase();
-    $('subject').textContent = s.issue.subject;
-    $('preheader').textContent = s.issue.preheader;
-    document.title = 'Preview · ' + s.issue.subject;
+    const edition = shownEdition(s) || s.issue;
+    $('subject').textContent = edition.subject;
+    $('preheader').textContent = edition.preheader;
+    document.title = 'Preview · ' + edition.subject;
+  }
+
+  // ---- language editions: one button per language, like the view switches ---------------
+
+  function shownEdition(s) {
+    return ((s && s.editions) || []).find((e) => e.lang === state.shownLang) || null;
+  }
+
+  function renderLangs(s) {
+    const box = $('langs');
+    const editions = s.editions || [];
+    box.hidden = editions.length === 0;
+    const key = editions.map((e) => e.lang).join(' ');
+    if (box.dataset.key !== key) {  // drawn again only when the languages change: the focus stays put
+      clear(box);
+      for (const edition of editions) {
+        const button = el('button', edition.name);
+        button.type = 'button';
+        button.lang = edition.lang;
+        button.dataset.lang = edition.lang;
+        button.addEventListener('click', () => {
+          state.lang = edition.lang;
+          refresh();
+        });
+        box.appendChild(button);
+      }
+      box.dataset.key = key;
+    }
+    for (const button of box.querySelectorAll('button')) {
+      const edition = editions.find((e) => e.lang === button.dataset.lang);
+      button.setAttribute('aria-pressed', String(button.dataset.lang === state.shownLang));
+      button.title = edition.lang + ': ' + edition.subject +
+        (edition.untranslated ? ' · ' + edition.untranslated + ' texts shown in ' + editions[0].name : '');
+    }
+    document.body.dataset.lang = state.shownLang || '';
   }
 
   function renderNote(s) {
@@ -385,6 +434,8 @@
     else await firstLoad(emailUrl('html'));
     $('text').textContent = text.text;
     state.loadedAs = state.as;
+    state.loadedLang = state.lang;
+    state.shownLang = html.lang;
     return true;
   }
 
@@ -395,8 +446,10 @@
     const s = await response.json();
     if (state.as === null) {
       state.as = s.as_default || '';
+      state.lang = s.lang_default || '';  // --lang, else the --as person's edition, else the default
       await loadPicker();
     }
+    state.status = s;
     state.revision = s.revision;
     state.compose = Boolean(s.compose && token);
     state.reading = (s.featured ? [{ item: s.featured, where: 'featured' }] : []).concat(
@@ -406,10 +459,17 @@
     renderPanel(s);
     renderNote(s);
     let shown = true;
-    if (s.issue && (s.build !== state.build || state.as !== state.loadedAs)) {
+    if (s.issue && (s.build !== state.build || state.as !== state.loadedAs || state.lang !== state.loadedLang)) {
+      const before = state.shownLang;
       shown = await loadEmail();
       if (shown) state.build = s.build;
+      if (state.shownLang !== before) {  // another edition: its texts in the compose fields and the size
+        renderCompose(s);
+        renderPanel(s);
+      }
     }
+    renderLangs(s);
+    renderHeader(s);
     if (shown) renderError(s);
     state.version = s.version;
     document.body.dataset.version = String(s.version);
@@ -479,6 +539,7 @@
     }
     $('as').addEventListener('change', (event) => {
       state.as = event.target.value;
+      state.lang = '';  // as that person sees it: their edition
       refresh();
     });
     $('undo').addEventListener('click', () => act({ action: 'undo' }));
