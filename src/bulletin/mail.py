@@ -21,6 +21,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
 
 from .build import BuildResult
+from .model import IssueSpec
+from .render import Rendered
 from .render.context import UNSUBSCRIBE_TAG, merge_tag
 
 MAX_PER_REQUEST = 1000  # SendGrid: at most 1000 personalizations per request
@@ -69,34 +71,39 @@ class Message:
 
 
 def message_for(result: BuildResult) -> Message:
-    """The message of a built issue in its default language."""
-    return next(iter(messages_for(result).values()))
+    """The message of a built issue: of ``result.spec`` and ``result.rendered`` (the default language's edition, or the one
+    edition a result stands for)."""
+    fields = tuple(result.rendered.merge_fields)
+    return _message(result, result.spec, result.rendered, fields, result.spec.lang or result.project.editions[0])
 
 
 def messages_for(result: BuildResult) -> dict[str, Message]:
     """The message of each edition of a built issue, the default language first; all take the merge fields of every
     edition, in one order (a recipient's values are read once, whichever edition they get)."""
+    editions = [(lang, e.spec, e.rendered) for lang, e in result.editions.items()]
+    if not editions:
+        return {(message := message_for(result)).lang: message}
+    fields = tuple(dict.fromkeys(f for _, _, rendered in editions for f in rendered.merge_fields))
+    return {lang: _message(result, spec, rendered, fields, lang) for lang, spec, rendered in editions}
+
+
+def _message(result: BuildResult, spec: IssueSpec, rendered: Rendered, fields: tuple[str, ...], lang: str) -> Message:
     project = result.project
-    editions = [(lang, e.spec, e.rendered) for lang, e in result.editions.items()] or [(project.editions[0], result.spec, result.rendered)]
-    default = result.rendered.merge_fields
-    fields = tuple(dict.fromkeys([*default, *(f for _, _, rendered in editions for f in rendered.merge_fields)]))
-    messages = {}
-    for lang, spec, rendered in editions:
-        messages[lang] = Message(
-            slug=result.spec.slug,
-            subject=spec.subject,
-            html=rendered.html,
-            text=rendered.text,
-            from_email=project.sender.email,
-            from_name=project.sender.name,
-            reply_to=project.sender.reply_to,
-            categories=tuple(dict.fromkeys([*project.sendgrid.categories, issue_category(result.spec.slug)])),
-            group_id=project.sendgrid.unsubscribe_group_id,
-            fields=fields,
-            fallbacks=tuple(rendered.merge_fields.get(f, default.get(f, "")) for f in fields),
-            lang=lang,
-        )
-    return messages
+    default = next(iter(result.editions.values())).rendered.merge_fields if result.editions else rendered.merge_fields
+    return Message(
+        slug=result.spec.slug,
+        subject=spec.subject,
+        html=rendered.html,
+        text=rendered.text,
+        from_email=project.sender.email,
+        from_name=project.sender.name,
+        reply_to=project.sender.reply_to,
+        categories=tuple(dict.fromkeys([*project.sendgrid.categories, issue_category(result.spec.slug)])),
+        group_id=project.sendgrid.unsubscribe_group_id,
+        fields=fields,
+        fallbacks=tuple(rendered.merge_fields.get(f, default.get(f, "")) for f in fields),
+        lang=lang,
+    )
 
 
 def messages_to_dict(messages: Mapping[str, Message]) -> dict[str, Any]:
