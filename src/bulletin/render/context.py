@@ -75,22 +75,18 @@ import datetime as dt
 import html as htmllib  # "html" names local strings below
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from typing import TypeVar
+from urllib.parse import quote
 
-import nh3
 from markupsafe import Markup
 
 from ..catalogue import messages as theme_messages
 from ..errors import RenderError, Where
-from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection, Utm
+from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection
 from .brand import GreetingView, brand_view
 from .dates import date_label, period_label, text_direction
-from .text import html_to_text
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
+from .richtext import Params, RelativeLink, add_utm, summary, utm_params
+from .richtext import save as save_summaries
 
 _Text = TypeVar("_Text", str, Markup)
 
@@ -220,138 +216,13 @@ def merge_global(name: str, fallback: str = "") -> Markup:
 # dates: render/dates.py (date_label and period_label are imported from here too)
 
 
-# --- UTM -------------------------------------------------------------------------------------
-
-Params = tuple[tuple[str, str], ...]
-
-
-def utm_params(project: Project, spec: IssueSpec) -> Params:
-    """UTM parameters for this issue: spec overrides project field by field; () if none set."""
-    if project.utm is None and spec.utm is None:
-        return ()
-    base, over = project.utm or Utm(), spec.utm or Utm()
-    source = over.source or base.source
-    medium = over.medium or base.medium
-    campaign = over.campaign or base.campaign or spec.slug
-    pairs = (("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign))
-    return tuple((k, v) for k, v in pairs if v)
-
-
-def add_utm(url: str, params: Params) -> str:
-    """Append UTM parameters to an http(s) URL, keeping its query and any utm_ key it has."""
-    if not params:
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.scheme.lower() not in ("http", "https"):
-        return url
-    present = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    extra = [(k, v) for k, v in params if k not in present]
-    if not extra:
-        return url
-    query = f"{parts.query}&{urlencode(extra)}" if parts.query else urlencode(extra)
-    return urlunsplit(parts._replace(query=query))
-
-
-# --- summaries -------------------------------------------------------------------------------
-
-#: The widest a picture in a summary is shown (the content column), also its width in Outlook for Windows.
-CONTENT_WIDTH = 552
-
-
-class RelativeLink(ValueError):
-    """A link or picture address without a site, and nothing to resolve it against."""
-
-
-def resolve(url: str, base: str | None) -> str:
-    """``url`` made absolute against ``base`` (as a browser on that page would); in-page and mailto: stay."""
-    url = url.strip()
-    if not url or url.startswith("#") or urlsplit(url).scheme:
-        return url
-    if url.startswith("//"):
-        return f"https:{url}"
-    if not base:
-        raise RelativeLink(url)
-    return urljoin(base, url)
-
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    """The Markdown parser, made on first use: markdown_it takes a while to import, and not every command renders."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False})
-
-SUMMARY_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "i", "ins", "li", "ol", "p",
-    "pre", "s", "small", "span", "strong", "sub", "sup", "u", "ul",
-}  # fmt: skip
-SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
-
-
-def markdown_html(source: str, params: Params, base: str | None = None) -> Markup:
-    """Markdown to HTML (raw HTML escaped), adding UTM to links.
-
-    Headings become bold paragraphs (a "# Title" in a summary must not outrank the email's own
-    headings) and pictures never get wider than the column (``width`` for Outlook for Windows, which
-    ignores CSS widths). Relative addresses are resolved against ``base`` (RelativeLink without one).
-    """
-    from markdown_it.token import Token
-
-    if not source.strip():
-        return Markup("")
-    md = _markdown()
-    tokens = md.parse(source)
-    # block tokens are a flat list (nesting is open/close pairs); only inline tokens have children
-    for index, token in enumerate(tokens):
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = "p"
-        if token.type != "inline" or not token.children:
-            continue
-        for child in token.children:
-            if child.type == "link_open":
-                child.attrSet("href", add_utm(resolve(str(child.attrGet("href") or ""), base), params))
-            elif child.type == "image":
-                child.attrSet("src", resolve(str(child.attrGet("src") or ""), base))
-                child.attrSet("width", str(CONTENT_WIDTH))  # CSS width:auto wins everywhere but in Word
-                child.attrSet("style", "width:auto;max-width:100%;height:auto")
-        if index and tokens[index - 1].type == "heading_open":
-            token.children = [Token("strong_open", "strong", 1), *token.children, Token("strong_close", "strong", -1)]
-    return Markup(md.renderer.render(tokens, md.options, {}).strip())
-
-
-def clean_html(source: str, params: Params, base: str | None = None) -> Markup:
-    """Sanitise HTML again (defence in depth), resolve its links against ``base`` and add UTM to them."""
-
-    def on_attribute(tag: str, attr: str, value: str) -> str:
-        return add_utm(resolve(value, base), params) if tag == "a" and attr == "href" else value
-
-    html = nh3.clean(
-        source,
-        tags=SUMMARY_TAGS,
-        attributes=SUMMARY_ATTRIBUTES,
-        clean_content_tags={"script", "style"},
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        attribute_filter=on_attribute,
-    )
-    return Markup(html.strip())
-
-
-def rich_text(source: str, fmt: str, params: Params, base: str | None = None) -> tuple[Markup, str]:
-    """(html, plain text) of a Markdown or HTML text; relative addresses resolved against ``base``."""
-    html = clean_html(source, params, base) if fmt == "html" else markdown_html(source, params, base)
-    return html, html_to_text(html)
-
-
 # --- views -----------------------------------------------------------------------------------
 
 
 def item_view(item: Item, params: Params, position: int = 0, lang: str = "en") -> ItemView:
     """The template view of an item (its date in ``lang``); its summary's relative links point into the item's own page's site."""
     try:
-        html, text = _summary(item.summary, item.summary_format, params, item.url)
+        html, text = summary(item.summary, item.summary_format, params, item.url)
     except RelativeLink as exc:  # an item without an absolute url (a custom source)
         raise RenderError(f"the summary links to {exc}, an address without its site;"
                           " write it whole (https://…)", where=Where(item.origin or item.title)) from None
@@ -383,16 +254,10 @@ def inert(text: _Text) -> _Text:
 _TAG_OPENINGS = ("*|", "<%", "[%")  # merge tags, SendGrid's substitution tags (in either spelling)
 
 
-@lru_cache(maxsize=4096)
-def _summary(source: str, fmt: str, params: Params, base: str | None) -> tuple[Markup, str]:
-    # the preview server rebuilds the same items again and again
-    return rich_text(source, fmt, params, base)
-
-
 def section_view(section: Section, params: Params, base: str | None = None, first: int = 1, lang: str = "en") -> SectionView:
     """The template view of a section (relative links in its note resolved against ``base``; its items'
     positions start at ``first``, their dates in ``lang``)."""
-    note_html, note_text = _summary(section.note, "markdown", params, base)
+    note_html, note_text = summary(section.note, "markdown", params, base)
     items = [item_view(item, params, first + index, lang) for index, item in enumerate(section.items)]
     return SectionView(section.title, section.anchor, note_html, note_text, items)
 
@@ -429,7 +294,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
     org = project.organisation
     lang = spec.lang or project.lang or "en"
     try:  # the intro and notes are the organisation's words: their relative links point into its website
-        intro_html, intro_text = _summary(spec.intro, "markdown", params, org.website)
+        intro_html, intro_text = summary(spec.intro, "markdown", params, org.website)
         sections: list[SectionView] = []
         position = 2 if selection.featured else 1
         for section in selection.sections:
@@ -439,6 +304,8 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
     except RelativeLink as exc:
         raise RenderError(f"the intro or a note links to {exc}, an address without its site: write it"
                           " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against", where=Where(spec.path)) from None
+    featured = item_view(selection.featured, params, 1, lang) if selection.featured else None
+    save_summaries()  # every summary is made by now: the intro, the notes, the items
     issue = IssueView(
         slug=spec.slug,
         title=spec.title,
@@ -465,7 +332,7 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
             website=org.website,
         ),
         "issue": issue,
-        "featured": item_view(selection.featured, params, 1, lang) if selection.featured else None,
+        "featured": featured,
         "sections": sections,
         "toc": [TocEntry(s.title, s.anchor, len(s.items)) for s in sections],
         "view_in_browser_url": None if web else web_url,
