@@ -176,3 +176,11 @@ def test_the_subject_field_edits_the_text_of_the_edition_shown(page: Page, trili
     expect(page.frame_locator("#email").locator("body")).to_contain_text("Six mois de travail, enfin.", timeout=WAIT)
     # the French text changed, the English one stays
     assert 'intro: {en: "Six months of work.", fr: "Six mois de travail, enfin."}\n' in (trilingual / ISSUE).read_text(encoding="utf-8")
+
+
+def test_a_subscriber_s_edition_comes_from_whichever_language_column_the_file_has(trilingual: Path) -> None:
+    people = trilingual / "subscribers.example.csv"
+    people.write_text(people.read_text(encoding="utf-8").replace(",language,", ",locale,", 1), encoding="utf-8")
+    with Preview(ISSUE, port=0, watch=False) as running:
+        code, headers, html = get(running, "/email.html?as=jean.dupont@member-org.example")
+    assert code == 200 and headers["Content-Language"] == "fr" and lang_of(html) == "fr"  # as the send reads it

@@ -28,7 +28,7 @@ def _recipients(project: Project, fields: list[str]) -> tuple[list[Recipient], i
     # so the preview shows what a real recipient would get
     audience = read_audience(
         subscribers_path(project), fields=fields, encoding=project.subscribers_encoding or "utf-8-sig", shown=project.subscribers,
-        sendgrid=suppressed_keys(project.root, project.state_dir),
+        sendgrid=suppressed_keys(project.root, project.state_dir), languages=project.editions,
     )
     recipients = list(audience)
     withdrawn = audience.report.withdrawn
@@ -37,7 +37,8 @@ def _recipients(project: Project, fields: list[str]) -> tuple[list[Recipient], i
 
 
 def find_subscriber(project: Project, email: str, fields: list[str] | None = None) -> dict[str, str]:
-    """The merge values of subscribed ``email`` (case-insensitive), by field; AudienceError if absent."""
+    """The merge values of subscribed ``email`` (case-insensitive), by field; AudienceError if absent. The field
+    ``language`` is the edition the send gives them (read from whichever language column the file has)."""
     names = [f.lower() for f in (fields or [])]
     try:  # the stored keys are normalised (an accented domain in its ASCII form): compare like with like
         wanted = normalise(email).lower()
@@ -46,7 +47,10 @@ def find_subscriber(project: Project, email: str, fields: list[str] | None = Non
     recipients, rows = _recipients(project, names)
     for recipient in recipients:
         if recipient.key == wanted:
-            return dict(zip(names, recipient.values, strict=True))
+            values = dict(zip(names, recipient.values, strict=True))
+            if "language" in names and len(project.editions) > 1:
+                values["language"] = recipient.lang
+            return values
     raise AudienceError(
         f"{project.subscribers}: '{email.strip()}' is not one of the {count(len(recipients), 'subscribed address', 'subscribed addresses')} "
         f"({count(rows, 'row')}; unsubscribed and bounced rows, and addresses SendGrid suppresses, get nothing)"
