@@ -149,6 +149,28 @@ def project_file(project: Project) -> str:
     return Path(project.path).name
 
 
+MISSING_LISTED = 3  # untranslated items named in a summary line (manifest.json lists each)
+
+
+def missing_summary(editions: dict[str, Edition]) -> list[str]:
+    """One line per language whose edition shows something in the default language: how many items (the first few
+    named) and which of the issue's texts."""
+    default = next(iter(editions), "")
+    lines = []
+    for lang, edition in editions.items():
+        items = list(dict.fromkeys(m.item for m in edition.missing if m.item))
+        texts = [m.what for m in edition.missing if not m.item]
+        parts = []
+        if items:
+            first = ", ".join(items[:MISSING_LISTED]) + (", …" if len(items) > MISSING_LISTED else "")
+            parts.append(f"{count(len(items), 'item')} not translated ({first})")
+        if texts:
+            parts.append(f"no {lang} text for: {', '.join(texts)}")
+        if parts:
+            lines.append(f"{lang}: {'; '.join(parts)}; shown in {default}")
+    return lines
+
+
 def untranslated(project: Project, editions: dict[str, Edition]) -> list[Problem]:
     """One warning per text some editions show in the default language: which languages lack it."""
     langs: dict[Missing, list[str]] = {}

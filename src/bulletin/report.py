@@ -47,7 +47,6 @@ def print_build(result: BuildResult) -> None:
 
 
 #: How many files an edition's line of missing translations names before "…" (manifest.json lists them all).
-MISSING_LISTED = 3
 
 
 def print_editions(result: BuildResult) -> None:
@@ -62,19 +61,10 @@ def print_editions(result: BuildResult) -> None:
 
 def print_missing(result: BuildResult) -> None:
     """Per language, what shows in the default language: a count and the first few (manifest.json lists each)."""
-    default = next(iter(result.editions))
-    for lang, edition in result.editions.items():
-        items = list(dict.fromkeys(m.item for m in edition.missing if m.item))
-        texts = [m.what for m in edition.missing if not m.item]
-        if not items and not texts:
-            continue
-        parts = []
-        if items:
-            first = ", ".join(items[:MISSING_LISTED]) + (", …" if len(items) > MISSING_LISTED else "")
-            parts.append(f"{count(len(items), 'item')} not translated ({first})")
-        if texts:
-            parts.append(f"no {lang} text for: {', '.join(texts)}")
-        click.echo(click.style("Warning: ", fg="yellow") + f"{lang}: {'; '.join(parts)}; shown in {default}")
+    from .build import missing_summary  # the build is loaded by now
+
+    for line in missing_summary(result.editions):
+        click.echo(click.style("Warning: ", fg="yellow") + line)
     if any(edition.missing for edition in result.editions.values()) and result.out_dir is not None:
         click.echo(f"  (each one is listed in {result.out_dir / 'manifest.json'}, under editions)")
 

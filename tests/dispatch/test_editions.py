@@ -71,6 +71,10 @@ def test_the_plan_says_who_gets_which_edition(trilingual_send: Path, fake_sendgr
     assert fake_sendgrid.requests == []
     found = bulletin.plan("issues/example.yaml", "members")
     assert (found.editions, found.fell_back) == ({"en": 3, "fr": 4, "it": 1}, {"de": 1, "blank": 1})
+    # what an edition shows in the default language: one line per language, not one per item (manifest.json lists each)
+    untranslated = [w for w in found.warnings if "not translated" in w or "translation" in w]
+    assert untranslated and all(w.startswith(("fr: ", "it: ")) and w.endswith("shown in en") for w in untranslated)
+    assert len(untranslated) <= 2
 
 
 def test_every_recipient_gets_their_edition_once_one_edition_per_request(trilingual_send: Path, fake_sendgrid: FakeSendGrid) -> None:

@@ -17,14 +17,15 @@ from typing import Any
 
 from ..atomic import write_atomic
 
-MAX_ENTRIES = 5000  # per table: beyond it, only the entries of the last run are kept
+MAX_ENTRIES = 5000  # per table (unless told): beyond it, only the entries of the last run are kept
 
 
 class CssCache:
     """Tables of computed values (JSON) keyed by text; ``path=None`` keeps nothing between runs."""
 
-    def __init__(self, path: Path | None, version: str) -> None:
+    def __init__(self, path: Path | None, version: str, limit: int = MAX_ENTRIES) -> None:
         self.path = path
+        self.limit = limit
         self.version = version
         self.used: dict[str, set[str]] = {}
         self.changed = False
@@ -59,7 +60,7 @@ class CssCache:
         for name, entries in self.tables.items():
             tables[name] = {**tables.get(name, {}), **entries}
         tables = {
-            name: entries if len(entries) <= MAX_ENTRIES else {k: v for k, v in entries.items() if k in self.used.get(name, ())}
+            name: entries if len(entries) <= self.limit else {k: v for k, v in entries.items() if k in self.used.get(name, ())}
             for name, entries in tables.items()
         }
         try:

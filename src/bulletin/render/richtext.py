@@ -180,4 +180,5 @@ def _kept() -> CssCache:
         except OSError:
             stamps.append(0)
     folder = cache_folder()
-    return CssCache(None if folder is None else Path(folder) / "__bulletin_summaries.json", f"summaries {stamps}")
+    # a summary is far longer than a CSS rule: fewer are kept, so reading them stays quick (a few ms)
+    return CssCache(None if folder is None else Path(folder) / "__bulletin_summaries.json", f"summaries {stamps}", limit=1000)
