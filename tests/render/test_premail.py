@@ -10,8 +10,8 @@ import uuid
 import premailer
 from lxml import html as lxml_html
 
-from bulletin.render.csscache import CssCache
 from bulletin.render.premail import OPTIONS, transform
+from bulletin.render.resultcache import ResultCache
 
 
 def page(token: str) -> str:
@@ -30,8 +30,8 @@ def page(token: str) -> str:
 
 def test_kept_results_give_the_same_html_as_cssutils(tmp_path):
     html = page(uuid.uuid4().hex)
-    first = transform(html, CssCache(tmp_path / "css.json", "v1"))  # parsed by cssutils, then kept
-    kept = CssCache(tmp_path / "css.json", "v1")
+    first = transform(html, ResultCache(tmp_path / "css.json", "v1"))  # parsed by cssutils, then kept
+    kept = ResultCache(tmp_path / "css.json", "v1")
     assert set(kept.tables) == {"sheets", "pairs", "floats"}
 
     again = transform(html, kept)
@@ -48,13 +48,13 @@ def test_kept_results_give_the_same_html_as_cssutils(tmp_path):
 def test_a_cache_of_another_version_or_damaged_counts_as_empty(tmp_path):
     path = tmp_path / "css.json"
     html = page(uuid.uuid4().hex)
-    expected = transform(html, CssCache(None, "v1"))
-    transform(html, CssCache(path, "v1"))
+    expected = transform(html, ResultCache(None, "v1"))
+    transform(html, ResultCache(path, "v1"))
 
-    assert CssCache(path, "v2").tables == {}
-    assert transform(html, CssCache(path, "v2")) == expected
+    assert ResultCache(path, "v2").tables == {}
+    assert transform(html, ResultCache(path, "v2")) == expected
     path.write_text('{"version": "v1", "tables": {"sheets": ', encoding="utf-8")
-    damaged = CssCache(path, "v1")
+    damaged = ResultCache(path, "v1")
     assert damaged.tables == {}
     assert transform(html, damaged) == expected
     assert json.loads(path.read_text(encoding="utf-8"))["version"] == "v1"  # written anew, whole

@@ -4,7 +4,7 @@
   ``allow_network=False``): while premailer is imported, ``requests`` is a stand-in that imports the
   real one on first use, which never comes.
 - premailer parses CSS with cssutils (slow to import and to warm up): what cssutils made of each style
-  sheet, style attribute and picture's style is kept between runs (:mod:`.csscache`), so cssutils is
+  sheet, style attribute and picture's style is kept between runs (:mod:`.resultcache`), so cssutils is
   imported only when a text is new; premailer's own code does the rest as always. The same stand-in
   trick keeps cssutils' fetcher of ``@import``-ed sheets (``importlib.metadata``, an HTML parser)
   out: @import rules are stripped before inlining.
@@ -27,7 +27,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from .csscache import CssCache
+from .resultcache import ResultCache
 
 OPTIONS: dict[str, Any] = {
     "allow_network": False,
@@ -44,10 +44,10 @@ OPTIONS: dict[str, Any] = {
     "disable_basic_attributes": ["width", "height"],
 }
 
-_cache: contextvars.ContextVar[CssCache | None] = contextvars.ContextVar("css_cache", default=None)
+_cache: contextvars.ContextVar[ResultCache | None] = contextvars.ContextVar("css_cache", default=None)
 
 
-def transform(html: str, cache: CssCache | None = None) -> str:
+def transform(html: str, cache: ResultCache | None = None) -> str:
     """Inline the CSS of ``html`` with premailer, with the options email clients need; ``cache``: where
     cssutils' results are kept (default: in Jinja's per-user cache folder)."""
     premailer_class = _premailer_class()
@@ -60,7 +60,7 @@ def transform(html: str, cache: CssCache | None = None) -> str:
         cache.save()
 
 
-def _css_cache() -> CssCache:
+def _css_cache() -> ResultCache:
     """The cache of cssutils' results, in Jinja's per-user cache folder (kept in memory only without one)."""
     from .jinja import cache_folder
 
@@ -76,8 +76,8 @@ def _css_cache() -> CssCache:
 
 
 @functools.lru_cache(maxsize=4)
-def _open_cache(path: Path | None, version: str) -> CssCache:
-    return CssCache(path, version)  # read once per process: the preview builds again and again
+def _open_cache(path: Path | None, version: str) -> ResultCache:
+    return ResultCache(path, version)  # read once per process: the preview builds again and again
 
 
 @functools.cache

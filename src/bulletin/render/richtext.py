@@ -1,7 +1,7 @@
 """Rich text: an item's summary, the intro and the notes as HTML and plain text (Markdown, or sanitised HTML), links
 resolved and given UTM parameters.
 
-What a summary becomes is kept between runs (beside the compiled templates, like the CSS results: ``csscache``),
+What a summary becomes is kept between runs (beside the compiled templates, like the CSS results: ``resultcache``),
 keyed by its text and what shapes the result, so a build whose texts did not change imports no Markdown parser.
 """
 
@@ -19,7 +19,7 @@ import nh3
 from markupsafe import Markup
 
 from ..model import IssueSpec, Project, Utm
-from .csscache import CssCache
+from .resultcache import ResultCache
 from .text import html_to_text
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def save() -> None:
 
 
 @lru_cache(maxsize=1)
-def _kept() -> CssCache:
+def _kept() -> ResultCache:
     """The summaries of earlier runs, in the render caches' folder (in memory only without one); what shapes a result
     (this module, markdown-it, nh3) is its version: a change of any starts afresh."""
     from .jinja import cache_folder
@@ -181,4 +181,4 @@ def _kept() -> CssCache:
             stamps.append(0)
     folder = cache_folder()
     # a summary is far longer than a CSS rule: fewer are kept, so reading them stays quick (a few ms)
-    return CssCache(None if folder is None else Path(folder) / "__bulletin_summaries.json", f"summaries {stamps}", limit=1000)
+    return ResultCache(None if folder is None else Path(folder) / "__bulletin_summaries.json", f"summaries {stamps}", limit=1000)

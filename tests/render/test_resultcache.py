@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import json
 
-from bulletin.render import csscache
-from bulletin.render.csscache import CssCache
+from bulletin.render import resultcache
+from bulletin.render.resultcache import ResultCache
 
 
 def test_values_are_computed_once_and_kept_between_runs(tmp_path):
     path = tmp_path / "css.json"
     calls: list[str] = []
-    cache = CssCache(path, "v1")
+    cache = ResultCache(path, "v1")
 
     assert cache.get("pairs", "color:red", lambda: calls.append("x") or [["color", "red"]]) == [["color", "red"]]
     assert cache.get("pairs", "color:red", lambda: calls.append("y") or []) == [["color", "red"]]
     cache.save()
 
     assert calls == ["x"]
-    assert CssCache(path, "v1").get("pairs", "color:red", lambda: calls.append("z")) == [["color", "red"]]
+    assert ResultCache(path, "v1").get("pairs", "color:red", lambda: calls.append("z")) == [["color", "red"]]
     assert calls == ["x"]
 
 
 def test_what_another_run_wrote_meanwhile_is_kept(tmp_path):
     path = tmp_path / "css.json"
-    ours, theirs = CssCache(path, "v1"), CssCache(path, "v1")
+    ours, theirs = ResultCache(path, "v1"), ResultCache(path, "v1")
     theirs.get("floats", "float:left", lambda: "left")
     theirs.save()
     ours.get("floats", "float:right", lambda: "right")
@@ -35,14 +35,14 @@ def test_what_another_run_wrote_meanwhile_is_kept(tmp_path):
 
 def test_nothing_is_written_when_nothing_was_computed(tmp_path):
     path = tmp_path / "css.json"
-    CssCache(path, "v1").save()
+    ResultCache(path, "v1").save()
     assert not path.exists()
 
-    cache = CssCache(path, "v1")
+    cache = ResultCache(path, "v1")
     cache.get("floats", "float:left", lambda: "left")
     cache.save()
     before = path.stat().st_mtime_ns
-    kept = CssCache(path, "v1")
+    kept = ResultCache(path, "v1")
     kept.get("floats", "float:left", lambda: "right")
     kept.save()
 
@@ -50,13 +50,13 @@ def test_nothing_is_written_when_nothing_was_computed(tmp_path):
 
 
 def test_beyond_the_limit_only_the_last_runs_entries_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(csscache, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(resultcache, "MAX_ENTRIES", 2)
     path = tmp_path / "css.json"
-    cache = CssCache(path, "v1")
+    cache = ResultCache(path, "v1")
     for key in ("a", "b"):
         cache.get("floats", key, lambda: "")
     cache.save()
-    cache = CssCache(path, "v1")
+    cache = ResultCache(path, "v1")
     cache.get("floats", "c", lambda: "left")
     cache.save()
 

@@ -1,11 +1,13 @@
-"""What premailer's CSS parser made of each style sheet and style attribute, kept between runs.
+"""Results of slow work kept between runs, keyed by the text they were made from.
 
-cssutils, the parser under premailer, is the slowest part of a build: importing it and parsing the
-theme's style sheets and style attributes for the first time take about a quarter of a ``bulletin
-build`` process. A theme's CSS rarely changes from one build to the next, so the results are kept in
-a JSON file, keyed by the CSS text itself (and by the parser's version): cssutils is imported only
-when a text is new. The file sits in Jinja's per-user private cache folder, beside the compiled
-templates (no file in the project). Only JSON is read: a damaged or foreign file counts as empty.
+Two users: what premailer's CSS parser (cssutils) made of each style sheet and style attribute
+(``premail.py``), and what each summary, intro and note became as HTML and text (``richtext.py``).
+Importing cssutils and markdown-it and parsing for the first time are most of a ``bulletin build``
+process; the texts rarely change from one build to the next, so the results are kept in a JSON file
+per user, keyed by the text itself and by a version naming what shapes the result (library versions,
+options, the code): the slow library is imported only when a text is new. The files sit in Jinja's
+per-user private cache folder, beside the compiled templates (no file in the project). Only JSON is
+read: a damaged or foreign file counts as empty.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..atomic import write_atomic
 MAX_ENTRIES = 5000  # per table (unless told): beyond it, only the entries of the last run are kept
 
 
-class CssCache:
+class ResultCache:
     """Tables of computed values (JSON) keyed by text; ``path=None`` keeps nothing between runs."""
 
     def __init__(self, path: Path | None, version: str, limit: int = MAX_ENTRIES) -> None:
