@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from bulletin.render import resultcache
 from bulletin.render.resultcache import ResultCache
 
 
@@ -49,14 +48,13 @@ def test_nothing_is_written_when_nothing_was_computed(tmp_path):
     assert path.stat().st_mtime_ns == before
 
 
-def test_beyond_the_limit_only_the_last_runs_entries_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(resultcache, "MAX_ENTRIES", 2)
+def test_beyond_the_limit_only_the_last_runs_entries_are_kept(tmp_path):
     path = tmp_path / "css.json"
-    cache = ResultCache(path, "v1")
+    cache = ResultCache(path, "v1", limit=2)
     for key in ("a", "b"):
         cache.get("floats", key, lambda: "")
     cache.save()
-    cache = ResultCache(path, "v1")
+    cache = ResultCache(path, "v1", limit=2)
     cache.get("floats", "c", lambda: "left")
     cache.save()
 
