@@ -474,6 +474,7 @@ def test_bad_messages_name_their_lines(write):
         "bulletin.yaml:7: messages.french: expected a language code like fr or fr-BE, then its texts:"
         " languages and texts like {fr: {read_more: Lire l'article}}",
         "bulletin.yaml:8: messages.de: expected a mapping of keys (read_more, featured, in_this_issue, view_in_browser, unsubscribe,"
-        " why, all_issues, subscribe, archive_description, archive_subscribe, archive_follow, archive_empty, sent, published),"
+        " why, all_issues, subscribe, archive_description, archive_subscribe, archive_follow, archive_empty, sent, published,"
+        " greeting, colleague),"
         " got 'Weiterlesen'",
     ]

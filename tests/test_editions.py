@@ -137,3 +137,25 @@ def test_three_editions_each_with_its_titles_fallbacks_texts_and_dates(trilingua
     fell_back = [entry["where"] for entry in result.manifest["editions"]["fr"]["fell_back"]]
     assert not any("industrial-strategy" in where for where in fell_back)
     assert any("annual-report" in where for where in fell_back)
+
+
+def test_each_edition_greets_in_its_language_with_its_own_word_for_someone_without_a_name(trilingual: Path) -> None:
+    config = trilingual / "bulletin.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("merge_fallbacks: {name: colleague}\n", ""), encoding="utf-8")
+    result = prepare("issues/tri.yaml")
+    assert "Dear *|FIRST_NAME|*," in result.editions["en"].rendered.text
+    assert "Bonjour *|FIRST_NAME|*," in result.editions["fr"].rendered.text
+    assert "Gentile *|FIRST_NAME|*," in result.editions["it"].rendered.text
+    assert result.editions["fr"].rendered.merge_fields["first_name"] == "à toutes et à tous"
+    assert result.editions["en"].rendered.merge_fields["first_name"] == "colleague"
+
+
+def test_a_greeting_reworded_per_language_is_checked_like_bulletin_yaml_s(trilingual: Path) -> None:
+    config = trilingual / "bulletin.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + 'messages: {fr: {greeting: "Chère, cher {prenom},"}}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_project()
+    assert "messages.fr.greeting: unknown field {prenom}" in str(caught.value) and "bulletin.yaml:" in str(caught.value)
+    config.write_text(text + 'messages: {fr: {greeting: "Chère, cher {first_name},"}}\n', encoding="utf-8")
+    assert "Chère, cher *|FIRST_NAME|*," in prepare("issues/tri.yaml").editions["fr"].rendered.text

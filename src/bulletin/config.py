@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import catalogue, yamlfile
 from .errors import ConfigError, Where, display_path, raise_if
-from .housestyle import read_brand, read_greeting
+from .housestyle import check_greeting, read_brand, read_greeting
 from .languages import is_tag
 from .model import (
     IssueSpec,
@@ -162,7 +162,7 @@ def load_project(start: str | os.PathLike[str] | None = None) -> Project:
         languages=languages,
         require_translations=require is True,
         merge_fallbacks=fallbacks,
-        messages=_messages(check, data.get("messages")),
+        messages=_messages(check, data.get("messages"), fallbacks),
         brand=read_brand(check, data.get("brand"), org_name),
         greeting=read_greeting(check, data, fallbacks),
         content_dir=check.text(paths, "content", ("paths",), "content") or "content",
@@ -210,7 +210,7 @@ def _fallbacks(check: yamlfile.Checker, data: Any) -> dict[str, str]:
     return out
 
 
-def _messages(check: yamlfile.Checker, data: Any) -> dict[str, dict[str, str]]:
+def _messages(check: yamlfile.Checker, data: Any, fallbacks: dict[str, str]) -> dict[str, dict[str, str]]:
     """messages: the theme's texts reworded per language, ``{fr: {read_more: "Lire l'article"}}``."""
     if data is None:
         return {}
@@ -231,7 +231,7 @@ def _messages(check: yamlfile.Checker, data: Any) -> dict[str, dict[str, str]]:
             text = check.text(texts, key, path)
             if texts[key] is None or (text is not None and not text.strip()):
                 check.error(path + (str(key),), "empty: write the text, or leave the key out to keep the theme's")
-            elif text:
+            elif text and (key != "greeting" or check_greeting(check, path + ("greeting",), text, fallbacks)):
                 out[lang][str(key)] = text
     return out
 

@@ -73,19 +73,24 @@ def read_greeting(check: yamlfile.Checker, data: dict, fallbacks: dict[str, str]
     if "greeting" in data and data["greeting"] is None:
         return ""  # greeting: (empty) means no greeting line
     text = " ".join((check.text(data, "greeting", default=DEFAULT_GREETING) or "").split())
+    return text if check_greeting(check, ("greeting",), text, fallbacks) else DEFAULT_GREETING
+
+
+def check_greeting(check: yamlfile.Checker, path: yamlfile.Path_, text: str, fallbacks: dict[str, str]) -> bool:
+    """Whether a greeting's {fields} are subscriber columns bulletin can fill; each mistake recorded at ``path``."""
     known = sorted({*GREETING_FIELDS, *(key.lower() for key in fallbacks)})
     try:
         fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None]
     except ValueError:
-        check.error(("greeting",), f"a {{ or }} without its pair in '{text}'; write a field as {{first_name}}, a brace itself as {{{{ or }}}}")
-        return DEFAULT_GREETING
+        check.error(path, f"a {{ or }} without its pair in '{text}'; write a field as {{first_name}}, a brace itself as {{{{ or }}}}")
+        return False
     for name, spec, conversion in fields:
         if not _FIELD.match(name) or spec or conversion:
-            check.error(("greeting",), f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a field;"
-                                      f" write a subscriber column as {{first_name}}")
+            check.error(path, f"'{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is not a field;"
+                              f" write a subscriber column as {{first_name}}")
         elif name.lower() not in known:
             close = yamlfile.closest(name.lower(), known)
             hint = f"did you mean {{{close}}}? " if close else ""
-            check.error(("greeting",), f"unknown field {{{name}}}: {hint}the greeting can use {', '.join(f'{{{k}}}' for k in known)};"
-                                      f" for another column of the subscribers file, give it a text for people without one in merge_fallbacks")
-    return text
+            check.error(path, f"unknown field {{{name}}}: {hint}the greeting can use {', '.join(f'{{{k}}}' for k in known)};"
+                              f" for another column of the subscribers file, give it a text for people without one in merge_fallbacks")
+    return True

@@ -53,13 +53,14 @@ class GreetingView:
 
     template: str
     merge: Callable[[str, str], Markup]
+    fallback: str = DEFAULT_FALLBACK  # for a subscriber without the field (unless bulletin.yaml's merge_fallbacks says)
 
     def _parts(self, escape_text: Callable[[str], str]) -> str:
         out = []
         for literal, name, _, _ in string.Formatter().parse(self.template):
             out.append(escape_text(literal))
             if name:
-                out.append(str(self.merge(name, DEFAULT_FALLBACK)))
+                out.append(str(self.merge(name, self.fallback)))
         return "".join(out)
 
     def __html__(self) -> Markup:

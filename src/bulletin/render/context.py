@@ -37,7 +37,7 @@ This is a contract: custom templates in ``templates/<theme>/`` rely on it, so na
     subscriber has no first name (``model.MERGE_ALTERNATIVES``).
     In the web edition it returns that fallback itself ("Dear colleague,").
 ``greeting``
-    bulletin.yaml's ``greeting:`` ("Dear {first_name}," by default) with merge tags for its fields:
+    bulletin.yaml's ``greeting:`` (without one, the catalogue's in the edition's language: "Dear {first_name},") with merge tags for its fields:
     ``{{ greeting }}`` in either part (escaped in the HTML one); false when the greeting is empty.
 ``brand``
     a ``BrandView`` (render/brand.py) of bulletin.yaml's ``brand:``: ``logo`` (``src``, ``alt``, ``width``;
@@ -82,7 +82,7 @@ from markupsafe import Markup
 
 from ..catalogue import messages as theme_messages
 from ..errors import RenderError, Where
-from ..model import MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection
+from ..model import DEFAULT_GREETING, MERGE_ALTERNATIVES, Image, IssueSpec, Item, Project, Section, Selection
 from .brand import GreetingView, brand_view
 from .dates import date_label, period_label, text_direction
 from .richtext import Params, RelativeLink, add_utm, summary, utm_params
@@ -306,6 +306,9 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
                           " whole (https://…), or set organisation.website in bulletin.yaml to resolve it against", where=Where(spec.path)) from None
     featured = item_view(selection.featured, params, 1, lang) if selection.featured else None
     save_summaries()  # every summary is made by now: the intro, the notes, the items
+    words = theme_messages(lang, project.messages)
+    # bulletin.yaml's greeting: for every edition; without one, the theme's in the edition's language
+    greeting = words["greeting"] if project.greeting == DEFAULT_GREETING else project.greeting
     issue = IssueView(
         slug=spec.slug,
         title=spec.title,
@@ -338,10 +341,10 @@ def build_context(project: Project, spec: IssueSpec, selection: Selection, *, we
         "view_in_browser_url": None if web else web_url,
         "unsubscribe_url": Markup(UNSUBSCRIBE_TAG),
         "merge": merge,
-        "greeting": GreetingView(project.greeting, merge),
+        "greeting": GreetingView(greeting, merge, words["colleague"]),
         "brand": brand_view(project.brand),
         "web": web,
         "archive_url": archive,
         "subscribe_url": project.subscribe_url,
-        "messages": theme_messages(lang, project.messages),
+        "messages": words,
     }
