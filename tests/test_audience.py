@@ -418,3 +418,17 @@ def test_one_language_ignores_the_language_column(tmp_path: Path) -> None:
     # it is read for the edition only, never sent as a merge value unless a template asks for *|LANGUAGE|*
     values = [r.values for r in read_audience(path, list_name="members", fields=["language"], languages=LANGUAGES)]
     assert values[:3] == [("fr",), ("fr-BE",), ("FR",)]
+
+
+def test_subscribers_check_counts_who_gets_which_edition(trilingual, tmp_path):
+    from click.testing import CliRunner
+
+    from bulletin.cli import main
+
+    people = trilingual / "subscribers.example.csv"
+    people.write_text(people.read_text(encoding="utf-8")
+                      + "late@member-org.example,Late,members,subscribed,fr-BE,X\nlate@member-org.example,,members,unsubscribed,,X\n"
+                      + "new@member-org.example,New,members,subscribed,FR,X\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["subscribers", "check"])
+    # en: anna (de), piet (nl), eva (cs), press (en); fr: jean, new (FR); it: maria; late (fr-BE) unsubscribed later
+    assert "Editions: 4 en, 2 fr, 1 it (3 fell back to en: 1 de, 1 nl, 1 cs)" in result.output, result.output

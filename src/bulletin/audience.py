@@ -82,6 +82,8 @@ class AudienceReport:
     withdrawn: set[str] = field(default_factory=set)  # keys yielded, then unsubscribed by a later row
     suppressed: dict[str, str] = field(default_factory=dict)  # key -> unsubscribed | bounced | invalid (an unknown status)
     sendgrid: Counter[str] = field(default_factory=Counter)  # addresses left out as suppressed at SendGrid, per kind
+    editions: Counter[str] = field(default_factory=Counter)  # check_subscribers with languages: who gets which edition
+    fell_back: Counter[str] = field(default_factory=Counter)  # … and why some get the default one (blank, de, …)
 
     def problems(self) -> list[Problem]:
         """Every bad and duplicate row, in file order, as located problems."""
@@ -415,13 +417,27 @@ def read_audience(
 
 def check_subscribers(
     path: str | os.PathLike[str], *, encoding: str = "utf-8-sig", shown: str | None = None, list_name: str | None = None,
-    sendgrid: Mapping[str, str] | None = None,
+    sendgrid: Mapping[str, str] | None = None, languages: Sequence[str] = (),
 ) -> AudienceReport:
-    """Read the whole file and return its report: counts per list and status, bad rows, who SendGrid suppresses."""
-    audience = Audience(path, list_name=list_name, encoding=encoding, shown=shown, stats=True, sendgrid=sendgrid)
-    for _ in audience:
-        pass
-    return audience.report
+    """Read the whole file and return its report: counts per list and status, bad rows, who SendGrid suppresses, and
+    with several ``languages`` (the default first) who would get which edition and why some fall back."""
+    audience = Audience(path, list_name=list_name, encoding=encoding, shown=shown, stats=True, sendgrid=sendgrid,
+                        languages=languages)
+    report = audience.report
+    for recipient in audience:
+        if len(languages) > 1:
+            report.editions[recipient.lang] += 1
+            if recipient.fell_back:
+                report.fell_back[recipient.fell_back] += 1
+    if report.withdrawn and len(languages) > 1:  # yielded, then unsubscribed by a later row: not counted after all
+        again = Audience(path, list_name=list_name, encoding=encoding, shown=shown, sendgrid=sendgrid, languages=languages)
+        for recipient in again:
+            if recipient.key in report.withdrawn:
+                report.editions[recipient.lang] -= 1
+                if recipient.fell_back:
+                    report.fell_back[recipient.fell_back] -= 1
+        report.editions, report.fell_back = +report.editions, +report.fell_back  # drop the zeros
+    return report
 
 
 # Spreadsheet and Mailchimp/listmonk exports name the address column in several ways.

@@ -343,8 +343,8 @@ def subscribers_check_cmd(path: str | None) -> None:
     project = load_project()
     file = Path(path) if path else Path(project.root) / project.subscribers
     report = check_subscribers(file, encoding=project.subscribers_encoding, shown=display_path(file, Path(project.root)),
-                               sendgrid=suppressed_keys(project.root, project.state_dir))
-    print_subscribers(_console(), report)
+                               sendgrid=suppressed_keys(project.root, project.state_dir), languages=project.editions)
+    print_subscribers(_console(), report, project.editions)
     if report.skipped.get("invalid"):
         sys.exit(1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -86,12 +87,17 @@ def print_plan(console: Console, plan: SendPlan) -> None:
 
 def editions_text(plan: SendPlan) -> str:
     """Who gets which edition: '1,204 en, 388 fr, 97 it (12 fell back to en: 9 blank, 3 de)'."""
-    text = ", ".join(f"{n(people)} {lang}" for lang, people in plan.editions.items())
-    if plan.fell_back:
-        default = next(iter(plan.editions))
+    return edition_counts(plan.editions, plan.fell_back)
+
+
+def edition_counts(editions: Mapping[str, int], fell_back: Mapping[str, int], default: str | None = None) -> str:
+    """'1,204 en, 388 fr, 97 it (12 fell back to en: 9 blank, 3 de)' (``default``: the default language)."""
+    text = ", ".join(f"{n(people)} {lang}" for lang, people in editions.items())
+    if fell_back:
+        default = default or next(iter(editions))
         why = ", ".join(f"{n(people)} {reason if is_tag(reason) or reason in (BLANK, NO_COLUMN) else repr(reason)}"
-                        for reason, people in plan.fell_back.items())
-        text += f" ({n(sum(plan.fell_back.values()))} fell back to {default}: {why})"
+                        for reason, people in fell_back.items())
+        text += f" ({n(sum(fell_back.values()))} fell back to {default}: {why})"
     return text
 
 
@@ -242,7 +248,7 @@ def _not_sent_because(row: dict[str, Any], replacement: dict[str, Any] | None) -
     return f"replaced by dispatch {row['superseded_by']}{reason}" if row["superseded_by"] else "replaced"
 
 
-def print_subscribers(console: Console, report: AudienceReport) -> None:
+def print_subscribers(console: Console, report: AudienceReport, languages: Sequence[str] = ()) -> None:
     """Counts per list and status, then every bad row."""
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[report.delimiter]
     console.print(f"[bold]{escape(report.path)}[/]: {count(report.rows, 'row')}, columns {', '.join(c for c in report.columns if c)} ({delimiter}-separated)")
@@ -256,6 +262,8 @@ def print_subscribers(console: Console, report: AudienceReport) -> None:
     console.print(table)
     invalid, dupes = report.skipped.get("invalid", 0), report.skipped.get("duplicate", 0)
     console.print(f"Would be mailed once each: {count(report.recipients, 'address', 'addresses')}; invalid rows: {n(invalid)}; duplicates: {n(dupes)}")
+    if report.editions:
+        console.print(f"Editions: {escape(edition_counts(report.editions, report.fell_back, languages[0] if languages else None))}")
     if report.sendgrid:
         console.print(f"Not mailed, suppressed at SendGrid: {count(sum(report.sendgrid.values()), 'address', 'addresses')} "
                       f"({kind_counts(report.sendgrid)}); bulletin subscribers suppressed lists them")
