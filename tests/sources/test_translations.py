@@ -250,7 +250,19 @@ def test_a_project_in_one_language_reads_every_file_as_an_item_as_before(tmp_pat
 @pytest.mark.parametrize(
     ("name", "stem", "code"),
     [("x.md", "x", None), ("x.fr.md", "x", "fr"), ("x.fr-BE.md", "x", "fr-BE"), ("report.v2.md", "report.v2", None),
-     (".fr.md", ".fr", None), ("2021-06-10-x.de.md", "2021-06-10-x", "de")],
+     (".fr.md", ".fr", None), ("2021-06-10-x.de.md", "2021-06-10-x", "de"), ("notes.bak.md", "notes.bak", None),
+     ("x.old.md", "x.old", None)],
 )
 def test_split_name(tmp_path, name, stem, code):
     assert split_name(tmp_path / name) == (tmp_path / stem, code)
+
+
+def test_a_three_letter_suffix_is_a_language_only_when_configured(tmp_path):
+    assert split_name(tmp_path / "x.fil.md", ("en", "fil")) == (tmp_path / "x", "fil")
+    assert split_name(tmp_path / "x.fil.md", ("en", "fr")) == (tmp_path / "x.fil", None)
+
+
+def test_a_file_with_a_word_before_md_stays_an_item_of_its_own(tmp_path, write):
+    write("content/strategy.md", STRATEGY)
+    write("content/strategy.old.md", STRATEGY.replace("https://example.org/news/strategy", "https://example.org/news/old"))
+    assert sorted(read(tmp_path)) == ["content/strategy.md", "content/strategy.old.md"]

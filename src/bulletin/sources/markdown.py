@@ -31,7 +31,7 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     # a project in one language: every file is an item, x.fr.md too (as before languages existed)
     plan = translations.Plan(items=files)
     if languages:
-        plan = translations.arrange(files if path.is_dir() else translations.siblings(path), languages,
+        plan = translations.arrange(files if path.is_dir() else translations.siblings(path, languages), languages,
                                     lambda file: display_path(file, root))
         problems.extend(Problem(where, message) for where, message in plan.problems)
     for file in plan.items:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..languages import is_tag, match
+from ..languages import base, is_tag, match
 from ..model import Item, Translation
 from . import _fields
 
@@ -31,20 +31,24 @@ class Plan:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (where, message)
 
 
-def split_name(file: Path) -> tuple[Path, str | None]:
-    """``content/x.fr-BE.md`` → (``content/x``, ``"fr-BE"``); ``content/x.md`` → (``content/x``, None)."""
+def split_name(file: Path, languages: Sequence[str] = ()) -> tuple[Path, str | None]:
+    """``content/x.fr-BE.md`` → (``content/x``, ``"fr-BE"``); ``content/x.md`` → (``content/x``, None).
+
+    A suffix is a language when it is written like a two-letter one (``fr``, ``fr-BE``) or is one of ``languages``
+    (``fil``): ``x.bak.md`` or ``x.old.md`` are names, not languages.
+    """
     stem, dot, code = file.name[: -len(".md")].rpartition(".")
-    if dot and stem and is_tag(code):
+    if dot and stem and is_tag(code) and (len(base(code)) == 2 or match(code, tuple(languages))):
         return file.with_name(stem), code
     return file.with_name(file.name[: -len(".md")]), None
 
 
-def siblings(file: Path) -> list[Path]:
+def siblings(file: Path, languages: Sequence[str] = ()) -> list[Path]:
     """``file`` and the other language versions of it in its folder (``x.md``, ``x.fr.md``, ``x.en.md``), sorted."""
-    stem = split_name(file)[0]
+    stem = split_name(file, languages)[0]
     found = [
         other for other in file.parent.glob("*.md")
-        if other.is_file() and not other.name.startswith((".", "_")) and split_name(other)[0] == stem
+        if other.is_file() and not other.name.startswith((".", "_")) and split_name(other, languages)[0] == stem
     ]
     return sorted(set(found) | {file})
 
@@ -55,7 +59,7 @@ def arrange(files: Sequence[Path], languages: Sequence[str], show: Show) -> Plan
     own: dict[Path, Path] = {}  # stem -> the item's file (x.md, or x.en.md for the default language)
     others: list[tuple[Path, Path, str, str | None]] = []  # (file, stem, code, configured language)
     for file in files:
-        stem, code = split_name(file)
+        stem, code = split_name(file, languages)
         lang = match(code, tuple(languages)) if code else None
         if code is None or lang == languages[0]:
             if stem in own:
