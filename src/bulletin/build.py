@@ -39,6 +39,11 @@ class Edition:
     folder: str = ""  # where it is written under build/<slug>/: "" for the default language, else the language
 
     @property
+    def page(self) -> str:
+        """Its HTML file under build/<slug>/: index.html, fr/index.html."""
+        return f"{self.folder}/index.html" if self.folder else "index.html"
+
+    @property
     def content_hash(self) -> str:
         """Identifies what this edition sends: subject, HTML and text."""
         return _digest(self.spec.subject, self.rendered)
@@ -59,6 +64,14 @@ class BuildResult:
     content_warnings: list[Problem] = field(default_factory=list)  # those about the inputs (check shows them too)
     notes: list[str] = field(default_factory=list)  # worth knowing, nothing wrong (e.g. a website's posts from the cache)
     editions: dict[str, Edition] = field(default_factory=dict)  # per language, the default first
+    untranslated: list[Problem] = field(default_factory=list)  # one per text some editions show in the default language
+
+    def summed_warnings(self) -> list[str]:
+        """The warnings, those about untranslated texts summed up in one line per language (the manifest lists each)."""
+        if len(self.editions) < 2:
+            return list(self.warnings)
+        each = {str(problem) for problem in self.untranslated}
+        return [warning for warning in self.warnings if warning not in each] + missing_summary(self.editions)
 
     @property
     def content_hash(self) -> str:
@@ -131,7 +144,7 @@ def prepare(
     notes = [f"{site}: the posts as fetched {age} ago (kept in {project.state_dir}/cache/; add --refresh to fetch them anew)"
              for site, age in cache.ages().items()]
     return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs, notes=notes,
-                       editions=editions)
+                       editions=editions, untranslated=missing)
 
 
 def render_editions(project: Project, spec: IssueSpec, selection: Selection, *, web: bool = False) -> dict[str, Edition]:
@@ -260,7 +273,7 @@ def _output_warnings(edition: Edition) -> list[str]:
     """Size and alt texts (check reports them in its own words)."""
     warnings = []
     size = len(edition.rendered.html.encode())
-    name = f"{edition.folder}/index.html" if edition.folder else "index.html"
+    name = edition.page
     if size > GMAIL_CLIP_BYTES:
         warnings.append(f"{name} is {size / 1024:.0f} KB: Gmail clips messages over 102 KB; remove items or shorten summaries")
     elif size > WARN_BYTES:
@@ -369,7 +382,7 @@ def _manifest(project: Project, spec: IssueSpec, selection: Selection, editions:
         manifest["languages"] = list(editions)
         manifest["editions"] = {
             lang: {
-                "path": f"{edition.folder}/index.html" if edition.folder else "index.html",
+                "path": edition.page,
                 "title": edition.spec.title,
                 "subject": edition.spec.subject,
                 "sizes": {"html_bytes": len(edition.rendered.html.encode()), "text_bytes": len(edition.rendered.text.encode())},

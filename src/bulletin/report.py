@@ -35,44 +35,23 @@ def print_build(result: BuildResult) -> None:
         click.echo(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
     for note in result.notes:
         click.echo(f"Note: {note}")
-    shown = _untranslated_lines(result) if several else set()
-    for warning in result.warnings:
-        if warning not in shown:
-            click.echo(click.style("Warning: ", fg="yellow") + warning)
-    if several:
-        print_missing(result)
+    for warning in result.summed_warnings():
+        click.echo(click.style("Warning: ", fg="yellow") + warning)
+    if result.untranslated and result.out_dir is not None:
+        click.echo(f"  (each one is listed in {result.out_dir / 'manifest.json'}, under editions)")
     if result.out_dir is not None:
-        pages = ", ".join(f"{e.folder}/index.html" for e in list(result.editions.values())[1:])
+        pages = ", ".join(e.page for e in list(result.editions.values())[1:])
         click.echo(f"Built {result.out_dir / 'index.html'}" + (f" and {pages}" if several else ""))
-
-
-#: How many files an edition's line of missing translations names before "…" (manifest.json lists them all).
 
 
 def print_editions(result: BuildResult) -> None:
     """One line per language edition: its file and sizes."""
     click.echo(f"{len(result.editions)} editions:")
-    names = {lang: f"{e.folder}/index.html" if e.folder else "index.html" for lang, e in result.editions.items()}
+    names = {lang: e.page for lang, e in result.editions.items()}
     width = max(map(len, names.values()))
     for lang, edition in result.editions.items():
         html, text = len(edition.rendered.html.encode()), len(edition.rendered.text.encode())
         click.echo(f"  {names[lang]:<{width}}  {html / 1024:5.1f} KB (text {text / 1024:.1f} KB)  {lang}")
-
-
-def print_missing(result: BuildResult) -> None:
-    """Per language, what shows in the default language: a count and the first few (manifest.json lists each)."""
-    from .build import missing_summary  # the build is loaded by now
-
-    for line in missing_summary(result.editions):
-        click.echo(click.style("Warning: ", fg="yellow") + line)
-    if any(edition.missing for edition in result.editions.values()) and result.out_dir is not None:
-        click.echo(f"  (each one is listed in {result.out_dir / 'manifest.json'}, under editions)")
-
-
-def _untranslated_lines(result: BuildResult) -> set[str]:
-    from .build import untranslated  # the build is loaded by now
-
-    return {str(problem) for problem in untranslated(result.project, result.editions)}
 
 
 def print_items(console: Console, items: list[Item]) -> None:

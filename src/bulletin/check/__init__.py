@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from ..build import BuildResult, project_file, untranslated
+from ..build import BuildResult, project_file
 from .a11y import check_accessibility
 from .content import check_content
 from .document import editions_of
@@ -44,7 +44,7 @@ def run_checks(
     report.checks += ["content", "size", "accessibility"]
     report.extend(by_edition(langs, [check_content(doc) for doc in docs]))
     # what the build warned about the inputs (a feed too short, an unused field, a section no item reaches)
-    missing = set(untranslated(result.project, result.editions)) if report.editions else set()
+    missing = set(result.untranslated)
     report.extend(Finding("warning", "build-warning", p.message, str(p.where), "content") for p in result.content_warnings
                   if p not in missing)
     report.extend(_untranslated(result))

@@ -35,7 +35,7 @@ def editions_of(result: BuildResult) -> list[Document]:
     """One Document per language edition (the default first); a one-language project's is the result itself."""
     if len(result.editions) <= 1:
         return [Document(result)]
-    return [Document(replace(result, spec=e.spec, selection=e.selection, rendered=e.rendered), e.lang, e.folder)
+    return [Document(replace(result, spec=e.spec, selection=e.selection, rendered=e.rendered), e.lang, e.page)
             for e in result.editions.values()]
 
 
@@ -53,13 +53,8 @@ class Document:
 
     result: BuildResult
     lang: str = ""  # the edition's language in a project with several ("": the only one)
-    folder: str = ""  # where that edition is under build/<slug>/ ("": the default language's)
+    page: str = "index.html"  # that edition's HTML file under build/<slug>/ (fr/index.html)
     _owners: dict[str, list[Item]] = field(default_factory=dict, init=False, repr=False)
-
-    @property
-    def page(self) -> str:
-        """The edition's HTML file under build/<slug>/: index.html, fr/index.html."""
-        return f"{self.folder}/index.html" if self.folder else "index.html"
 
     @cached_property
     def root(self) -> _Element:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..audience import REASONS, Audience, AudienceReport
-from ..build import BuildResult, missing_summary, untranslated
+from ..build import BuildResult
 from ..errors import Problem
 from ..ledger import LIVE, OPEN_BATCH, Batch, Dispatch, Ledger
 from ..mail import MAX_PER_REQUEST
@@ -88,17 +88,9 @@ def new_plan(result: BuildResult, *, list_name: str | None, transport: str, subs
     return SendPlan(
         issue=result.spec.path, slug=result.spec.slug, subject=result.spec.subject, list_name=list_name,
         transport=transport, subscribers=subscribers, html_bytes=int(sizes.get("html_bytes", len(result.rendered.html.encode()))),
-        text_bytes=int(sizes.get("text_bytes", len(result.rendered.text.encode()))), warnings=_warnings(result),
+        text_bytes=int(sizes.get("text_bytes", len(result.rendered.text.encode()))), warnings=result.summed_warnings(),
         subjects={lang: e.spec.subject for lang, e in result.editions.items()} if len(result.editions) > 1 else {},
     )
-
-
-def _warnings(result: BuildResult) -> list[str]:
-    """The build's warnings, those about untranslated texts summed up per language (the build's manifest lists each)."""
-    if len(result.editions) < 2:
-        return list(result.warnings)
-    each = {str(problem) for problem in untranslated(result.project, result.editions)}
-    return [w for w in result.warnings if w not in each] + missing_summary(result.editions)
 
 
 def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], list[str]]:
@@ -107,7 +99,7 @@ def blocking_checks(result: BuildResult, transport: str) -> tuple[list[str], lis
 
     report = run_checks(result)
     errors = [str(f) for f in report.errors]
-    warnings = [str(f) for f in report.warnings if f.code != "untranslated"]  # the plan sums those up (_warnings)
+    warnings = [str(f) for f in report.warnings if f.code != "untranslated"]  # the plan sums those up (BuildResult.summed_warnings)
     uses_asm = any(UNSUBSCRIBE_TAG in edition.rendered.html for edition in result.editions.values()) or \
         UNSUBSCRIBE_TAG in result.rendered.html
     if transport == "sendgrid" and uses_asm and not result.project.sendgrid.unsubscribe_group_id:
