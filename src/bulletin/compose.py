@@ -203,10 +203,8 @@ class IssueText:
             mapping = CommentedMap()
             if isinstance(texts, str) and texts.strip():
                 mapping[default] = texts
-            if key in parent:
-                parent[key] = mapping
-            elif parent is self.data:
-                self._set(key, mapping)
+            if parent is self.data and key not in parent:
+                self._set(key, mapping)  # where the key goes among the issue's keys
             else:
                 parent[key] = mapping
             texts = mapping

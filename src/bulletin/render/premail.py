@@ -21,13 +21,11 @@ import functools
 import importlib
 import importlib.util
 import logging
-import os
 import sys
 import types
-from pathlib import Path
 from typing import Any
 
-from .resultcache import ResultCache
+from .resultcache import ResultCache, kept, stamp
 
 OPTIONS: dict[str, Any] = {
     "allow_network": False,
@@ -62,22 +60,10 @@ def transform(html: str, cache: ResultCache | None = None) -> str:
 
 def _css_cache() -> ResultCache:
     """The cache of cssutils' results, in Jinja's per-user cache folder (kept in memory only without one)."""
-    from .jinja import cache_folder
-
     premailer = sys.modules["premailer"]
-    spec = importlib.util.find_spec("cssutils")
-    try:
-        parser = os.stat(spec.origin).st_mtime_ns if spec and spec.origin else 0  # a new cssutils, a new cache
-    except OSError:
-        parser = 0
-    version = f"premailer {premailer.__version__}, cssutils {parser}, {sorted(OPTIONS.items())}"  # what shapes the results
-    folder = cache_folder()
-    return _open_cache(None if folder is None else folder / "__bulletin_css.json", version)
-
-
-@functools.lru_cache(maxsize=4)
-def _open_cache(path: Path | None, version: str) -> ResultCache:
-    return ResultCache(path, version)  # read once per process: the preview builds again and again
+    # what shapes the results: a new premailer or cssutils, other options start afresh
+    version = f"premailer {premailer.__version__}, cssutils {stamp('cssutils')}, {sorted(OPTIONS.items())}"
+    return kept("__bulletin_css.json", version)
 
 
 @functools.cache

@@ -12,7 +12,10 @@ read: a damaged or foreign file counts as empty.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,3 +73,25 @@ class ResultCache:
             self.changed = False
         except OSError:
             pass
+
+
+@functools.lru_cache(maxsize=8)
+def kept(name: str, version: str, limit: int = MAX_ENTRIES) -> ResultCache:
+    """The results kept in ``name`` beside Jinja's compiled templates (in memory only without that folder), read once
+    per process (the preview builds again and again); ``version`` names what shapes them (see :func:`stamp`)."""
+    from .jinja import cache_folder  # imported here: jinja's module imports the render context, which uses this one
+
+    folder = cache_folder()
+    return ResultCache(None if folder is None else folder / name, version, limit)
+
+
+def stamp(path_or_module: str) -> int:
+    """When a file, or a module by name, last changed (0 if unknown): a new version of it starts the results afresh."""
+    origin: str | None = path_or_module
+    if os.path.sep not in path_or_module:
+        spec = importlib.util.find_spec(path_or_module)
+        origin = spec.origin if spec else None
+    try:
+        return os.stat(origin).st_mtime_ns if origin else 0
+    except OSError:
+        return 0

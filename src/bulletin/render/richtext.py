@@ -7,11 +7,8 @@ keyed by its text and what shapes the result, so a build whose texts did not cha
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -19,7 +16,7 @@ import nh3
 from markupsafe import Markup
 
 from ..model import IssueSpec, Project, Utm
-from .resultcache import ResultCache
+from .resultcache import ResultCache, kept, stamp
 from .text import html_to_text
 
 if TYPE_CHECKING:
@@ -170,15 +167,6 @@ def save() -> None:
 def _kept() -> ResultCache:
     """The summaries of earlier runs, in the render caches' folder (in memory only without one); what shapes a result
     (this module, markdown-it, nh3) is its version: a change of any starts afresh."""
-    from .jinja import cache_folder
-
-    stamps = [os.stat(__file__).st_mtime_ns]
-    for name in ("markdown_it", "nh3"):
-        spec = importlib.util.find_spec(name)
-        try:
-            stamps.append(os.stat(spec.origin).st_mtime_ns if spec and spec.origin else 0)
-        except OSError:
-            stamps.append(0)
-    folder = cache_folder()
+    stamps = [stamp(__file__), stamp("markdown_it"), stamp("nh3")]
     # a summary is far longer than a CSS rule: fewer are kept, so reading them stays quick (a few ms)
-    return ResultCache(None if folder is None else Path(folder) / "__bulletin_summaries.json", f"summaries {stamps}", limit=1000)
+    return kept("__bulletin_summaries.json", f"summaries {stamps}", limit=1000)
