@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from bulletin.preview import Preview
 from bulletin.preview.screenshot import DEFAULT_BROWSER
@@ -67,3 +68,23 @@ def page(chromium, preview: Preview):
     yield page
     context.close()
     assert not errors, f"JavaScript errors in the preview page: {errors}"
+
+
+@pytest.fixture
+def open_page(chromium):
+    """``open_page(preview, ready)``: a page on ``preview`` once its email shows ``ready`` (a generator: iterate it once);
+    nothing leaves 127.0.0.1 (the items' photos are not needed), and a JavaScript error fails the test."""
+
+    def start(preview: Preview, ready: str) -> Iterator[Page]:
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(preview.url)
+        expect(page.frame_locator("#email").locator("body")).to_contain_text(ready, timeout=5_000)
+        yield page
+        context.close()
+        assert not errors, f"JavaScript errors in the preview page: {errors}"
+
+    return start

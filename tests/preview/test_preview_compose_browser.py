@@ -42,20 +42,6 @@ def changes(before: str, after: str) -> list[str]:
     ]
 
 
-def start_page(chromium, preview: Preview) -> Iterator[Page]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    # nothing leaves 127.0.0.1 (the items' photos are not needed here)
-    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(preview.url)
-    expect(page.frame_locator("#email").locator("body")).to_contain_text(CONGRESS, timeout=WAIT)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors in the preview page: {errors}"
-
-
 @pytest.fixture
 def issue(tmp_project: Path) -> Path:
     path = tmp_project / ISSUE
@@ -68,9 +54,9 @@ def issue(tmp_project: Path) -> Path:
 
 
 @pytest.fixture
-def page(chromium, issue: Path) -> Iterator[Page]:
+def page(open_page, issue: Path) -> Iterator[Page]:
     with Preview(ISSUE, port=0) as preview:
-        yield from start_page(chromium, preview)
+        yield from open_page(preview, CONGRESS)
 
 
 def email_text(page: Page) -> str:
@@ -212,9 +198,9 @@ def test_undo_reverts_the_last_change_in_the_file_and_the_page(page: Page, issue
     expect(page.get_by_role("button", name="Undo (nothing to undo)")).to_be_disabled()
 
 
-def test_a_stale_page_is_refused_and_reloaded(chromium, issue: Path) -> None:
+def test_a_stale_page_is_refused_and_reloaded(open_page, issue: Path) -> None:
     with Preview(ISSUE, port=0, watch=False) as preview:  # no watcher: the page cannot have seen the edit
-        for page in start_page(chromium, preview):
+        for page in open_page(preview, CONGRESS):
             edited = issue.read_text(encoding="utf-8").replace("order: newest", "order: oldest   # saved in the editor")
             issue.write_text(edited, encoding="utf-8")
             click(page, f"Exclude: {PAY}")
@@ -225,12 +211,12 @@ def test_a_stale_page_is_refused_and_reloaded(chromium, issue: Path) -> None:
             assert "order: oldest   # saved in the editor" in issue.read_text(encoding="utf-8")
 
 
-def test_an_invalid_action_is_refused_with_the_builds_message(chromium, issue: Path, tmp_project: Path) -> None:
+def test_an_invalid_action_is_refused_with_the_builds_message(open_page, issue: Path, tmp_project: Path) -> None:
     item = tmp_project / "content/2021-07-01-summer-school.md"
     item.write_text(item.read_text(encoding="utf-8").replace("---\n", "---\ndraft: true\n", 1), encoding="utf-8")
     before = issue.read_text(encoding="utf-8")
     with Preview(ISSUE, port=0) as preview:
-        for page in start_page(chromium, preview):
+        for page in open_page(preview, CONGRESS):
             page.locator("#left-out-details summary").click()
             click(page, f"Include: {SCHOOL}")
             status = page.locator("#compose-status")
@@ -241,9 +227,9 @@ def test_an_invalid_action_is_refused_with_the_builds_message(chromium, issue: P
             assert issue.read_text(encoding="utf-8") == before
 
 
-def test_read_only_offers_no_actions(chromium, issue: Path) -> None:
+def test_read_only_offers_no_actions(open_page, issue: Path) -> None:
     with Preview(ISSUE, port=0, read_only=True) as preview:
-        for page in start_page(chromium, preview):
+        for page in open_page(preview, CONGRESS):
             expect(page.locator("#sections")).to_contain_text(PAY)
             expect(page.locator("#compose")).to_be_hidden()
             assert page.locator(".panel button:visible, .panel summary:visible").count() == 1  # only "Show the items"
@@ -318,9 +304,9 @@ def test_a_section_note_is_edited_in_markdown_and_keeps_its_quotes(page: Page, i
     expect(page.locator("summary[aria-label='Note: Events']")).to_be_visible()  # the panel stays open where it was
 
 
-def test_a_refused_text_shows_its_message_under_the_field(chromium, issue: Path) -> None:
+def test_a_refused_text_shows_its_message_under_the_field(open_page, issue: Path) -> None:
     with Preview(ISSUE, port=0, watch=False) as preview:
-        for page in start_page(chromium, preview):
+        for page in open_page(preview, CONGRESS):
             issue.write_text(issue.read_text(encoding="utf-8") + "# saved in the editor\n", encoding="utf-8")
             page.locator("#issue-fields summary").click()
             page.fill("#field-intro", "A new intro.")
@@ -335,12 +321,12 @@ def test_a_refused_text_shows_its_message_under_the_field(chromium, issue: Path)
             assert issue.read_text(encoding="utf-8").endswith("intro: |\n  A new intro.\ntemplate: default\n# saved in the editor\n")
 
 
-def test_publish_a_draft_item_from_the_left_out_list(chromium, issue: Path, tmp_project: Path) -> None:
+def test_publish_a_draft_item_from_the_left_out_list(open_page, issue: Path, tmp_project: Path) -> None:
     item = tmp_project / "content/2021-06-17-pay-transparency.md"
     published = item.read_text(encoding="utf-8")
     item.write_text(published.replace("---\n", "---\ndraft: true\n", 1), encoding="utf-8")
     with Preview(ISSUE, port=0) as preview:
-        for page in start_page(chromium, preview):
+        for page in open_page(preview, CONGRESS):
             expect(page.frame_locator("#email").locator("body")).not_to_contain_text(PAY)
             page.locator("#left-out-details summary").click()
             click(page, f"Publish: {PAY}")

@@ -82,18 +82,9 @@ def test_lang_and_as_choose_the_edition_the_preview_starts_with(trilingual: Path
 
 
 @pytest.fixture
-def page(chromium, trilingual: Path) -> Iterator[Page]:
+def page(open_page, trilingual: Path) -> Iterator[Page]:
     with Preview(ISSUE, port=0) as preview:
-        context = chromium.new_context(viewport={"width": 1280, "height": 800})
-        context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(preview.url)
-        expect(page.frame_locator("#email").locator("body")).to_contain_text("Six months of work.", timeout=WAIT)
-        yield page
-        context.close()
-        assert not errors, f"JavaScript errors in the preview page: {errors}"
+        yield from open_page(preview, "Six months of work.")
 
 
 @pytest.mark.browser
