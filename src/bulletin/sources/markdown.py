@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .. import yamlfile, yamltext
+from .. import yamlfile, yamlparse, yamltext
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
@@ -114,7 +114,7 @@ def _parse(
     cannot be read (its problems appended)."""
     name = display_path(file, root)
     try:
-        text = yamlfile.decode(file.read_bytes())
+        text = yamlparse.decode(file.read_bytes())
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, exc.reason))
         return None
@@ -129,8 +129,8 @@ def _parse(
     front, notes = lenient(front, name)
     try:
         # the front matter starts on line 2 of the file, after the opening '---'
-        data, node = yamlfile.parse_tree(front, first_line=2)
-    except yamlfile.YamlSyntaxError as exc:
+        data, node = yamlparse.parse_tree(front, first_line=2)
+    except yamlparse.YamlSyntaxError as exc:
         where = f"{name}:{exc.line}" if exc.line else name
         problems.append(Problem(where, exc.message))
         return None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import yamlfile
+from .. import yamlfile, yamlparse
 from ..config import display_path
 from ..errors import Problem, SourceError, Where, raise_if
 from ..model import Item
@@ -22,14 +22,14 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     """
     name = display_path(path, root)
     try:
-        text = yamlfile.decode(path.read_bytes())
+        text = yamlparse.decode(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise SourceError(exc.reason, where=Where(name)) from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", where=Where(name)) from None
     try:
-        data, node = yamlfile.parse_tree(text)
-    except yamlfile.YamlSyntaxError as exc:
+        data, node = yamlparse.parse_tree(text)
+    except yamlparse.YamlSyntaxError as exc:
         raise SourceError(exc.message, where=Where(name, exc.line)) from None
     problems: list[Problem] = []
     if isinstance(data, dict) and "items" not in data and set(map(str, data)) & set(_fields.REQUIRED):

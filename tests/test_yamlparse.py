@@ -1,4 +1,4 @@
-"""yamlfile: aliases that expand too far, or into themselves, are refused with file:line, in little memory."""
+"""yamlparse: aliases that expand too far, or into themselves, are refused with file:line, in little memory."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin import yamlfile
+from bulletin import yamlfile, yamlparse
 from bulletin.errors import ConfigError
 
 
@@ -59,7 +59,7 @@ def test_an_alias_bomb_is_refused_with_file_and_line_in_little_memory(tmp_projec
 
 
 def test_a_few_aliases_are_fine() -> None:
-    data, _ = yamlfile.parse_tree(bomb(3, width=4) + "more: *l2\n")
+    data, _ = yamlparse.parse_tree(bomb(3, width=4) + "more: *l2\n")
     assert len(data["lol3"]) == 4 and data["more"] == data["lol2"]
 
 
