@@ -14,7 +14,7 @@ from .. import yamlfile, yamlparse, yamltext
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from . import _fields, translations
+from . import fields, translations
 
 FRONT_MATTER_HINT = "the file must start with a line '---', then date:, title:, url:, then a line '---'"
 
@@ -64,7 +64,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem], languages: Seq
     if parsed is None:
         return None
     name, data, node, body, bad, notes = parsed
-    values, found = _fields.check(data, languages)
+    values, found = fields.check(data, languages)
     bad.extend(_lines(node, found, data, body))
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
@@ -73,7 +73,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem], languages: Seq
         values["summary"] = body
     values["notes"] = notes + [(f"{name}:{(yamlfile.line_of(node, key) or 0) + 1}", message)
                                for key, message in values["warnings"]]
-    return _fields.make(values, origin=f"{name}:1", path=name, where=lambda key: f"{name}:{(yamlfile.line_of(node, (key,)) or 0) + 1}")
+    return fields.make(values, origin=f"{name}:1", path=name, where=lambda key: f"{name}:{(yamlfile.line_of(node, (key,)) or 0) + 1}")
 
 
 def _translated(
@@ -145,12 +145,12 @@ def _parse(
         for line, key, first in yamlfile.duplicate_keys(node)
     ]
     # "title: Bulletin #8": the text keys (title_fr … with languages) are read whole or named in a problem
-    cuts = yamlfile.comment_cuts(node, front.splitlines(), _fields.text_keys(data, languages))
+    cuts = yamlfile.comment_cuts(node, front.splitlines(), fields.text_keys(data, languages))
     bad.extend((1 + (yamlfile.line_of(node, (key,)) or 0), message) for key, message in cuts)
     return name, data, node, body, bad, notes
 
 
-def _lines(node: yaml.Node | None, found: _fields.Found, data: dict[Any, Any], body: str) -> list[tuple[int, str]]:
+def _lines(node: yaml.Node | None, found: fields.Found, data: dict[Any, Any], body: str) -> list[tuple[int, str]]:
     """(line in the file, message) of each problem found in the front matter."""
     if body and "summary" in data:
         found = [*found, (("summary",), "summary: given both here and as the text after the front matter; keep one")]
