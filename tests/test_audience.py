@@ -14,6 +14,14 @@ from bulletin.audience import check_subscribers, read_audience
 from bulletin.errors import AudienceError
 
 
+@pytest.fixture(autouse=True, params=["read here", "read by a forked child"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: the rows read in this process, and read by a forked child while this one dedupes them (as a
+    large file is read)."""
+    monkeypatch.setattr("bulletin.audience.PARALLEL_BYTES", 0 if request.param == "read by a forked child" else 1 << 62)
+    return str(request.param)
+
+
 def write(tmp_path: Path, data: bytes | str, name: str = "people.csv") -> Path:
     path = tmp_path / name
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
@@ -432,3 +440,38 @@ def test_subscribers_check_counts_who_gets_which_edition(trilingual, tmp_path):
     result = CliRunner().invoke(main, ["subscribers", "check"])
     # en: anna (de), piet (nl), eva (cs), press (en); fr: jean, new (FR); it: maria; late (fr-BE) unsubscribed later
     assert "Editions: 4 en, 2 fr, 1 it (3 fell back to en: 1 de, 1 nl, 1 cs)" in result.output, result.output
+
+
+def test_a_file_read_by_a_forked_child_gives_what_reading_it_here_gives(tmp_path: Path) -> None:
+    # everything that depends on earlier rows: duplicates, a later unsubscribe, an unsubscribe before a subscribe,
+    # SendGrid's suppressions, invalid rows, lists' first spellings, languages; over several chunks of the child's
+    def subscribers(*, too_wide: bool) -> Path:
+        lines = ["email,name,lists,status,language,extra"]
+        for i in range(9000):
+            status = "unsubscribed" if i % 97 == 0 else ("bounced" if i % 101 == 0 else "")
+            lists = ("Members" if i % 2 else "members;board") if i % 11 else "board"
+            name = f'"Name, {i}"' if i % 5 == 0 else f"Name {i}"
+            cells = [f"p{i % 7000}@org{i % 7000 % 13}.example" if i % 89 else f"broken{i}", name, lists, status, ["fr", "de", "", "EN"][i % 4], ""]
+            if too_wide and i % 499 == 0:
+                cells[-1] = "x,y"  # unquoted: one field too many
+            lines.append(",".join(cells))
+        return write(tmp_path, "\n".join(lines) + "\n", f"wide-{too_wide}.csv")
+
+    sendgrid = {f"p{i}@org{i % 13}.example": "bounces" for i in range(0, 7000, 61)}
+
+    def read(path: Path, *, parallel: bool) -> tuple[list[tuple[object, ...]], object]:
+        audience = read_audience(path, list_name="members", fields=["name"], sendgrid=sendgrid, languages=["en", "fr"])
+        audience.parallel = parallel
+        try:
+            return [tuple(r) for r in audience], audience.report
+        except AudienceError as exc:
+            return [("error", str(exc), tuple(str(p) for p in exc.problems))], None
+
+    path = subscribers(too_wide=False)
+    (here, here_report), (forked, forked_report) = read(path, parallel=False), read(path, parallel=True)
+    assert len(here) > 3000 and forked == here
+    assert forked_report == here_report
+    assert here_report.withdrawn and here_report.duplicates and here_report.bad_rows and here_report.sendgrid  # type: ignore[attr-defined]
+    path = subscribers(too_wide=True)  # an error about the whole file: the same, after the same recipients
+    assert read(path, parallel=True) == read(path, parallel=False)
+    assert read(path, parallel=False)[0][0][0] == "error"

@@ -2,93 +2,53 @@
 
 The file is streamed: memory holds one 8-byte digest per address (for duplicates), the addresses
 of unsubscribed/bounced rows (usually few) and at most ``MAX_REPORTED`` bad rows, never the rows.
-Row numbers are spreadsheet rows: the header is row 1.
+Row numbers are spreadsheet rows: the header is row 1. A large file is read on two cores: a forked
+child reads the rows (``audience_rows.RowReader``) while this process dedupes them (``Dedupe``) and its
+caller plans the send; the outcome is the same as reading it here, row by row.
 """
 
 from __future__ import annotations
 
-import html
 import io
-import operator
 import os
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
-from email_validator import EmailNotValidError
-
-from .addresses import normalise
+from . import forked
+from .audience_rows import (
+    BLANK,
+    LANGUAGE_COLUMNS,
+    MAX_REPORTED,
+    MAX_SUBSTITUTION_BYTES,
+    NO_COLUMN,
+    REASONS,
+    SENDGRID,
+    STATUS_ALIASES,
+    STATUSES,
+    SUPPRESSED,
+    AudienceReport,
+    BadRow,
+    Dedupe,
+    Recipient,
+    RowReader,
+    column_name,
+    edition,
+    substitution_bytes,
+)
 from .errors import AudienceError, Problem
-from .languages import base, is_tag, match
-from .model import MERGE_ALTERNATIVES
-from .spreadsheet import Table, decode_error, open_text
+from .spreadsheet import MAX_TOO_WIDE, Table, decode_error, open_text
 from .yamlfile import hint
 
-STATUSES = ("subscribed", "unsubscribed", "bounced")
-SUPPRESSED = ("unsubscribed", "bounced")
-# what Mailchimp ("cleaned") and listmonk ("confirmed", "blocklisted") exports call them
-STATUS_ALIASES = {"confirmed": "subscribed", "cleaned": "bounced", "blocklisted": "unsubscribed"}
-#: Why a row is not mailed, in the order the send plan lists them.
-SENDGRID = "suppressed at SendGrid"  # unsubscribed, bounced, spam report... as fetched by bulletin sync (suppressions.py)
-REASONS = ("unsubscribed", "bounced", SENDGRID, "invalid", "duplicate", "not on list")
-MAX_REPORTED = 10_000  # bad rows kept for the report; the rest are only counted
-#: SendGrid: "the total collective size of your substitutions may not exceed 10,000 bytes per personalization".
-#: Each merge value goes twice (as is, and HTML-escaped: mail.py), each under its tag.
-MAX_SUBSTITUTION_BYTES = 10_000
-#: The column holding a subscriber's language, as bulletin, Mailchimp's exports and other tools name it (the first found).
-LANGUAGE_COLUMNS = ("language", "lang", "locale", "preferred_language")
-BLANK = "blank"  # why someone gets the default edition: their language cell is empty
-NO_COLUMN = "no language column"  # ... or the file has no language column
+__all__ = [
+    "BLANK", "LANGUAGE_COLUMNS", "MAX_REPORTED", "MAX_SUBSTITUTION_BYTES", "NO_COLUMN", "REASONS", "SENDGRID",
+    "STATUSES", "STATUS_ALIASES", "SUPPRESSED", "Audience", "AudienceReport", "BadRow", "Recipient", "check_subscribers",
+    "column_name", "edition", "read_audience", "substitution_bytes",
+]
 
-
-class Recipient(NamedTuple):
-    """One person to mail: the normalised address, its dedupe key, the merge values asked for and their edition."""
-
-    row: int
-    email: str
-    key: str  # the address lower-cased: two rows with the same key are the same person
-    values: tuple[str, ...]
-    lang: str = ""  # the edition they get: one of the languages read with (their own, else the default)
-    fell_back: str | None = None  # why they get the default edition instead of their own: blank, a language the project lacks
-
-
-@dataclass(frozen=True)
-class BadRow:
-    """A row that is never mailed, and why."""
-
-    row: int
-    message: str
-
-
-@dataclass
-class AudienceReport:
-    """What reading the subscribers file found; complete once the rows have been read."""
-
-    path: str  # as shown to the user
-    list_name: str | None
-    columns: list[str] = field(default_factory=list)
-    delimiter: str = ","
-    rows: int = 0  # data rows, blank ones excluded
-    recipients: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    bad_rows: list[BadRow] = field(default_factory=list)  # invalid rows, at most MAX_REPORTED
-    duplicates: list[BadRow] = field(default_factory=list)  # at most MAX_REPORTED
-    lists: dict[str, Counter[str]] = field(default_factory=dict)  # list -> status -> rows
-    statuses: Counter[str] = field(default_factory=Counter)
-    missing_fields: list[str] = field(default_factory=list)  # merge fields with no column
-    withdrawn: set[str] = field(default_factory=set)  # keys yielded, then unsubscribed by a later row
-    suppressed: dict[str, str] = field(default_factory=dict)  # key -> unsubscribed | bounced | invalid (an unknown status)
-    sendgrid: Counter[str] = field(default_factory=Counter)  # addresses left out as suppressed at SendGrid, per kind
-    editions: Counter[str] = field(default_factory=Counter)  # check_subscribers with languages: who gets which edition
-    fell_back: Counter[str] = field(default_factory=Counter)  # … and why some get the default one (blank, de, …)
-
-    def problems(self) -> list[Problem]:
-        """Every bad and duplicate row, in file order, as located problems."""
-        rows = sorted(self.bad_rows + self.duplicates, key=lambda b: b.row)
-        return [Problem(f"{self.path} row {b.row}", b.message) for b in rows]
+PARALLEL_BYTES = 2 * 1024 * 1024  # a file this large is read on two cores (forked)
+CHUNK = 1000  # rows' results per message from the child
 
 
 class Audience:
@@ -114,6 +74,7 @@ class Audience:
         self.encoding = encoding
         self.stats = stats
         self.report = AudienceReport(shown or str(path), list_name)
+        self.parallel: bool | None = None  # read on two cores: None for large files where forking is possible
 
     def __iter__(self) -> Iterator[Recipient]:
         where = self.report.path
@@ -121,281 +82,87 @@ class Audience:
         with raw:
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             try:
-                yield from self._read(Table(text, where))
+                table = Table(text, where)
+                if not table.header:
+                    raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
+                self.report.delimiter = table.delimiter
+                reader = RowReader(table.header, self.report, list_name=self.list_name, fields=self.fields,
+                                   languages=self.languages, stats=self.stats)
+                dedupe = Dedupe(self.report, self.sendgrid)
+                if self.parallel is True or (self.parallel is None and forked.available() and _size(raw) >= PARALLEL_BYTES):
+                    yield from self._forked(table, reader, dedupe)
+                else:
+                    yield from reader.read(table.rows(on_wide=reader.wide(dedupe.suppress)), dedupe.take, dedupe.suppress)
             except UnicodeDecodeError:
                 # The fast decoder does not know lines: find the first bad one for the message.
                 raise decode_error(self.path, encoding, self.encoding, where) from None
+        self._finish(table, reader, dedupe)
 
-    def _read(self, table: Table) -> Iterator[Recipient]:
-        """Each subscribed row on the list, once; the report counts the others (statuses, lists, bad rows)."""
-        report, where = self.report, self.report.path
-        header = table.header
-        if not header:
-            raise AudienceError(f"{where}: the file is empty; it needs a header row with an 'email' column, e.g. email,name,lists")
-        report.delimiter = table.delimiter
-        report.columns = [column_name(h) for h in header]  # the field names templates use
-        col = _columns(header, where)
-        email_at, status_at, lists_at = col["email"], col.get("status"), col.get("lists")
-        if self.list_name is not None and lists_at is None:
-            raise AudienceError(
-                f"{where}: has no 'lists' column, so nobody is on the list '{self.list_name}'; add a column "
-                "'lists' holding list names separated by ';' (e.g. members;board)"
-            )
-        value_at = [col.get(f) for f in self.fields]
-        # a field's stand-in columns (first_name: name), read in order when its own cell is empty or missing
-        stand_ins = [(i, at) for i, f in enumerate(self.fields) if (at := [col[a] for a in MERGE_ALTERNATIVES.get(f, ()) if a in col])]
-        report.missing_fields = [f for i, (f, at) in enumerate(zip(self.fields, value_at, strict=True))
-                                 if at is None and i not in dict(stand_ins)]
-        lists = _Lists(self.list_name)
-        sizes = _Sizes(self.fields)
-        # each field's columns in the order read: its own, then its stand-ins (when its own cell is empty or missing)
-        alternatives = dict(stand_ins)
-        sources = [([] if at is None else [at]) + alternatives.get(i, []) for i, at in enumerate(value_at)]
-        tag_bytes, merge_values = sizes.tag_bytes, _values_getter(sources)
-        new_recipient = tuple.__new__  # Recipient(...) without its Python-level __new__: this runs per row
-        seen: set[int] = set()  # hash() of each recipient's key: 8 bytes of digest, not the row
-        suppressed = report.suppressed  # never mailed, whatever another row says
-        sendgrid, sendgrid_seen = self.sendgrid, set()
-        skipped, statuses, stats, counts = report.skipped, report.statuses, self.stats, report.lists
-        status_of: dict[str, str] = {}  # a status cell as written -> the status it means (few distinct cells)
-        # the edition: each row's language cell when there are several (the language column is never a merge field)
-        languages = self.languages
-        lang_at = next((col[c] for c in LANGUAGE_COLUMNS if c in col), None) if len(languages) > 1 else None
-        lang, fell_back = (languages[0] if languages else ""), (NO_COLUMN if len(languages) > 1 else None)
-        edition_of: dict[str, tuple[str, str | None]] = {}  # a language cell as written -> (edition, why it fell back)
+    def _forked(self, table: Table, reader: RowReader, dedupe: Dedupe) -> Iterator[Recipient]:
+        """The rows read by a forked child (the first stage), deduped here as its results come (the second)."""
+        def first_stage(send: forked.Send) -> dict[str, Any]:
+            results: list[tuple[Any, ...]] = []
 
-        def wide(cells: list[str]) -> None:  # a row with more fields than the header: reported, and never mailed if it says so
-            gone = _wide_suppression(cells, len(header), email_at, status_at)
-            if gone is not None:
-                suppressed.setdefault(*gone)
+            def take(*row: Any) -> None:
+                results.append(row)
+                if len(results) >= CHUNK:
+                    send(results[:])
+                    results.clear()
 
-        wants, known_wants, known_lists = lists.wants, lists.wanted_cells, lists.cells  # per row: a dict look-up first, the method for a new cell
-        for row_no, cells in table.rows(on_wide=wide):
-            report.rows += 1
-            raw = cells[email_at]
-            lists_cell = cells[lists_at] if lists_at is not None else ""
-            # a row of another list counts as "not on list" only, whatever else is wrong with it
-            on_list = known_wants.get(lists_cell)
-            if on_list is None:
-                on_list = wants(lists_cell)
-            try:
-                email = normalise(raw)
-            except EmailNotValidError as exc:
-                if on_list:
-                    raw = raw.strip()
-                    shown = raw if len(raw) <= 60 else raw[:60] + "…"
-                    self._bad(row_no, f"'{shown}' is not a valid email address: {exc}" if raw else "no email address")
+            def suppress(key: str, status: str) -> None:
+                results.append((key, status))
+
+            for _ in reader.read(table.rows(on_wide=reader.wide(suppress)), take, suppress):
+                pass  # take() keeps every row: nothing is yielded
+            send(results)
+            report = reader.report
+            return {"rows": report.rows, "skipped": report.skipped, "statuses": report.statuses, "lists": report.lists,
+                    "bad_rows": report.bad_rows, "too_wide": table.too_wide, "known": reader.lists.known}
+
+        child = forked.Forked(first_stage)
+        take, suppress = dedupe.take, dedupe.suppress
+        for results in child:
+            for row in results:
+                if len(row) == 2:
+                    suppress(*row)
                 else:
-                    skipped["not on list"] += 1
-                continue
-            cell = cells[status_at] if status_at is not None else ""
-            status = status_of.get(cell)
-            if status is None:
-                status = _status(cell)
-                if len(status_of) < _CACHED:
-                    status_of[cell] = status
-            if status not in STATUSES:
-                # perhaps a mistyped 'unsubscribed': not mailed, even if another row says subscribed
-                if on_list:
-                    self._bad(row_no, f"unknown status '{status}'{hint(status, STATUSES)}; {email} is not mailed")
-                else:
-                    skipped["not on list"] += 1
-                suppressed.setdefault(email.lower(), "invalid")
-                continue
-            statuses[status] += 1
-            names = known_lists.get(lists_cell) or lists.read(lists_cell)  # the lists of valid rows are the file's lists
-            if stats:
-                for name in names:
-                    counts.setdefault(name, Counter())[status] += 1
-            key = email.lower()
-            if status != "subscribed":
-                skipped[status if on_list else "not on list"] += 1
-                suppressed.setdefault(key, status)  # never mailed on any list
-                continue
-            if not on_list:
-                skipped["not on list"] += 1
-                continue
-            if key in suppressed:  # an earlier row unsubscribed this address: never mail it
-                skipped[suppressed[key]] += 1
-                continue
-            digest = hash(key)
-            if key in sendgrid:  # SendGrid would drop it, or it left through SendGrid: counted once per address
-                if key in sendgrid_seen:
-                    skipped["duplicate"] += 1
-                else:
-                    sendgrid_seen.add(key)
-                    skipped[SENDGRID] += 1
-                    report.sendgrid[sendgrid[key]] += 1
-                continue
-            if digest in seen:
-                skipped["duplicate"] += 1
-                if len(report.duplicates) < MAX_REPORTED:
-                    report.duplicates.append(BadRow(row_no, f"{email} appears in an earlier row (kept the first)"))
-                continue
-            values = merge_values(cells)
-            # a character costs at most 8 bytes (as is and escaped: '"' 1 + 6, an emoji 4 + 4): count only when it may not fit
-            if values and tag_bytes + 8 * sum(map(len, values)) > MAX_SUBSTITUTION_BYTES:
-                too_long = sizes.too_long(values)
-                if too_long:
-                    self._bad(row_no, too_long)
-                    continue
-            seen.add(digest)
-            report.recipients += 1
-            if lang_at is not None:
-                cell = cells[lang_at]
-                found = edition_of.get(cell)
-                if found is None:
-                    found = edition(cell, languages)
-                    if len(edition_of) < _CACHED:
-                        edition_of[cell] = found
-                lang, fell_back = found
-            yield new_recipient(Recipient, (row_no, email, key, values, lang, fell_back))
+                    recipient = take(*row)
+                    if recipient is not None:
+                        yield recipient
+        read = child.result
+        report = self.report  # the child counted the rows it left out: add its figures to the second stage's
+        report.rows += read["rows"]
+        report.skipped.update(read["skipped"])
+        report.statuses.update(read["statuses"])
+        for name, counts in read["lists"].items():
+            report.lists.setdefault(name, Counter()).update(counts)
+        report.bad_rows = sorted(report.bad_rows + read["bad_rows"], key=lambda b: b.row)[:MAX_REPORTED]
+        table.too_wide[:] = read["too_wide"][:MAX_TOO_WIDE]
+        reader.lists.known.update(read["known"])
+
+    def _finish(self, table: Table, reader: RowReader, dedupe: Dedupe) -> None:
+        """Once every row is read: the errors about the whole file, and who a later row unsubscribed."""
+        where, header = self.report.path, table.header or []
         if table.too_wide:
             raise AudienceError(f"{where}: some rows have more fields than the header ({len(table.too_wide)} shown)", [
                 Problem(f"{where} row {row}", f"{fields} fields but the header has {len(header)}; a value holding "
                                               f"'{table.delimiter}' must be in double quotes")
                 for row, fields in table.too_wide
             ])
+        lists = reader.lists
         if lists.wanted is not None and lists.wanted not in lists.known:
             spellings = sorted(lists.known.values(), key=str.casefold)
             raise AudienceError(
                 f"{where}: nobody is on the list '{self.list_name}'{hint(str(self.list_name), spellings, list_all=False)}; "
                 f"lists in the file: {', '.join(spellings) or 'none'}"
             )
-        # A later row may unsubscribe an address already yielded: the caller drops report.withdrawn.
-        for key, status in suppressed.items():
-            if hash(key) in seen:
-                report.withdrawn.add(key)
-                report.recipients -= 1
-                skipped[status] += 1
-
-    def _bad(self, row: int, message: str) -> None:
-        self.report.skipped["invalid"] += 1
-        if len(self.report.bad_rows) < MAX_REPORTED:
-            self.report.bad_rows.append(BadRow(row, message))
+        dedupe.withdraw()  # a later row may unsubscribe an address already yielded: the caller drops report.withdrawn
 
 
-_CACHED = 10_000  # distinct status and list cells remembered (a file has a handful)
+def _size(raw: io.BufferedReader) -> int:
+    """The file's size in bytes."""
+    return os.fstat(raw.fileno()).st_size
 
-
-def _wide_suppression(cells: list[str], width: int, email_at: int, status_at: int | None) -> tuple[str, str] | None:
-    """(key, status) of a row with too many fields whose address is unambiguous and whose status suppresses it.
-
-    The extra delimiter may be in any column, so each column reads either its own cell or the one ``extra``
-    places right. The address is unambiguous when those readings give one valid address; a reading of the
-    status column saying unsubscribed or bounced is enough to suppress it (never mailing is the safe side).
-    """
-    if status_at is None:
-        return None
-    extra = len(cells) - width
-    addresses = set()
-    for at in (email_at, email_at + extra):
-        try:
-            addresses.add(normalise(cells[at].strip()).lower())
-        except EmailNotValidError:
-            pass
-    if len(addresses) != 1:
-        return None
-    for at in (status_at, status_at + extra):
-        status = cells[at].strip().lower()
-        status = STATUS_ALIASES.get(status, status)
-        if status in SUPPRESSED:
-            return addresses.pop(), status
-    return None
-
-
-
-
-def edition(cell: str, languages: tuple[str, ...]) -> tuple[str, str | None]:
-    """The edition a language cell asks for (``fr``, ``fr-BE``, ``FR``, ``fr_BE`` all mean ``fr``), and why it is the
-    default (the first of ``languages``) instead: the cell is blank, or names a language the project does not have."""
-    value = cell.strip()
-    if not value:
-        return languages[0], BLANK
-    found = match(value, languages)
-    if found is not None:
-        return found, None
-    return languages[0], base(value) if is_tag(value) else value
-
-
-def _status(cell: str) -> str:
-    """The status a status cell means: empty is subscribed, other tools' names are translated."""
-    status = cell.strip().lower()
-    return STATUS_ALIASES.get(status, status or "subscribed")
-
-
-class _Lists:
-    """Which lists a row is on, from its 'lists' cell; remembers each list's first spelling in the file."""
-
-    def __init__(self, list_name: str | None) -> None:
-        self.wanted = list_name.casefold() if list_name is not None else None
-        self.known: dict[str, str] = {}  # casefold -> first spelling
-        self.wanted_cells: dict[str, bool] = {}  # cell -> wants(cell), for the cells seen (at most _CACHED)
-        self.cells: dict[str, tuple[str, ...]] = {}  # cell -> read(cell), likewise
-
-    def wants(self, cell: str) -> bool:
-        """Whether a row with this cell is on the wanted list (always, when no list is wanted)."""
-        found = self.wanted_cells.get(cell)
-        if found is None:
-            wanted = self.wanted
-            found = wanted is None or any(name.strip().casefold() == wanted for name in cell.replace(",", ";").split(";"))
-            if len(self.wanted_cells) < _CACHED:
-                self.wanted_cells[cell] = found
-        return found
-
-    def read(self, cell: str) -> tuple[str, ...]:
-        """The lists of a valid row, as first spelled in the file (which this learns as it goes)."""
-        found = self.cells.get(cell)
-        if found is None:
-            names = []
-            for name in cell.replace(",", ";").split(";"):
-                name = name.strip()
-                if name:
-                    names.append(self.known.setdefault(name.casefold(), name))
-            found = tuple(names)
-            if len(self.cells) < _CACHED:
-                self.cells[cell] = found
-        return found
-
-
-def _values_getter(sources: list[list[int]]) -> Callable[[list[str]], tuple[str, ...]]:
-    """The function giving a row's merge values, trimmed, in the order of the fields: each the first filled cell
-    of its columns ("" when none is)."""
-    if not sources:
-        return lambda cells: ()
-    if all(len(at) == 1 for at in sources):  # the common case, per row: no stand-in to consider
-        get = operator.itemgetter(*[at[0] for at in sources])
-        if len(sources) == 1:
-            return lambda cells: (get(cells).strip(),)
-        return lambda cells: tuple(map(str.strip, get(cells)))
-    return lambda cells: tuple([next((v for at in columns if (v := cells[at].strip())), "") for columns in sources])
-
-
-class _Sizes:
-    """SendGrid's limit on one recipient's substitutions (MAX_SUBSTITUTION_BYTES)."""
-
-    def __init__(self, fields: Sequence[str]) -> None:
-        self.fields = list(fields)
-        self.tag_bytes = substitution_bytes(self.fields, [""] * len(self.fields))
-
-    def too_long(self, values: tuple[str, ...]) -> str | None:
-        """Why these merge values cannot be sent, or None when they fit."""
-        size = substitution_bytes(self.fields, values)
-        if size <= MAX_SUBSTITUTION_BYTES:
-            return None
-        long = ", ".join(f for f, v in zip(self.fields, values, strict=True) if len(v) > 100) or ", ".join(self.fields)
-        return (f"its merge values are too long for SendGrid ({size:,} bytes with the tags and the HTML-escaped "
-                f"copy; at most {MAX_SUBSTITUTION_BYTES:,} per recipient): shorten the {long} column")
-
-
-def substitution_bytes(fields: Sequence[str], values: Sequence[str]) -> int:
-    """At least the bytes SendGrid counts for one recipient's substitutions: *|F|* and *|F:HTML|* with their values."""
-    total = 0
-    for name, value in zip(fields, values, strict=True):
-        escaped = html.escape(value)
-        # a merge tag inside a value gets a space ('*|' -> '* |', mail.py), in both copies
-        total += 2 * len(name) + 13 + len(value.encode()) + len(escaped.encode()) + 2 * value.count("*|")
-    return total
 
 
 def read_audience(
@@ -440,26 +207,3 @@ def check_subscribers(
     return report
 
 
-# Spreadsheet and Mailchimp/listmonk exports name the address column in several ways.
-EMAIL_COLUMN_ALIASES = frozenset({"e_mail", "email_address", "e_mail_address", "mail"})
-
-
-def column_name(heading: str) -> str:
-    """A column's field name: 'First Name' is ``first_name``, used in templates as ``*|FIRST_NAME|*``."""
-    name = re.sub(r"[\s-]+", "_", heading.strip().lower())
-    return "email" if name in EMAIL_COLUMN_ALIASES else name
-
-
-def _columns(header: list[str], where: str) -> dict[str, int]:
-    """Column positions by field name; the first of repeated names wins; 'email' (or 'E-mail', …) is required."""
-    col: dict[str, int] = {}
-    for at, heading in enumerate(header):
-        if heading:
-            col.setdefault(column_name(heading), at)
-    if "email" not in col:
-        shown = ", ".join(h for h in header if h) or "none"
-        raise AudienceError(
-            f"{where} row 1: no 'email' column{hint('email', [h.lower() for h in header if h], list_all=False)}; "
-            f"the header row has: {shown}"
-        )
-    return col
