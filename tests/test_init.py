@@ -118,7 +118,7 @@ def test_every_bad_answer_is_named_at_once_and_nothing_is_written(empty):
 
 
 def test_on_a_terminal_it_asks_and_asks_again_until_an_answer_is_usable(empty, monkeypatch):
-    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.interactive", lambda: True)
     answers = ["CECOP", "Avenue Milcamps 105", "news(at)cecop", "news@cecop.coop", "", "", "Mars/Olympus", "Europe/Brussels"]
 
     result = run("mine", input="\n".join(answers) + "\n")
@@ -133,7 +133,7 @@ def test_on_a_terminal_it_asks_and_asks_again_until_an_answer_is_usable(empty, m
 
 
 def test_on_a_terminal_options_given_are_not_asked_again(empty, monkeypatch):
-    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.interactive", lambda: True)
 
     result = run("mine", "--name", "CECOP", "--address", "Avenue Milcamps 105", "--email", "news@cecop.coop",
                  "--timezone", "UTC", input="\n\n")
