@@ -8,6 +8,6 @@ report, webhook) and ``send.py`` (send, status, schedule, cancel, dispatch-due, 
 from __future__ import annotations
 
 from . import compose, feedback, send  # noqa: F401 - each registers its commands on main
-from .base import REMEDY_FLAGS, error_text, handle_errors, main
+from .base import OPTION_FLAGS, REMEDY_FLAGS, error_text, flagged, handle_errors, main
 
-__all__ = ["REMEDY_FLAGS", "error_text", "handle_errors", "main"]
+__all__ = ["OPTION_FLAGS", "REMEDY_FLAGS", "error_text", "flagged", "handle_errors", "main"]

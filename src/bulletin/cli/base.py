@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..errors import BulletinError, Remedy
+from ..errors import BulletinError, Option, Remedy, said
 
 
 class _State:
@@ -28,9 +28,32 @@ REMEDY_FLAGS = {
 }
 
 
+#: How the command line names each input a library text names (``errors.Phrase``): by its flag.
+OPTION_FLAGS = {
+    Option.AT: "--at",
+    Option.TZ: "--tz",
+    Option.START: "--from",
+    Option.END: "--to",
+    Option.REFRESH: "--refresh",
+    Option.RESEND_UNKNOWN: "--resend-unknown",
+    Option.SKIP_UNKNOWN: "--skip-unknown",
+    Option.LIST: "--list",
+    Option.NAME: "--name",
+    Option.ADDRESS: "--address",
+    Option.EMAIL: "--email",
+    Option.WEBSITE: "--website",
+    Option.TIMEZONE: "--timezone",
+}
+
+
 def error_text(exc: BulletinError) -> str:
-    """The error's message as the command line says it: its remedy names the flag."""
-    return exc.text(REMEDY_FLAGS[exc.remedy] if exc.remedy else None)
+    """The error's message as the command line says it: its remedy and the inputs it names are flags."""
+    return exc.text(REMEDY_FLAGS[exc.remedy] if exc.remedy else None, names=OPTION_FLAGS.__getitem__)
+
+
+def flagged(text: str) -> str:
+    """A library text (a note, a status) as the command line says it: the inputs it names are flags."""
+    return said(text, OPTION_FLAGS.__getitem__)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:

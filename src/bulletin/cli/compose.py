@@ -13,7 +13,7 @@ import click
 from ..errors import BulletinError
 from ..words import count
 from . import terminal
-from .base import REFRESH_HELP, error_text, handle_errors, main
+from .base import REFRESH_HELP, error_text, flagged, handle_errors, main
 
 
 @main.command("init")
@@ -38,7 +38,7 @@ def init_cmd(folder: str | None, name: str | None, address: str | None, email: s
         answers = ask(answers, _prompt)
     elif missing(answers):
         why = "there is no terminal to ask them" if not yes else "--yes asks nothing"
-        raise BulletinError(f"missing answers ({why}): {', '.join(missing(answers))}; give them as options")
+        raise BulletinError(f"missing answers ({why}): {', '.join(flagged(m) for m in missing(answers))}; give them as options")
     created = init_project(target, answers, named=folder is not None)
     for line in created.report(folder):
         click.echo(line)
@@ -123,7 +123,7 @@ def build_cmd(issue: str, out: str | None, refresh: bool) -> None:
     from ..report import print_build
 
     result = build(issue, out=out, refresh=refresh)
-    print_build(result)
+    print_build(result, say=flagged)
 
 
 @main.command("preview")

@@ -11,7 +11,7 @@ import click
 from ..errors import BulletinError
 from ..words import count
 from . import terminal
-from .base import error_text, handle_errors, main
+from .base import error_text, flagged, handle_errors, main
 
 
 @main.command("send")
@@ -63,12 +63,12 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
 
     def confirm(plan: Any) -> bool:
         if yes:
-            print_plan(out, plan)
+            print_plan(out, plan, say=flagged)
             shown.append(plan)
             return True
         if not terminal.interactive():  # asked only once the inputs are known to be right: their mistakes come first
             raise BulletinError("not asking for confirmation without a terminal: check the plan with --dry-run, then add --yes to send")
-        print_plan(out, plan)
+        print_plan(out, plan, say=flagged)
         shown.append(plan)
         question = f"Schedule it for {scheduled_time(plan)} to {count(plan.recipients, 'recipient')}?" if plan.send_at else \
             f"Send to {count(plan.recipients, 'recipient')} now?"
@@ -84,7 +84,7 @@ def send_cmd(issue: str, list_name: str | None, tests: tuple[str, ...], dry_run:
     finally:
         progress.close()  # an error or Ctrl-C mid-send: the bar goes and the terminal gets its cursor back
     if not shown and (dry_run or yes) and report.outcome != "already sent":
-        print_plan(out, report.plan)
+        print_plan(out, report.plan, say=flagged)
     elif tests and not shown:  # staff test to review: what check finds comes first
         print_findings(out, report.plan)
     print_report(out, report)
@@ -127,7 +127,7 @@ def schedule_list_cmd(as_json: bool) -> None:
     from ..dispatch.schedule.times import clock_from_env
     from ..dispatch.show import print_upcoming
 
-    rows = upcoming(clock=clock_from_env())
+    rows = [{**row, "status": flagged(row["status"])} for row in upcoming(clock=clock_from_env())]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
@@ -165,7 +165,7 @@ def dispatch_due_cmd(quiet: bool) -> None:
     from ..dispatch.show import print_due
 
     report = dispatch_due(clock=clock_from_env())
-    print_due(terminal.console(), report, quiet=quiet)
+    print_due(terminal.console(), report, quiet=quiet, say=flagged)
     for problem in report.problems:
         click.echo(f"Error: {error_text(problem)}", err=True)
     if report.problems:
@@ -198,7 +198,7 @@ def scheduler_cmd(interval: float) -> None:
 
     def each() -> None:
         report = dispatch_due(clock=clock_from_env())
-        print_due(console, report, quiet=True)
+        print_due(console, report, quiet=True, say=flagged)
         for problem in report.problems:
             click.echo(f"Error: {problem}", err=True)
 

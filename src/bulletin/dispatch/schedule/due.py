@@ -18,7 +18,7 @@ from typing import Any
 
 from ...config import display_path as shown
 from ...config import load_project
-from ...errors import BulletinError, DispatchError, LedgerError, Remedy
+from ...errors import BulletinError, DispatchError, LedgerError, Option, Phrase, Remedy
 from ...ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ...model import Project
 from ...words import count
@@ -71,8 +71,9 @@ def upcoming(*, project: Project | None = None, clock: Clock | None = None) -> l
             elif d.state == "done":
                 status = f"handed over to {target} (batch {d.batch_id}); cancellable until {local_text(send_at - CANCEL_CUTOFF, zone)}"
             elif unknown:
-                status = f"hand-over interrupted, {count(unknown, 'request')} of unknown outcome: " + (
-                    "the next dispatch-due cancels the batch and sends it again" if d.safe else "needs --resend-unknown or --skip-unknown")
+                interrupted = f"hand-over interrupted, {count(unknown, 'request')} of unknown outcome: "
+                status = (f"{interrupted}the next dispatch-due cancels the batch and sends it again" if d.safe
+                          else Phrase(interrupted, "needs ", Option.RESEND_UNKNOWN, " or ", Option.SKIP_UNKNOWN))
             elif failed:
                 status = f"{count(failed, 'request')} refused or failed; the next dispatch-due tries again (bulletin status shows why)"
             else:
