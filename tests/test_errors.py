@@ -9,6 +9,7 @@ import pytest
 from bulletin.cli import OPTION_FLAGS, REMEDY_FLAGS, error_text, flagged
 from bulletin.errors import (
     BulletinError,
+    Command,
     ConfigError,
     DispatchError,
     LedgerError,
@@ -66,6 +67,15 @@ def test_an_error_names_its_inputs_in_its_message_its_problems_and_after_about()
     about = error.about("dispatch 3")
     assert error_text(about).startswith("dispatch 3: --tz Mars/Base: unknown time zone. Add --force.")
     assert str(about).startswith("dispatch 3: tz=Mars/Base: unknown time zone.")
+
+
+def test_a_command_in_a_text_is_a_call_of_the_library_and_a_command_line_of_the_cli() -> None:
+    again = Command("send", "issues/x.yaml", ((Option.LIST, "members"), (Option.AT, '"..."')))
+    phrase = Phrase("schedule it again with ", again, ", or cancel it with ", Command("cancel"), ".")
+    assert str(phrase) == 'schedule it again with send(issues/x.yaml, list_name=members, at="..."), or cancel it with cancel().'
+    assert flagged(phrase) == 'schedule it again with bulletin send issues/x.yaml --list members --at "...", or cancel it with bulletin cancel.'
+    create = Command("new-issue", "SLUG", ((Option.START, "..."), (Option.END, "...")))
+    assert (str(Phrase(create)), flagged(Phrase(create))) == ("new_issue(SLUG, start=..., end=...)", "bulletin new-issue SLUG --from ... --to ...")
 
 
 @pytest.mark.parametrize("option", list(Option))

@@ -52,7 +52,8 @@ def test_with_options_it_makes_a_whole_project(empty):
     ignored = (root / ".gitignore").read_text()
     assert {"build/", "outbox/", ".bulletin/cache/"} <= set(ignored.split())
     assert ".bulletin/\n" not in ignored and ".bulletin/ledger.db" in ignored and "back it up" in ignored
-    assert ".bulletin/ledger.db" in result.output and "cd cecop-bulletin && bulletin new-issue" in result.output
+    assert ".bulletin/ledger.db" in result.output
+    assert result.output.splitlines()[-1] == "Next: cd cecop-bulletin && bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30"
 
 
 def test_the_current_folder_is_used_when_it_is_empty(empty):

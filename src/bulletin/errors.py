@@ -116,10 +116,32 @@ class Option(Enum):
     EMAIL = "email"
     WEBSITE = "website"
     TIMEZONE = "timezone"
+    TEST = "test"
+    LANG = "lang"
+    PORT = "port"
+    BROWSER = "browser"
+    READ_ONLY = "read_only=True"
 
 
-#: A part of a phrase: words, an input by name, or an input with the value given for it.
-Part = str | Option | tuple[Option, str]
+@dataclass(frozen=True)
+class Command:
+    """A command a text asks the user to run: the library calls it (``cancel(issues/x.yaml, list_name=members)``),
+    the command line runs it (``bulletin cancel issues/x.yaml --list members``)."""
+
+    name: str  # the command (send, new-issue); the function is the same name in Python's spelling (new_issue)
+    argument: str = ""
+    options: tuple[tuple[Option, str], ...] = ()
+
+    def said(self, names: Callable[[Option], str] | None) -> str:
+        """As the library calls it, or with ``names`` as the command line runs it."""
+        first = [self.argument] if self.argument else []
+        if names is None:
+            return f"{self.name.replace('-', '_')}({', '.join([*first, *(f'{o.value}={v}' for o, v in self.options)])})"
+        return " ".join(["bulletin", self.name, *first, *(f"{names(o)} {v}" for o, v in self.options)])
+
+
+#: A part of a phrase: words, an input by name, an input with the value given for it, or a command to run.
+Part = str | Option | tuple[Option, str] | Command
 
 
 class Phrase(str):
@@ -132,22 +154,31 @@ class Phrase(str):
     parts: tuple[Part, ...]
 
     def __new__(cls, *parts: Part) -> Phrase:
-        phrase = super().__new__(cls, _joined(parts, lambda option: option.value))
+        phrase = super().__new__(cls, _joined(parts, None))
         phrase.parts = parts
         return phrase
 
     def said(self, names: Callable[[Option], str]) -> str:
         """The text with each input named by ``names`` (and its value after a space)."""
-        return _joined(self.parts, names, between=" ")
+        return _joined(self.parts, names)
 
     def after(self, words: str) -> Phrase:
         """The same phrase with ``words`` before it."""
         return Phrase(words, *self.parts)
 
 
-def _joined(parts: Iterable[Part], names: Callable[[Option], str], between: str = "=") -> str:
-    return "".join(part if isinstance(part, str) else names(part) if isinstance(part, Option)
-                   else f"{names(part[0])}{between}{part[1]}" for part in parts)
+def _joined(parts: Iterable[Part], names: Callable[[Option], str] | None) -> str:
+    """The parts in the library's words (``names`` None: at="…"), or with each input named by ``names`` (--at "…")."""
+    def one(part: Part) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, Command):
+            return part.said(names)
+        if isinstance(part, Option):
+            return names(part) if names else part.value
+        return f"{names(part[0])} {part[1]}" if names else f"{part[0].value}={part[1]}"
+
+    return "".join(one(part) for part in parts)
 
 
 def said(text: str, names: Callable[[Option], str]) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import PROJECT_FILE, email_problem, load_project, timezone_problem, website_problem
-from .errors import BulletinError, ConfigError, Option, Phrase, Problem, raise_if
+from .errors import BulletinError, Command, ConfigError, Option, Phrase, Problem, raise_if
 
 STARTER = Path(__file__).resolve().parent / "starter"
 SUBSCRIBERS_HEADER = "email,name,first_name,lists,status,language\n"
@@ -62,7 +62,7 @@ class Created:
         lines.append("Every send is recorded in .bulletin/ledger.db once you send: keep that file and back it up "
                      "(it is how bulletin never mails anyone twice).")
         step = f"cd {named} && " if named else ""
-        lines.append(f"Next: {step}bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30")
+        lines.append(Phrase(f"Next: {step}", Command("new-issue", "2021-h1", ((Option.START, "2021-01-01"), (Option.END, "2021-06-30")))))
         return lines
 
 

@@ -43,6 +43,11 @@ OPTION_FLAGS = {
     Option.EMAIL: "--email",
     Option.WEBSITE: "--website",
     Option.TIMEZONE: "--timezone",
+    Option.TEST: "--test",
+    Option.LANG: "--lang",
+    Option.PORT: "--port",
+    Option.BROWSER: "--browser",
+    Option.READ_ONLY: "--read-only",
 }
 
 

@@ -41,7 +41,7 @@ def init_cmd(folder: str | None, name: str | None, address: str | None, email: s
         raise BulletinError(f"missing answers ({why}): {', '.join(flagged(m) for m in missing(answers))}; give them as options")
     created = init_project(target, answers, named=folder is not None)
     for line in created.report(folder):
-        click.echo(line)
+        click.echo(flagged(line))
 
 
 def _prompt(text: str, default: str | None, check: Callable[[str], str]) -> str:
@@ -151,7 +151,7 @@ def preview_cmd(
         return
     from ..preview import run
 
-    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(line), refresh=refresh,
+    run(issue, port=port, open_browser=not no_open, as_email=as_email, log=lambda line: click.echo(flagged(line)), refresh=refresh,
         read_only=read_only, lang=lang)
 
 

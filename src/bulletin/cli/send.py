@@ -110,7 +110,7 @@ def status_cmd(issue: str | None, as_json: bool) -> None:
     else:
         print_status(terminal.console(), rows)
     for lost in lost_dispatches(load_project(issue), clock_from_env()):
-        click.echo(f"Warning: {lost}", err=True)
+        click.echo(f"Warning: {flagged(lost)}", err=True)
 
 
 @main.group("schedule")
@@ -200,7 +200,7 @@ def scheduler_cmd(interval: float) -> None:
         report = dispatch_due(clock=clock_from_env())
         print_due(console, report, quiet=True, say=flagged)
         for problem in report.problems:
-            click.echo(f"Error: {problem}", err=True)
+            click.echo(f"Error: {error_text(problem)}", err=True)
 
     click.echo(f"Handing over scheduled dispatches every {interval:g} s; Ctrl+C or SIGTERM stops.", err=True)
     run_scheduler(interval=interval, stop=stop, each=each, log=lambda line: click.echo(line, err=True))
