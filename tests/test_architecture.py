@@ -76,16 +76,31 @@ def test_the_ledger_layer_itself_is_seen_speaking_sql() -> None:
     assert {"ledger.py", "ledger_feedback.py"} <= speaking
 
 
-def is_module(target: str, name: str) -> bool:
-    """Whether ``from target import name`` imports a module (a package's own ``_fields.py`` is fine)."""
-    folder = PACKAGE.joinpath(*target.split(".")[1:])
-    return (folder / f"{name}.py").exists() or (folder / name / "__init__.py").exists()
+def private_imports(path: str, tree: ast.Module) -> list[str]:
+    """Private names a module imports from bulletin: ``from .x import _name``, a private module ``from . import _x``
+    or ``import bulletin._x`` (a module used by its siblings is not private: give it a public name)."""
+    found = []
+    for target, names in imported(path, tree):
+        if target.split(".")[0] != "bulletin":
+            continue
+        found += [f"{path}: {target}" for part in target.split(".") if part.startswith("_")][:1]
+        found += [f"{path}: {target}.{name}" for name in names if name.startswith("_")]
+    return found
 
 
 def test_no_private_names_imported_across_modules() -> None:
-    found = [f"{path}: {target}.{name}" for path, tree in modules() for target, names in imported(path, tree)
-             for name in names if target.split(".")[0] == "bulletin" and name.startswith("_") and not is_module(target, name)]
+    found = [hit for path, tree in modules() for hit in private_imports(path, tree)]
     assert found == []
+
+
+@pytest.mark.parametrize("source", ["from .yamlfile import _walk\n", "from . import _fields\n", "from ._fields import check\n",
+                                    "import bulletin.sources._fields\n", "from bulletin.sources import _fields\n"])
+def test_the_private_name_check_sees_each_way_of_importing_one(source: str) -> None:
+    assert private_imports("sources/csv.py", ast.parse(source))
+
+
+def test_the_private_name_check_lets_public_names_and_outside_libraries_be() -> None:
+    assert private_imports("sources/csv.py", ast.parse("from . import fields\nfrom ..yamlfile import hint\nfrom yaml import _x\n")) == []
 
 
 def test_the_cli_modules_stay_small() -> None:

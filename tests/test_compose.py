@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bulletin.compose import ComposeError, IssueText, ItemName, edit, item_name, publish, rebase
+from bulletin.compose import ComposeError, IssueText, ItemName, edit, item_name, publish
 from bulletin.model import Item
 
 REPO = Path(__file__).resolve().parent.parent
@@ -188,11 +188,6 @@ def test_a_file_the_library_would_reformat_keeps_its_own_form_outside_the_edit()
     assert diff(odd, after) == [
         "-pin: [https://example.org/news/annual-report]", "+pin: [https://example.org/news/annual-report, content/x.md]",
     ]
-
-
-def test_rebase_applies_only_the_changed_lines() -> None:
-    assert rebase("a:  1\nb: 2\n", "a: 1\nb: 2\n", "a: 1\nb: 3\n") == "a:  1\nb: 3\n"
-    assert rebase("a:  1\nb: 2\n", "a: 1\nb: 2\n", "a: 9\nb: 2\n") == "a: 9\nb: 2\n"  # no counterpart: as written
 
 
 def test_a_broken_file_is_not_edited() -> None:

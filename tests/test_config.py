@@ -96,41 +96,6 @@ def test_an_unknown_key_holding_a_block_is_reported_on_its_own_line(write):
     ]
 
 
-def test_bad_section_tags(write):
-    found = problems(write, """\
-        title: T
-        period: {start: 2021-01-01, end: 2021-06-30}
-        sections:
-          - {title: Events, tags: Event}
-          - {title: Papers, tags: []}
-          - {title: Odd, tags: [{a: 1}]}
-          - {titel: More}
-        """)
-    assert found == [
-        "issues/t.yaml:4: sections[0].tags: expected a list of tags like [Event], got 'Event'",
-        "issues/t.yaml:5: sections[1].tags: empty: give tags like [Event], or leave tags out for a catch-all section",
-        "issues/t.yaml:6: sections[2].tags[0]: expected tags, got a mapping",
-        "issues/t.yaml:7: sections[3].titel: unknown key (did you mean 'title'?)",
-        "issues/t.yaml:7: sections[3].title: required",
-    ]
-
-
-def test_section_after_catch_all(write):
-    found = problems(write, """\
-        title: T
-        period: {start: 2021-01-01, end: 2021-06-30}
-        sections:
-          - {title: More}
-          - {title: Events, tags: [Event]}
-        """)
-    assert found == ["issues/t.yaml:5: sections[1]: comes after the catch-all section 'More' (no tags), so it can never get an item (move it up, or add match_order: to keep this display order)"]
-
-
-def test_notes_must_name_a_section(write):
-    found = problems(write, GOOD + "notes: {Event: hi}\n")
-    assert found == ["issues/t.yaml:6: notes.Event: unknown key (did you mean 'Events'?)"]
-
-
 def test_all_problems_at_once(write):
     found = problems(write, """\
         title: T
@@ -198,11 +163,6 @@ def test_blank_or_odd_source_entries_are_errors(write):
         "issues/t.yaml:6: source[2]: expected a path or feed URL or {wordpress: https://…}, got a mapping",
     ]
     assert problems(write, GOOD + "source: ' '\n") == ["issues/t.yaml:6: source: expected a path or feed URL, got ' '"]
-
-
-def test_section_note_must_be_text(write):
-    found = problems(write, GOOD + "notes:\n  Events: [a, b]\n")
-    assert found == ["issues/t.yaml:7: notes.Events: expected text, got a list"]
 
 
 def test_title_subject_and_preheader_are_one_line(write):
@@ -313,11 +273,6 @@ def test_a_date_where_a_mapping_belongs_is_shown_as_the_user_wrote_it(write):
     assert found == ["issues/t.yaml:2: period: expected a mapping of keys (start, end), got 2021-01-01"]
 
 
-def test_notes_when_no_section_is_valid_name_no_empty_key_list(write):
-    found = problems(write, "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections: 5\nnotes: [a]\n")
-    assert "issues/t.yaml:4: notes: expected a mapping of keys, got a list" in found
-
-
 def test_problems_are_listed_in_line_order(write):
     found = problems(write, """\
         title: [T]
@@ -357,28 +312,6 @@ def test_a_control_character_in_an_issue_names_its_line(write):
     with pytest.raises(ConfigError) as info:
         spec(write, "title: T\nintro: \"a\x00b\"\n")
     assert str(info.value).startswith("issues/t.yaml:2: YAML error: an invisible control character (U+0000) is not allowed")
-
-
-def test_match_order_names_sections(write):
-    loaded = spec(write, GOOD + "match_order: [Events]\n")
-    assert loaded.match_order == ["Events"]
-    found = problems(write, GOOD + "match_order: [Event, More, Events, Events]\n")
-    assert found == [
-        "issues/t.yaml:6: match_order[0]: 'Event' is not a section title (did you mean 'Events'?)",
-        "issues/t.yaml:6: match_order[1]: 'More' has no tags: it takes the items no other section takes, so it is matched last; "
-        "remove it from match_order",
-        "issues/t.yaml:6: match_order[3]: 'Events' is listed twice",
-    ]
-    assert problems(write, GOOD + "match_order: [Events, '']\n") == ["issues/t.yaml:6: match_order[1]: expected section titles, got ''"]
-    assert problems(write, GOOD + "match_order: Events\n") == [
-        "issues/t.yaml:6: match_order: expected a list of section titles like [Events], got 'Events'"]
-
-
-def test_with_match_order_the_catch_all_may_be_shown_first(write):
-    shown_first = "title: T\nperiod: {start: 2021-01-01, end: 2021-06-30}\nsections:\n  - {title: More}\n  - {title: Events, tags: [Event]}\n"
-    assert [s.title for s in spec(write, shown_first + "match_order: [Events]\n").sections] == ["More", "Events"]
-    assert problems(write, shown_first + "  - {title: Rest}\nmatch_order: [Events]\n") == [
-        "issues/t.yaml:6: sections[2]: a second section without tags: only one (now 'More') can take the remaining items"]
 
 
 @pytest.mark.parametrize(("line", "title"), [

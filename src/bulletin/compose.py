@@ -1,6 +1,7 @@
 """Small edits of an issue file, made as a person would type them (round-trip YAML: comments, key order,
 quoting and blank lines stay as written). The preview's compose actions call these; nothing here reads or
-writes files: every function takes the file's text and returns the new text.
+writes files: every function takes the file's text and returns the new text. How comments and blank lines
+stay in place as entries come and go is ``yamledit.py``'s part.
 """
 
 from __future__ import annotations
@@ -12,19 +13,24 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, YAMLError
-from ruamel.yaml.scalarstring import (
-    DoubleQuotedScalarString,
-    LiteralScalarString,
-    SingleQuotedScalarString,
-)
-from ruamel.yaml.tokens import CommentToken
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from .errors import ConfigError
 from .languages import match
 from .model import Item
 from .select import reference_forms, same_page
+from .yamledit import (
+    append_entry,
+    comment_column,
+    comments,
+    delete_entry,
+    delete_key,
+    insert_key,
+    rebase,
+    scalar_like,
+    set_comments,
+)
 
 #: Where a key that is not in the file yet goes: after the last present key that comes before it here
 #: (the order of `bulletin new-issue` and of the README's example).
@@ -34,10 +40,6 @@ KEY_ORDER = (
 )
 #: The issue's text fields a page may set.
 TEXT_KEYS = ("intro", "subject", "preheader")
-# a new text is written without quotes unless YAML would read it as syntax (quotes are then double, as
-# the README advises): a start like these, or ': ' / ' #' inside, or in a [list] a comma or bracket
-_SPECIAL_START = tuple("-?:,[]{}#&*!|>'\"%@`")
-_SPECIAL_INSIDE = (": ", " #", ",", "[", "]", "{", "}", "\t")
 
 
 class ComposeError(ConfigError):
@@ -94,13 +96,13 @@ class IssueText:
         """Make ``item`` the lead story."""
         if item.named_by(self.data.get("featured")):
             raise ComposeError(f"'{item.name}' is already the featured item")
-        self._set("featured", self._scalar(item.name, self.data.get("featured")))
+        self._set("featured", scalar_like(item.name, self.data.get("featured")))
 
     def unfeature(self) -> None:
         """No lead story."""
         if self.data.get("featured") in (None, ""):
             raise ComposeError("no item is featured")
-        self._delete(self.data, "featured")
+        delete_key(self.data, "featured")
 
     def pin(self, item: ItemName) -> None:
         """Pin ``item`` (first in its section, after the items pinned before)."""
@@ -120,20 +122,20 @@ class IssueText:
         second = next((i for i, entry in enumerate(pins) if other.named_by(entry)), None)
         if first is None or second is None:
             raise ComposeError(f"'{(other if first is not None else item).name}' is not pinned")
-        eol = [(self._split(pins, i)[0], _column(pins, i)) for i in (first, second)]
+        eol = [(comments(pins, i)[0], comment_column(pins, i)) for i in (first, second)]
         values = pins[first], pins[second]
         list.__setitem__(pins, first, values[1])  # as they are: ruamel would give each the other's quotes
         list.__setitem__(pins, second, values[0])
         # an entry's own comment ("# the congress") moves with it; the lines between entries stay
         for index, (own, column) in ((first, eol[1]), (second, eol[0])):
-            self._join(pins, index, own, self._split(pins, index)[1], column)
+            set_comments(pins, index, own, comments(pins, index)[1], column)
 
     def exclude(self, item: ItemName) -> None:
         """Leave ``item`` out; it is no longer featured, pinned or included."""
         if any(item.named_by(entry) for entry in self._list("exclude")):
             raise ComposeError(f"'{item.name}' is already excluded")
         if item.named_by(self.data.get("featured")):
-            self._delete(self.data, "featured")
+            delete_key(self.data, "featured")
         for key in ("pin", "include"):
             self._remove(key, item)
         self._append("exclude", item.name)
@@ -161,9 +163,9 @@ class IssueText:
             return
         if not value.strip():
             if key in self.data:
-                self._delete(self.data, key)
+                delete_key(self.data, key)
             return
-        self._set(key, self._scalar(value, self.data.get(key), block=key == "intro"))
+        self._set(key, scalar_like(value, self.data.get(key), block=key == "intro"))
 
     def set_note(self, section: str, value: str, sections: list[str], lang: str | None = None, default: str | None = None) -> None:
         """Set the note under section ``section`` (its default-language title); an empty text removes it.
@@ -178,23 +180,23 @@ class IssueText:
                 self._set("notes", notes)
             self._set_language(notes, section, value, lang or default or "", default or lang or "", block="\n" in value.strip())
             if not notes:
-                self._delete(self.data, "notes")
+                delete_key(self.data, "notes")
             return
         if not value.strip():
             if isinstance(notes, CommentedMap) and section in notes:
-                self._delete(notes, section)
+                delete_key(notes, section)
                 if not notes:
-                    self._delete(self.data, "notes")
+                    delete_key(self.data, "notes")
             return
         if not isinstance(notes, CommentedMap):
             notes = CommentedMap()
             self._set("notes", notes)
-        scalar = self._scalar(value, notes.get(section), block="\n" in value.strip())
+        scalar = scalar_like(value, notes.get(section), block="\n" in value.strip())
         if section in notes:
             notes[section] = scalar
         else:
             order = [s for s in sections if s in notes or s == section]
-            self._insert(notes, order.index(section), section, scalar)
+            insert_key(notes, order.index(section), section, scalar)
 
     def _set_language(self, parent: CommentedMap, key: str, value: str, lang: str, default: str, *, block: bool) -> None:
         """Set one language's text of ``parent[key]``, turning a single text into ``{default: it, lang: value}``."""
@@ -210,16 +212,16 @@ class IssueText:
             texts = mapping
         written = next((k for k in texts if match(str(k), (lang,))), lang)
         if value.strip():
-            texts[written] = self._scalar(value, texts.get(written), block=block)
+            texts[written] = scalar_like(value, texts.get(written), block=block)
         elif written in texts:
             del texts[written]
         if not texts:
-            self._delete(parent, key)
+            delete_key(parent, key)
 
     def remove(self, key: str) -> None:
         """Remove a top-level key (the comments and blank lines before the next one stay)."""
         if key in self.data:
-            self._delete(self.data, key)
+            delete_key(self.data, key)
 
     def text(self) -> str:
         """The edited file, with the byte order mark and line ends it had."""
@@ -243,16 +245,6 @@ class IssueText:
         value = self.data.get(key)
         return value if isinstance(value, list) else []
 
-    def _scalar(self, value: str, like: Any = None, *, block: bool = False) -> Any:
-        """``value`` in the style of the value it replaces (its quotes, its | block), else the project's."""
-        if "\n" in value.strip() or (block and isinstance(like, (LiteralScalarString, type(None)))):
-            return LiteralScalarString(value.strip("\n") + "\n")
-        if isinstance(like, SingleQuotedScalarString):
-            return SingleQuotedScalarString(value)
-        if isinstance(like, DoubleQuotedScalarString) or not _plain_ok(value):
-            return DoubleQuotedScalarString(value)
-        return value
-
     def _set(self, key: str, value: Any) -> None:
         if key in self.data:
             self.data[key] = value
@@ -261,11 +253,11 @@ class IssueText:
         before = KEY_ORDER[: KEY_ORDER.index(key)]
         after = [k for k in present if k in before]
         position = list(self.data).index(after[-1]) + 1 if after else 0
-        self._insert(self.data, position, key, value)
+        insert_key(self.data, position, key, value)
 
     def _append(self, key: str, entry: str) -> None:
         value = self.data.get(key)
-        scalar = self._scalar(entry)
+        scalar = scalar_like(entry)
         if value is not None and not isinstance(value, CommentedSeq):
             raise ComposeError(f"{self.shown}: {key}: is not a list like [{entry}]; fix it in your editor")
         if not isinstance(value, CommentedSeq):
@@ -273,14 +265,7 @@ class IssueText:
             seq.fa.set_flow_style()  # pin: [content/x.md], as the README writes them
             self._set(key, seq)
             return
-        if value.fa.flow_style() or not value:
-            value.append(scalar)
-            return
-        eol, rest = self._split(value, len(value) - 1)
-        value.append(scalar)
-        # the blank line or comment after the old last entry stays after the list
-        self._join(value, len(value) - 2, eol, "")
-        self._join(value, len(value) - 1, "\n", rest)
+        append_entry(value, scalar)
 
     def _remove(self, key: str, item: ItemName) -> bool:
         seq = self.data.get(key)
@@ -290,150 +275,8 @@ class IssueText:
         for index in reversed(range(len(seq))):
             if item.named_by(seq[index]):
                 found = True
-                self._drop(seq, index, owner=(self.data, key))
+                delete_entry(seq, index, owner=(self.data, key))
         return found
-
-    def _drop(self, seq: CommentedSeq, index: int, owner: tuple[CommentedMap, str]) -> None:
-        _, rest = self._split(seq, index)
-        del seq[index]
-        if not rest:
-            return
-        if index > 0:  # the lines after the removed entry now follow the one before it
-            eol, before = self._split(seq, index - 1)
-            self._join(seq, index - 1, eol, before + rest)
-        else:  # ... or the key's own line
-            parent, key = owner
-            eol, before = self._split(parent, key)
-            self._join(parent, key, eol, before + rest)
-
-    def _delete(self, mapping: CommentedMap, key: str) -> None:
-        keys = list(mapping)
-        position = keys.index(key)
-        tail_parent, tail_key = _tail(mapping, key)
-        _, rest = self._split(tail_parent, tail_key)
-        del mapping[key]
-        if rest and position > 0:
-            # the blank lines and comments after the removed key belong to the key that followed it
-            parent, last = _tail(mapping, keys[position - 1])
-            eol, before = self._split(parent, last)
-            self._join(parent, last, eol, before + rest)
-
-    def _insert(self, mapping: CommentedMap, position: int, key: str, value: Any) -> None:
-        keys = list(mapping)
-        rest = ""
-        if position > 0:
-            parent, last = _tail(mapping, keys[position - 1])
-            eol, rest = self._split(parent, last)
-            self._join(parent, last, eol, "")
-        mapping.insert(position, key, value)
-        if rest:  # the blank line or comment before the next key stays before it
-            parent, last = _tail(mapping, key)
-            self._join(parent, last, "" if _is_block(parent[last]) else "\n", rest)
-
-    @staticmethod
-    def _split(parent: Any, key: Any) -> tuple[str, str]:
-        """(the comment on the line itself, the blank and comment lines after it) of one entry."""
-        token = _token(parent, key)
-        if token is None:
-            return ("" if _is_block(parent[key]) else "\n"), ""
-        value = token.value
-        if _is_block(parent[key]):
-            return "", value  # after a | block the comment holds only the lines below it
-        cut = value.find("\n") + 1 if "\n" in value else len(value)
-        return value[:cut] or "\n", value[cut:]
-
-    @staticmethod
-    def _join(parent: Any, key: Any, eol: str, rest: str, column: int | None = None) -> None:
-        value = eol + rest
-        if column is None:
-            column = _column(parent, key) if eol.startswith("#") else 0
-        if value in ("", "\n"):
-            token = None
-        else:
-            token = CommentToken(value, CommentMark(column), None)
-        slot = 2 if isinstance(parent, CommentedMap) else 0
-        entry = parent.ca.items.setdefault(key, [None, None, None, None])
-        entry[slot] = token
-
-
-def _token(parent: Any, key: Any) -> CommentToken | None:
-    entry = parent.ca.items.get(key)
-    if not entry:
-        return None
-    return entry[2] if isinstance(parent, CommentedMap) else entry[0]
-
-
-def _column(parent: Any, key: Any) -> int:
-    token = _token(parent, key)
-    return token.start_mark.column if token is not None else 0
-
-
-def _is_block(value: Any) -> bool:
-    return isinstance(value, LiteralScalarString) or type(value).__name__ == "FoldedScalarString"
-
-
-def _tail(mapping: Any, key: Any) -> tuple[Any, Any]:
-    """The entry whose comment holds the lines after ``key``'s value: the last entry of a block list or mapping."""
-    parent, last = mapping, key
-    while True:
-        value = parent[last]
-        if isinstance(value, (CommentedSeq, CommentedMap)) and value and not value.fa.flow_style():
-            parent, last = value, (len(value) - 1 if isinstance(value, CommentedSeq) else list(value)[-1])
-        else:
-            return parent, last
-
-
-def _plain_ok(value: str) -> bool:
-    """Whether ``value`` can be written without quotes and read back as the same text."""
-    if not value or value != value.strip() or value.startswith(_SPECIAL_START) or value.endswith(":"):
-        return False
-    if any(part in value for part in _SPECIAL_INSIDE):
-        return False
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        return yaml.load(value) == value
-    except YAMLError:
-        return False
-
-
-def rebase(original: str, before: str, after: str) -> str:
-    """Apply the line changes from ``before`` to ``after`` onto ``original`` (which ``before`` reformatted).
-
-    A file the YAML library would write differently (its own indentation, say) keeps its own form outside
-    the lines the edit touched; when a changed line has no counterpart in ``original``, ``after`` is returned.
-    """
-    import difflib
-
-    ours, base, theirs = original.splitlines(True), before.splitlines(True), after.splitlines(True)
-    where: dict[int, int] = {}  # line of ``before`` -> the same line in ``original``
-    for block in difflib.SequenceMatcher(None, base, ours, autojunk=False).get_matching_blocks():
-        for offset in range(block.size):
-            where[block.a + offset] = block.b + offset
-    out: list[str] = []
-    done = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, theirs, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        span = [where[i] for i in range(i1, i2) if i in where]
-        if len(span) != i2 - i1:
-            return after
-        if span:
-            start, end = span[0], span[-1] + 1
-            if end - start != len(span):
-                return after
-        elif i1 == 0:
-            start = end = 0
-        elif i1 - 1 in where:
-            start = end = where[i1 - 1] + 1
-        else:
-            return after
-        if start < done:
-            return after
-        out.extend(ours[done:start])
-        out.extend(theirs[j1:j2])
-        done = end
-    out.extend(ours[done:])
-    return "".join(out)
 
 
 def publish(text: str, shown: str = "the item") -> str:

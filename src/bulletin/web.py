@@ -12,7 +12,7 @@ DNS look-ups are the exception: no socket exists yet, so the deadline cannot cut
 Redirects: at most ``MAX_REDIRECTS``; none for a request carrying a secret (``follow_redirects=False``,
 and ``fetch`` never follows one when an ``Authorization`` header is set), where a 3xx is the answer.
 
-Two ways in: ``opener()`` + ``deadline()`` for a caller that handles urllib's response itself (mail/send,
+Two ways in: ``opener()`` + ``deadline()`` (and ``meanwhile()``, work to do while an answer is awaited) for a caller that handles urllib's response itself (mail/send,
 feeds, link checks), and ``fetch()``, which reads a whole answer of any status into memory within a
 deadline and a size limit (SendGrid's suppression and statistics API, and ``get()``, the GET of the
 sources on the web: WordPress, its cache).
@@ -20,13 +20,15 @@ sources on the web: WordPress, its cache).
 
 from __future__ import annotations
 
+import heapq
 import http.client
+import itertools
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,10 +60,9 @@ class Deadline:
         self.seconds = seconds
         self.ends = time.monotonic() + seconds
         self.expired = False
+        self.done = False  # the block ended: the watcher forgets it
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def remaining(self) -> float:
         """Seconds left (0 or less once passed)."""
@@ -74,8 +75,16 @@ class Deadline:
             if self.expired:
                 _cut(sock)
 
-    def _expire(self) -> None:
+    def end(self) -> None:
+        """The block is over: nothing is cut from now on."""
         with self._lock:
+            self.done = True
+
+    def expire(self) -> None:
+        """The time is up: cut every socket watched (the watcher calls this)."""
+        with self._lock:
+            if self.done:
+                return
             self.expired = True
             for sock in self._sockets:
                 _cut(sock)
@@ -88,13 +97,54 @@ def _cut(sock: socket.socket) -> None:
         pass  # closed already
 
 
+class _Watcher:
+    """One thread expiring every deadline when it passes.
+
+    Not a ``threading.Timer`` per request: starting a thread waits for the interpreter, which the send loop's body
+    builder holds, and that cost a few milliseconds at every request.
+    """
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: list[tuple[float, int, Deadline]] = []  # a heap by end time
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, limit: Deadline) -> None:
+        """Expire ``limit`` when it passes (unless it is done by then)."""
+        with self._wake:
+            heapq.heappush(self._due, (limit.ends, next(self._count), limit))
+            if self._thread is None or not self._thread.is_alive():  # the first, or the first in a forked child
+                self._thread = threading.Thread(target=self._run, name="bulletin-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is limit:  # sooner than the watcher's next wake-up
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and self._due[0][2].done:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                left = self._due[0][0] - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                heapq.heappop(self._due)[2].expire()
+
+
+_watcher = _Watcher()
+
+
 @contextmanager
 def deadline(seconds: float) -> Iterator[Deadline]:
     """Run the requests opened (and answers read) inside the block within ``seconds`` altogether."""
     limit = Deadline(seconds)
     previous = getattr(_active, "deadline", None)
     _active.deadline = limit
-    limit._timer.start()
+    _watcher.add(limit)
     try:
         yield limit
     except Exception as exc:
@@ -102,7 +152,7 @@ def deadline(seconds: float) -> Iterator[Deadline]:
             raise DeadlineExceeded(seconds, exc) from None
         raise
     finally:
-        limit._timer.cancel()
+        limit.end()
         _active.deadline = previous
     if limit.expired:  # an answer cut short may still have "ended" without an error
         raise DeadlineExceeded(seconds)
@@ -121,12 +171,36 @@ def _start(connection: http.client.HTTPConnection) -> Deadline | None:
     return limit
 
 
+@contextmanager
+def meanwhile(work: Callable[[], object] | None) -> Iterator[None]:
+    """Inside the block, the first request made through ``opener()`` calls ``work()`` (if given) once it is written,
+    before its answer is read (the send loop builds the next body while SendGrid works on this one)."""
+    previous = getattr(_active, "meanwhile", None)
+    _active.meanwhile = work
+    try:
+        yield
+    finally:
+        _active.meanwhile = previous
+
+
+def _written() -> None:
+    """A request is written: do the work waiting for that, once."""
+    work = getattr(_active, "meanwhile", None)
+    if work is not None:
+        _active.meanwhile = None
+        work()
+
+
 class _HTTPConnection(http.client.HTTPConnection):
     def connect(self) -> None:
         limit = _start(self)
         super().connect()
         if limit is not None and self.sock is not None:
             limit.watch(self.sock)
+
+    def getresponse(self) -> http.client.HTTPResponse:
+        _written()
+        return super().getresponse()
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
@@ -135,6 +209,10 @@ class _HTTPSConnection(http.client.HTTPSConnection):
         super().connect()
         if limit is not None and self.sock is not None:
             limit.watch(self.sock)
+
+    def getresponse(self) -> http.client.HTTPResponse:
+        _written()
+        return super().getresponse()
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):

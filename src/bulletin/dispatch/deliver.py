@@ -9,15 +9,13 @@ A request that certainly did not go through is retried (RetryPolicy); one that m
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import web
 from ..errors import DispatchError, LedgerError, Remedy
-from ..ledger import OPEN_BATCH, Batch, Ledger
+from ..ledger import OPEN_BATCH, Batch, Dispatch, Ledger
 from ..mail import Body, BodyBuilder, messages_from_dict
 from ..words import count
 from .plan import SendPlan
@@ -25,7 +23,6 @@ from .retry import RetryPolicy
 from .transport import OutcomeUnknown, Transport, UnexpectedAnswer
 
 STOP_AFTER_UNKNOWN = 3  # consecutive requests without an answer: SendGrid is unreachable, stop
-SWITCH_INTERVAL = 0.0002  # seconds: how soon the body builder hands the interpreter back to the thread that sends
 
 
 @dataclass
@@ -79,77 +76,71 @@ def deliver(ledger: Ledger, dispatch: int, out: SendPlan, *, kind: str, transpor
             ledger.set_dispatch(dispatch, state="sending")
     emit("start", 0, len(batches), 0, total)
 
-    # The next request's body is built on a second thread while a request waits for SendGrid's answer
-    # (the wait releases the GIL): building bodies costs the send no time. The ledger stays on this thread.
-    with _prompt_switching(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulletin-body") as pool:
-        def body_of(batch: Batch) -> Future[Body]:
-            """The batch's request body, built on the worker thread (its recipients are read here: the ledger is ours)."""
-            recipients = ledger.recipients_reader(batch.id)  # decoded on the worker thread too
-            edition = builder(batch)  # the batch's edition
-            return pool.submit(lambda: edition.body(recipients(), batch=batch.seq, send_at=_unix(batch.send_at or row.send_at),
-                                                    batch_id=batch.batch_id or row.batch_id))  # set for scheduled dispatches
+    # The next request's body is built while this request waits for SendGrid's answer (web.meanwhile: called once the
+    # request is written; with a transport not going through web.py, after the request): one thread does it all.
+    claimed = False  # the batch was claimed when the one before it was finished (one commit for both)
+    upcoming = _Next(ledger, builder(batches[0]), batches[0], row) if batches else None
+    for index, batch in enumerate(batches):
+        assert upcoming is not None
+        body = upcoming.take()
+        following = batches[index + 1] if index + 1 < len(batches) else None
+        upcoming = _Next(ledger, builder(following), following, row) if following else None
+        meanwhile = upcoming.build if upcoming else None
 
-        claimed = False  # the batch was claimed when the one before it was finished (one commit for both)
-        upcoming = body_of(batches[0]) if batches else None
-        for index, batch in enumerate(batches):
-            assert upcoming is not None
-            body = upcoming.result()
-            following = batches[index + 1] if index + 1 < len(batches) else None
-            upcoming = body_of(following) if following else None  # built while this request is in flight
-
-            def attempt(batch: Batch = batch, body: Body = body) -> str | None:
-                nonlocal claimed
-                if not claimed and not ledger.claim(batch.id):  # 'sending' is committed before every request
-                    raise _Taken
-                claimed = False  # a retry claims again: waiting() released it
+        def attempt(batch: Batch = batch, body: Body = body, meanwhile: Callable[[], object] | None = meanwhile) -> str | None:
+            nonlocal claimed
+            if not claimed and not ledger.claim(batch.id):  # 'sending' is committed before every request
+                raise _Taken
+            claimed = False  # a retry claims again: waiting() released it
+            with web.meanwhile(meanwhile):
                 return transport.post(body)
 
-            def waiting(seconds: float, why: str, batch: Batch = batch, done: tuple[int, int] = (done_requests, done_recipients)) -> None:
-                ledger.release(batch.id)  # that request certainly failed: not 'sending' while we wait
-                emit("wait", done[0], len(batches), done[1], total, f"{why}; waiting {seconds:.0f} s")
+        def waiting(seconds: float, why: str, batch: Batch = batch, done: tuple[int, int] = (done_requests, done_recipients)) -> None:
+            ledger.release(batch.id)  # that request certainly failed: not 'sending' while we wait
+            emit("wait", done[0], len(batches), done[1], total, f"{why}; waiting {seconds:.0f} s")
 
-            try:
-                message_id = retry.call(attempt, on_wait=waiting)
-            except _Taken:
-                continue
-            except OutcomeUnknown as exc:
-                ledger.finish(batch.id, "unknown", error=str(exc))
-                silent += 1
-                emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
-                if isinstance(exc, UnexpectedAnswer):  # not SendGrid answering: every request would go the same way
-                    ledger.refresh_state(dispatch)
-                    raise DispatchError(
-                        f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
-                        "fixed, run the same command again.", remedy=Remedy.UNKNOWN,
-                        to="send it again (they may get it twice) or skip it (they may miss it)",
-                    ) from None
-                if silent >= STOP_AFTER_UNKNOWN:
-                    ledger.refresh_state(dispatch)
-                    raise DispatchError(
-                        f"stopped: {silent} requests in a row got no answer from {transport.describe()}. "
-                        f"Check the connection and SendGrid's status, then run the same command again."
-                    ) from None
-                continue
-            except DispatchError as exc:  # refused, or retries used up: nothing was accepted
-                ledger.finish(batch.id, "failed", error=str(exc))
+        try:
+            message_id = retry.call(attempt, on_wait=waiting)
+        except _Taken:
+            continue
+        except OutcomeUnknown as exc:
+            ledger.finish(batch.id, "unknown", error=str(exc))
+            silent += 1
+            emit("unknown", done_requests, len(batches), done_recipients, total, f"batch {batch.seq}: {exc}")
+            if isinstance(exc, UnexpectedAnswer):  # not SendGrid answering: every request would go the same way
                 ledger.refresh_state(dispatch)
-                accepted = done_recipients
-                if accepted:
-                    raise type(exc)(f"{exc}\n{count(accepted, 'recipient')} {'was' if accepted == 1 else 'were'} sent before this; "
-                                    "run the same command again to send the rest.") from None
-                raise
-            except BaseException:
-                ledger.finish(batch.id, "unknown", error="interrupted during the request")
+                raise DispatchError(
+                    f"stopped: {exc}. Batch {batch.seq} ({count(batch.size, 'recipient')}) may or may not have been sent; once that is "
+                    "fixed, run the same command again.", remedy=Remedy.UNKNOWN,
+                    to="send it again (they may get it twice) or skip it (they may miss it)",
+                ) from None
+            if silent >= STOP_AFTER_UNKNOWN:
                 ledger.refresh_state(dispatch)
-                raise
-            # the next body is ready before the commit that claims its batch; if it could not be built (a damaged
-            # ledger row), this batch is recorded all the same and the error is raised when that body is taken
-            ready = following is not None and upcoming is not None and upcoming.exception() is None
-            claimed = ledger.finish(batch.id, "accepted", message_id=message_id, claim=following.id if ready and following else None)
-            silent = 0
-            done_requests += 1
-            done_recipients += batch.size
-            emit("sent", done_requests, len(batches), done_recipients, total)
+                raise DispatchError(
+                    f"stopped: {silent} requests in a row got no answer from {transport.describe()}. "
+                    f"Check the connection and SendGrid's status, then run the same command again."
+                ) from None
+            continue
+        except DispatchError as exc:  # refused, or retries used up: nothing was accepted
+            ledger.finish(batch.id, "failed", error=str(exc))
+            ledger.refresh_state(dispatch)
+            accepted = done_recipients
+            if accepted:
+                raise type(exc)(f"{exc}\n{count(accepted, 'recipient')} {'was' if accepted == 1 else 'were'} sent before this; "
+                                "run the same command again to send the rest.") from None
+            raise
+        except BaseException:
+            ledger.finish(batch.id, "unknown", error="interrupted during the request")
+            ledger.refresh_state(dispatch)
+            raise
+        # the next body is ready before the commit that claims its batch; if it could not be built (a damaged
+        # ledger row), this batch is recorded all the same and the error is raised when that body is taken
+        ready = following is not None and upcoming is not None and upcoming.build()
+        claimed = ledger.finish(batch.id, "accepted", message_id=message_id, claim=following.id if ready and following else None)
+        silent = 0
+        done_requests += 1
+        done_recipients += batch.size
+        emit("sent", done_requests, len(batches), done_recipients, total)
     state = ledger.refresh_state(dispatch)
     report.accepted = (done_requests, done_recipients)
     report.unknown = ledger.batches(dispatch, ["unknown"])
@@ -184,16 +175,34 @@ def _builders(ledger: Ledger, dispatch: int, kind: str) -> Callable[[Batch], Bod
     return builder
 
 
-@contextmanager
-def _prompt_switching() -> Iterator[None]:
-    """While bodies are built on the second thread: when SendGrid's answer arrives, this thread gets the interpreter
-    back within SWITCH_INTERVAL, not Python's default 5 ms (a wait at every request)."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
+class _Next:
+    """The next request's body, built once when asked (while a request waits, or after it); an error building it (a
+    damaged ledger row) is kept and raised when the body is taken."""
+
+    def __init__(self, ledger: Ledger, builder: BodyBuilder, batch: Batch, dispatch: Dispatch) -> None:
+        self.recipients = ledger.recipients_reader(batch.id)  # read now: the ledger is free between requests
+        self.builder, self.batch, self.dispatch = builder, batch, dispatch
+        self.body: Body | None = None
+        self.error: BaseException | None = None
+
+    def build(self) -> bool:
+        """Build the body if not done yet; whether it could be."""
+        if self.body is None and self.error is None:
+            batch, dispatch = self.batch, self.dispatch
+            try:
+                self.body = self.builder.body(self.recipients(), batch=batch.seq, send_at=_unix(batch.send_at or dispatch.send_at),
+                                              batch_id=batch.batch_id or dispatch.batch_id)  # set for scheduled dispatches
+            except Exception as exc:  # noqa: BLE001 - raised by take(), after the request in flight is recorded
+                self.error = exc
+        return self.error is None
+
+    def take(self) -> Body:
+        """The body, or the error that building it raised."""
+        if not self.build():
+            assert self.error is not None
+            raise self.error
+        assert self.body is not None
+        return self.body
 
 
 class _Taken(Exception):

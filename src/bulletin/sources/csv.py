@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import display_path
 from ..errors import Problem, SourceError, Where, raise_if
 from ..model import Item
-from . import _fields
+from . import fields
 
 COLUMNS = ("date", "title", "url", "tags", "summary", "image", "image_alt", "draft")
 
@@ -63,7 +63,7 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     raise_if(problems, SourceError, f"Invalid items in {name}")
     if items and header:  # a column in a language the project does not have: said once, by the header
         where = f"{name} row {header_row}"
-        unused = [(where, message) for _key, message in _fields.check(dict.fromkeys(header), languages)[0]["warnings"]]
+        unused = [(where, message) for _key, message in fields.check(dict.fromkeys(header), languages)[0]["warnings"]]
         items[0] = replace(items[0], notes=items[0].notes + tuple(unused))
     return items
 
@@ -99,20 +99,20 @@ def delimiter(text: str) -> str:
 
 def _check_header(header: list[str], where: str, problems: list[Problem], languages: Sequence[str]) -> bool:
     """Report unknown, repeated and missing columns; False if rows cannot be read at all."""
-    known = COLUMNS + tuple(f"{name}_{lang.lower()}" for lang in languages[1:] for name in _fields.TRANSLATED)
+    known = COLUMNS + tuple(f"{name}_{lang.lower()}" for lang in languages[1:] for name in fields.TRANSLATED)
     for index, column in enumerate(header):
-        if _fields.language_field(column, languages) is not None:
+        if fields.language_field(column, languages) is not None:
             if column in header[:index]:
                 problems.append(Problem(where, f"column '{column}' appears twice"))
             continue
         if column not in COLUMNS:
-            typo_of = _fields.misspelt(column, known)  # other columns (author, id, …) are not used: a build warning
+            typo_of = fields.misspelt(column, known)  # other columns (author, id, …) are not used: a build warning
             if typo_of:
                 problems.append(Problem(where, f"unknown column '{column}' (did you mean '{typo_of}'?)"))
         elif column in header[:index]:
             problems.append(Problem(where, f"column '{column}' appears twice"))
-    default = [f"{column}_{languages[0].lower()}" for column in _fields.REQUIRED] if languages else []
-    missing = [column for column, own in zip(_fields.REQUIRED, default or _fields.REQUIRED, strict=True)
+    default = [f"{column}_{languages[0].lower()}" for column in fields.REQUIRED] if languages else []
+    missing = [column for column, own in zip(fields.REQUIRED, default or fields.REQUIRED, strict=True)
                if column not in header and own not in header]
     for column in missing:
         problems.append(Problem(where, f"missing column '{column}' (required)"))
@@ -130,7 +130,7 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem],
         return None
     raw: dict[str, object] = {}
     for column, cell in zip(header, row, strict=False):  # spreadsheets drop trailing empty cells: missing means empty
-        if (column in COLUMNS or _fields.language_field(column, languages) is not None) and column not in raw:
+        if (column in COLUMNS or fields.language_field(column, languages) is not None) and column not in raw:
             raw[column] = cell
     src, alt = raw.pop("image", ""), raw.pop("image_alt", "")
     if isinstance(src, str) and src.strip():
@@ -138,13 +138,13 @@ def _row(row: list[str], header: list[str], where: str, problems: list[Problem],
     elif isinstance(alt, str) and alt.strip():
         problems.append(Problem(where, "image_alt: given without an image"))
         return None
-    values, found = _fields.check(raw, languages)
+    values, found = fields.check(raw, languages)
     values["ignored"] = [
-        column for column in header if column and column not in COLUMNS and _fields.language_field(column, languages) is None
+        column for column in header if column and column not in COLUMNS and fields.language_field(column, languages) is None
     ]
     for _key, message in found:
         # the CSV has no image.src / image.alt: name the columns the user sees
         problems.append(Problem(where, message.replace("image.src:", "image:").replace("image.alt:", "image_alt:")))
     if found:
         return None
-    return _fields.make(values, origin=where)
+    return fields.make(values, origin=where)

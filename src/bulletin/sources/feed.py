@@ -18,7 +18,7 @@ from ..config import display_path
 from ..errors import SourceError, Where
 from ..model import Image, Item
 from ..spacing import one_line, trim
-from . import Fetch, _fields
+from . import Fetch, fields
 
 TIMEOUT = 20  # seconds for the whole download (connect, ask, read)
 MAX_BYTES = 20 * 1024 * 1024  # a feed bigger than this is not a news feed
@@ -105,7 +105,7 @@ def parse(data: bytes, *, name: str, base: str | None = None) -> list[Item]:
     if parsed.get("bozo") and not parsed.entries:
         raise SourceError(f"not a readable RSS or Atom feed: {_xml_problem(parsed)}", where=Where(name))
     readings = ((f"{name} entry {number}", _entry(entry)) for number, entry in enumerate(parsed.entries, start=1))
-    return _fields.html_items(readings, f"Invalid items in {name}")
+    return fields.html_items(readings, f"Invalid items in {name}")
 
 
 def _not_a_feed(data: bytes, parsed: Any) -> str:
@@ -136,24 +136,24 @@ def _entry(entry: Any) -> tuple[dict[str, Any], list[str]]:
     elif stamp:
         values["date"] = dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday)
     elif raw:
-        found.append(f"date: expected a date, got {_fields.show(raw)}")
+        found.append(f"date: expected a date, got {fields.show(raw)}")
     else:
         found.append("date: required (the entry has no published or updated date)")
-    title = _fields.visible(plain_text(entry.get("title") or ""))  # a feed that is not quite XML may carry &#1;
+    title = fields.visible(plain_text(entry.get("title") or ""))  # a feed that is not quite XML may carry &#1;
     if title:
         values["title"] = title
     else:
         found.append("title: required")
     link = entry.get("link")
     try:
-        values["url"] = _fields.as_url(link)
-    except _fields.Invalid as exc:
+        values["url"] = fields.as_url(link)
+    except fields.Invalid as exc:
         found.append(f"url: {exc}" if link else "url: required (the entry has no link)")
     terms = ((tag.get("term") or "").strip() for tag in entry.get("tags", []))
     values["tags"] = tuple(dict.fromkeys(term for term in terms if term))
     content = entry.get("content") or []
     body = entry.get("summary") or (content[0].get("value") if content else "") or ""
-    values["summary"] = _fields.visible(_CUT_MARK.sub("…", _APPEARED_FIRST.sub("", clean_html(body))))
+    values["summary"] = fields.visible(_CUT_MARK.sub("…", _APPEARED_FIRST.sub("", clean_html(body))))
     src = _image(entry)
     if src:
         values["image"] = Image(src=src, alt=title)
@@ -204,8 +204,8 @@ def _image(entry: Any) -> str | None:
     candidates += [{"url": e.get("href")} for e in entry.get("enclosures", []) if _is_image(e.get("type"), None)]
     for candidate in candidates:
         try:
-            return _fields.as_url(candidate.get("url"))
-        except _fields.Invalid:
+            return fields.as_url(candidate.get("url"))
+        except fields.Invalid:
             continue  # a feed's broken picture is not worth failing the build for
     return None
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import yaml
 
-from .. import yamlfile, yamltext
+from .. import yamlfile, yamlparse, yamltext
 from ..config import display_path
 from ..errors import Problem, SourceError, raise_if
 from ..model import Item
-from . import _fields, translations
+from . import fields, translations
 
 FRONT_MATTER_HINT = "the file must start with a line '---', then date:, title:, url:, then a line '---'"
 
@@ -64,7 +64,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem], languages: Seq
     if parsed is None:
         return None
     name, data, node, body, bad, notes = parsed
-    values, found = _fields.check(data, languages)
+    values, found = fields.check(data, languages)
     bad.extend(_lines(node, found, data, body))
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
@@ -73,7 +73,7 @@ def read_file(file: Path, *, root: Path, problems: list[Problem], languages: Seq
         values["summary"] = body
     values["notes"] = notes + [(f"{name}:{(yamlfile.line_of(node, key) or 0) + 1}", message)
                                for key, message in values["warnings"]]
-    return _fields.make(values, origin=f"{name}:1", path=name, where=lambda key: f"{name}:{(yamlfile.line_of(node, (key,)) or 0) + 1}")
+    return fields.make(values, origin=f"{name}:1", path=name, where=lambda key: f"{name}:{(yamlfile.line_of(node, (key,)) or 0) + 1}")
 
 
 def _translated(
@@ -114,7 +114,7 @@ def _parse(
     cannot be read (its problems appended)."""
     name = display_path(file, root)
     try:
-        text = yamlfile.decode(file.read_bytes())
+        text = yamlparse.decode(file.read_bytes())
     except UnicodeDecodeError as exc:
         problems.append(Problem(name, exc.reason))
         return None
@@ -129,8 +129,8 @@ def _parse(
     front, notes = lenient(front, name)
     try:
         # the front matter starts on line 2 of the file, after the opening '---'
-        data, node = yamlfile.parse_tree(front, first_line=2)
-    except yamlfile.YamlSyntaxError as exc:
+        data, node = yamlparse.parse_tree(front, first_line=2)
+    except yamlparse.YamlSyntaxError as exc:
         where = f"{name}:{exc.line}" if exc.line else name
         problems.append(Problem(where, exc.message))
         return None
@@ -145,12 +145,12 @@ def _parse(
         for line, key, first in yamlfile.duplicate_keys(node)
     ]
     # "title: Bulletin #8": the text keys (title_fr … with languages) are read whole or named in a problem
-    cuts = yamlfile.comment_cuts(node, front.splitlines(), _fields.text_keys(data, languages))
+    cuts = yamlfile.comment_cuts(node, front.splitlines(), fields.text_keys(data, languages))
     bad.extend((1 + (yamlfile.line_of(node, (key,)) or 0), message) for key, message in cuts)
     return name, data, node, body, bad, notes
 
 
-def _lines(node: yaml.Node | None, found: _fields.Found, data: dict[Any, Any], body: str) -> list[tuple[int, str]]:
+def _lines(node: yaml.Node | None, found: fields.Found, data: dict[Any, Any], body: str) -> list[tuple[int, str]]:
     """(line in the file, message) of each problem found in the front matter."""
     if body and "summary" in data:
         found = [*found, (("summary",), "summary: given both here and as the text after the front matter; keep one")]

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..languages import base, is_tag, match
 from ..model import Item, Translation
-from . import _fields
+from . import fields
 
 Show = Callable[[Path], str]  # a file's name as messages give it (relative to the project)
 
@@ -74,9 +74,9 @@ def arrange(files: Sequence[Path], languages: Sequence[str], show: Show) -> Plan
         item = own.get(stem)
         expected = show(stem.with_name(stem.name + ".md"))
         if lang is None and item is not None:
-            plan.warnings.setdefault(item, []).append((show(file), f"{_fields.not_listed(code, languages)}, so this file is not read"))
+            plan.warnings.setdefault(item, []).append((show(file), f"{fields.not_listed(code, languages)}, so this file is not read"))
         elif lang is None:
-            plan.problems.append((show(file), f"{_fields.not_listed(code, languages)}, and there is no {expected} it "
+            plan.problems.append((show(file), f"{fields.not_listed(code, languages)}, and there is no {expected} it "
                                               "would translate: add the language to languages: in bulletin.yaml, or "
                                               "rename the file if it is an item of its own"))
         elif item is None:
@@ -94,36 +94,36 @@ def arrange(files: Sequence[Path], languages: Sequence[str], show: Show) -> Plan
     return plan
 
 
-def check(data: Mapping[Any, Any], body: str, item: Item, lang: str) -> tuple[dict[str, Any] | None, _fields.Found, _fields.Found]:
+def check(data: Mapping[Any, Any], body: str, item: Item, lang: str) -> tuple[dict[str, Any] | None, fields.Found, fields.Found]:
     """A translation file's checked fields (``Translation`` keyword arguments; None for a draft), its problems and its
     warnings, each as (key path, message). ``body`` is its text after the front matter: its summary."""
-    found: _fields.Found = []
-    warnings: _fields.Found = []
+    found: fields.Found = []
+    warnings: fields.Found = []
     for key in data:
-        if str(key) not in _fields.FIELDS:
-            typo_of = _fields.misspelt(str(key), _fields.FIELDS)
+        if str(key) not in fields.FIELDS:
+            typo_of = fields.misspelt(str(key), fields.FIELDS)
             if typo_of:
                 found.append(((str(key),), f"{key}: unknown key (did you mean '{typo_of}'?)"))
             else:
                 warnings.append(((str(key),), f"'{key}' is not an item field, so it is ignored"))
     values: dict[str, Any] = {"lang": lang}
     converters: dict[str, Callable[[Any], Any]] = {
-        "title": _fields.as_title, "url": _fields.as_url, "date": _fields.as_date, "tags": _fields.as_tags,
-        "draft": _fields.as_draft, "summary": _fields.as_summary,
+        "title": fields.as_title, "url": fields.as_url, "date": fields.as_date, "tags": fields.as_tags,
+        "draft": fields.as_draft, "summary": fields.as_summary,
     }
     checked: dict[str, Any] = {}
     for name, convert in converters.items():
-        value = _fields.visible(data.get(name))
+        value = fields.visible(data.get(name))
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         try:
             checked[name] = convert(value)
-        except _fields.Invalid as exc:
+        except fields.Invalid as exc:
             found.append(((name,), f"{name}: {exc}"))
     if "title" not in checked and not any(key == ("title",) for key, _message in found):
         found.append((("title",), f"title: required (the item's title in {lang}; the rest is taken from {_file(item)})"))
     if data.get("image") is not None and data.get("image") != "":
-        values["image"], image_found = _fields.as_image(_fields.visible(data["image"]))
+        values["image"], image_found = fields.as_image(fields.visible(data["image"]))
         found.extend(image_found)
     if "date" in checked and checked["date"] != item.date:
         warnings.append((("date",), f"date: {checked['date']} is not the date of {_file(item)} ({item.date}), so it is "

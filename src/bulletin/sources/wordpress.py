@@ -20,7 +20,7 @@ from .. import web
 from ..errors import SourceError, Where
 from ..model import Image, Item, WordPressSource
 from ..yamlfile import hint
-from . import _fields
+from . import fields
 from .cache import Cache
 from .feed import clean_html
 
@@ -168,7 +168,7 @@ def _items(site: Site, posts: list[dict]) -> list[Item]:
             seen.add(post.get("id"))
             yield f"{site.base} post {post.get('id', '?')}", _post(post)
 
-    return _fields.html_items(readings(), f"Posts of {site.base} that cannot be used")
+    return fields.html_items(readings(), f"Posts of {site.base} that cannot be used")
 
 
 def _post(post: dict) -> tuple[dict[str, Any], list[str]]:
@@ -177,20 +177,20 @@ def _post(post: dict) -> tuple[dict[str, Any], list[str]]:
     try:
         values["date"] = dt.date.fromisoformat(str(post.get("date", ""))[:10])  # the site's own time: its day
     except ValueError:
-        found.append(f"date: expected a date like 2021-06-10T09:30:00, got {_fields.show(post.get('date'))}")
+        found.append(f"date: expected a date like 2021-06-10T09:30:00, got {fields.show(post.get('date'))}")
     title = plain_text(_rendered(post.get("title")))
     if title:
         values["title"] = title
     else:
         found.append("title: the post has no title; give it one in WordPress, or add its link to the issue's exclude:")
     try:
-        values["url"] = _fields.as_url(post.get("link"))
-    except _fields.Invalid as exc:
+        values["url"] = fields.as_url(post.get("link"))
+    except fields.Invalid as exc:
         found.append(f"link: {exc}")
     embedded: dict[str, Any] = post["_embedded"] if isinstance(post.get("_embedded"), dict) else {}
     terms = [t for group in embedded.get("wp:term") or [] if isinstance(group, list) for t in group if isinstance(t, dict)]
     names = (html.unescape(str(t.get("name") or "")).strip() for t in sorted(terms, key=lambda t: t.get("taxonomy") != "category"))
-    values["tags"] = _fields.as_tags([name for name in names if name])
+    values["tags"] = fields.as_tags([name for name in names if name])
     values["summary"] = excerpt(_rendered(post.get("excerpt")))
     image = _image(embedded.get("wp:featuredmedia"), title)
     if image:
@@ -202,7 +202,7 @@ def excerpt(text: str) -> str:
     """An excerpt's HTML, sanitised, without WordPress's "[…]", "Continue reading" link and "The post … appeared first"."""
     text = _APPEARED_FIRST.sub("", _MORE_LINK.sub("", text))
     text = _CUT_MARK.sub("…", text)
-    return _fields.visible(_EMPTY.sub("", clean_html(text))).strip()
+    return fields.visible(_EMPTY.sub("", clean_html(text))).strip()
 
 
 def plain_text(text: str) -> str:
@@ -211,7 +211,7 @@ def plain_text(text: str) -> str:
 
     stripped = nh3.clean(text, tags=set(), clean_content_tags={"script", "style"})
     # nh3 re-escapes what it keeps ('&' as '&amp;'): one decoding gives the text
-    return _fields.visible(_SPACES.sub(" ", html.unescape(stripped)).strip(" \t\r\n"))
+    return fields.visible(_SPACES.sub(" ", html.unescape(stripped)).strip(" \t\r\n"))
 
 
 def _image(media: Any, title: str) -> Image | None:
@@ -219,8 +219,8 @@ def _image(media: Any, title: str) -> Image | None:
     if first is None or "source_url" not in first:  # none, or a private one (rest_forbidden)
         return None
     try:
-        src = _fields.as_url(first["source_url"])
-    except _fields.Invalid:
+        src = fields.as_url(first["source_url"])
+    except fields.Invalid:
         return None
     details: dict[str, Any] = first["media_details"] if isinstance(first.get("media_details"), dict) else {}
     size = [value if isinstance(value, int) and value > 0 else None for value in (details.get("width"), details.get("height"))]

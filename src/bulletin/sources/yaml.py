@@ -7,12 +7,12 @@ from pathlib import Path
 
 import yaml
 
-from .. import yamlfile
+from .. import yamlfile, yamlparse
 from ..config import display_path
 from ..errors import Problem, SourceError, Where, raise_if
 from ..model import Item
 from ..yamlfile import hint
-from . import _fields
+from . import fields
 
 
 def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]:
@@ -22,17 +22,17 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     """
     name = display_path(path, root)
     try:
-        text = yamlfile.decode(path.read_bytes())
+        text = yamlparse.decode(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise SourceError(exc.reason, where=Where(name)) from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", where=Where(name)) from None
     try:
-        data, node = yamlfile.parse_tree(text)
-    except yamlfile.YamlSyntaxError as exc:
+        data, node = yamlparse.parse_tree(text)
+    except yamlparse.YamlSyntaxError as exc:
         raise SourceError(exc.message, where=Where(name, exc.line)) from None
     problems: list[Problem] = []
-    if isinstance(data, dict) and "items" not in data and set(map(str, data)) & set(_fields.REQUIRED):
+    if isinstance(data, dict) and "items" not in data and set(map(str, data)) & set(fields.REQUIRED):
         raise SourceError(
             f"{name}:{node.start_mark.line + 1 if node is not None else 1}: expected a list of items, each starting "
             "with '- ' (- date: 2021-06-10, then title: and url: indented by two spaces), got one item without '- '"
@@ -49,7 +49,7 @@ def read(path: Path, *, root: Path, languages: Sequence[str] = ()) -> list[Item]
     if not isinstance(data, list):
         line = node.start_mark.line + 1 if node is not None else 1
         raise SourceError(
-            f"{name}:{line}: expected a list of items (- date: …, title: …, url: …), got {_fields.show(data)}"
+            f"{name}:{line}: expected a list of items (- date: …, title: …, url: …), got {fields.show(data)}"
         )
     items = []
     lines = text.splitlines()
@@ -68,19 +68,19 @@ def _entry(
     languages: Sequence[str],
 ) -> Item | None:
     if not isinstance(entry, dict):
-        message = f"expected an item (date: …, title: …, url: …), got {_fields.show(entry)}"
+        message = f"expected an item (date: …, title: …, url: …), got {fields.show(entry)}"
         problems.append(Problem(f"{name}:{start}", message))
         return None
     bad = [(line, f"{key}: repeated (first on line {first})") for line, key, first in yamlfile.duplicate_keys(node)]
-    values, found = _fields.check(entry, languages)
-    cuts = yamlfile.comment_cuts(node, lines, _fields.text_keys(entry, languages))
+    values, found = fields.check(entry, languages)
+    cuts = yamlfile.comment_cuts(node, lines, fields.text_keys(entry, languages))
     found.extend(((key,), message) for key, message in cuts)
     bad.extend((yamlfile.line_of(node, key) or start, message) for key, message in found)
     if bad:
         problems.extend(Problem(f"{name}:{line}", message) for line, message in sorted(bad, key=lambda b: b[0]))
         return None
     values["notes"] = [(f"{name}:{yamlfile.line_of(node, key) or start}", message) for key, message in values["warnings"]]
-    return _fields.make(values, origin=f"{name}:{start}", where=lambda key: f"{name}:{yamlfile.line_of(node, (key,)) or start}")
+    return fields.make(values, origin=f"{name}:{start}", where=lambda key: f"{name}:{yamlfile.line_of(node, (key,)) or start}")
 
 
 def _items_node(node: yaml.Node | None) -> yaml.Node | None:
