@@ -1,4 +1,4 @@
-"""Errors: one root; a remedy said in the library's words, and with its flag by the command line."""
+"""Errors: one root; a remedy and the inputs a text names said in the library's words, and with their flags by the command line."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.cli import REMEDY_FLAGS, error_text
+from bulletin.cli import OPTION_FLAGS, REMEDY_FLAGS, error_text, flagged
 from bulletin.errors import (
     BulletinError,
+    Command,
     ConfigError,
     DispatchError,
     LedgerError,
+    Option,
+    Phrase,
     Problem,
     Remedy,
     RenderError,
@@ -46,6 +49,38 @@ def test_about_names_what_the_error_is_about_and_keeps_its_remedy() -> None:
     assert error_text(about) == ("dispatch 3 of 'x' to 'members': 2 requests got no answer. To send them again or skip them, "
                                  "add --resend-unknown or --skip-unknown.")
     assert str(error) == "2 requests got no answer. To send them again or skip them, say which (unknown='resend' or unknown='skip')."
+
+
+def test_a_phrase_names_an_input_by_its_argument_and_on_the_command_line_by_its_flag() -> None:
+    phrase = Phrase((Option.AT, '"2021-07-05"'), " is in the past; ", (Option.END, "2021-01-01"), " needs ", Option.RESEND_UNKNOWN)
+    assert phrase == str(phrase) == "at=\"2021-07-05\" is in the past; end=2021-01-01 needs unknown='resend'"
+    assert flagged(phrase) == '--at "2021-07-05" is in the past; --to 2021-01-01 needs --resend-unknown'
+    assert flagged("a text naming no input: {at} --at") == "a text naming no input: {at} --at"  # only a Phrase is reworded
+    assert flagged(phrase + " (and more)") == str(phrase) + " (and more)"  # joined to a str it is a str: said once, where made
+
+
+def test_an_error_names_its_inputs_in_its_message_its_problems_and_after_about() -> None:
+    error = ConfigError(Phrase((Option.TZ, "Mars/Base"), ": unknown time zone"), [Problem(Phrase(Option.EMAIL), "required")],
+                        remedy=Remedy.FORCE)
+    assert str(error) == "tz=Mars/Base: unknown time zone. Force it (force=True).\n  email: required"
+    assert error_text(error) == "--tz Mars/Base: unknown time zone. Add --force.\n  --email: required"
+    about = error.about("dispatch 3")
+    assert error_text(about).startswith("dispatch 3: --tz Mars/Base: unknown time zone. Add --force.")
+    assert str(about).startswith("dispatch 3: tz=Mars/Base: unknown time zone.")
+
+
+def test_a_command_in_a_text_is_a_call_of_the_library_and_a_command_line_of_the_cli() -> None:
+    again = Command("send", "issues/x.yaml", ((Option.LIST, "members"), (Option.AT, '"..."')))
+    phrase = Phrase("schedule it again with ", again, ", or cancel it with ", Command("cancel"), ".")
+    assert str(phrase) == 'schedule it again with send(issues/x.yaml, list_name=members, at="..."), or cancel it with cancel().'
+    assert flagged(phrase) == 'schedule it again with bulletin send issues/x.yaml --list members --at "...", or cancel it with bulletin cancel.'
+    create = Command("new-issue", "SLUG", ((Option.START, "..."), (Option.END, "...")))
+    assert (str(Phrase(create)), flagged(Phrase(create))) == ("new_issue(SLUG, start=..., end=...)", "bulletin new-issue SLUG --from ... --to ...")
+
+
+@pytest.mark.parametrize("option", list(Option))
+def test_the_command_line_names_a_flag_for_every_input(option: Option) -> None:
+    assert OPTION_FLAGS[option].startswith("--")
 
 
 @pytest.mark.parametrize("remedy", list(Remedy))

@@ -52,7 +52,8 @@ def test_with_options_it_makes_a_whole_project(empty):
     ignored = (root / ".gitignore").read_text()
     assert {"build/", "outbox/", ".bulletin/cache/"} <= set(ignored.split())
     assert ".bulletin/\n" not in ignored and ".bulletin/ledger.db" in ignored and "back it up" in ignored
-    assert ".bulletin/ledger.db" in result.output and "cd cecop-bulletin && bulletin new-issue" in result.output
+    assert ".bulletin/ledger.db" in result.output
+    assert result.output.splitlines()[-1] == "Next: cd cecop-bulletin && bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30"
 
 
 def test_the_current_folder_is_used_when_it_is_empty(empty):
@@ -118,7 +119,7 @@ def test_every_bad_answer_is_named_at_once_and_nothing_is_written(empty):
 
 
 def test_on_a_terminal_it_asks_and_asks_again_until_an_answer_is_usable(empty, monkeypatch):
-    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.interactive", lambda: True)
     answers = ["CECOP", "Avenue Milcamps 105", "news(at)cecop", "news@cecop.coop", "", "", "Mars/Olympus", "Europe/Brussels"]
 
     result = run("mine", input="\n".join(answers) + "\n")
@@ -133,7 +134,7 @@ def test_on_a_terminal_it_asks_and_asks_again_until_an_answer_is_usable(empty, m
 
 
 def test_on_a_terminal_options_given_are_not_asked_again(empty, monkeypatch):
-    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.interactive", lambda: True)
 
     result = run("mine", "--name", "CECOP", "--address", "Avenue Milcamps 105", "--email", "news@cecop.coop",
                  "--timezone", "UTC", input="\n\n")

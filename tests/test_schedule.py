@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bulletin.cli import main
+from bulletin.cli import error_text, flagged, main
 from bulletin.dispatch.schedule import run_scheduler
 from bulletin.dispatch.schedule.times import clock_from_env, local_text, parse_at
 from bulletin.errors import BulletinError, ConfigError
@@ -55,15 +55,17 @@ def test_spring_forward_last_sunday_of_march(given: str, expected: str) -> None:
 def test_a_time_the_clocks_skip_is_an_error(given: str) -> None:
     with pytest.raises(BulletinError) as caught:
         parse_at(given, BXL, NOW)
-    assert str(caught.value).startswith(f'--at "{given}" does not exist in Europe/Brussels: the clocks go forward that night')
+    assert str(caught.value).startswith(f'at="{given}" does not exist in Europe/Brussels: the clocks go forward that night')
     assert str(caught.value).endswith(f"e.g. 03:{given[-2:]}")
+    assert error_text(caught.value).startswith(f'--at "{given}" does not exist in Europe/Brussels')  # the CLI names its flag
 
 
 def test_a_time_the_clocks_repeat_is_the_first_and_says_so() -> None:
     first = parse_at("2021-10-31 02:30", BXL, NOW)  # last Sunday of October: 03:00 CEST -> 02:00 CET
     assert first.iso() == "2021-10-31T00:30:00+00:00"  # 02:30 CEST, the first of the two
     assert first.note == ('"2021-10-31 02:30" happens twice in Europe/Brussels (the clocks go back that night): using the first, '
-                          '02:30 CEST = 00:30 UTC. For the second (01:30 UTC), write --at "2021-10-31T02:30+01:00"')
+                          '02:30 CEST = 00:30 UTC. For the second (01:30 UTC), write at="2021-10-31T02:30+01:00"')
+    assert flagged(first.note).endswith('For the second (01:30 UTC), write --at "2021-10-31T02:30+01:00"')  # the CLI's words
     second = parse_at("2021-10-31T02:30+01:00", BXL, NOW)
     assert (second.iso(), second.note) == ("2021-10-31T01:30:00+00:00", None)
     assert second.text() == "Sun 2021-10-31 02:30 CET (Europe/Brussels), 01:30 UTC"
@@ -97,9 +99,11 @@ def test_times_are_shown_in_local_time_with_the_zone_name() -> None:
     ("2021-07-05", '--at "2021-07-05": give a time as well as the date, like "2021-07-05 09:00"'),
 ])
 def test_past_and_unreadable_times_are_errors(given: str, message: str) -> None:
+    """The messages as the CLI says them (--at "…"); the library names the argument (at="…")."""
     with pytest.raises(BulletinError) as caught:
         parse_at(given, BXL, NOW)
-    assert str(caught.value) == message
+    assert error_text(caught.value) == message
+    assert str(caught.value) == message.replace(f'--at "{given}"', f'at="{given}"')
 
 
 @pytest.mark.parametrize(("given", "zone", "message"), [
@@ -118,7 +122,8 @@ def test_past_and_unreadable_times_are_errors(given: str, message: str) -> None:
 def test_times_out_of_range_are_errors(given: str, zone: str, message: str) -> None:
     with pytest.raises(BulletinError) as caught:
         parse_at(given, zone, NOW)
-    assert str(caught.value) == message
+    assert error_text(caught.value) == message
+    assert str(caught.value) == message.replace(f'--at "{given}"', f'at="{given}"')
 
 
 def test_up_to_a_year_ahead_is_fine() -> None:
@@ -126,9 +131,10 @@ def test_up_to_a_year_ahead_is_fine() -> None:
 
 
 def test_an_unknown_zone_is_an_error() -> None:
-    with pytest.raises(ConfigError, match="--tz Europe/Bruxelles: unknown time zone"):
+    with pytest.raises(ConfigError, match="^tz=Europe/Bruxelles: unknown time zone") as caught:
         parse_at("2021-07-05 09:00", "Europe/Bruxelles", NOW)
-    with pytest.raises(ConfigError, match=r"--tz europe/brussels: unknown time zone \(did you mean Europe/Brussels\?\)"):
+    assert error_text(caught.value).startswith("--tz Europe/Bruxelles: unknown time zone")
+    with pytest.raises(ConfigError, match=r"^tz=europe/brussels: unknown time zone \(did you mean Europe/Brussels\?\)"):
         parse_at("2021-07-05 09:00", "europe/brussels", NOW)  # zone names are case-sensitive on Linux
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from .errors import BulletinError
+from .errors import BulletinError, Option, Phrase
 
 DEFAULT_BROWSER = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,10 +29,10 @@ def find_browser(browser: str | os.PathLike[str] | None = None) -> str:
     candidate = str(browser) if browser else DEFAULT_BROWSER
     path = Path(candidate) if os.sep in candidate else Path(shutil.which(candidate) or candidate)
     if not path.is_file() or not os.access(path, os.X_OK):
-        raise BulletinError(
+        raise BulletinError(Phrase(
             f"no Chromium browser found at {candidate}: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-            "or name its path with --browser PATH"
-        )
+            "or name its path with ", (Option.BROWSER, "PATH")
+        ))
     return str(path)
 
 

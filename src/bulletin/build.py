@@ -15,7 +15,7 @@ from . import sources
 from .catalogue import fallback_warning
 from .config import load_issue, load_project
 from .editions import Missing, localize
-from .errors import BulletinError, ConfigError, Problem, SourceError, Where, raise_if
+from .errors import BulletinError, ConfigError, Option, Phrase, Problem, SourceError, Where, raise_if
 from .imagesize import load_sizes, with_sizes
 from .model import IssueSpec, Item, Project, Selection, Source
 from .render import Rendered, render_issue
@@ -141,8 +141,8 @@ def prepare(
     warnings = [warning for edition in editions.values() for warning in _output_warnings(edition)]
     warnings += [str(problem) for problem in about_inputs]
     manifest = _manifest(project, spec, selection, editions, warnings)
-    notes = [f"{site}: the posts as fetched {age} ago (kept in {project.state_dir}/cache/; add --refresh to fetch them anew)"
-             for site, age in cache.ages().items()]
+    notes: list[str] = [Phrase(f"{site}: the posts as fetched {age} ago (kept in {project.state_dir}/cache/; add ",
+                               Option.REFRESH, " to fetch them anew)") for site, age in cache.ages().items()]
     return BuildResult(project, spec, items, selection, rendered, manifest, warnings, content_warnings=about_inputs, notes=notes,
                        editions=editions, untranslated=missing)
 

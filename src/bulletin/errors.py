@@ -12,14 +12,16 @@ Every error a user can cause derives from one root, so the CLI can print it and 
     └── CheckError           pre-send checks found errors
 
 An error the user can get past by asking for something (overwrite, send anyway, send as a new dispatch)
-carries a ``Remedy``: the library says it in words, the CLI names its flag (``cli.REMEDY_FLAGS``).
+carries a ``Remedy``: the library says it in words, the CLI names its flag (``cli.REMEDY_FLAGS``). A text that
+names an input the caller gives (a time ``at``, ``refresh``) is a ``Phrase``: it reads ``at="2021-07-05"`` as a
+library text and ``--at "2021-07-05"`` as the CLI says it (``cli.OPTION_FLAGS``).
 """
 
 from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -53,9 +55,14 @@ class Where:
     row: int | None = None  # record of a CSV file, as a spreadsheet numbers it: "subscribers.csv row 7"
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, names: Callable[[Option], str] | None = None) -> str:
+        """The place; ``names`` names an input the place is (a ``Phrase``: the CLI says ``--email``)."""
+        file = said(self.file, names) if names else str.__str__(self.file)
         if self.line is not None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file} row {self.row}" if self.row is not None else self.file
+            return f"{file}:{self.line}"
+        return f"{file} row {self.row}" if self.row is not None else file
 
     def __bool__(self) -> bool:
         return bool(self.file)
@@ -73,7 +80,12 @@ class Problem:
         object.__setattr__(self, "message", message)
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        return self.text()
+
+    def text(self, names: Callable[[Option], str] | None = None) -> str:
+        """``where: message``; ``names`` names the inputs they name (see ``Phrase``)."""
+        message = said(self.message, names) if names else str.__str__(self.message)
+        return f"{self.where.text(names)}: {message}" if self.where else message
 
 
 class Remedy(Enum):
@@ -86,6 +98,92 @@ class Remedy(Enum):
     AT = "send it again with the new time (at=...)"
     NOT_AT = "send it again without a time (at=None)"
     LIST = "name the list (list_name=...)"
+
+
+class Option(Enum):
+    """An input a caller gives, as library texts name it (its keyword argument); the CLI names its flag instead."""
+
+    AT = "at"
+    TZ = "tz"
+    START = "start"
+    END = "end"
+    REFRESH = "refresh=True"
+    RESEND_UNKNOWN = "unknown='resend'"
+    SKIP_UNKNOWN = "unknown='skip'"
+    LIST = "list_name"
+    NAME = "name"
+    ADDRESS = "address"
+    EMAIL = "email"
+    WEBSITE = "website"
+    TIMEZONE = "timezone"
+    TEST = "test"
+    LANG = "lang"
+    PORT = "port"
+    BROWSER = "browser"
+    READ_ONLY = "read_only=True"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command a text asks the user to run: the library calls it (``cancel(issues/x.yaml, list_name=members)``),
+    the command line runs it (``bulletin cancel issues/x.yaml --list members``)."""
+
+    name: str  # the command (send, new-issue); the function is the same name in Python's spelling (new_issue)
+    argument: str = ""
+    options: tuple[tuple[Option, str], ...] = ()
+
+    def said(self, names: Callable[[Option], str] | None) -> str:
+        """As the library calls it, or with ``names`` as the command line runs it."""
+        first = [self.argument] if self.argument else []
+        if names is None:
+            return f"{self.name.replace('-', '_')}({', '.join([*first, *(f'{o.value}={v}' for o, v in self.options)])})"
+        return " ".join(["bulletin", self.name, *first, *(f"{names(o)} {v}" for o, v in self.options)])
+
+
+#: A part of a phrase: words, an input by name, an input with the value given for it, or a command to run.
+Part = str | Option | tuple[Option, str] | Command
+
+
+class Phrase(str):
+    """A text naming the caller's inputs: as a ``str``, in the library's words (``at="…"``); ``said(names)`` names each
+    input as ``names`` does (the CLI: ``--at "…"``).
+
+    Built from parts: ``Phrase((Option.AT, '"2021-07-05"'), " is in the past")``.
+    """
+
+    parts: tuple[Part, ...]
+
+    def __new__(cls, *parts: Part) -> Phrase:
+        phrase = super().__new__(cls, _joined(parts, None))
+        phrase.parts = parts
+        return phrase
+
+    def said(self, names: Callable[[Option], str]) -> str:
+        """The text with each input named by ``names`` (and its value after a space)."""
+        return _joined(self.parts, names)
+
+    def after(self, words: str) -> Phrase:
+        """The same phrase with ``words`` before it."""
+        return Phrase(words, *self.parts)
+
+
+def _joined(parts: Iterable[Part], names: Callable[[Option], str] | None) -> str:
+    """The parts in the library's words (``names`` None: at="…"), or with each input named by ``names`` (--at "…")."""
+    def one(part: Part) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, Command):
+            return part.said(names)
+        if isinstance(part, Option):
+            return names(part) if names else part.value
+        return f"{names(part[0])} {part[1]}" if names else f"{part[0].value}={part[1]}"
+
+    return "".join(one(part) for part in parts)
+
+
+def said(text: str, names: Callable[[Option], str]) -> str:
+    """A text as ``names`` names its inputs (a ``Phrase``), else as it is."""
+    return text.said(names) if isinstance(text, Phrase) else text
 
 
 class BulletinError(Exception):
@@ -107,22 +205,25 @@ class BulletinError(Exception):
         """Where the error is: its own place, else its first problem's, if known."""
         return self.where or next((p.where for p in self.problems if p.where), None)
 
-    def text(self, how: str | None = None) -> str:
-        """The message (after its place), its remedy (said as ``how`` when given) and every problem, one a line."""
-        message = f"{self.where}: {self.message}" if self.where else self.message
+    def text(self, how: str | None = None, names: Callable[[Option], str] | None = None) -> str:
+        """The message (after its place), its remedy (said as ``how`` when given) and every problem, one a line;
+        ``names`` names the inputs a ``Phrase`` message names (the CLI: by their flags)."""
+        message = said(self.message, names) if names else self.message
+        message = f"{self.where.text(names)}: {message}" if self.where else message
         if self.remedy is not None:
             how = how or self.remedy.value
             stop = "" if message.endswith((".", "?", "!")) else "."
             message = f"{message}{stop} {f'To {self.to}, {how}' if self.to else how[:1].upper() + how[1:]}."
         if self.problems:
-            lines = "\n".join(f"  {p}" for p in self.problems)
+            lines = "\n".join(f"  {p.text(names)}" for p in self.problems)
             message = f"{message}\n{lines}" if message else lines
         return message
 
     def about(self, what: str) -> BulletinError:
         """The same error, its message starting with ``what`` ("dispatch 3 of 'x' to 'members': ...")."""
         out = copy.copy(self)
-        out.message = f"{what}: {self.where}: {self.message}" if self.where else f"{what}: {self.message}"
+        before = f"{what}: {self.where}: " if self.where else f"{what}: "
+        out.message = self.message.after(before) if isinstance(self.message, Phrase) else before + self.message
         out.where = None
         out.args = (out.text(),)
         return out

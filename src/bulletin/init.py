@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import PROJECT_FILE, email_problem, load_project, timezone_problem, website_problem
-from .errors import BulletinError, ConfigError, Problem, raise_if
+from .errors import BulletinError, Command, ConfigError, Option, Phrase, Problem, raise_if
 
 STARTER = Path(__file__).resolve().parent / "starter"
 SUBSCRIBERS_HEADER = "email,name,first_name,lists,status,language\n"
-REQUIRED = {"name": "--name (the organisation's name)", "address": "--address (its postal address)",
-            "email": "--email (the address the bulletin is sent from)"}
+#: The answers a project needs, each named by its input (the CLI: its option) and said in words.
+REQUIRED = {"name": (Option.NAME, "the organisation's name"), "address": (Option.ADDRESS, "its postal address"),
+            "email": (Option.EMAIL, "the address the bulletin is sent from")}
 
 Discover = Callable[[str], tuple[str | None, str]]
 Prompt = Callable[[str, str | None, Callable[[str], str]], str]  # (question, default, check) -> the accepted answer
@@ -61,13 +62,17 @@ class Created:
         lines.append("Every send is recorded in .bulletin/ledger.db once you send: keep that file and back it up "
                      "(it is how bulletin never mails anyone twice).")
         step = f"cd {named} && " if named else ""
-        lines.append(f"Next: {step}bulletin new-issue 2021-h1 --from 2021-01-01 --to 2021-06-30")
+        lines.append(Phrase(f"Next: {step}", Command("new-issue", "2021-h1", ((Option.START, "2021-01-01"), (Option.END, "2021-06-30")))))
         return lines
 
 
-def missing(answers: Answers) -> list[str]:
-    """The options of the required answers not given, as the error lists them."""
-    return [option for key, option in REQUIRED.items() if not (getattr(answers, key) or "").strip()]
+def missing(answers: Answers) -> list[Phrase]:
+    """The required answers not given, each its input and what it is ("name (the organisation's name)")."""
+    return [Phrase(option, f" ({what})") for option, what in _unanswered(answers)]
+
+
+def _unanswered(answers: Answers) -> list[tuple[Option, str]]:
+    return [(option, what) for key, (option, what) in REQUIRED.items() if not (getattr(answers, key) or "").strip()]
 
 
 def check_folder(folder: Path, *, named: bool) -> None:
@@ -109,11 +114,11 @@ def normalise(answers: Answers) -> Answers:
 
 
 def problems(answers: Answers) -> list[Problem]:
-    """Every answer that bulletin.yaml would refuse, named by its option."""
-    found = [Problem(option.split(" ")[0], "required") for option in missing(answers)]
-    checks = (("--email", answers.email, email_problem), ("--website", answers.website, website_problem),
-              ("--timezone", answers.timezone, timezone_problem))
-    found += [Problem(option, check(value) or "") for option, value, check in checks if value and check(value)]
+    """Every answer that bulletin.yaml would refuse, named by its input (the CLI: its option)."""
+    found = [Problem(Phrase(option), "required") for option, _ in _unanswered(answers)]
+    checks = ((Option.EMAIL, answers.email, email_problem), (Option.WEBSITE, answers.website, website_problem),
+              (Option.TIMEZONE, answers.timezone, timezone_problem))
+    found += [Problem(Phrase(option), check(value) or "") for option, value, check in checks if value and check(value)]
     return found
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import sources as readers
 from .config import load_project
-from .errors import ConfigError, Problem, SourceError, raise_if
+from .errors import ConfigError, Option, Phrase, Problem, SourceError, raise_if
 from .model import Item, Project, Source
 from .select import fold
 
@@ -27,7 +27,7 @@ def list_items(
     """
     project = project or load_project()
     if start and end and end < start:
-        raise ConfigError(f"--to {end} is before --from {start}")
+        raise ConfigError(Phrase((Option.END, str(end)), " is before ", (Option.START, str(start))))
     found: list[Item] = []
     problems: list[Problem] = []
     chosen: list[Source] = list(sources) if sources else project.source or [project.content_dir]

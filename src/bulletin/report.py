@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -15,8 +16,9 @@ if TYPE_CHECKING:
     from .model import Item
 
 
-def print_build(result: BuildResult) -> None:
-    """Items per section, what was left out and why, sizes, warnings, where the files are."""
+def print_build(result: BuildResult, *, say: Callable[[str], str] = str) -> None:
+    """Items per section, what was left out and why, sizes, warnings, where the files are (``say``: how notes name the
+    inputs, see ``errors.Phrase``)."""
     spec, selection, manifest = result.spec, result.selection, result.manifest
     click.echo(f"{spec.title} ({spec.period.start} to {spec.period.end})")
     rows = ([(1, "Featured")] if selection.featured else []) + [(len(section.items), section.title) for section in selection.sections]
@@ -34,7 +36,7 @@ def print_build(result: BuildResult) -> None:
     else:
         click.echo(f"HTML {sizes['html_bytes'] / 1024:.1f} KB, text {sizes['text_bytes'] / 1024:.1f} KB")
     for note in result.notes:
-        click.echo(f"Note: {note}")
+        click.echo(f"Note: {say(note)}")
     for warning in result.summed_warnings():
         click.echo(click.style("Warning: ", fg="yellow") + warning)
     if result.untranslated and result.out_dir is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import sources
 from .config import load_project
-from .errors import BulletinError, ConfigError, Remedy
+from .errors import BulletinError, ConfigError, Option, Phrase, Remedy
 from .model import Item, Project, Source, WordPressSource
 from .render.context import period_label
 from .select import fold
@@ -65,7 +65,7 @@ def new_issue(slug: str, start: dt.date, end: dt.date, *, force: bool = False, p
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
         raise ConfigError(f"'{slug}' is not a usable issue name: use letters, digits, '-' and '_' (e.g. 2021-h1)")
     if end < start:
-        raise ConfigError(f"--to {end} is before --from {start}")
+        raise ConfigError(Phrase((Option.END, str(end)), " is before ", (Option.START, str(start))))
     path = Path(project.root) / "issues" / f"{slug}.yaml"
     try:
         exists = path.exists()

@@ -132,7 +132,7 @@ def test_without_a_terminal_a_mistake_in_the_input_is_named_before_asking_for_ye
 @pytest.mark.parametrize(("answer", "sent"), [("n\n", 0), ("y\n", 5)])
 def test_confirmation_shows_the_plan(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch,
                                      answer: str, sent: int) -> None:
-    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.interactive", lambda: True)
     result = run("send", "issues/example.yaml", "--list", "members", input=answer)
     assert result.exit_code == 0, result.output
     assert "Recipients: 5 in 1 request" in result.output and "Send to 5 recipients now?" in result.output
@@ -255,7 +255,7 @@ def test_outbox_writes_the_exact_bodies_and_a_sample_message(tmp_project: Path) 
 
 
 def test_ctrl_c_at_the_confirmation_is_a_no(sendgrid_project: Path, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bulletin.cli._interactive", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.interactive", lambda: True)
     result = run("send", "issues/example.yaml", "--list", "members", input="")  # end of input, as with Ctrl-D/Ctrl-C
     assert result.exit_code == 0
     assert "Not sent: nothing was written or sent." in result.output
@@ -267,8 +267,8 @@ def test_ctrl_c_while_sending_gives_the_terminal_its_cursor_back(sendgrid_projec
     from rich.console import Console
 
     terminal = io.StringIO()
-    monkeypatch.setattr("bulletin.cli._console", lambda stderr=False: Console(file=terminal, force_terminal=True))
-    monkeypatch.setattr("bulletin.cli._live_progress", lambda: True)
+    monkeypatch.setattr("bulletin.cli.terminal.console", lambda stderr=False: Console(file=terminal, force_terminal=True))
+    monkeypatch.setattr("bulletin.cli.terminal.live_progress", lambda: True)
 
     def interrupted(self: object, body: object) -> None:
         raise KeyboardInterrupt

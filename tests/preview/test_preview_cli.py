@@ -113,6 +113,7 @@ def test_the_command_serves_until_ctrl_c(tmp_project: Path) -> None:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=10)
         assert process.returncode == 0 and "Stopped." in rest
+        assert f"The page's buttons (feature, pin, exclude, ...) edit {ISSUE}; --read-only turns them off." in rest  # its flag
     finally:
         if process.poll() is None:
             process.kill()

@@ -78,7 +78,7 @@ def test_lang_and_as_choose_the_edition_the_preview_starts_with(trilingual: Path
         assert preview.session is not None and preview.session.lang == "it"
     with pytest.raises(ConfigError) as caught, Preview(ISSUE, port=0, watch=False, lang="de"):
         pass
-    assert "--lang de: the issue has no such edition (its languages: en, fr, it" in str(caught.value)
+    assert "lang=de: the issue has no such edition (its languages: en, fr, it" in str(caught.value)  # the CLI says --lang de
 
 
 @pytest.fixture

@@ -104,7 +104,8 @@ def test_a_missed_hand_over_waits_for_the_user(fake_sendgrid: FakeSendGrid, cloc
     result = run("dispatch-due")
     assert result.exit_code == 1
     assert "was due Tue 2021-07-06 09:00 CEST (Europe/Brussels), 07:00 UTC and was never handed over" in result.output
-    assert "schedule it again with bulletin send issues/example.yaml --list members --at" in result.output
+    assert 'schedule it again with bulletin send issues/example.yaml --list members --at "...", or cancel it with bulletin cancel.' \
+        in result.output
     assert fake_sendgrid.requests == [] and dispatches(sendgrid_project)[0][1] == "scheduled"
     assert run("cancel", "issues/example.yaml").exit_code == 0
     assert run("dispatch-due").exit_code == 0
@@ -218,6 +219,8 @@ def test_a_deleted_or_emptied_ledger_after_scheduling_is_noticed(fake_sendgrid: 
         assert "Restore the ledger from a backup" in due_run.output
         status = run("status")
         assert "has lost dispatch 1 of 'example' to 'members'" in status.output
+        for output in (due_run.output, status.output):  # the command to run, with its flags
+            assert "schedule it again (bulletin send issues/example.yaml --list members --at ...) and delete" in output
     assert fake_sendgrid.mail_requests() == 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bulletin.cli import error_text
 from bulletin.dispatch.sendgrid import SendGridTransport
 from bulletin.errors import Remedy
 from dispatch.helpers import run
@@ -122,9 +123,13 @@ def test_without_safe_unknown_requests_wait_for_the_user(fake_sendgrid: FakeSend
     found = due(clock)
     assert [r.outcome for r in found.handed] == ["incomplete"]
     assert [str(p) for p in found.problems] == [
-        "dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run bulletin send issues/example.yaml "
-        "--list members. To send them again (they may get it twice) or skip them (they may miss it), say which "
+        "dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run send(issues/example.yaml, "
+        "list_name=members). To send them again (they may get it twice) or skip them (they may miss it), say which "
         "(unknown='resend' or unknown='skip')."]
+    assert [error_text(p) for p in found.problems] == [  # as bulletin dispatch-due says it
+        "dispatch 1 of 'example' to 'members': 1 request (1,000 recipients) got no answer; run bulletin send issues/example.yaml "
+        "--list members. To send them again (they may get it twice) or skip them (they may miss it), add --resend-unknown "
+        "or --skip-unknown."]
     assert [p.remedy for p in found.problems] == [Remedy.UNKNOWN]
     assert fake_sendgrid.calls(*CANCEL) == 0 and fake_sendgrid.mail_requests() == 2  # batch 3 went on
     assert schedule(None, clock, unknown="resend").outcome == "handed over"

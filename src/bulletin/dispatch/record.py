@@ -16,7 +16,7 @@ from typing import Any
 
 from ..atomic import write_atomic
 from ..config import display_path
-from ..errors import LedgerError
+from ..errors import Command, LedgerError, Option, Phrase
 from ..ledger import Clock, Dispatch, Ledger, ledger_path, utc_now
 from ..model import Project
 from .schedule.times import local_text, read_stored
@@ -55,7 +55,7 @@ def lost_dispatches(project: Project, clock: Clock | None = None) -> list[str]:
 def lost(state: Path, ledger: Ledger | None, now: dt.datetime, *, zone: str, shown: str) -> list[str]:
     """What the ledger lost: one message per recorded dispatch it no longer has. Records of dispatches that are over
     are removed. ``state`` is the ledger's folder; ``shown`` the ledger as shown to the user."""
-    messages = []
+    messages: list[str] = []
     for path in sorted((state / FOLDER).glob("dispatch-*.json")):
         try:
             data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -68,13 +68,13 @@ def lost(state: Path, ledger: Ledger | None, now: dt.datetime, *, zone: str, sho
                 path.unlink(missing_ok=True)
             continue
         where = f"{state.name}/{FOLDER}/{path.name}"
-        messages.append(
+        again = Command("send", f"issues/{data.get('issue')}.yaml", ((Option.LIST, str(data.get("list"))), (Option.AT, "...")))
+        messages.append(Phrase(
             f"{shown} has lost dispatch {data.get('dispatch')} of '{data.get('issue')}' to '{data.get('list')}', scheduled for "
             f"{local_text(send_at, str(data.get('timezone') or zone))} ({where} still records it): the ledger was deleted, "
             "emptied or replaced, so it will not be handed over. Restore the ledger from a backup; or, if SendGrid's "
-            f"scheduled sends do not hold it already, schedule it again (bulletin send issues/{data.get('issue')}.yaml --list "
-            f"{data.get('list')} --at ...) and delete {where}."
-        )
+            "scheduled sends do not hold it already, schedule it again (", again, f") and delete {where}."
+        ))
     return messages
 
 

@@ -28,6 +28,8 @@ from ..errors import (
     CheckError,
     ConfigError,
     LedgerError,
+    Option,
+    Phrase,
     Problem,
     Remedy,
     raise_if,
@@ -141,7 +143,7 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
         try:
             email = normalise(address)
         except EmailNotValidError as exc:  # its text says what is wrong
-            problems.append(Problem(f"--test {address}", str(exc)))
+            problems.append(Problem(Phrase((Option.TEST, address)), str(exc)))
             continue
         emails.setdefault(email.lower(), email)
         given.setdefault(email.lower(), address)
@@ -160,13 +162,13 @@ def _test(planner: Planner, addresses: list[str], people: tuple[Path, str], *, d
     for key in emails:  # a test is mail too: never to someone who unsubscribed or bounced
         status = audience.report.suppressed.get(key)
         if status in SUPPRESSED:
-            problems.append(Problem(f"--test {given[key]}", f"{status} in {people[1]}: nobody who unsubscribed or bounced is mailed"))
+            problems.append(Problem(Phrase((Option.TEST, given[key])), f"{status} in {people[1]}: nobody who unsubscribed or bounced is mailed"))
         elif status:
-            problems.append(Problem(f"--test {given[key]}", f"has a status bulletin does not know in {people[1]} "
+            problems.append(Problem(Phrase((Option.TEST, given[key])), f"has a status bulletin does not know in {people[1]} "
                                                              "(see bulletin subscribers check), so it is not mailed"))
         elif key in planner.sendgrid:
             project = planner.project
-            problems.append(Problem(f"--test {given[key]}", f"{why(project.root, project.state_dir, key)} "
+            problems.append(Problem(Phrase((Option.TEST, given[key])), f"{why(project.root, project.state_dir, key)} "
                                                              "(bulletin subscribers suppressed lists them)"))
     raise_if(problems, AudienceError, "Not sent: a test address may not be mailed")
     nobody = (("",) * len(planner.message.fields), planner.message.lang)  # not a subscriber: fallbacks, the default edition

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -32,7 +32,7 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
-def print_plan(console: Console, plan: SendPlan) -> None:
+def print_plan(console: Console, plan: SendPlan, *, say: Callable[[str], str] = str) -> None:
     """The send plan, as shown by --dry-run and before confirmation."""
     console.print(f"[bold]Send plan[/] for {escape(plan.issue)}: {escape(plan.subject)}")
     for lang, subject in list(plan.subjects.items())[1:]:
@@ -46,7 +46,7 @@ def print_plan(console: Console, plan: SendPlan) -> None:
         safe = "; safe: after a crash the whole batch is cancelled and sent again" if plan.safe else ""
         console.print(f"  When: [bold]{escape(scheduled_time(plan))}[/]{safe}")
     for note in plan.notes:
-        console.print(f"  [yellow]Note:[/] {escape(note)}")
+        console.print(f"  [yellow]Note:[/] {escape(say(note))}")
     if plan.resume:
         r = plan.resume
         console.print(f"  Resuming dispatch {r.dispatch} of {when(r.created)}: {count(r.accepted[1], 'recipient')} already accepted "
@@ -359,8 +359,9 @@ def print_upcoming(console: Console, rows: list[dict[str, Any]]) -> None:
 _UPCOMING = {"scheduled": "waiting", "done": "handed over", "handing_over": "being handed over"}
 
 
-def print_due(console: Console, report: Any, *, quiet: bool) -> None:
-    """bulletin dispatch-due: what was handed over, what needs attention; with ``quiet`` nothing when nothing happened."""
+def print_due(console: Console, report: Any, *, quiet: bool, say: Callable[[str], str] = str) -> None:
+    """bulletin dispatch-due: what was handed over, what needs attention; with ``quiet`` nothing when nothing happened
+    (``say``: how notes name the inputs, see ``errors.Phrase``)."""
     for done in report.handed:
         plan = done.plan
         what = f"dispatch {done.dispatch} of '{escape(plan.slug)}' to '{escape(str(plan.list_name))}'"
@@ -373,7 +374,7 @@ def print_due(console: Console, report: Any, *, quiet: bool) -> None:
         elif done.outcome not in ("incomplete",):
             console.print(f"{what}: {done.outcome}")
         for note in plan.notes:
-            console.print(f"  Note: {escape(note)}")
+            console.print(f"  Note: {escape(say(note))}")
     if report.busy and not quiet:
         console.print("Another bulletin is sending in this project: it hands over what is due (or the next run does).")
     if not report.handed and not report.problems and not report.busy and not quiet:

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
 from ..config import load_project
-from ..errors import ConfigError
+from ..errors import ConfigError, Option, Phrase
 from ..ledger import Clock, utc_now
 from ..ledger_feedback import FeedbackStore, state_db
 from ..model import Project
@@ -156,7 +156,7 @@ def serve(host: str = "127.0.0.1", port: int = 8025, *, path: str = PATH, projec
     try:
         server = WebhookServer(project, host, port, path=path, log=log)
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port") from None
+        raise ConfigError(Phrase(f"cannot listen on {host}:{port} ({exc.strerror}); choose another ", Option.PORT)) from None
     if ready:
         ready(server)
     try:

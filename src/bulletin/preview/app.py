@@ -13,7 +13,7 @@ from typing import Self
 
 from ..build import BuildResult, prepare
 from ..config import load_project
-from ..errors import ConfigError
+from ..errors import Command, ConfigError, Option, Phrase
 from ..languages import match
 from .actions import Composer
 from .personal import edition_for, find_subscriber
@@ -67,14 +67,15 @@ class Preview:
     def start(self) -> Self:
         """Check the inputs a user can get wrong before serving, build once, then serve (and watch)."""
         if not self.issue.is_file():
-            raise ConfigError(f"{self.issue}: no such issue file (create one with: bulletin new-issue SLUG --from ... --to ...)")
+            create = Command("new-issue", "SLUG", ((Option.START, "..."), (Option.END, "...")))
+            raise ConfigError(Phrase(f"{self.issue}: no such issue file (create one with: ", create, ")"))
         project = load_project(self.issue)
         lang = project.editions[0]
         if self.lang:
             lang = match(self.lang, project.editions) or ""
             if not lang:
-                raise ConfigError(f"--lang {self.lang}: the issue has no such edition (its languages: {', '.join(project.editions)}; "
-                                  f"set them with languages: in {Path(project.path).name})")
+                raise ConfigError(Phrase((Option.LANG, self.lang), f": the issue has no such edition (its languages: "
+                                         f"{', '.join(project.editions)}; set them with languages: in {Path(project.path).name})"))
         if self.as_email:
             row = find_subscriber(project, self.as_email, ["language"])  # an unknown address is an error now, not a blank page later
             if not self.lang:
@@ -167,7 +168,7 @@ def run(
             log(f"Previewing {issue}{who} at {preview.url}")
             log("Rebuilds when you save the issue, its items, templates or bulletin.yaml. Press Ctrl+C to stop.")
             if not read_only:
-                log(f"The page's buttons (feature, pin, exclude, ...) edit {issue}; --read-only turns them off.")
+                log(Phrase(f"The page's buttons (feature, pin, exclude, ...) edit {issue}; ", Option.READ_ONLY, " turns them off."))
             if open_browser:
                 webbrowser.open(preview.url)
             stop.wait()

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ..errors import AudienceError, BulletinError
+from ..errors import AudienceError, BulletinError, Option, Phrase
 from ..languages import match
 from ..render.context import fill_merge_tags
 from .actions import ACTIONS, Composer, Refused
@@ -81,9 +81,10 @@ def bind(
             raise BulletinError(f"cannot listen on {HOST}:{candidate}: {exc.strerror}") from None
         note = None if candidate == port else f"port {port} is busy; using {server.server_address[1]} instead"
         return server, note
-    raise BulletinError(
-        f"ports {port} to {port + PORT_TRIES - 1} are all in use: pick another with --port N, or --port 0 for any free port"
-    )
+    raise BulletinError(Phrase(
+        f"ports {port} to {port + PORT_TRIES - 1} are all in use: pick another with ", (Option.PORT, "N"), ", or ",
+        (Option.PORT, "0"), " for any free port"
+    ))
 
 
 def serve_in_thread(server: PreviewHTTPServer) -> threading.Thread:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from ...errors import BulletinError, LedgerError, Remedy
+from ...errors import BulletinError, Command, LedgerError, Option, Phrase, Remedy
 from ...ledger import Dispatch, Ledger, utc_now
 from ..deliver import SendReport
 from ..plan import Resume, SendPlan, already_planned, estimate
@@ -33,12 +33,13 @@ def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_nam
     supersede: Dispatch | None = None
     if existing is not None and existing.send_at is not None and not gone(existing, now):
         planned = local_text(read_stored(existing.send_at), existing.timezone or run.project.timezone)
+        cancel = Command("cancel", out.issue, ((Option.LIST, list_name),))
         _describe(out, existing)
         if existing.state == "scheduled":  # not handed over: nothing of it was sent, it can simply be replaced
             if when is None:
-                raise LedgerError(
+                raise LedgerError(Phrase(
                     f"{out.issue} is scheduled to '{list_name}' for {planned} (dispatch {existing.id}). To send it now instead, "
-                    f"cancel it first: bulletin cancel {out.issue} --list {list_name}.", remedy=Remedy.AT, to="change the time"
+                    "cancel it first: ", cancel, "."), remedy=Remedy.AT, to="change the time"
                 )
             if same and existing.send_at == when.iso() and existing.safe == safe:
                 if read_stored(existing.send_at) - now > HANDOVER or dry_run:
@@ -51,15 +52,15 @@ def to_list_at(run: Planner, ledger: Ledger, existing: Dispatch | None, list_nam
                              f"{'' if same else '; the issue has changed since'}), which was not handed over yet.")
         else:  # handed over to SendGrid, or cut off while being handed over
             if not same:
-                raise LedgerError(
+                raise LedgerError(Phrase(
                     f"{out.issue} has changed since dispatch {existing.id} was handed over to SendGrid for {planned}. To send the "
-                    f"new version, cancel it first (bulletin cancel {out.issue} --list {list_name}), then schedule it again."
-                )
+                    "new version, cancel it first (", cancel, "), then schedule it again."
+                ))
             if when is not None and when.iso() != existing.send_at:
-                raise LedgerError(
+                raise LedgerError(Phrase(
                     f"dispatch {existing.id} was already handed over to SendGrid for {planned}. To change the time, cancel it "
-                    f"first (bulletin cancel {out.issue} --list {list_name}), then schedule it again."
-                )
+                    "first (", cancel, "), then schedule it again."
+                ))
             if existing.state == "done":
                 paid = settle_owed(ledger, existing.id, transport=run.transport, project=run.project, retry=run.retry,
                                    progress=run.progress, out=out, dry_run=dry_run, confirm=confirm)

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...config import display_path as shown
 from ...config import load_project
-from ...errors import BulletinError, DispatchError, LedgerError, Remedy
+from ...errors import BulletinError, Command, DispatchError, LedgerError, Option, Phrase, Remedy
 from ...ledger import IN_FLIGHT, Clock, Dispatch, Ledger, ledger_path, utc_now
 from ...model import Project
 from ...words import count
@@ -71,8 +71,9 @@ def upcoming(*, project: Project | None = None, clock: Clock | None = None) -> l
             elif d.state == "done":
                 status = f"handed over to {target} (batch {d.batch_id}); cancellable until {local_text(send_at - CANCEL_CUTOFF, zone)}"
             elif unknown:
-                status = f"hand-over interrupted, {count(unknown, 'request')} of unknown outcome: " + (
-                    "the next dispatch-due cancels the batch and sends it again" if d.safe else "needs --resend-unknown or --skip-unknown")
+                interrupted = f"hand-over interrupted, {count(unknown, 'request')} of unknown outcome: "
+                status = (f"{interrupted}the next dispatch-due cancels the batch and sends it again" if d.safe
+                          else Phrase(interrupted, "needs ", Option.RESEND_UNKNOWN, " or ", Option.SKIP_UNKNOWN))
             elif failed:
                 status = f"{count(failed, 'request')} refused or failed; the next dispatch-due tries again (bulletin status shows why)"
             else:
@@ -273,7 +274,8 @@ def _attention(d: Dispatch, done: SendReport) -> DispatchError:
         parts.append(f"{count(len(done.failed), 'request')} failed: {done.failed[0].error}")
     what = f"dispatch {d.id} of '{d.slug}' to '{d.list_name}': {'; '.join(parts)}"
     if done.unknown and not d.safe:
-        return DispatchError(f"{what}; run bulletin send issues/{d.slug}.yaml --list {d.list_name}.", remedy=Remedy.UNKNOWN,
+        again = Command("send", f"issues/{d.slug}.yaml", ((Option.LIST, str(d.list_name)),))
+        return DispatchError(Phrase(f"{what}; run ", again, "."), remedy=Remedy.UNKNOWN,
                              to="send them again (they may get it twice) or skip them (they may miss it)")
     return DispatchError(f"{what}; the next run tries again")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ...audience import Audience
-from ...errors import DispatchError, LedgerError, Remedy
+from ...errors import Command, DispatchError, LedgerError, Option, Phrase, Remedy
 from ...ledger import IN_FLIGHT, OPEN_BATCH, Clock, Dispatch, Ledger, utc_now
 from ...mail import messages_from_dict
 from ...model import Project
@@ -151,11 +151,12 @@ def _prepare(ledger: Ledger, found: Dispatch, batches: Scheduling, project: Proj
         raise LedgerError(f"dispatch {found.id} is for {local_text(send_at, zone)}, more than 72 hours ahead: SendGrid cannot take "
                           f"it yet. It is handed over from {local_text(send_at - HANDOVER, zone)}.")
     if now - send_at > LATE_LIMIT:
-        raise DispatchError(
+        again = Command("send", f"issues/{found.slug}.yaml", ((Option.LIST, str(found.list_name)), (Option.AT, '"..."')))
+        raise DispatchError(Phrase(
             f"dispatch {found.id} of '{found.slug}' to '{found.list_name}' was due {local_text(send_at, zone)} and was never handed "
-            f"over (was bulletin dispatch-due running?). It is not sent this late without you: schedule it again with "
-            f"bulletin send issues/{found.slug}.yaml --list {found.list_name} --at \"...\", or cancel it with bulletin cancel."
-        )
+            f"over (was bulletin dispatch-due running?). It is not sent this late without you: schedule it again with ", again,
+            ", or cancel it with ", Command("cancel"), "."
+        ))
     earliest = now + (SAFE_LEAD if found.safe else dt.timedelta())
     if send_at < earliest:
         moved = round_up(earliest)
@@ -250,12 +251,12 @@ def _settle(ledger: Ledger, found: Dispatch, batches: Scheduling, clock: Clock, 
     if call(retry, lambda: batches.batch_status(found.batch_id or "")) != "cancel":
         if send_at - now < CANCEL_CUTOFF:
             people = sum(b.size for b in unknown)
-            raise DispatchError(
+            raise DispatchError(Phrase(
                 f"dispatch {found.id}: {count(len(unknown), 'request')} ({count(people, 'recipient')}) "
                 f"{'have' if len(unknown) != 1 else 'has'} an unknown "
                 f"outcome, and its SendGrid batch can no longer be cancelled (it goes {local_text(send_at, found.timezone or 'UTC')}; "
-                f"cancelling closes 10 minutes before). Look them up in SendGrid's Activity Feed, then run bulletin send "
-                f"issues/{found.slug}.yaml --list {found.list_name}.", remedy=Remedy.UNKNOWN,
+                "cancelling closes 10 minutes before). Look them up in SendGrid's Activity Feed, then run ",
+                Command("send", f"issues/{found.slug}.yaml", ((Option.LIST, str(found.list_name)),)), "."), remedy=Remedy.UNKNOWN,
                 to="send them again (they may get it twice) or skip them (they may miss it)",
             )
         call(retry, lambda: batches.cancel_batch(found.batch_id or ""))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from ...errors import BulletinError, ConfigError
+from ...errors import BulletinError, ConfigError, Option, Part, Phrase
 from ...words import count
 
 WINDOW = dt.timedelta(hours=72)  # SendGrid: send_at at most 72 hours ahead
@@ -49,26 +49,28 @@ class SendTime:
         return local_text(self.utc, self.zone)
 
 
-def zone_of(name: str, where: str = "--tz") -> ZoneInfo:
-    """The zone called ``name``, or a clear error."""
+def zone_of(name: str, where: str | Option = Option.TZ) -> ZoneInfo:
+    """The zone called ``name``, or a clear error naming it as ``where`` (an input, or a key of bulletin.yaml)."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         same = [z for z in available_timezones() if z.casefold() == name.strip().casefold()]
         hint = f"did you mean {same[0]}?" if same else "use a name like Europe/Brussels or UTC"
-        raise ConfigError(f"{where} {name}: unknown time zone ({hint})") from None
+        given: Part = (where, name) if isinstance(where, Option) else f"{where} {name}"
+        raise ConfigError(Phrase(given, f": unknown time zone ({hint})")) from None
 
 
 def parse_at(text: str, zone: str, now: dt.datetime) -> SendTime:
-    """Read ``--at``: 'YYYY-MM-DD HH:MM' (local to ``zone``) or ISO 8601, with or without an offset."""
+    """Read a time to send at: 'YYYY-MM-DD HH:MM' (local to ``zone``) or ISO 8601, with or without an offset."""
     tz = zone_of(zone)
     given = text.strip()
+    at: Part = (Option.AT, f'"{given}"')  # the input, named as the caller names it: at="…" (the CLI: --at "…")
     if _DATE_ONLY.match(given):
-        raise BulletinError(f'--at "{given}": give a time as well as the date, like {EXAMPLE}')
+        raise BulletinError(Phrase(at, f": give a time as well as the date, like {EXAMPLE}"))
     try:
         value = dt.datetime.fromisoformat(_ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", given))
     except ValueError:
-        raise BulletinError(f'--at "{given}" is not a date and time: write it like {EXAMPLE} (YYYY-MM-DD HH:MM, in {zone})') from None
+        raise BulletinError(Phrase(at, f" is not a date and time: write it like {EXAMPLE} (YYYY-MM-DD HH:MM, in {zone})")) from None
     note = None
     try:
         if value.tzinfo is None:
@@ -79,9 +81,9 @@ def parse_at(text: str, zone: str, now: dt.datetime) -> SendTime:
         utc = (dt.datetime.min if value.year == 1 else dt.datetime.max).replace(tzinfo=dt.UTC)
         shown = _as_written(value, zone)
     if utc <= now:
-        raise BulletinError(f'--at "{given}" is in the past: that is {shown}, and it is now {local_text(now, zone)}')
+        raise BulletinError(Phrase(at, f" is in the past: that is {shown}, and it is now {local_text(now, zone)}"))
     if utc - now > FAR_AHEAD:  # a mistyped year (2201): it would wait in the ledger for ever
-        raise BulletinError(f'--at "{given}" is more than a year ahead: {shown}. Is the year right? A send can be scheduled at most a year ahead')
+        raise BulletinError(Phrase(at, f" is more than a year ahead: {shown}. Is the year right? A send can be scheduled at most a year ahead"))
     return SendTime(utc, zone, note)
 
 
@@ -98,16 +100,16 @@ def _localise(naive: dt.datetime, tz: ZoneInfo, given: str) -> tuple[dt.datetime
     if first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:  # the hour the clocks skip
         jump = (second.utcoffset() or dt.timedelta()) - (first.utcoffset() or dt.timedelta())
         later = (naive + abs(jump)).strftime("%H:%M")
-        raise BulletinError(
-            f'--at "{given}" does not exist in {tz.key}: the clocks go forward that night and skip that time. '
+        raise BulletinError(Phrase(
+            (Option.AT, f'"{given}"'), f" does not exist in {tz.key}: the clocks go forward that night and skip that time. "
             f"Choose another time, e.g. {later}"
-        )
+        ))
     if first.utcoffset() != second.utcoffset():  # the hour the clocks repeat
         other = second.astimezone(dt.UTC)
-        return first, (
+        return first, Phrase(
             f'"{given}" happens twice in {tz.key} (the clocks go back that night): using the first, '
             f"{first.strftime('%H:%M %Z')} = {first.astimezone(dt.UTC):%H:%M} UTC. For the second "
-            f"({other:%H:%M} UTC), write --at \"{naive:%Y-%m-%dT%H:%M}{_offset(second)}\""
+            f"({other:%H:%M} UTC), write ", (Option.AT, f'"{naive:%Y-%m-%dT%H:%M}{_offset(second)}"')
         )
     return first, None
 
