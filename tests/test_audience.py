@@ -475,3 +475,28 @@ def test_a_file_read_by_a_forked_child_gives_what_reading_it_here_gives(tmp_path
     path = subscribers(too_wide=True)  # an error about the whole file: the same, after the same recipients
     assert read(path, parallel=True) == read(path, parallel=False)
     assert read(path, parallel=False)[0][0][0] == "error"
+
+
+def compare(path: Path, **options: object) -> tuple[object, object]:
+    """What reading the file here and reading it forked give: recipients and report, or the error."""
+    def read(parallel: bool) -> tuple[object, object]:
+        audience = read_audience(path, list_name="members", fields=["name"], **options)  # type: ignore[arg-type]
+        audience.parallel = parallel
+        try:
+            return [tuple(r) for r in audience], audience.report
+        except AudienceError as exc:
+            return ("error", str(exc), [str(p) for p in exc.problems]), None
+    return read(False), read(True)
+
+
+@pytest.mark.parametrize("damage", ["unclosed quote", "not utf-8", "no address"])
+def test_an_error_late_in_a_large_file_reads_the_same(tmp_path: Path, damage: str) -> None:
+    rows = [f"p{i}@x.example,Name {i},members" for i in range(6000)]
+    at = 5500
+    rows[at] = {"unclosed quote": f'p{at}@x.example,"Name {at},members', "not utf-8": f"p{at}@x.example,Caf\xe9,members",
+                "no address": f",Name {at},members"}[damage]
+    text = "email,name,lists\n" + "\n".join(rows) + "\n"
+    path = write(tmp_path, text.encode("utf-8") if damage != "not utf-8" else text.encode("cp1252"))
+    here, forked = compare(path)
+    assert forked == here
+    assert (here[0][0] == "error") == (damage != "no address")  # type: ignore[index]

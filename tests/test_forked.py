@@ -20,7 +20,7 @@ def test_items_arrive_in_order_then_the_result() -> None:
 
     child = forked.Forked(work)
     assert list(child) == [[i, f"row {i}"] for i in range(5000)]
-    assert child.result["rows"] == 5000 and child.result["pid"] != os.getpid()
+    assert child.result["rows"] == 5000 and child.result["pid"] == child.pid != os.getpid()
 
 
 def test_an_exception_in_the_child_is_raised_after_what_it_sent() -> None:
@@ -54,7 +54,10 @@ def test_stopping_early_ends_the_child() -> None:
     child = forked.Forked(work)
     iterator = iter(child)
     assert next(iterator) == "x" * 1000
-    assert child.pid is not None
     iterator.close()  # kills and reaps it: no child left behind
     with pytest.raises(ChildProcessError):
         os.waitpid(child.pid, os.WNOHANG)
+    unread = forked.Forked(work)
+    unread.stop()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(unread.pid, os.WNOHANG)

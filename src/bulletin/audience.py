@@ -2,21 +2,20 @@
 
 The file is streamed: memory holds one 8-byte digest per address (for duplicates), the addresses
 of unsubscribed/bounced rows (usually few) and at most ``MAX_REPORTED`` bad rows, never the rows.
-Row numbers are spreadsheet rows: the header is row 1. A large file is read on two cores: a forked
+Row numbers are spreadsheet rows: the header is row 1. A large file is read on both cores: a forked
 child reads the rows (``audience_rows.RowReader``) while this process dedupes them (``Dedupe``) and its
-caller plans the send; the outcome is the same as reading it here, row by row.
+caller plans the send (``audience_forked``); the outcome is the same as reading it here, row by row.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import forked
+from .audience_forked import file_size, in_lists, read_forked
 from .audience_rows import (
     BLANK,
     LANGUAGE_COLUMNS,
@@ -38,7 +37,7 @@ from .audience_rows import (
     substitution_bytes,
 )
 from .errors import AudienceError, Problem
-from .spreadsheet import MAX_TOO_WIDE, Table, decode_error, open_text
+from .spreadsheet import Table, decode_error, open_text
 from .yamlfile import hint
 
 __all__ = [
@@ -47,8 +46,7 @@ __all__ = [
     "column_name", "edition", "read_audience", "substitution_bytes",
 ]
 
-PARALLEL_BYTES = 2 * 1024 * 1024  # a file this large is read on two cores (forked)
-CHUNK = 1000  # rows' results per message from the child
+PARALLEL_BYTES = 2 * 1024 * 1024  # a file this large is read on both cores (audience_forked)
 
 
 class Audience:
@@ -77,9 +75,15 @@ class Audience:
         self.parallel: bool | None = None  # read on two cores: None for large files where forking is possible
 
     def __iter__(self) -> Iterator[Recipient]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self) -> Iterator[list[Recipient]]:
+        """The recipients in lists, in file order (a caller going through a whole list loops over lists, not a generator)."""
         where = self.report.path
         raw, encoding = open_text(self.path, self.encoding, where)
         with raw:
+            parallel = self.parallel if self.parallel is not None else forked.available() and file_size(raw) >= PARALLEL_BYTES
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             try:
                 table = Table(text, where)
@@ -89,56 +93,14 @@ class Audience:
                 reader = RowReader(table.header, self.report, list_name=self.list_name, fields=self.fields,
                                    languages=self.languages, stats=self.stats)
                 dedupe = Dedupe(self.report, self.sendgrid)
-                if self.parallel is True or (self.parallel is None and forked.available() and _size(raw) >= PARALLEL_BYTES):
-                    yield from self._forked(table, reader, dedupe)
+                if parallel:
+                    yield from read_forked(table, reader, dedupe)
                 else:
-                    yield from reader.read(table.rows(on_wide=reader.wide(dedupe.suppress)), dedupe.take, dedupe.suppress)
+                    yield from in_lists(reader.read(table.rows(on_wide=reader.wide(dedupe.suppress)), dedupe.take, dedupe.suppress))
             except UnicodeDecodeError:
                 # The fast decoder does not know lines: find the first bad one for the message.
                 raise decode_error(self.path, encoding, self.encoding, where) from None
         self._finish(table, reader, dedupe)
-
-    def _forked(self, table: Table, reader: RowReader, dedupe: Dedupe) -> Iterator[Recipient]:
-        """The rows read by a forked child (the first stage), deduped here as its results come (the second)."""
-        def first_stage(send: forked.Send) -> dict[str, Any]:
-            results: list[tuple[Any, ...]] = []
-
-            def take(*row: Any) -> None:
-                results.append(row)
-                if len(results) >= CHUNK:
-                    send(results[:])
-                    results.clear()
-
-            def suppress(key: str, status: str) -> None:
-                results.append((key, status))
-
-            for _ in reader.read(table.rows(on_wide=reader.wide(suppress)), take, suppress):
-                pass  # take() keeps every row: nothing is yielded
-            send(results)
-            report = reader.report
-            return {"rows": report.rows, "skipped": report.skipped, "statuses": report.statuses, "lists": report.lists,
-                    "bad_rows": report.bad_rows, "too_wide": table.too_wide, "known": reader.lists.known}
-
-        child = forked.Forked(first_stage)
-        take, suppress = dedupe.take, dedupe.suppress
-        for results in child:
-            for row in results:
-                if len(row) == 2:
-                    suppress(*row)
-                else:
-                    recipient = take(*row)
-                    if recipient is not None:
-                        yield recipient
-        read = child.result
-        report = self.report  # the child counted the rows it left out: add its figures to the second stage's
-        report.rows += read["rows"]
-        report.skipped.update(read["skipped"])
-        report.statuses.update(read["statuses"])
-        for name, counts in read["lists"].items():
-            report.lists.setdefault(name, Counter()).update(counts)
-        report.bad_rows = sorted(report.bad_rows + read["bad_rows"], key=lambda b: b.row)[:MAX_REPORTED]
-        table.too_wide[:] = read["too_wide"][:MAX_TOO_WIDE]
-        reader.lists.known.update(read["known"])
 
     def _finish(self, table: Table, reader: RowReader, dedupe: Dedupe) -> None:
         """Once every row is read: the errors about the whole file, and who a later row unsubscribed."""
@@ -157,12 +119,6 @@ class Audience:
                 f"lists in the file: {', '.join(spellings) or 'none'}"
             )
         dedupe.withdraw()  # a later row may unsubscribe an address already yielded: the caller drops report.withdrawn
-
-
-def _size(raw: io.BufferedReader) -> int:
-    """The file's size in bytes."""
-    return os.fstat(raw.fileno()).st_size
-
 
 
 def read_audience(

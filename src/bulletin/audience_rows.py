@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError
 
@@ -143,6 +143,30 @@ class Dedupe:
         self.seen.add(digest)
         report.recipients += 1
         return self.new_recipient(Recipient, (row, email, key, values, lang, fell_back))
+
+    def take_all(self, results: list[tuple[Any, ...]]) -> list[Recipient]:
+        """``take()`` and ``suppress()`` over a child's results (``audience_forked``), in order: the recipients they make.
+        The usual row, new and allowed, takes the short way (this runs per row)."""
+        found: list[Recipient] = []
+        append, take, new_recipient = found.append, self.take, self.new_recipient
+        suppressed, sendgrid, seen = self.suppressed, self.sendgrid, self.seen
+        added = 0
+        for row in results:
+            if len(row) == 2:
+                suppressed.setdefault(*row)
+                continue
+            row_no, email, key, values, lang, fell_back, too_long = row
+            digest = hash(key)
+            if too_long or digest in seen or key in suppressed or key in sendgrid:  # take() tells which, and counts it
+                recipient = take(row_no, email, key, values, lang, fell_back, too_long)
+                if recipient is not None:
+                    append(recipient)
+                continue
+            seen.add(digest)
+            added += 1
+            append(new_recipient(Recipient, (row_no, email, key, values, lang, fell_back)))
+        self.report.recipients += added
+        return found
 
     def withdraw(self) -> None:
         """Once every row is read: an address yielded, then unsubscribed by a later row, goes to ``report.withdrawn``

@@ -1,9 +1,9 @@
 """Work done in a forked child process, its results streamed back to the parent as it goes.
 
-The subscribers file is read on two cores this way (``audience``): the child reads and checks the rows
-while the parent dedupes them and writes the ledger. Items cross a pipe pickled, so the child can run
-ahead by no more than the pipe holds: memory stays flat whatever the file's size. Only where ``fork``
-is safe and cheap (Linux); elsewhere ``available()`` is False and callers do the work themselves.
+A large subscribers file is read on two cores this way (``audience_forked``): the child reads and checks
+the rows while the parent dedupes them and writes the ledger. Items cross a pipe, pickled, so the child
+runs ahead of the parent by no more than the pipe holds: memory stays flat whatever the file's size. Only
+where ``fork`` is safe and cheap (Linux); elsewhere ``available()`` is False and callers do the work themselves.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 Send = Callable[[Any], None]
-PIPE_BYTES = 1 << 20  # what the child may send ahead of the parent (Linux's default limit for a pipe's size)
+PIPE_BYTES = 1 << 20  # what a child may send ahead of the parent (Linux's default limit for a pipe's size)
 
 
 def available() -> bool:
@@ -26,49 +26,58 @@ def available() -> bool:
 
 
 class Forked:
-    """``work(send)`` run in a forked child: iterate to get what it sends, in order; then ``result`` is what it returned.
+    """``work(send)`` started in a forked child: iterate to get what it sends, in order; then ``result`` is what it
+    returned.
 
     An exception raised by ``work`` is raised by the iteration, after everything sent before it. Stopping
-    early (an error in the parent, the iteration closed) kills the child.
+    early (an error in the parent, the iteration closed, ``stop()``) kills the child.
     """
 
     def __init__(self, work: Callable[[Send], Any]) -> None:
-        self.work = work
         self.result: Any = None
-        self.pid: int | None = None  # the child's, once started
-
-    def __iter__(self) -> Iterator[Any]:
+        self.finished = False
         read_end, write_end = os.pipe()
         _widen(write_end)
-        pid = self.pid = os.fork()
-        if pid == 0:  # the child: never returns
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
             os.close(read_end)
-            _child(self.work, write_end)
+            _child(work, write_end)
         os.close(write_end)
-        finished = False
+        self._read_end = read_end
+
+    def __iter__(self) -> Iterator[Any]:
         try:
-            with os.fdopen(read_end, "rb", buffering=1 << 16) as answers:
+            answers = os.fdopen(self._read_end, "rb", buffering=1 << 16)
+            self._read_end = -1  # closed with ``answers``
+            with answers:
                 while True:
                     try:
                         kind, value = pickle.load(answers)
                     except EOFError:
-                        raise RuntimeError("the process reading in parallel ended without an answer") from None
+                        raise RuntimeError("a process reading in parallel ended without an answer") from None
                     if kind == "item":
                         yield value
-                    elif kind == "error":
-                        finished = True
+                        continue
+                    if kind == "error":
                         raise value
-                    else:
-                        finished = True
-                        self.result = value
-                        return
+                    self.result = value
+                    return
         finally:
-            if not finished:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            os.waitpid(pid, 0)
+            self.stop()
+
+    def stop(self) -> None:
+        """End the child if it is still running, and reap it."""
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        if self._read_end >= 0:  # never iterated
+            os.close(self._read_end)
+            self._read_end = -1
 
 
 def _widen(pipe: int) -> None:
