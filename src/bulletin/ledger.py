@@ -55,7 +55,8 @@ from .ledger_schema import (
     Dispatch,
     batch_row,
     boot_id,
-    dispatch_values,
+    dispatch_row,
+    json_value,
     ledger_path,
     lock_file,
     utc_now,
@@ -236,7 +237,7 @@ class Ledger:
     def content(self, dispatch: int) -> dict[str, Any]:
         """The message frozen with a dispatch."""
         row = self.db.execute("SELECT content FROM dispatches WHERE id = ?", (dispatch,)).fetchone()
-        return dict(self._json(row[0], f"dispatch {dispatch}: content", dict)) if row else {}
+        return dict(json_value(self.shown, row[0], f"dispatch {dispatch}: content", dict)) if row else {}
 
     def find_dispatch(self, slug: str, list_name: str, transport: str) -> Dispatch | None:
         """The live real dispatch of this issue to this list (its name in any case) through this transport, if any."""
@@ -273,42 +274,9 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
-    def _damaged(self, what: str, value: object, expected: str) -> LedgerError:
-        """The error for a value no bulletin writes (a hand edit, a damaged file)."""
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
-        return LedgerError(
-            f"{self.shown}: the ledger is damaged ({what} is {shown}, not {expected}). It records who was already mailed: "
-            "restore it from a backup; it must not be edited or replaced by hand"
-        )
-
-    def _json(self, text: Any, what: str, kind: type) -> Any:
-        try:
-            value = json.loads(text)
-        except (TypeError, ValueError):
-            value = None
-        if not isinstance(value, kind):
-            raise self._damaged(what, text, f"a JSON {'list' if kind is list else 'object'}")
-        return value
-
-    def _stamps(self, what: str, **stamps: str | None) -> None:
-        """Check stored times (send_at may be absent): read_stored() must not fail on them later."""
-        for column, stamp in stamps.items():
-            if stamp is None and column == "send_at":
-                continue
-            try:
-                dt.datetime.fromisoformat(str(stamp)).astimezone(dt.UTC)
-            except (ValueError, OverflowError):
-                raise self._damaged(f"{what}: {column}", stamp, "a time like 2021-07-05T07:00:00+00:00") from None
-
     def _dispatch(self, row: Sequence[Any]) -> Dispatch:
-        """A dispatch row (columns as in DISPATCH_COLUMNS) decoded by name, checked, with its batch counts."""
-        values = dispatch_values(row)
-        what = f"dispatch {values['id']}"
-        values["skipped"] = self._json(values["skipped"], f"{what}: skipped", dict)
-        values["fields"] = self._json(values["fields"], f"{what}: fields", list)
-        values["safe"] = bool(values["safe"])
-        self._stamps(what, created=values["created"], updated=values["updated"], send_at=values["send_at"])
-        found = Dispatch(**values)
+        """A dispatch row (columns as in DISPATCH_COLUMNS) decoded, checked, with its batch counts."""
+        found = dispatch_row(row, self.shown)
         for state, batches, recipients in self.db.execute(
             "SELECT state, count(*), coalesce(sum(size), 0) FROM batches WHERE dispatch = ? GROUP BY state", (found.id,)
         ):
@@ -324,10 +292,7 @@ class Ledger:
         if states:
             sql += f" AND state IN ({', '.join('?' * len(states))})"
             args += list(states)
-        found = [batch_row(row) for row in self.db.execute(sql + " ORDER BY seq", args)]
-        for batch in found:
-            self._stamps(f"dispatch {dispatch} batch {batch.seq}", send_at=batch.send_at)
-        return found
+        return [batch_row(row, self.shown) for row in self.db.execute(sql + " ORDER BY seq", args)]
 
     def languages(self, dispatch: int, states: Sequence[str]) -> dict[str | None, tuple[int, int]]:
         """(batches, recipients) per edition in the batches of a dispatch in these states (None: the default, in
@@ -345,7 +310,7 @@ class Ledger:
     def recipients_reader(self, batch: int) -> Callable[[], list[list[str]]]:
         """The recipient rows of a batch, read now and decoded when called (on any thread: the send loop's body builder)."""
         row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
-        return lambda: list(self._json(row[0], f"batch {batch}: recipients", list)) if row else []
+        return lambda: list(json_value(self.shown, row[0], f"batch {batch}: recipients", list)) if row else []
 
     def replace_recipients(self, batch: int, rows: Sequence[Sequence[str]]) -> None:
         """Rewrite a not-yet-sent batch's recipients; an emptied batch is marked skipped."""

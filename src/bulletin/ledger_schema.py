@@ -1,12 +1,14 @@
-"""The ledger's tables and rows: the schema, the states, and the rows decoded by column name.
+"""The ledger's tables and rows: the schema, the states, and the rows decoded by column name and checked.
 
-Only the ledger (``bulletin.ledger``) uses this module; everyone else takes ``Dispatch`` and ``Batch``
-from there.
+Only the ledger (``bulletin.ledger``, ``bulletin.ledger_batches``) uses this module; everyone else takes
+``Dispatch`` and ``Batch`` from ``bulletin.ledger``. A value no bulletin writes (a hand edit, a damaged file)
+is a ``LedgerError`` naming the ledger, the row and the column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import LedgerError
+
 SCHEMA_VERSION = 3  # 2: dispatches.safe and dispatches.timezone (scheduled dispatch); 3: batches.language (editions)
 LIVE = ("planned", "sending", "done", "incomplete", "scheduled", "handing_over")  # states that still count
 IN_FLIGHT = ("handing_over", "sending", "incomplete")  # a scheduled dispatch in these states is being or was handed over
 OPEN_BATCH = ("pending", "failed")  # to send on the next run
-HORIZON = 16  # batches claimed per write to disk when the boot can be told (ledger.py: durability)
+HORIZON = 16  # batches claimed per write to disk when the boot can be told (ledger_batches.py: durability)
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")  # Linux: a new id at every start of the computer
 
 Clock = Callable[[], dt.datetime]
@@ -135,16 +139,56 @@ DISPATCH_FIELDS = tuple(name.strip() for name in DISPATCH_COLUMNS.split(","))
 BATCH_FIELDS = tuple(name.strip() for name in BATCH_COLUMNS.split(","))
 
 
-def batch_row(row: Sequence[Any]) -> Batch:
-    """A batch row (columns as in BATCH_COLUMNS) decoded by name."""
+def batch_row(row: Sequence[Any], shown: str) -> Batch:
+    """A batch row (columns as in BATCH_COLUMNS) of the ledger ``shown`` decoded by name and checked."""
     values = dict(zip(BATCH_FIELDS, row, strict=True))
     values["was_unknown"] = bool(values["was_unknown"])
-    return Batch(**values)
+    found = Batch(**values)
+    check_stamps(shown, f"dispatch {found.dispatch} batch {found.seq}", send_at=found.send_at)
+    return found
 
 
-def dispatch_values(row: Sequence[Any]) -> dict[str, Any]:
-    """A dispatch row (columns as in DISPATCH_COLUMNS) by column name, its JSON columns not decoded yet."""
-    return dict(zip(DISPATCH_FIELDS, row, strict=True))
+def dispatch_row(row: Sequence[Any], shown: str) -> Dispatch:
+    """A dispatch row (columns as in DISPATCH_COLUMNS) of the ledger ``shown`` decoded by name and checked, without
+    its batch counts."""
+    values = dict(zip(DISPATCH_FIELDS, row, strict=True))
+    what = f"dispatch {values['id']}"
+    values["skipped"] = json_value(shown, values["skipped"], f"{what}: skipped", dict)
+    values["fields"] = json_value(shown, values["fields"], f"{what}: fields", list)
+    values["safe"] = bool(values["safe"])
+    check_stamps(shown, what, created=values["created"], updated=values["updated"], send_at=values["send_at"])
+    return Dispatch(**values)
+
+
+def damaged(shown: str, what: str, value: object, expected: str) -> LedgerError:
+    """The error for a value no bulletin writes (a hand edit, a damaged file) in the ledger ``shown``."""
+    text = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
+    return LedgerError(
+        f"{shown}: the ledger is damaged ({what} is {text}, not {expected}). It records who was already mailed: "
+        "restore it from a backup; it must not be edited or replaced by hand"
+    )
+
+
+def json_value(shown: str, text: Any, what: str, kind: type) -> Any:
+    """A JSON column decoded; ``damaged`` unless it is a JSON ``kind`` (list or dict)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, kind):
+        raise damaged(shown, what, text, f"a JSON {'list' if kind is list else 'object'}")
+    return value
+
+
+def check_stamps(shown: str, what: str, **stamps: str | None) -> None:
+    """Check stored times (send_at may be absent): read_stored() must not fail on them later."""
+    for column, stamp in stamps.items():
+        if stamp is None and column == "send_at":
+            continue
+        try:
+            dt.datetime.fromisoformat(str(stamp)).astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            raise damaged(shown, f"{what}: {column}", stamp, "a time like 2021-07-05T07:00:00+00:00") from None
 
 
 def lock_file(handle: IO[bytes]) -> None:
