@@ -2,8 +2,9 @@
 
 Suppressions (one row per address and kind), the marks of each ``bulletin sync`` and the Event Webhook's
 events. They live in the ledger's SQLite file (``.bulletin/ledger.db``) next to the ledger's own tables,
-created here with ``IF NOT EXISTS``: the ledger does not know them. With ``ledger.py`` this is the only
-code that speaks SQL; ``suppressions.py`` and ``feedback/`` use the ``FeedbackStore`` API.
+created here with ``IF NOT EXISTS``: the ledger does not know them. With the ledger's modules (``ledger.py``,
+``ledger_batches.py``, ``ledger_schema.py``) this is the only code that speaks SQL; ``suppressions.py`` and
+``feedback/`` use the ``FeedbackStore`` API.
 
 Suppressions are keyed by the address in the normal form used for sending (addresses.py), lower-cased as
 the subscribers reader compares them. No address is kept in the events table: ``person`` is a digest.
