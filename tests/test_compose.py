@@ -155,6 +155,8 @@ def test_text_fields_keep_their_style() -> None:
         "period:", "preheader: It's 'quoted' & fine\nperiod:"
     )
     assert "subject: \"Six: months\"\n" in edit(plain, lambda f: f.set_text("subject", "  Six:   months \n"))
+    for word in ("Yes", "No", "On", "off"):  # words PyYAML, which reads issue files, would take for true/false
+        assert yaml.safe_load(edit(plain, lambda f, word=word: f.set_text("subject", word)))["subject"] == word
 
 
 def test_an_empty_text_removes_the_key() -> None:

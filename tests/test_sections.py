@@ -2,32 +2,7 @@
 
 from __future__ import annotations
 
-import textwrap
-
-import pytest
-
-from bulletin.config import load_issue, load_project
-from bulletin.errors import ConfigError
-
-
-def spec(write, text: str):
-    path = write("issues/t.yaml", textwrap.dedent(text))
-    return load_issue(path, load_project(path))
-
-
-def problems(write, text: str) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        spec(write, text)
-    return [str(p) for p in info.value.problems]
-
-
-GOOD = textwrap.dedent("""\
-    title: T
-    period: {start: 2021-01-01, end: 2021-06-30}
-    sections:
-      - {title: Events, tags: [Event]}
-      - {title: More}
-    """)
+from test_config import GOOD, problems, spec  # the issue file helpers of the config tests
 
 
 def test_bad_section_tags(write):

@@ -33,6 +33,8 @@ def test_a_new_text_keeps_the_quotes_of_the_one_it_replaces_or_gets_double_quote
     assert type(scalar_like("plain words")) is str
     for needs_quotes in ("Six: months", "#7", "a, b", "- dash", "true", "12", "2021-06-30"):
         assert type(scalar_like(needs_quotes)) is DoubleQuotedScalarString, needs_quotes
+    for word in ("Yes", "No", "on", "OFF"):  # YAML 1.1 booleans: issue files are read with PyYAML
+        assert type(scalar_like(word)) is DoubleQuotedScalarString, word
     assert scalar_like("one\ntwo") == LiteralScalarString("one\ntwo\n")
 
 

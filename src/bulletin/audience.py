@@ -15,8 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import forked
-from .audience_forked import file_size, in_lists, read_forked
-from .audience_rows import (
+from .audience_cells import (
     BLANK,
     LANGUAGE_COLUMNS,
     MAX_REPORTED,
@@ -27,15 +26,12 @@ from .audience_rows import (
     STATUS_ALIASES,
     STATUSES,
     SUPPRESSED,
-    AudienceReport,
-    BadRow,
-    Dedupe,
-    Recipient,
-    RowReader,
     column_name,
     edition,
     substitution_bytes,
 )
+from .audience_forked import file_size, in_lists, read_forked
+from .audience_rows import AudienceReport, BadRow, Dedupe, Recipient, RowReader
 from .errors import AudienceError, Problem
 from .spreadsheet import Table, decode_error, open_text
 from .yamlfile import hint

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import forked
-from .audience_rows import MAX_REPORTED, Dedupe, Recipient, RowReader
+from .audience_cells import MAX_REPORTED
+from .audience_rows import Dedupe, Recipient, RowReader
 from .spreadsheet import Table
 
 CHUNK = 1000  # rows' results per message from the child, and recipients per list

@@ -1,38 +1,34 @@
 """Every outbound HTTP request: a whole-request deadline, redirects capped (none with a secret), answers bounded in size.
 
-urllib's ``timeout`` applies to each socket operation, so a server trickling one byte a second
-keeps a request alive for ever. Here a request runs under ``deadline(seconds)``: its connections
-are watched, and when the time is up their sockets are shut down, which ends any blocked read or
-write; the block then raises ``DeadlineExceeded`` (``cause``: what the request itself raised, e.g.
-urllib's ``URLError`` when the request was still being sent). No library offers this (urllib3's
-and httpx's "total" timeouts are per operation too), hence these few lines.
-
-DNS look-ups are the exception: no socket exists yet, so the deadline cannot cut them short.
+A request runs under ``deadline(seconds)`` (``deadlines.py``, re-exported here): its connections are
+watched, and when the time is up their sockets are shut down; the block then raises ``DeadlineExceeded``
+(``cause``: what the request itself raised, e.g. urllib's ``URLError`` when the request was still being
+sent). No library offers this (urllib3's and httpx's "total" timeouts are per operation too). DNS
+look-ups are the exception: no socket exists yet, so the deadline cannot cut them short.
 
 Redirects: at most ``MAX_REDIRECTS``; none for a request carrying a secret (``follow_redirects=False``,
 and ``fetch`` never follows one when an ``Authorization`` header is set), where a 3xx is the answer.
 
-Two ways in: ``opener()`` + ``deadline()`` (and ``meanwhile()``, work to do while an answer is awaited) for a caller that handles urllib's response itself (mail/send,
-feeds, link checks), and ``fetch()``, which reads a whole answer of any status into memory within a
+Two ways in: ``opener()`` + ``deadline()`` (and ``meanwhile()``, work to do while an answer is awaited)
+for a caller that handles urllib's response itself (mail/send, feeds, link checks), and ``fetch()``, which reads a whole answer of any status into memory within a
 deadline and a size limit (SendGrid's suppression and statistics API, and ``get()``, the GET of the
 sources on the web: WordPress, its cache).
 """
 
 from __future__ import annotations
 
-import heapq
 import http.client
-import itertools
-import socket
-import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .deadlines import Deadline as Deadline
+from .deadlines import DeadlineExceeded as DeadlineExceeded
+from .deadlines import deadline as deadline
+from .deadlines import meanwhile as meanwhile
+from .deadlines import started, written
 from .errors import SourceError, Where
 
 MAX_REDIRECTS = 5  # for every request that follows redirects
@@ -41,177 +37,27 @@ DEADLINE = 30.0  # get(): seconds for the whole request: connecting, redirects, 
 MAX_BYTES = 20 * 1024 * 1024  # get(): the largest answer
 _CHUNK = 64 * 1024
 
-_active = threading.local()  # the deadline of the request this thread is making
-
-
-class DeadlineExceeded(TimeoutError):
-    """The whole request took longer than its deadline; ``cause`` is what the cut-off request raised, if anything."""
-
-    def __init__(self, seconds: float, cause: BaseException | None = None) -> None:
-        super().__init__(f"no complete answer within {seconds:g} s")
-        self.seconds = seconds
-        self.cause = cause
-
-
-class Deadline:
-    """The end of one request's time; shuts down the sockets it watches when it passes."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.ends = time.monotonic() + seconds
-        self.expired = False
-        self.done = False  # the block ended: the watcher forgets it
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def remaining(self) -> float:
-        """Seconds left (0 or less once passed)."""
-        return self.ends - time.monotonic()
-
-    def watch(self, sock: socket.socket) -> None:
-        """Cut this socket when the deadline passes (it outlives its connection: the answer reads from it)."""
-        with self._lock:
-            self._sockets.append(sock)
-            if self.expired:
-                _cut(sock)
-
-    def end(self) -> None:
-        """The block is over: nothing is cut from now on."""
-        with self._lock:
-            self.done = True
-
-    def expire(self) -> None:
-        """The time is up: cut every socket watched (the watcher calls this)."""
-        with self._lock:
-            if self.done:
-                return
-            self.expired = True
-            for sock in self._sockets:
-                _cut(sock)
-
-
-def _cut(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # a blocked recv/send returns at once
-    except OSError:
-        pass  # closed already
-
-
-class _Watcher:
-    """One thread expiring every deadline when it passes.
-
-    Not a ``threading.Timer`` per request: starting a thread waits for the interpreter, which the send loop's body
-    builder holds, and that cost a few milliseconds at every request.
-    """
-
-    def __init__(self) -> None:
-        self._wake = threading.Condition()
-        self._due: list[tuple[float, int, Deadline]] = []  # a heap by end time
-        self._count = itertools.count()
-        self._thread: threading.Thread | None = None
-
-    def add(self, limit: Deadline) -> None:
-        """Expire ``limit`` when it passes (unless it is done by then)."""
-        with self._wake:
-            heapq.heappush(self._due, (limit.ends, next(self._count), limit))
-            if self._thread is None or not self._thread.is_alive():  # the first, or the first in a forked child
-                self._thread = threading.Thread(target=self._run, name="bulletin-deadlines", daemon=True)
-                self._thread.start()
-            elif self._due[0][2] is limit:  # sooner than the watcher's next wake-up
-                self._wake.notify()
-
-    def _run(self) -> None:
-        with self._wake:
-            while True:
-                while self._due and self._due[0][2].done:
-                    heapq.heappop(self._due)
-                if not self._due:
-                    self._wake.wait()
-                    continue
-                left = self._due[0][0] - time.monotonic()
-                if left > 0:
-                    self._wake.wait(left)
-                    continue
-                heapq.heappop(self._due)[2].expire()
-
-
-_watcher = _Watcher()
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[Deadline]:
-    """Run the requests opened (and answers read) inside the block within ``seconds`` altogether."""
-    limit = Deadline(seconds)
-    previous = getattr(_active, "deadline", None)
-    _active.deadline = limit
-    _watcher.add(limit)
-    try:
-        yield limit
-    except Exception as exc:
-        if limit.expired:
-            raise DeadlineExceeded(seconds, exc) from None
-        raise
-    finally:
-        limit.end()
-        _active.deadline = previous
-    if limit.expired:  # an answer cut short may still have "ended" without an error
-        raise DeadlineExceeded(seconds)
-
-
-def _start(connection: http.client.HTTPConnection) -> Deadline | None:
-    """Before connecting: socket timeouts no longer than the time left (connecting and a TLS handshake keep to them)."""
-    limit: Deadline | None = getattr(_active, "deadline", None)
-    if limit is None:
-        return None
-    left = limit.remaining()
-    if left <= 0:
-        raise TimeoutError("timed out")
-    if not isinstance(connection.timeout, (int, float)) or connection.timeout > left:
-        connection.timeout = left
-    return limit
-
-
-@contextmanager
-def meanwhile(work: Callable[[], object] | None) -> Iterator[None]:
-    """Inside the block, the first request made through ``opener()`` calls ``work()`` (if given) once it is written,
-    before its answer is read (the send loop builds the next body while SendGrid works on this one)."""
-    previous = getattr(_active, "meanwhile", None)
-    _active.meanwhile = work
-    try:
-        yield
-    finally:
-        _active.meanwhile = previous
-
-
-def _written() -> None:
-    """A request is written: do the work waiting for that, once."""
-    work = getattr(_active, "meanwhile", None)
-    if work is not None:
-        _active.meanwhile = None
-        work()
-
-
 class _HTTPConnection(http.client.HTTPConnection):
     def connect(self) -> None:
-        limit = _start(self)
+        limit = started(self)
         super().connect()
         if limit is not None and self.sock is not None:
             limit.watch(self.sock)
 
     def getresponse(self) -> http.client.HTTPResponse:
-        _written()
+        written()
         return super().getresponse()
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
-        limit = _start(self)
+        limit = started(self)
         super().connect()
         if limit is not None and self.sock is not None:
             limit.watch(self.sock)
 
     def getresponse(self) -> http.client.HTTPResponse:
-        _written()
+        written()
         return super().getresponse()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
@@ -145,15 +146,16 @@ def _tail(mapping: Any, key: Any) -> tuple[Any, Any]:
 
 
 def _plain_ok(value: str) -> bool:
-    """Whether ``value`` can be written without quotes and read back as the same text."""
+    """Whether ``value`` can be written without quotes and read back as the same text, by ruamel (YAML 1.2) and by
+    PyYAML, which reads the issue files (YAML 1.1: ``Yes``, ``No``, ``on``, ``off`` are booleans there)."""
     if not value or value != value.strip() or value.startswith(_SPECIAL_START) or value.endswith(":"):
         return False
     if any(part in value for part in _SPECIAL_INSIDE):
         return False
     yaml = YAML(typ="safe", pure=True)
     try:
-        return yaml.load(value) == value
-    except YAMLError:
+        return bool(yaml.load(value) == value and pyyaml.safe_load(value) == value)
+    except (YAMLError, pyyaml.YAMLError):
         return False
 
 
