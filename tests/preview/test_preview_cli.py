@@ -102,18 +102,20 @@ def test_the_command_serves_until_ctrl_c(tmp_project: Path) -> None:
     process = start_preview()
     try:
         assert process.stdout is not None
-        url = None
-        for line in process.stdout:
+        url, said = None, []
+        for line in process.stdout:  # up to the last line said on starting (communicate() would skip what is read ahead)
+            said.append(line)
             if line.startswith("Previewing "):
                 url = line.rsplit(" at ", 1)[1].strip()
+            if line.startswith("The page's buttons"):
                 break
         assert url and url.startswith("http://127.0.0.1:")
+        assert said[-1] == f"The page's buttons (feature, pin, exclude, ...) edit {ISSUE}; --read-only turns them off.\n"  # its flag
         with urllib.request.urlopen(url + "email.txt", timeout=5) as response:
             assert b"Bulletin on EU Social Affairs #7" in response.read()
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=10)
         assert process.returncode == 0 and "Stopped." in rest
-        assert f"The page's buttons (feature, pin, exclude, ...) edit {ISSUE}; --read-only turns them off." in rest  # its flag
     finally:
         if process.poll() is None:
             process.kill()
