@@ -68,7 +68,7 @@ class BatchStates:
         return self.recipients_reader(batch)()
 
     def recipients_reader(self, batch: int) -> Callable[[], list[list[str]]]:
-        """The recipient rows of a batch, read now and decoded when called (on any thread: the send loop's body builder)."""
+        """The recipient rows of a batch, read now and decoded when called (the send loop decodes them while a request waits)."""
         row = self.db.execute("SELECT recipients FROM batches WHERE id = ?", (batch,)).fetchone()
         return lambda: list(json_value(self.shown, row[0], f"batch {batch}: recipients", list)) if row else []
 
