@@ -39,6 +39,26 @@ def test_one_personalization_per_recipient_with_escaped_html_values() -> None:
     assert body["headers"] == {"List-Unsubscribe": "<mailto:f@x.example?subject=unsubscribe>"}  # no one-click without https
 
 
+def test_a_batch_whose_values_read_the_same_escaped_sends_one_substitution_each_for_the_same_email() -> None:
+    builder = BodyBuilder(MESSAGE, custom_args={})
+    plain = builder.body([["a@x.example", "Zoë Müller"], ["b@x.example", ""]], batch=1)
+    assert plain["personalizations"] == [
+        {"to": [{"email": "a@x.example"}], "substitutions": {"*|NAME|*": "Zoë Müller"}},
+        {"to": [{"email": "b@x.example"}], "substitutions": {"*|NAME|*": "friend"}},
+    ]
+    assert plain["content"][1] == {"type": "text/html", "value": "<p>Dear *|NAME|*</p>"}
+    # a value that escaping changes, here a fallback too: the HTML part's own tags, for the whole request
+    rows = [["a@x.example", "Zoë Müller"], ["b@x.example", "Tom & Jerry"]]
+    escaped = builder.body(rows, batch=2)
+    assert escaped["content"][1]["value"] == "<p>Dear *|NAME:HTML|*</p>"
+    assert [p["substitutions"]["*|NAME:HTML|*"] for p in escaped["personalizations"]] == ["Zoë Müller", "Tom &amp; Jerry"]
+    amp = BodyBuilder(Message(**{**MESSAGE.to_dict(), "fallbacks": ("you & yours",)}), custom_args={}).body([["b@x.example", ""]], batch=1)
+    assert amp["personalizations"][0]["substitutions"] == {"*|NAME|*": "you & yours", "*|NAME:HTML|*": "you &amp; yours"}
+    # what the first recipient reads is the same either way
+    html = [fill(b["content"][1]["value"], b["personalizations"][0]["substitutions"]) for b in (plain, escaped)]
+    assert html[0] == html[1] == "<p>Dear Zoë Müller</p>"
+
+
 def test_scheduled_requests_carry_batch_id_and_send_at() -> None:
     body = BodyBuilder(MESSAGE, custom_args={}).body([["a@x.example", ""]], batch=1, send_at=1625468400, batch_id="b-1")
     assert (body["send_at"], body["batch_id"]) == (1625468400, "b-1")

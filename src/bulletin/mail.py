@@ -4,8 +4,9 @@ and the MIME message a recipient gets (the outbox's sample, the checks' input).
 Merge fields: the build leaves tags like ``*|NAME|*`` in the subject, text and HTML. SendGrid fills
 them per recipient through ``substitutions``, the same value in every part, so the HTML part gets
 its own tags (``*|NAME:HTML|*``) holding the HTML-escaped value: "Tom & Jerry <3" reads right in both
-parts and a value can never inject markup. Line breaks and control characters become spaces, and a
-value can never hold a merge tag.
+parts and a value can never inject markup. A request whose values all read the same escaped (most: no
+``&<>"'`` in them) has the HTML part keep the plain tags and one substitution per field: the same email in
+a smaller request. Line breaks and control characters become spaces, and a value can never hold a merge tag.
 """
 
 from __future__ import annotations
@@ -191,7 +192,9 @@ class BodyBuilder:
         base["headers"] = unsubscribe_headers(message)
         if message.group_id:
             base["asm"] = {"group_id": message.group_id}
-        self._base = _members(base)
+        self._base = _members(base)  # the HTML part with its own tags, filled with the escaped values
+        base["content"] = [{"type": "text/plain", "value": message.text}, {"type": "text/html", "value": message.html}]
+        self._plain_base = _members(base)  # ... or with the plain ones, when no value changes when escaped
         self.custom_args = dict(custom_args)
         self._tags = [(_STRING(tag(f)), _STRING(html_tag(f)), fb) for f, fb in zip(message.fields, message.fallbacks, strict=True)]
 
@@ -199,6 +202,20 @@ class BodyBuilder:
         """The request body for recipient rows [email, merge values...]; at most 1000 rows."""
         if len(rows) > MAX_PER_REQUEST:
             raise ValueError(f"{len(rows)} recipients in one request; SendGrid allows {MAX_PER_REQUEST}")
+        people, base = self._people(rows, escaped=False), self._plain_base
+        if people is None:  # a value changes when escaped: the HTML part takes its own tags
+            people, base = self._people(rows, escaped=True), self._base
+        tail: dict[str, Any] = {"custom_args": {**self.custom_args, "bulletin_batch": str(batch)}}
+        if send_at is not None:
+            tail["send_at"] = int(send_at)
+        if batch_id is not None:
+            tail["batch_id"] = batch_id
+        text = '{"personalizations":[' + ",".join(people or ()) + "]," + base + "," + _members(tail) + "}"
+        return Body(text.encode())
+
+    def _people(self, rows: Sequence[Sequence[str]], *, escaped: bool) -> list[str] | None:
+        """Each recipient's personalization (JSON); ``escaped``: with the HTML part's tags, else None as soon as a value
+        would change when escaped."""
         tags, string, special, escape = self._tags, _STRING, _SPECIAL.search, htmllib.escape
         people: list[str] = []
         append = people.append
@@ -210,15 +227,14 @@ class BodyBuilder:
             for (text_tag, html_tag_, fallback), value in zip(tags, row[1:], strict=False):
                 value = clean(value) or fallback
                 text = string(value)
+                if not escaped:
+                    if special(value):
+                        return None
+                    subs.append(f"{text_tag}:{text}")
+                    continue
                 subs.append(f"{text_tag}:{text},{html_tag_}:{string(escape(value)) if special(value) else text}")
             append('{"to":[{"email":%s}],"substitutions":{%s}}' % (string(row[0]), ",".join(subs)))
-        tail: dict[str, Any] = {"custom_args": {**self.custom_args, "bulletin_batch": str(batch)}}
-        if send_at is not None:
-            tail["send_at"] = int(send_at)
-        if batch_id is not None:
-            tail["batch_id"] = batch_id
-        text = '{"personalizations":[' + ",".join(people) + "]," + self._base + "," + _members(tail) + "}"
-        return Body(text.encode())
+        return people
 
 
 def _members(data: dict[str, Any]) -> str:
