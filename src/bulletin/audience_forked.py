@@ -53,8 +53,10 @@ def _first_stage(reader: RowReader, table: Table) -> Callable[[forked.Send], dic
     def work(send: forked.Send) -> dict[str, Any]:
         results: list[tuple[Any, ...]] = []
 
-        def take(*row: Any) -> None:
-            results.append(row)
+        def take(row: int, email: str, key: str, values: tuple[str, ...], lang: str, fell_back: str | None,
+                 too_long: str | None) -> None:
+            # the key is most often the address itself: not sent twice (Dedupe.take_all)
+            results.append((row, email, None if key == email else key, values, lang, fell_back, too_long))
             if len(results) >= CHUNK:
                 send(results[:])
                 results.clear()

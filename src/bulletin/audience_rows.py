@@ -139,8 +139,8 @@ class Dedupe:
         return self.new_recipient(Recipient, (row, email, key, values, lang, fell_back))
 
     def take_all(self, results: list[tuple[Any, ...]]) -> list[Recipient]:
-        """``take()`` and ``suppress()`` over a child's results (``audience_forked``), in order: the recipients they make.
-        The usual row, new and allowed, takes the short way (this runs per row)."""
+        """``take()`` and ``suppress()`` over a child's results (``audience_forked``: a key of None is the address), in
+        order: the recipients they make. The usual row, new and allowed, takes the short way (this runs per row)."""
         found: list[Recipient] = []
         append, take, new_recipient = found.append, self.take, self.new_recipient
         suppressed, sendgrid, seen = self.suppressed, self.sendgrid, self.seen
@@ -150,6 +150,8 @@ class Dedupe:
                 suppressed.setdefault(*row)
                 continue
             row_no, email, key, values, lang, fell_back, too_long = row
+            if key is None:  # the address itself
+                key = email
             digest = hash(key)
             if too_long or digest in seen or key in suppressed or key in sendgrid:  # take() tells which, and counts it
                 recipient = take(row_no, email, key, values, lang, fell_back, too_long)
