@@ -30,7 +30,7 @@ from .audience_cells import (
     edition,
     substitution_bytes,
 )
-from .audience_forked import file_size, in_lists, read_forked
+from .audience_forked import file_size, head_rows, in_lists, read_forked
 from .audience_rows import AudienceReport, BadRow, Dedupe, Recipient, RowReader
 from .errors import AudienceError, Problem
 from .spreadsheet import Table, decode_error, open_text
@@ -90,7 +90,11 @@ class Audience:
                                    languages=self.languages, stats=self.stats)
                 dedupe = Dedupe(self.report, self.sendgrid)
                 if parallel:
-                    yield from read_forked(table, reader, dedupe)
+                    def reopen() -> Table:  # for the forked child: its own read position
+                        again, _ = open_text(self.path, encoding, where)
+                        return Table(io.TextIOWrapper(again, encoding=encoding, newline=""), where)
+
+                    yield from read_forked(table, reader, dedupe, reopen, head_rows(raw))
                 else:
                     yield from in_lists(reader.read(table.rows(on_wide=reader.wide(dedupe.suppress)), dedupe.take, dedupe.suppress))
             except UnicodeDecodeError:
