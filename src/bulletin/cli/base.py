@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -91,6 +93,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 def main(debug: bool) -> None:
     """Compose, preview and send your email bulletin."""
     _State.debug = debug
+    # Registered first, run last: what is left lives until the process ends, so Python's last collection need not go
+    # through it (a send has built an issue and read a whole list: that last pass took 40 ms of a 1.6 s send).
+    atexit.register(gc.freeze)
 
 
 REFRESH_HELP = "Fetch websites and feeds anew instead of using the answers kept in .bulletin/cache/ (kept for an hour)."
