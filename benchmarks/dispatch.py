@@ -13,10 +13,10 @@ text) and POSTs them over one keep-alive connection, with no validation and no l
 allows. bulletin's modules are byte-compiled first, as pip does. Targets (issue #11): ``bulletin send`` ≤ 1.5 × the bare loop, peak RSS ≤ 200 MB.
 
 This machine's speed drifts by tens of percent within minutes (a shared virtual machine), so each size
-runs ``--runs`` times, the bare loop and bulletin one after the other on a new ledger, and the summary
+runs ``--runs`` times (5), the bare loop and bulletin one after the other on a new ledger, and the summary
 compares the fastest run of each (as ``timeit`` does: the others were slowed by something else).
 
-    .venv/bin/python benchmarks/dispatch.py [--sizes 200000 1000000] [--runs 3]
+    .venv/bin/python benchmarks/dispatch.py [--sizes 200000 1000000] [--runs 5]
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def arguments(doc: str) -> argparse.Namespace:
     """The command line: --sizes, or --bare PROJECT URL (the reference loop, run as a child)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each, alternating; the fastest of each is compared")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each, alternating; the fastest of each is compared")
     parser.add_argument("--bare", nargs=2, metavar=("PROJECT", "URL"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
