@@ -149,19 +149,12 @@ class Collector:
 
     def rows(self) -> Iterator[Edition]:
         """(edition, [email, values...]) per recipient, in file order."""
-        exclude, excluded, fell_back = self.exclude, self.excluded, self.fell_back
-        for recipient in self.audience:  # (row, email, key, values, lang, fell_back), indexed: this runs per row
-            if exclude and hash(recipient[2]) in exclude:
-                excluded.add(hash(recipient[2]))
-                self.held.append(recipient[2])
-                continue
-            self.count += 1
-            if recipient[5] is not None:
-                fell_back[recipient[5]] += 1
-            yield recipient[4], [recipient[1], *recipient[3]]
+        for lang, [row] in self.batches(size=1):
+            yield lang, row
 
     def batches(self, size: int = MAX_PER_REQUEST) -> Iterator[tuple[str, list[Row]]]:
-        """``by_edition(rows())`` in one loop (a new dispatch: this runs for every recipient of a list)."""
+        """(edition, rows) in lists of at most ``size`` of one edition: one open list per edition, each given when full,
+        the rest at the end (``by_edition(rows())`` in one loop: a new dispatch runs it for every recipient of a list)."""
         exclude, excluded, fell_back, held = self.exclude, self.excluded, self.fell_back, self.held
         open_: dict[str, list[Row]] = {}
         count = 0
