@@ -149,36 +149,17 @@ class Collector:
 
     def rows(self) -> Iterator[Edition]:
         """(edition, [email, values...]) per recipient, in file order."""
-        for lang, [row] in self.batches(size=1):
-            yield lang, row
-
-    def batches(self, size: int = MAX_PER_REQUEST) -> Iterator[tuple[str, list[Row]]]:
-        """(edition, rows) in lists of at most ``size`` of one edition: one open list per edition, each given when full,
-        the rest at the end (``by_edition(rows())`` in one loop: a new dispatch runs it for every recipient of a list)."""
         exclude, excluded, fell_back, held = self.exclude, self.excluded, self.fell_back, self.held
-        open_: dict[str, list[Row]] = {}
-        count = 0
-        for chunk in self.audience.chunks():
+        for chunk in self.audience.chunks():  # lists: no generator between the file and here (this runs per recipient)
             for recipient in chunk:  # (row, email, key, values, lang, fell_back), indexed
                 if exclude and hash(recipient[2]) in exclude:
                     excluded.add(hash(recipient[2]))
                     held.append(recipient[2])
                     continue
-                count += 1
+                self.count += 1
                 if recipient[5] is not None:
                     fell_back[recipient[5]] += 1
-                lang = recipient[4]
-                batch = open_.get(lang)
-                if batch is None:
-                    batch = open_[lang] = []
-                batch.append([recipient[1], *recipient[3]])
-                if len(batch) == size:
-                    yield lang, batch
-                    open_[lang] = []
-        self.count += count
-        for lang, batch in open_.items():
-            if batch:
-                yield lang, batch
+                yield recipient[4], [recipient[1], *recipient[3]]
 
     def withdrawn(self) -> set[str]:
         """Addresses yielded, then found unsubscribed/bounced in a later row: drop them from the batches."""

@@ -27,6 +27,7 @@ from .plan import (
     SendPlan,
     add_editions,
     blocking_checks,
+    by_edition,
     fill_counts,
     fill_editions,
     filter_open,
@@ -123,7 +124,7 @@ class Planner:
             timezone=when.zone if when else None,
         )
         collector = Collector(self.audience(people, list_name), exclude)
-        add_editions(ledger, dispatch, collector.batches())
+        add_editions(ledger, dispatch, by_edition(collector.rows()))
         ledger.hold(dispatch, collector.held)
         withdrawn = {hash(k) for k in collector.withdrawn()}
         if withdrawn:
