@@ -38,6 +38,9 @@ MAX_BYTES = 20 * 1024 * 1024  # get(): the largest answer
 _CHUNK = 64 * 1024
 
 class _HTTPConnection(http.client.HTTPConnection):
+    """A connection kept to the request's deadline, doing the work ``meanwhile`` asks for once the request is written
+    (the HTTPS one too: it comes first in its bases)."""
+
     def connect(self) -> None:
         limit = started(self)
         super().connect()
@@ -49,16 +52,8 @@ class _HTTPConnection(http.client.HTTPConnection):
         return super().getresponse()
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    def connect(self) -> None:
-        limit = started(self)
-        super().connect()
-        if limit is not None and self.sock is not None:
-            limit.watch(self.sock)
-
-    def getresponse(self) -> http.client.HTTPResponse:
-        written()
-        return super().getresponse()
+class _HTTPSConnection(_HTTPConnection, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
