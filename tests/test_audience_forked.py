@@ -9,12 +9,7 @@ import pytest
 
 from bulletin.audience import read_audience
 from bulletin.errors import AudienceError
-
-
-def write(tmp_path: Path, data: bytes | str, name: str = "people.csv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
+from test_audience import write  # the subscribers file helper of the audience tests
 
 
 def test_a_file_read_by_a_forked_child_gives_what_reading_it_here_gives(tmp_path: Path) -> None:
